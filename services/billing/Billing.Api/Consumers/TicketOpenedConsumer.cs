@@ -1,0 +1,35 @@
+using Billing.Api.Data;
+using Billing.Api.Domain;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
+using Tickets.Contracts;
+
+namespace Billing.Api.Consumers;
+
+/// <summary>Opens the ticket's billing record. Idempotent: one record per ticket id.</summary>
+public sealed class TicketOpenedConsumer(BillingDbContext db) : IConsumer<TicketOpened>
+{
+    public async Task Consume(ConsumeContext<TicketOpened> context)
+    {
+        var ticket = context.Message;
+        Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
+        if (await db.Records.AnyAsync(r => r.TicketId == ticket.TicketId, context.CancellationToken)) return;
+
+        db.Records.Add(new BillingRecord
+        {
+            TicketId = ticket.TicketId,
+            TicketNumber = ticket.Number,
+            ClientId = ticket.ClientId,
+            OpenedAt = ticket.OpenedAt,
+        });
+        try
+        {
+            await db.SaveChangesAsync(context.CancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            // A concurrent duplicate delivery opened it first.
+        }
+    }
+}

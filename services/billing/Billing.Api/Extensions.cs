@@ -1,0 +1,15 @@
+using Billing.Api.Consumers;
+using Billing.Api.Data;
+using ServiceDesk.Platform;
+
+namespace Billing.Api;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
+    {
+        builder.AddServiceDatabase<BillingDbContext>();
+        builder.AddServiceBus(bus => bus.AddConsumer<TicketOpenedConsumer>());
+        return builder;
+    }
+}

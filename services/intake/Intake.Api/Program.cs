@@ -1,0 +1,12 @@
+using Intake.Api;
+using Intake.Api.Endpoints;
+using ServiceDesk.Platform;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddIntake();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapRequestEndpoints();
+app.Run();

@@ -1,0 +1,83 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ServiceDesk.Platform;
+
+public static class Database
+{
+    public const string ConnectionStringKey = "ConnectionStrings:Database";
+
+    /// <summary>
+    /// The service's own PostgreSQL database: the DbContext, a readiness check, and its migrations applied at
+    /// start-up. Call before <see cref="Messaging.AddServiceBus"/> so that consumers start on a migrated schema.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder)
+        where TContext : DbContext
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Database");
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException($"{ConnectionStringKey} is required (the service's PostgreSQL connection string).");
+
+        builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(connectionString));
+        builder.Services.AddHostedService<MigrateDatabase<TContext>>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>("database", tags: [ServiceDefaults.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>True when the exception is PostgreSQL's unique violation: the row is already there.</summary>
+    public static bool IsUniqueViolation(this DbUpdateException exception) =>
+        exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private sealed class MigrateDatabase<TContext>(IServiceProvider services, ILogger<MigrateDatabase<TContext>> logger)
+        : IHostedService where TContext : DbContext
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TContext>();
+            await CreateIfMissing(db.Database.GetConnectionString()!, cancellationToken);
+            // EF Core takes a database lock, so several instances starting together migrate once.
+            await db.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Database {Database} is migrated", db.Database.GetDbConnection().Database);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        /// <summary>
+        /// Creates the service's database through the maintenance database. EF Core would create it too, but only
+        /// after logging a failed connection as an error on every first start.
+        /// </summary>
+        private static async Task CreateIfMissing(string connectionString, CancellationToken cancellationToken)
+        {
+            var target = new NpgsqlConnectionStringBuilder(connectionString);
+            var name = target.Database ?? throw new InvalidOperationException($"{ConnectionStringKey} must name a Database.");
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = name } } };
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not null) return;
+            try
+            {
+                // Identifiers cannot be parameters; quoting with doubled quotes makes any name safe.
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another instance created it first.
+            }
+        }
+    }
+
+    private sealed class DatabaseHealthCheck<TContext>(TContext db) : IHealthCheck where TContext : DbContext
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            await db.Database.CanConnectAsync(cancellationToken)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The database does not answer.");
+    }
+}

@@ -1,0 +1,43 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
+using Sla.Api.Data;
+using Sla.Api.Domain;
+using Sla.Contracts;
+using Tickets.Contracts;
+
+namespace Sla.Api.Consumers;
+
+/// <summary>
+/// Starts the ticket's clock. Idempotent: a clock is keyed by its ticket, and a redelivery republishes the stored
+/// clock rather than computing a second one.
+/// </summary>
+public sealed class TicketOpenedConsumer(SlaDbContext db, BusinessCalendar calendar, SlaPolicy policy)
+    : IConsumer<TicketOpened>
+{
+    public async Task Consume(ConsumeContext<TicketOpened> context)
+    {
+        var ticket = context.Message;
+        Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
+
+        var clock = await db.Clocks.AsNoTracking().SingleOrDefaultAsync(c => c.TicketId == ticket.TicketId, context.CancellationToken);
+        if (clock is null)
+        {
+            clock = SlaClock.Start(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt, calendar, policy);
+            db.Clocks.Add(clock);
+            try
+            {
+                await db.SaveChangesAsync(context.CancellationToken);
+            }
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
+            {
+                db.ChangeTracker.Clear();
+                clock = await db.Clocks.AsNoTracking().SingleAsync(c => c.TicketId == ticket.TicketId, context.CancellationToken);
+            }
+        }
+
+        await context.Publish(new SlaClockStarted(clock.TicketId, clock.ClientId, clock.Priority, clock.StartedAt,
+            clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt, clock.WorkBeginsInternalDueAt,
+            clock.TimeZone));
+    }
+}

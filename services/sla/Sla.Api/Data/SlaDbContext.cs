@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using Sla.Api.Domain;
+
+namespace Sla.Api.Data;
+
+public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options) : DbContext(options)
+{
+    public DbSet<SlaClock> Clocks => Set<SlaClock>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<SlaClock>(clock =>
+        {
+            clock.ToTable("sla_clocks");
+            clock.HasKey(c => c.TicketId);
+            clock.Property(c => c.Priority).HasMaxLength(2);
+            clock.Property(c => c.TimeZone).HasMaxLength(64);
+            clock.OwnsMany(c => c.Ledger, entry =>
+            {
+                entry.ToTable("sla_ledger");
+                entry.WithOwner().HasForeignKey("TicketId");
+                entry.HasKey(e => e.Id);
+                entry.Property(e => e.Kind).HasConversion<string>().HasMaxLength(20);
+                entry.Property(e => e.Target).HasMaxLength(20);
+                entry.Property(e => e.Cause).HasMaxLength(500);
+            });
+        });
+    }
+}

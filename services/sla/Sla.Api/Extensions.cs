@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+using ServiceDesk.Platform;
+using Sla.Api.Consumers;
+using Sla.Api.Data;
+using Sla.Api.Domain;
+
+namespace Sla.Api;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddSla(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CalendarOptions>()
+            .BindConfiguration(CalendarOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<CalendarOptions>>().Value.ToCalendar());
+        builder.Services.AddSingleton(SlaPolicy.Default);
+
+        builder.AddServiceDatabase<SlaDbContext>();
+        builder.AddServiceBus(bus =>
+        {
+            bus.AddConsumer<TicketOpenedConsumer>();
+            bus.AddConsumer<AcknowledgementSentConsumer>();
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,12 @@
+using ServiceDesk.Platform;
+using Sla.Api;
+using Sla.Api.Endpoints;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddSla();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapSlaEndpoints();
+app.Run();

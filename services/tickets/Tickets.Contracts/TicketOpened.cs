@@ -1,0 +1,16 @@
+namespace Tickets.Contracts;
+
+/// <summary>A ticket exists. Published again, unchanged, if its request is delivered again.</summary>
+/// <param name="Number">The human ticket number, shown as SD#Number.</param>
+/// <param name="Priority">"P1".."P4".</param>
+/// <param name="OpenedAt">When the request was received: the SLA clock starts here.</param>
+public sealed record TicketOpened(
+    Guid TicketId,
+    long Number,
+    Guid ClientId,
+    string ContactEmail,
+    string? ContactName,
+    string Channel,
+    string Subject,
+    string Priority,
+    DateTimeOffset OpenedAt);

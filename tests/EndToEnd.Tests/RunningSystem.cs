@@ -1,0 +1,77 @@
+using System.Globalization;
+using ServiceDesk.Testing;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// The whole system as separate processes — five services and the gateway — on the real broker (own virtual host)
+/// and database server (own databases), exporting traces to an OTLP receiver and mail to a real SMTP server.
+/// </summary>
+public sealed class RunningSystem : IAsyncLifetime
+{
+    public static readonly string[] Services = ["intake", "tickets", "sla", "billing", "notify"];
+
+    private readonly List<AppProcess> _apps = [];
+    private readonly List<string> _databases = [];
+    private Infrastructure _infrastructure = null!;
+    private string _virtualHost = null!;
+
+    public OtlpReceiver Traces { get; private set; } = null!;
+    public SmtpServer Mail { get; private set; } = null!;
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _infrastructure = await Infrastructure.Shared;
+        _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-e2e");
+        Traces = await OtlpReceiver.StartAsync();
+        Mail = await SmtpServer.StartAsync();
+
+        var rabbit = _infrastructure.RabbitMq;
+        var common = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = rabbit.Host,
+            ["RabbitMq__Port"] = rabbit.Port.ToString(CultureInfo.InvariantCulture),
+            ["RabbitMq__Username"] = rabbit.Username,
+            ["RabbitMq__Password"] = rabbit.Password,
+            ["RabbitMq__VirtualHost"] = _virtualHost,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Traces.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["Smtp__Port"] = Mail.Port.ToString(CultureInfo.InvariantCulture),
+        };
+
+        var services = await Task.WhenAll(Services.Select(service =>
+        {
+            var database = Infrastructure.UniqueName($"sdtest_{service}");
+            _databases.Add(database);
+            var project = $"services/{service}/{char.ToUpperInvariant(service[0])}{service[1..]}.Api";
+            return AppProcess.StartAsync(project, new Dictionary<string, string>(common)
+            {
+                ["ConnectionStrings__Database"] = _infrastructure.Database(database),
+            });
+        }));
+        _apps.AddRange(services);
+
+        var gateway = new Dictionary<string, string>(common);
+        foreach (var (cluster, app) in new[] { ("intake", 0), ("tickets", 1), ("sla", 2), ("billing", 3) })
+            gateway[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = services[app].Url.ToString();
+        var gatewayApp = await AppProcess.StartAsync("gateway/Gateway", gateway);
+        _apps.Add(gatewayApp);
+        Gateway = new HttpClient { BaseAddress = gatewayApp.Url };
+    }
+
+    /// <summary>What the apps printed, to explain a failure.</summary>
+    public string Output => string.Join("\n\n", _apps.Select(app => $"== {app.Name} ==\n{app.Output}"));
+
+    public async Task DisposeAsync()
+    {
+        Gateway?.Dispose();
+        foreach (var app in _apps) await app.DisposeAsync();
+        if (Mail is not null) await Mail.DisposeAsync();
+        if (Traces is not null) await Traces.DisposeAsync();
+        if (_virtualHost is null) return; // never got as far as the broker
+        await _infrastructure.DropDatabasesAsync(_databases);
+        await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+}

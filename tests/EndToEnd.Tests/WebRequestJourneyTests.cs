@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ServiceDesk.Testing;
+
+namespace EndToEnd.Tests;
+
+public sealed class WebRequestJourneyTests(RunningSystem system) : IClassFixture<RunningSystem>
+{
+    private static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+
+    [Fact]
+    public async Task Web_request_becomes_an_acknowledged_ticket_with_sla_billing_and_one_trace()
+    {
+        var traceId = ActivityTraceId.CreateRandom();
+        var contact = $"dana.{Guid.NewGuid():N}@acme-dental.example";
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/requests")
+        {
+            Content = JsonContent.Create(new
+            {
+                clientId = DemoClient,
+                contactEmail = contact,
+                contactName = "Dana Reyes",
+                subject = "Front desk printer jams",
+                description = "It reports a jam with no paper in it.",
+                priorityHint = "P2",
+            }),
+        };
+        post.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+
+        // 2. Accepted with the request id and where its ticket will be.
+        var accepted = await system.Gateway.SendAsync(post);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal($"/api/tickets/{id}", accepted.Headers.Location?.ToString());
+
+        // 3 and 4. The ticket, its SLA clock, and the acknowledgement recorded as met.
+        var ticket = await Eventually.GetAsync(async () =>
+        {
+            var response = await system.Gateway.GetAsync(new Uri($"/api/tickets/{id}", UriKind.Relative));
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return json.GetProperty("status").GetString() == "Acknowledged"
+                   && json.GetProperty("sla").GetProperty("acknowledgedAt").ValueKind != JsonValueKind.Null
+                ? (object)json : null;
+        }, "the ticket to be acknowledged", explain: () => system.Output) is JsonElement t ? t : default;
+
+        var number = ticket.GetProperty("number").GetInt64();
+        Assert.Equal($"SD#{number}", ticket.GetProperty("reference").GetString());
+        Assert.Equal(DemoClient, ticket.GetProperty("clientId").GetGuid());
+        Assert.Equal(contact, ticket.GetProperty("contact").GetProperty("email").GetString());
+        Assert.Equal("web", ticket.GetProperty("channel").GetString());
+        Assert.Equal("P3", ticket.GetProperty("priority").GetString()); // triage decides; the hint is only kept
+        Assert.Equal("P2", ticket.GetProperty("priorityHint").GetString());
+
+        var openedAt = ticket.GetProperty("openedAt").GetDateTimeOffset();
+        var sla = ticket.GetProperty("sla");
+        var acknowledgeDue = sla.GetProperty("acknowledgeDueAt").GetDateTimeOffset();
+        var workBeginsDue = sla.GetProperty("workBeginsDueAt").GetDateTimeOffset();
+        // Business time never runs faster than the wall clock: 1 business hour to acknowledge, 24 for P3 work.
+        Assert.True(acknowledgeDue >= openedAt.AddHours(1), $"acknowledge due {acknowledgeDue} vs opened {openedAt}");
+        Assert.True(workBeginsDue >= openedAt.AddHours(24), $"work due {workBeginsDue} vs opened {openedAt}");
+        Assert.True(sla.GetProperty("acknowledgeInternalDueAt").GetDateTimeOffset() < acknowledgeDue);
+
+        // 4. The contact's acknowledgement email, over real SMTP, names the ticket and when work begins.
+        var mail = await Eventually.GetAsync(() => Task.FromResult(
+            system.Mail.Messages().SingleOrDefault(m => m.To.Mailboxes.Any(to => to.Address == contact))), "the acknowledgement email",
+            explain: () => system.Output);
+        Assert.Contains($"[SD#{number}]", mail.Subject, StringComparison.Ordinal);
+        var localDue = TimeZoneInfo.ConvertTime(workBeginsDue, NewYork).ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture);
+        Assert.Contains($"Work will begin by {localDue} (America/New_York)", mail.TextBody, StringComparison.Ordinal);
+
+        var clock = await system.Gateway.GetFromJsonAsync<JsonElement>(new Uri($"/api/sla/tickets/{id}", UriKind.Relative));
+        var ledger = clock.GetProperty("ledger").EnumerateArray().Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("target").GetString())).ToList();
+        Assert.Equal([("Started", null), ("Met", "acknowledge")], ledger);
+
+        // 5. Billing opened the ticket's record with no time on it yet.
+        var billing = await Eventually.GetAsync(async () =>
+        {
+            var response = await system.Gateway.GetAsync(new Uri($"/api/billing/tickets/{id}", UriKind.Relative));
+            return response.IsSuccessStatusCode ? (object)await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+        }, "the billing record", explain: () => system.Output) is JsonElement b ? b : default;
+        Assert.Equal(number, billing.GetProperty("ticketNumber").GetInt64());
+        Assert.Equal(0, billing.GetProperty("billableMinutes").GetInt32());
+
+        // 6. One trace, across RabbitMQ, through the gateway and all five services.
+        string[] everyone = ["gateway", .. RunningSystem.Services];
+        await Eventually.TrueAsync(() => Task.FromResult(
+            everyone.All(service => system.Traces.Spans.Any(s => s.TraceId == traceId.ToString() && s.Service == service))),
+            $"spans of trace {traceId} from {string.Join(", ", everyone)}",
+            explain: () => "Seen: " + string.Join(", ", system.Traces.Spans.Where(s => s.TraceId == traceId.ToString()).Select(s => s.Service).Distinct()));
+    }
+
+    [Fact]
+    public async Task Bad_request_through_the_gateway_gets_problem_details_naming_the_field()
+    {
+        var response = await system.Gateway.PostAsJsonAsync("/api/requests", new
+        {
+            clientId = DemoClient,
+            contactEmail = "not-an-address",
+            subject = "Printer",
+            description = "Jams.",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("contactEmail", out _), problem.ToString());
+    }
+}

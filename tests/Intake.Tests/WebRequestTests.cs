@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Intake.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Testing;
+
+namespace Intake.Tests;
+
+public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<IntakeFixture>
+{
+    private readonly HttpClient _http = intake.CreateClient();
+
+    private static string ValidBody(string subject, string? overrides = null)
+    {
+        var fields = new Dictionary<string, object?>
+        {
+            ["clientId"] = IntakeDbContext.DemoClientId,
+            ["contactEmail"] = "dana@acme-dental.example",
+            ["contactName"] = "Dana Reyes",
+            ["subject"] = subject,
+            ["description"] = "The front desk printer shows a paper jam that is not there.",
+            ["priorityHint"] = "P2",
+        };
+        var json = JsonSerializer.Serialize(fields);
+        return overrides is null ? json : json[..^1] + "," + overrides + "}";
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string body) =>
+        _http.PostAsync(new Uri("/api/requests", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task Valid_web_request_is_stored_published_and_accepted()
+    {
+        await intake.TakePublishedAsync();
+        var subject = $"Printer jam {Guid.NewGuid():N}";
+
+        var response = await PostAsync(ValidBody(subject));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal($"/api/tickets/{id}", response.Headers.Location?.ToString());
+
+        var stored = await intake.WithDbAsync(db => db.Requests.SingleAsync(r => r.Id == id));
+        Assert.Equal(("web", subject, "P2"), (stored.Channel, stored.Subject, stored.PriorityHint));
+
+        var published = Assert.Single(await intake.TakePublishedAsync());
+        Assert.Contains(id.ToString(), published, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { "{\"clientId\": ", "body" },
+        { "[1, 2, 3]", "body" },
+        { ValidBody("x").Replace($"\"{IntakeDbContext.DemoClientId}\"", "\"acme\"", StringComparison.Ordinal), "clientId" },
+        { ValidBody("x").Replace($"\"{IntakeDbContext.DemoClientId}\"", $"\"{Guid.NewGuid()}\"", StringComparison.Ordinal), "clientId" },
+        { ValidBody("x").Replace("dana@acme-dental.example", "dana at acme", StringComparison.Ordinal), "contactEmail" },
+        { ValidBody("x").Replace("dana@acme-dental.example", "Dana <dana@acme-dental.example>", StringComparison.Ordinal), "contactEmail" },
+        { ValidBody(new string('s', RequestLimits.Subject + 1)), "subject" },
+        { ValidBody("   "), "subject" },
+        { ValidBody("x").Replace("The front desk", new string('d', RequestLimits.Description), StringComparison.Ordinal), "description" },
+        { ValidBody("x").Replace("\"P2\"", "\"urgent!!\"", StringComparison.Ordinal), "priorityHint" },
+        { ValidBody("x").Replace("\"P2\"", "2", StringComparison.Ordinal), "priorityHint" },
+        { ValidBody("x", "\"priority\": \"P1\""), "priority" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Bad_request_is_refused_naming_the_field_and_changes_nothing(string body, string field)
+    {
+        await intake.TakePublishedAsync();
+        var storedBefore = await intake.StoredRequestsAsync();
+
+        var response = await PostAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"'{field}' not named in {problem}");
+
+        Assert.Equal(storedBefore, await intake.StoredRequestsAsync());
+        Assert.Empty(await intake.TakePublishedAsync()); // publishing is confirmed before 202, so nothing is in flight
+    }
+
+    [Fact]
+    public async Task Every_missing_field_is_named_at_once()
+    {
+        var response = await PostAsync("{}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        foreach (var field in new[] { "clientId", "contactEmail", "subject", "description" })
+            Assert.True(errors.TryGetProperty(field, out _), $"'{field}' not named in {errors}");
+    }
+
+    [Fact]
+    public async Task Health_endpoints_report_live_and_ready()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+        await Eventually.TrueAsync(async () => (await _http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode,
+            "intake to be ready");
+    }
+}

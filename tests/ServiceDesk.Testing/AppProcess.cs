@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ServiceDesk.Testing;
+
+/// <summary>
+/// One of the system's apps running as its own process from its build output, bound to 127.0.0.1 on a free port,
+/// exactly as it runs in production (own telemetry pipeline, own bus connection).
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private AppProcess(string name, Process process, Uri url)
+    {
+        Name = name;
+        _process = process;
+        Url = url;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+    public Uri Url { get; }
+
+    /// <summary>The last lines the app wrote, for failure messages.</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <param name="project">The project's path from the repository root, e.g. "services/intake/Intake.Api".</param>
+    public static async Task<AppProcess> StartAsync(string project, IDictionary<string, string> environment)
+    {
+        var name = Path.GetFileName(project);
+        var output = Path.Combine(Repository.Root, project, "bin", Repository.Configuration, "net10.0");
+        var dll = Path.Combine(output, name + ".dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"Build {project} first: {dll} is missing.");
+
+        var url = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = output,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["Urls"] = url.ToString();
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var app = new AppProcess(name, Process.Start(start)!, url);
+
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                if (app._process.HasExited) throw new InvalidOperationException($"{name} exited with {app._process.ExitCode}.");
+                return (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode;
+            }, $"{name} to be ready", TimeSpan.FromSeconds(60));
+        }
+        catch (Exception e)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"{name} did not become ready. Its output:\n{app.Output}", e);
+        }
+        return app;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        _output.Enqueue(line);
+        while (_output.Count > 200) _output.TryDequeue(out _);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
+
+public static class Repository
+{
+    /// <summary>The folder holding ServiceDesk.slnx, found upwards from the test's output folder.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release: the apps are run from the same configuration the tests were built in.</summary>
+    public static string Configuration { get; } =
+        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ServiceDesk.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("ServiceDesk.slnx not found above " + AppContext.BaseDirectory);
+    }
+}

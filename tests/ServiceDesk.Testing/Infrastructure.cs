@@ -1,0 +1,102 @@
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+namespace ServiceDesk.Testing;
+
+/// <summary>RabbitMQ as the apps' "RabbitMq" configuration section sees it.</summary>
+public sealed record RabbitMqEndpoint(string Host, int Port, string Username, string Password);
+
+/// <summary>
+/// The real PostgreSQL and RabbitMQ the tests run against. scripts/test.sh starts them from the OS packages and
+/// passes them in SERVICEDESK_* variables; without those, on a machine with Docker, Testcontainers starts them.
+/// Each test fixture gets its own databases and its own virtual host, so fixtures never see each other's messages.
+/// </summary>
+public sealed class Infrastructure
+{
+    private static readonly Lazy<Task<Infrastructure>> Instance = new(StartAsync);
+    private readonly Func<string[], Task> _rabbitmqctl;
+
+    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task> rabbitmqctl)
+    {
+        Postgres = postgres;
+        RabbitMq = rabbitMq;
+        _rabbitmqctl = rabbitmqctl;
+    }
+
+    public static Task<Infrastructure> Shared => Instance.Value;
+
+    /// <summary>A connection string without a database; append "Database=..." for one.</summary>
+    public string Postgres { get; }
+
+    public RabbitMqEndpoint RabbitMq { get; }
+
+    public string Database(string name) => $"{Postgres};Database={name}";
+
+    public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)];
+
+    public async Task<string> CreateVirtualHostAsync(string prefix)
+    {
+        var name = UniqueName(prefix);
+        await _rabbitmqctl(["add_vhost", name]);
+        await _rabbitmqctl(["set_permissions", "-p", name, RabbitMq.Username, ".*", ".*", ".*"]);
+        return name;
+    }
+
+    public Task DeleteVirtualHostAsync(string name) => _rabbitmqctl(["delete_vhost", name]);
+
+    /// <summary>Drops databases the apps created, even while a stopped app's pool still holds connections.</summary>
+    public async Task DropDatabasesAsync(IEnumerable<string> names)
+    {
+        await using var connection = new NpgsqlConnection($"{Postgres};Database=postgres");
+        await connection.OpenAsync();
+        foreach (var name in names)
+        {
+            await using var drop = new NpgsqlCommand($"""DROP DATABASE IF EXISTS "{name}" WITH (FORCE)""", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static async Task<Infrastructure> StartAsync()
+    {
+        var postgres = Environment.GetEnvironmentVariable("SERVICEDESK_PG");
+        var rabbitHost = Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_HOST");
+        var rabbitmqctl = Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQCTL");
+        if (!string.IsNullOrEmpty(postgres) && !string.IsNullOrEmpty(rabbitHost) && !string.IsNullOrEmpty(rabbitmqctl))
+        {
+            var endpoint = new RabbitMqEndpoint(rabbitHost,
+                int.Parse(Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_PORT") ?? "5672", System.Globalization.CultureInfo.InvariantCulture),
+                Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_USER") ?? "guest",
+                Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_PASS") ?? "guest");
+            return new Infrastructure(postgres, endpoint, args => ProcessRunner.RunAsync(rabbitmqctl, args));
+        }
+
+        if (!DockerIsAvailable())
+            throw new InvalidOperationException(
+                "No PostgreSQL/RabbitMQ for the tests: run them through scripts/test.sh (which starts both from the OS " +
+                "packages and sets SERVICEDESK_PG, SERVICEDESK_RABBITMQ_* and SERVICEDESK_RABBITMQCTL), or run on a machine with Docker.");
+        return await StartContainersAsync();
+    }
+
+    private static bool DockerIsAvailable() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
+
+    private static async Task<Infrastructure> StartContainersAsync()
+    {
+        // Disposed by Testcontainers' resource reaper when the test process ends.
+        var postgres = new PostgreSqlBuilder("postgres:15-alpine").Build();
+        var rabbit = new RabbitMqBuilder("rabbitmq:3.13-alpine").WithUsername("servicedesk").WithPassword("servicedesk").Build();
+        await Task.WhenAll(postgres.StartAsync(), rabbit.StartAsync());
+
+        var pg = new NpgsqlConnectionStringBuilder(postgres.GetConnectionString()) { Database = null };
+        var endpoint = new RabbitMqEndpoint(rabbit.Hostname, rabbit.GetMappedPublicPort(5672), "servicedesk", "servicedesk");
+        return new Infrastructure(pg.ConnectionString, endpoint, args => ExecAsync(rabbit, ["rabbitmqctl", .. args]));
+    }
+
+    private static async Task ExecAsync(RabbitMqContainer container, IList<string> command)
+    {
+        var result = await container.ExecAsync(command);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"{string.Join(' ', command)} failed: {result.Stderr}");
+    }
+}

@@ -1,0 +1,20 @@
+using System.Diagnostics;
+
+namespace ServiceDesk.Testing;
+
+public static class ProcessRunner
+{
+    /// <summary>Runs a short command to completion; throws with its output if it fails or takes over a minute.</summary>
+    public static async Task RunAsync(string fileName, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {await stdout}{await stderr}");
+    }
+}
