@@ -43,7 +43,12 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
     private static string FieldName(JsonException json) =>
         json.InnerException is JsonException || json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
 
-    // System.Text.Json's message names .NET types and line numbers; keep the part a caller can act on.
-    private static string JsonMessage(JsonException json) =>
-        json.Message.Split(" Path:", 2)[0];
+    /// <summary>What a caller can act on, without the .NET type names System.Text.Json puts in its messages.</summary>
+    private static string JsonMessage(JsonException json) => json switch
+    {
+        { InnerException: JsonException syntax } => $"Not valid JSON: {syntax.Message.Split(" LineNumber:", 2)[0]}",
+        _ when json.Message.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
+        _ when json.Message.Contains("could not be converted", StringComparison.Ordinal) => "The value has the wrong type or format.",
+        _ => json.Message.Split(" Path:", 2)[0],
+    };
 }
