@@ -53,6 +53,12 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null; then
   echo $! >"$run/app-mail.pid"
 fi
 
+# The key that signs local bearer tokens: made once per checkout, kept out of the repo, shared by all apps.
+key_file=$data/auth-signing-key
+[[ -s $key_file ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$key_file")
+export Auth__SigningKey
+Auth__SigningKey=$(cat "$key_file")
+
 export RabbitMq__Host=$SERVICEDESK_RABBITMQ_HOST RabbitMq__Port=$SERVICEDESK_RABBITMQ_PORT
 export RabbitMq__Username=$SERVICEDESK_RABBITMQ_USER RabbitMq__Password=$SERVICEDESK_RABBITMQ_PASS
 for app in "${apps[@]}"; do
@@ -80,12 +86,17 @@ for app in "${apps[@]}"; do
 done
 
 for i in $(seq 60); do curl -fsS http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
+demo_client=0f8fad5b-d9cb-469f-a165-70867728950e
+token() { dotnet "$root/tools/Tokens/bin/Release/net10.0/Tokens.dll" "$@"; }
 cat <<EOT
 
-ServiceDesk is running. Gateway: http://127.0.0.1:5080   (Ctrl-C stops everything)
+ServiceDesk is running. Gateway: http://127.0.0.1:5080   API docs: http://127.0.0.1:5080/docs   (Ctrl-C stops everything)
   Logs: $data/logs/    Mail sent by notify: $data/mail/new/
-  Try:  curl -i http://127.0.0.1:5080/api/requests -H 'Content-Type: application/json' \\
-          -d '{"clientId":"0f8fad5b-d9cb-469f-a165-70867728950e","contactEmail":"dana@acme-dental.example","subject":"Printer jams","description":"Front desk printer"}'
-        then GET the Location it returns.
+  Tokens (8 h; more with scripts/token.sh):
+    STAFF=$(token technician --sub tess)
+    CLIENT=$(token client-user --client $demo_client --sub dana)
+  Try:  curl -i http://127.0.0.1:5080/api/requests -H "Authorization: Bearer \$CLIENT" -H 'Content-Type: application/json' \\
+          -d '{"contactEmail":"dana@acme-dental.example","subject":"Printer jams","description":"Front desk printer"}'
+        then GET the Location it returns with the same header.
 EOT
 wait

@@ -1,10 +1,12 @@
+using Gateway;
 using ServiceDesk.Platform;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+builder.AddGateway();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseGateway();
 app.MapReverseProxy();
 app.Run();

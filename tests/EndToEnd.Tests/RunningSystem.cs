@@ -3,6 +3,13 @@ using ServiceDesk.Testing;
 
 namespace EndToEnd.Tests;
 
+/// <summary>Test classes that share one running system (it takes seconds to start).</summary>
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<RunningSystem>
+{
+    public const string Name = "running system";
+}
+
 /// <summary>
 /// The whole system as separate processes — five services and the gateway — on the real broker (own virtual host)
 /// and database server (own databases), exporting traces to an OTLP receiver and mail to a real SMTP server.
@@ -10,6 +17,12 @@ namespace EndToEnd.Tests;
 public sealed class RunningSystem : IAsyncLifetime
 {
     public static readonly string[] Services = ["intake", "tickets", "sla", "billing", "notify"];
+    public static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    public const string Channel = "e2e-rmm";
+    public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
+
+    /// <summary>The gateway's per-tenant budget in this system: low, so a test can exceed it tenfold quickly.</summary>
+    public const int TenantRequestsPerWindow = 100;
 
     private readonly List<AppProcess> _apps = [];
     private readonly List<string> _databases = [];
@@ -18,7 +31,6 @@ public sealed class RunningSystem : IAsyncLifetime
 
     public OtlpReceiver Traces { get; private set; } = null!;
     public SmtpServer Mail { get; private set; } = null!;
-    public HttpClient Gateway { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -39,7 +51,9 @@ public sealed class RunningSystem : IAsyncLifetime
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["Smtp__Port"] = Mail.Port.ToString(CultureInfo.InvariantCulture),
+            [$"Channels__{Channel}__Secret"] = ChannelSecret,
         };
+        foreach (var (key, value) in TestAuth.Settings) common[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
         var services = await Task.WhenAll(Services.Select(service =>
         {
@@ -53,20 +67,36 @@ public sealed class RunningSystem : IAsyncLifetime
         }));
         _apps.AddRange(services);
 
-        var gateway = new Dictionary<string, string>(common);
+        var gateway = new Dictionary<string, string>(common)
+        {
+            ["Gateway__TenantRequestsPerWindow"] = TenantRequestsPerWindow.ToString(CultureInfo.InvariantCulture),
+            ["Gateway__RateLimitWindow"] = "00:00:10",
+        };
         foreach (var (cluster, app) in new[] { ("intake", 0), ("tickets", 1), ("sla", 2), ("billing", 3) })
             gateway[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = services[app].Url.ToString();
-        var gatewayApp = await AppProcess.StartAsync("gateway/Gateway", gateway);
-        _apps.Add(gatewayApp);
-        Gateway = new HttpClient { BaseAddress = gatewayApp.Url };
+        _apps.Add(await AppProcess.StartAsync("gateway/Gateway", gateway));
     }
+
+    /// <summary>A new client for the gateway, sending the given bearer token (or none).</summary>
+    public HttpClient Client(string? token = null) => ClientFor("gateway", token);
+
+    /// <summary>A client that talks to one app directly, bypassing the gateway (defense-in-depth tests).</summary>
+    public HttpClient ClientFor(string app, string? token = null)
+    {
+        var url = _apps.Single(a => a.Name.Equals(app == "gateway" ? "Gateway" : $"{app}.Api", StringComparison.OrdinalIgnoreCase)).Url;
+        var client = new HttpClient { BaseAddress = url };
+        return token is null ? client : client.As(token);
+    }
+
+    /// <summary>A connection string to one service's database, e.g. to add a client the way an admin would.</summary>
+    public string DatabaseOf(string service) =>
+        _infrastructure.Database(_databases[Array.IndexOf(Services, service)]);
 
     /// <summary>What the apps printed, to explain a failure.</summary>
     public string Output => string.Join("\n\n", _apps.Select(app => $"== {app.Name} ==\n{app.Output}"));
 
     public async Task DisposeAsync()
     {
-        Gateway?.Dispose();
         foreach (var app in _apps) await app.DisposeAsync();
         if (Mail is not null) await Mail.DisposeAsync();
         if (Traces is not null) await Traces.DisposeAsync();

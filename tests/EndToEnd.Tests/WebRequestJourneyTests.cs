@@ -3,19 +3,23 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 
 namespace EndToEnd.Tests;
 
-public sealed class WebRequestJourneyTests(RunningSystem system) : IClassFixture<RunningSystem>
+[Collection(SystemCollection.Name)]
+public sealed class WebRequestJourneyTests(RunningSystem system)
 {
-    private static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static readonly Guid DemoClient = RunningSystem.DemoClient;
     private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
 
     [Fact]
     public async Task Web_request_becomes_an_acknowledged_ticket_with_sla_billing_and_one_trace()
     {
         var traceId = ActivityTraceId.CreateRandom();
+        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, DemoClient, "dana"));
+        using var billingClerk = system.Client(TestAuth.Token(Roles.Billing, subject: "bea"));
         var contact = $"dana.{Guid.NewGuid():N}@acme-dental.example";
         using var post = new HttpRequestMessage(HttpMethod.Post, "/api/requests")
         {
@@ -32,7 +36,7 @@ public sealed class WebRequestJourneyTests(RunningSystem system) : IClassFixture
         post.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
 
         // 2. Accepted with the request id and where its ticket will be.
-        var accepted = await system.Gateway.SendAsync(post);
+        var accepted = await dana.SendAsync(post);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         Assert.Equal($"/api/tickets/{id}", accepted.Headers.Location?.ToString());
@@ -40,7 +44,7 @@ public sealed class WebRequestJourneyTests(RunningSystem system) : IClassFixture
         // 3 and 4. The ticket, its SLA clock, and the acknowledgement recorded as met.
         var ticket = await Eventually.GetAsync(async () =>
         {
-            var response = await system.Gateway.GetAsync(new Uri($"/api/tickets/{id}", UriKind.Relative));
+            var response = await dana.GetAsync(new Uri($"/api/tickets/{id}", UriKind.Relative));
             if (response.StatusCode == HttpStatusCode.NotFound) return null;
             var json = await response.Content.ReadFromJsonAsync<JsonElement>();
             return json.GetProperty("status").GetString() == "Acknowledged"
@@ -73,14 +77,14 @@ public sealed class WebRequestJourneyTests(RunningSystem system) : IClassFixture
         var localDue = TimeZoneInfo.ConvertTime(workBeginsDue, NewYork).ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture);
         Assert.Contains($"Work will begin by {localDue} (America/New_York)", mail.TextBody, StringComparison.Ordinal);
 
-        var clock = await system.Gateway.GetFromJsonAsync<JsonElement>(new Uri($"/api/sla/tickets/{id}", UriKind.Relative));
+        var clock = await dana.GetFromJsonAsync<JsonElement>(new Uri($"/api/sla/tickets/{id}", UriKind.Relative));
         var ledger = clock.GetProperty("ledger").EnumerateArray().Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("target").GetString())).ToList();
         Assert.Equal([("Started", null), ("Met", "acknowledge")], ledger);
 
         // 5. Billing opened the ticket's record with no time on it yet.
         var billing = await Eventually.GetAsync(async () =>
         {
-            var response = await system.Gateway.GetAsync(new Uri($"/api/billing/tickets/{id}", UriKind.Relative));
+            var response = await billingClerk.GetAsync(new Uri($"/api/billing/tickets/{id}", UriKind.Relative));
             return response.IsSuccessStatusCode ? (object)await response.Content.ReadFromJsonAsync<JsonElement>() : null;
         }, "the billing record", explain: () => system.Output) is JsonElement b ? b : default;
         Assert.Equal(number, billing.GetProperty("ticketNumber").GetInt64());
@@ -97,7 +101,8 @@ public sealed class WebRequestJourneyTests(RunningSystem system) : IClassFixture
     [Fact]
     public async Task Bad_request_through_the_gateway_gets_problem_details_naming_the_field()
     {
-        var response = await system.Gateway.PostAsJsonAsync("/api/requests", new
+        using var staff = system.Client(TestAuth.Token(Roles.Technician));
+        var response = await staff.PostAsJsonAsync("/api/requests", new
         {
             clientId = DemoClient,
             contactEmail = "not-an-address",

@@ -1,29 +1,31 @@
 using System.Text;
 using Intake.Api.Data;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
+using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 
 namespace Intake.Tests;
 
 /// <summary>Intake in-process on its own database and virtual host, with a queue that sees everything it publishes.</summary>
-public sealed class IntakeFixture : WebApplicationFactory<Program>, IAsyncLifetime
+public sealed class IntakeFixture : IAsyncLifetime
 {
+    public const string Channel = "acme-rmm";
+    public const string ChannelSecret = "a-long-shared-secret-for-the-acme-rmm-channel";
     private const string RequestsExchange = "Intake.Contracts:ServiceRequestReceived";
+
     private Infrastructure _infrastructure = null!;
-    private string _database = null!;
     private string _virtualHost = null!;
     private IConnection _connection = null!;
     private IChannel _channel = null!;
     private string _queue = null!;
 
+    public AppFactory<IntakeDbContext> App { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _infrastructure = await Infrastructure.Shared;
-        _database = Infrastructure.UniqueName("sdtest_intake");
         _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-intake");
 
         var rabbit = _infrastructure.RabbitMq;
@@ -37,23 +39,17 @@ public sealed class IntakeFixture : WebApplicationFactory<Program>, IAsyncLifeti
         _queue = (await _channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         await _channel.QueueBindAsync(_queue, RequestsExchange, "");
 
-        _ = Server; // start the app: migrations run, the bus connects
+        App = new AppFactory<IntakeDbContext>(_infrastructure, _virtualHost, "intake",
+            new Dictionary<string, string> { [$"Channels:{Channel}:Secret"] = ChannelSecret });
+        _ = App.Server; // start the app: migrations run, the bus connects
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        var rabbit = _infrastructure.RabbitMq;
-        builder.UseSetting("ConnectionStrings:Database", _infrastructure.Database(_database));
-        builder.UseSetting("RabbitMq:Host", rabbit.Host);
-        builder.UseSetting("RabbitMq:Port", rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("RabbitMq:Username", rabbit.Username);
-        builder.UseSetting("RabbitMq:Password", rabbit.Password);
-        builder.UseSetting("RabbitMq:VirtualHost", _virtualHost);
-    }
+    /// <summary>A client calling as a technician (staff may open requests for any client).</summary>
+    public HttpClient Staff() => App.CreateClient().As(TestAuth.Token(Roles.Technician));
 
     public async Task<T> WithDbAsync<T>(Func<IntakeDbContext, Task<T>> query)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = App.Services.CreateAsyncScope();
         return await query(scope.ServiceProvider.GetRequiredService<IntakeDbContext>());
     }
 
@@ -68,12 +64,11 @@ public sealed class IntakeFixture : WebApplicationFactory<Program>, IAsyncLifeti
         return bodies;
     }
 
-    public new async Task DisposeAsync()
+    public async Task DisposeAsync()
     {
         await _channel.DisposeAsync();
         await _connection.DisposeAsync();
-        await base.DisposeAsync();
-        await _infrastructure.DropDatabasesAsync([_database]);
+        await App.DisposeAsync();
         await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
     }
 }

@@ -4,15 +4,16 @@ using System.Text;
 using System.Text.Json;
 using Intake.Api.Data;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 
 namespace Intake.Tests;
 
 public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<IntakeFixture>
 {
-    private readonly HttpClient _http = intake.CreateClient();
+    private readonly HttpClient _http = intake.Staff();
 
-    private static string ValidBody(string subject, string? overrides = null)
+    internal static string ValidBody(string subject, string? overrides = null)
     {
         var fields = new Dictionary<string, object?>
         {
@@ -27,8 +28,8 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
         return overrides is null ? json : json[..^1] + "," + overrides + "}";
     }
 
-    private Task<HttpResponseMessage> PostAsync(string body) =>
-        _http.PostAsync(new Uri("/api/requests", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+    private Task<HttpResponseMessage> PostAsync(string body, HttpClient? client = null) =>
+        (client ?? _http).PostAsync(new Uri("/api/requests", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
 
     [Fact]
     public async Task Valid_web_request_is_stored_published_and_accepted()
@@ -92,6 +93,41 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         foreach (var field in new[] { "clientId", "contactEmail", "subject", "description" })
             Assert.True(errors.TryGetProperty(field, out _), $"'{field}' not named in {errors}");
+    }
+
+    [Fact]
+    public async Task Client_user_opens_requests_for_their_own_client_without_naming_it()
+    {
+        var client = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, IntakeDbContext.DemoClientId));
+        var body = JsonSerializer.Serialize(new { contactEmail = "dana@acme-dental.example", subject = "Scanner", description = "Offline." });
+
+        var response = await PostAsync(body, client);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal(IntakeDbContext.DemoClientId, await intake.WithDbAsync(db => db.Requests.Where(r => r.Id == id).Select(r => r.ClientId).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task Client_user_cannot_open_a_request_for_another_client()
+    {
+        await intake.TakePublishedAsync();
+        var storedBefore = await intake.StoredRequestsAsync();
+        var client = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, Guid.NewGuid()));
+
+        var response = await PostAsync(ValidBody("For someone else"), client); // names the demo client
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(storedBefore, await intake.StoredRequestsAsync());
+        Assert.Empty(await intake.TakePublishedAsync());
+    }
+
+    [Fact]
+    public async Task Request_without_a_token_is_refused()
+    {
+        var response = await PostAsync(ValidBody("Anonymous"), intake.App.CreateClient());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]

@@ -8,5 +8,6 @@ builder.AddBilling();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapApiDocs();
 app.MapBillingEndpoints();
 app.Run();

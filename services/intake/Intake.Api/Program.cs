@@ -8,5 +8,6 @@ builder.AddIntake();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapApiDocs();
 app.MapRequestEndpoints();
 app.Run();

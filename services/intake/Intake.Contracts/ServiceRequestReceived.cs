@@ -8,6 +8,7 @@ namespace Intake.Contracts;
 /// <param name="Channel">"web", "email", "phone", "staff" or an integrator's channel name.</param>
 /// <param name="ReceivedAt">When intake accepted the request: the SLA clock starts here.</param>
 /// <param name="PriorityHint">What the requester asked for ("P1".."P4"); triage decides the priority.</param>
+/// <param name="ExternalId">The channel's own id for what it delivered (a webhook delivery id), for de-duplication.</param>
 public sealed record ServiceRequestReceived(
     Guid RequestId,
     string Channel,
@@ -17,4 +18,5 @@ public sealed record ServiceRequestReceived(
     string? ContactName,
     string Subject,
     string Description,
-    string? PriorityHint);
+    string? PriorityHint,
+    string? ExternalId = null);

@@ -29,8 +29,25 @@ public static class ServiceDefaults
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddTelemetry();
+        builder.AddServiceAuthentication();
         builder.Services.AddHealthChecks();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            // Served through the gateway: paths are relative to wherever the document was fetched from.
+            document.Servers = [];
+            document.Components ??= new();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+            };
+            document.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("bearer", document)] = [] }];
+            return Task.CompletedTask;
+        }));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WebhookVerifier>();
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString());
@@ -79,9 +96,16 @@ public static class ServiceDefaults
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        // Live: the process answers. Ready: its bus and database answer too.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        // Live: the process answers. Ready: its bus and database answer too. Public, for orchestrators.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) }).AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>The service's OpenAPI document at /openapi/v1.json; the gateway serves it as /docs/{service}/openapi.json.</summary>
+    public static WebApplication MapApiDocs(this WebApplication app)
+    {
+        app.MapOpenApi().AllowAnonymous();
         return app;
     }
 }

@@ -8,5 +8,6 @@ builder.AddSla();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapApiDocs();
 app.MapSlaEndpoints();
 app.Run();

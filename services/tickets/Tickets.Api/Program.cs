@@ -8,5 +8,6 @@ builder.AddTickets();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapApiDocs();
 app.MapTicketEndpoints();
 app.Run();

@@ -1,5 +1,6 @@
 using Billing.Api.Data;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 
 namespace Billing.Api.Endpoints;
 
@@ -7,7 +8,9 @@ public static class BillingEndpoints
 {
     public static IEndpointRouteBuilder MapBillingEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/billing/tickets/{id:guid}", Get);
+        app.MapGet("/api/billing/tickets/{id:guid}", Get)
+            .RequireAuthorization(Policies.Billing)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

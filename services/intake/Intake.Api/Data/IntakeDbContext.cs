@@ -1,10 +1,14 @@
 using Intake.Api.Domain;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 
 namespace Intake.Api.Data;
 
-public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options) : DbContext(options)
+public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, Tenant tenant) : DbContext(options)
 {
+    /// <summary>A client caller sees only its own client's rows; staff and intake itself see all.</summary>
+    private readonly Guid? _clientId = tenant.ClientId;
+
     /// <summary>The demo client every fresh install has, so the system can be tried at once.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
@@ -22,13 +26,18 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options) :
             request.Property(r => r.Subject).HasMaxLength(RequestLimits.Subject);
             request.Property(r => r.Description).HasMaxLength(RequestLimits.Description);
             request.Property(r => r.PriorityHint).HasMaxLength(2);
+            request.Property(r => r.ExternalId).HasMaxLength(200);
             request.HasIndex(r => r.ReceivedAt);
+            // A webhook delivered twice (same channel, same delivery id) is one request.
+            request.HasIndex(r => new { r.Channel, r.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
+            request.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
         });
         modelBuilder.Entity<Client>(client =>
         {
             client.ToTable("clients");
             client.Property(c => c.Name).HasMaxLength(200);
             client.HasData(new Client { Id = DemoClientId, Name = "Acme Dental" });
+            client.HasQueryFilter(c => _clientId == null || c.Id == _clientId);
         });
     }
 }

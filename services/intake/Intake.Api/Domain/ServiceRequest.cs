@@ -12,6 +12,9 @@ public sealed class ServiceRequest
     public required string Subject { get; init; }
     public required string Description { get; init; }
     public string? PriorityHint { get; init; }
+
+    /// <summary>The channel's id for the delivery (webhooks), unique per channel.</summary>
+    public string? ExternalId { get; init; }
 }
 
 /// <summary>A client company whose contacts may open requests.</summary>

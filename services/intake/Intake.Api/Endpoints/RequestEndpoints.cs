@@ -1,14 +1,18 @@
 using System.Net.Mail;
+using System.Text.Json;
 using Intake.Api.Data;
 using Intake.Api.Domain;
 using Intake.Contracts;
 using MassTransit;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
 
 namespace Intake.Api.Endpoints;
 
-/// <summary>The web channel: a contact's support request as JSON.</summary>
+/// <summary>A support request as JSON: from the web channel, or from an integrator's signed webhook.</summary>
+/// <param name="ClientId">Required for staff and channels; a client user may leave it out (their own client).</param>
 public sealed record SubmitRequest(
     Guid? ClientId,
     string? ContactEmail,
@@ -23,18 +27,69 @@ public static class RequestEndpoints
 
     public static IEndpointRouteBuilder MapRequestEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/requests", Submit)
+        app.MapPost("/api/requests", SubmitWeb)
+            .RequireAuthorization(Policies.ClientsAndStaff)
             .Accepts<SubmitRequest>("application/json")
-            .ProducesValidationProblem();
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        // Integrators' channels: no user token, but the channel's HMAC signature and replay protection.
+        app.MapPost("/api/channels/{channel:regex(^[a-z0-9-]{{1,40}}$)}/requests", SubmitSigned)
+            .AllowAnonymous()
+            .WithMetadata(new SignatureVerifiedAttribute())
+            .Accepts<SubmitRequest>("application/json")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
+    private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, IntakeDbContext db, IPublishEndpoint bus,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (tenant.IsClient)
+        {
+            if (body.ClientId is not null && body.ClientId != tenant.ClientId)
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                    title: "A client user can open requests only for their own client.");
+            body = body with { ClientId = tenant.ClientId };
+        }
+        return await Accept(body, "web", externalId: null, db, bus, clock, cancellationToken);
+    }
+
+    private static async Task<IResult> SubmitSigned(string channel, HttpRequest request, WebhookVerifier verifier,
+        IOptions<JsonOptions> json, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
+        if (problem is not null) return problem;
+
+        SubmitRequest? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<SubmitRequest>(delivery!.Body, json.Value.SerializerOptions);
+        }
+        catch (JsonException e)
+        {
+            // The same 400 problem details as a bound body gets (BadRequestExceptionHandler).
+            throw new BadHttpRequestException("The request body is not valid JSON.", StatusCodes.Status400BadRequest, e);
+        }
+        if (body is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Required."] });
+
+        var earlier = await db.Requests.AsNoTracking()
+            .Where(r => r.Channel == channel && r.ExternalId == delivery.DeliveryId).Select(r => (Guid?)r.Id).SingleOrDefaultAsync(cancellationToken);
+        return earlier is null
+            ? await Accept(body, channel, delivery.DeliveryId, db, bus, clock, cancellationToken)
+            : Replayed(delivery.DeliveryId, earlier.Value);
+    }
+
     /// <summary>
-    /// Stores the request, then publishes it, then answers 202: what was acknowledged is in the database.
+    /// Validates, stores, publishes, then answers 202: what was acknowledged is in the database.
     /// The Location is the ticket the request becomes (the ticket takes the request's id).
     /// </summary>
-    private static async Task<IResult> Submit(SubmitRequest body, IntakeDbContext db, IPublishEndpoint bus,
-        TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> Accept(SubmitRequest body, string channel, string? externalId, IntakeDbContext db,
+        IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = Validate(body);
         if (errors.Count == 0 && !await db.Clients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
@@ -45,7 +100,7 @@ public static class RequestEndpoints
         var request = new ServiceRequest
         {
             Id = Guid.CreateVersion7(receivedAt),
-            Channel = "web",
+            Channel = channel,
             ReceivedAt = receivedAt,
             ClientId = body.ClientId!.Value,
             ContactEmail = body.ContactEmail!.Trim(),
@@ -53,18 +108,33 @@ public static class RequestEndpoints
             Subject = body.Subject!.Trim(),
             Description = body.Description!,
             PriorityHint = body.PriorityHint,
+            ExternalId = externalId,
         };
         Telemetry.TagTicket(request.Id, request.ClientId);
         System.Diagnostics.Activity.Current?.SetTag(Telemetry.Channel, request.Channel);
 
         db.Requests.Add(request);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation() && externalId is not null)
+        {
+            // The same delivery raced in twice; the other one was stored.
+            return Replayed(externalId, await db.Requests.AsNoTracking()
+                .Where(r => r.Channel == channel && r.ExternalId == externalId).Select(r => r.Id).SingleAsync(cancellationToken));
+        }
         await bus.Publish(new ServiceRequestReceived(request.Id, request.Channel, request.ReceivedAt, request.ClientId,
-            request.ContactEmail, request.ContactName, request.Subject, request.Description, request.PriorityHint),
+            request.ContactEmail, request.ContactName, request.Subject, request.Description, request.PriorityHint, request.ExternalId),
             cancellationToken);
 
         return TypedResults.Accepted($"/api/tickets/{request.Id}", new { id = request.Id, status = "accepted" });
     }
+
+    private static IResult Replayed(string deliveryId, Guid requestId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+            title: $"Delivery '{deliveryId}' was already received.",
+            extensions: new Dictionary<string, object?> { ["requestId"] = requestId });
 
     private static Dictionary<string, string[]> Validate(SubmitRequest body)
     {

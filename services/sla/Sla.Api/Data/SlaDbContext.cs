@@ -1,10 +1,14 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Sla.Api.Domain;
 
 namespace Sla.Api.Data;
 
-public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options) : DbContext(options)
+public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant tenant) : DbContext(options)
 {
+    /// <summary>A client caller sees only its own client's rows; staff and the service's consumers see all.</summary>
+    private readonly Guid? _clientId = tenant.ClientId;
+
     public DbSet<SlaClock> Clocks => Set<SlaClock>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -15,6 +19,8 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options) : DbCon
             clock.HasKey(c => c.TicketId);
             clock.Property(c => c.Priority).HasMaxLength(2);
             clock.Property(c => c.TimeZone).HasMaxLength(64);
+            clock.HasIndex(c => c.ClientId);
+            clock.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
             clock.OwnsMany(c => c.Ledger, entry =>
             {
                 entry.ToTable("sla_ledger");

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Sla.Api.Data;
 using Sla.Api.Domain;
 
@@ -8,7 +9,9 @@ public static class SlaEndpoints
 {
     public static IEndpointRouteBuilder MapSlaEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/sla/tickets/{id:guid}", Get);
+        app.MapGet("/api/sla/tickets/{id:guid}", Get)
+            .RequireAuthorization(Policies.ClientsAndStaff)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -1,10 +1,14 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Tickets.Api.Domain;
 
 namespace Tickets.Api.Data;
 
-public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options) : DbContext(options)
+public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options, Tenant tenant) : DbContext(options)
 {
+    /// <summary>A client caller sees only its own client's rows; staff and the service's consumers see all.</summary>
+    private readonly Guid? _clientId = tenant.ClientId;
+
     public DbSet<Ticket> Tickets => Set<Ticket>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -24,6 +28,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             ticket.Property(t => t.Subject).HasMaxLength(200);
             ticket.ComplexProperty(t => t.Sla);
             ticket.HasIndex(t => new { t.ClientId, t.OpenedAt });
+            ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
         });
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Tickets.Api.Data;
 using Tickets.Api.Domain;
 
@@ -32,7 +33,10 @@ public static class TicketEndpoints
 {
     public static IEndpointRouteBuilder MapTicketEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/tickets/{id:guid}", Get);
+        app.MapGet("/api/tickets/{id:guid}", Get)
+            .RequireAuthorization(Policies.ClientsAndStaff)
+            .Produces<TicketView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -73,6 +73,10 @@ namespace Intake.Api.Data.Migrations
                         .HasMaxLength(20000)
                         .HasColumnType("character varying(20000)");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("PriorityHint")
                         .HasMaxLength(2)
                         .HasColumnType("character varying(2)");
@@ -88,6 +92,10 @@ namespace Intake.Api.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ReceivedAt");
+
+                    b.HasIndex("Channel", "ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.ToTable("service_requests", (string)null);
                 });

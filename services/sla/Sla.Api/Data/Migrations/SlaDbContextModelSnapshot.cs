@@ -61,6 +61,8 @@ namespace Sla.Api.Data.Migrations
 
                     b.HasKey("TicketId");
 
+                    b.HasIndex("ClientId");
+
                     b.ToTable("sla_clocks", (string)null);
                 });
 

@@ -1,0 +1,130 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Platform;
+
+namespace Gateway;
+
+/// <summary>The front door's own settings ("Gateway" section).</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Origins allowed to call the API from a browser (the client portal's). None by default.</summary>
+    public string[] PortalOrigins { get; set; } = [];
+
+    /// <summary>Requests one tenant (a client, or one staff member) may make per window.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Gateway:TenantRequestsPerWindow must be at least 1.")]
+    public int TenantRequestsPerWindow { get; set; } = 600;
+
+    /// <summary>Requests one channel's webhooks may make per window.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Gateway:ChannelRequestsPerWindow must be at least 1.")]
+    public int ChannelRequestsPerWindow { get; set; } = 1200;
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Gateway:RateLimitWindow must be between 1 second and 1 hour.")]
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+public static class Extensions
+{
+    public const string PerTenant = "per-tenant";
+    public const string PerChannel = "per-channel";
+    public const string Portal = "portal";
+
+    /// <summary>The services whose OpenAPI documents the gateway serves at /docs.</summary>
+    private static readonly string[] DocumentedServices = ["intake", "tickets", "sla", "billing"];
+
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+
+        builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddCors(cors => cors.AddPolicy(Portal, policy => policy
+            .WithOrigins(options.PortalOrigins).WithMethods("GET", "POST").WithHeaders("Authorization", "Content-Type", "Idempotency-Key")));
+
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            // One noisy client cannot starve the others: each tenant and each channel has its own budget.
+            limiter.AddPolicy(PerTenant, http => Window(TenantOf(http.User, http), options.TenantRequestsPerWindow, options.RateLimitWindow));
+            limiter.AddPolicy(PerChannel, http => Window($"channel:{http.GetRouteValue("channel")}", options.ChannelRequestsPerWindow, options.RateLimitWindow));
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var http = context.HttpContext;
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                    http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = { Status = 429, Title = "Too many requests: wait for Retry-After seconds." },
+                });
+            };
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Security headers and correlation id, CORS, the API docs, then identity, limits and timeouts, before YARP
+    /// forwards the request (with its Authorization header and trace context) to the service that re-checks both.
+    /// </summary>
+    public static WebApplication UseGateway(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            var traceId = Activity.Current?.TraceId.ToString();
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers["X-Correlation-Id"] = traceId;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs")
+                    ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+                    : "default-src 'none'; frame-ancestors 'none'";
+                return Task.CompletedTask;
+            });
+            return next();
+        });
+        app.UseCors();
+
+        // The browsable docs are static files, public like the documents they load (/docs/{service}/openapi.json).
+        app.UseSwaggerUI(ui =>
+        {
+            ui.RoutePrefix = "docs";
+            ui.DocumentTitle = "ServiceDesk API";
+            foreach (var service in DocumentedServices) ui.SwaggerEndpoint($"/docs/{service}/openapi.json", service);
+        });
+
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>A client's users share their client's budget; staff each have their own; anonymous callers, their address's.</summary>
+    private static string TenantOf(ClaimsPrincipal user, HttpContext http)
+    {
+        if (Roles.Client.Any(user.IsInRole) && user.FindFirstValue(Claims.ClientId) is { } client) return $"client:{client}";
+        if (user.Identity?.IsAuthenticated == true) return $"user:{user.Identity.Name}";
+        return $"address:{http.Connection.RemoteIpAddress}";
+    }
+
+    private static RateLimitPartition<string> Window(string key, int permits, TimeSpan window) =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = window,
+            QueueLimit = 0,
+        });
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Mints a bearer token for the system scripts/run.sh started (it keeps the signing key in .data/auth-signing-key):
+#   scripts/token.sh technician
+#   scripts/token.sh client-user --client 0f8fad5b-d9cb-469f-a165-70867728950e --sub dana
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=$(realpath "$(dirname "$(scripts/infra.sh env | sed -n 's/^export SERVICEDESK_RABBITMQCTL="\(.*\)"$/\1/p')")/..")
+key_file=$data/auth-signing-key
+[[ -s $key_file ]] || { echo "No signing key at $key_file: start the system with scripts/run.sh first." >&2; exit 1; }
+Auth__SigningKey=$(cat "$key_file") exec dotnet run --project tools/Tokens -c Release -- "$@"
