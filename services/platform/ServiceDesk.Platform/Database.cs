@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,29 @@ public static class Database
         builder.Services.AddHostedService<MigrateDatabase<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>("database", tags: [ServiceDefaults.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// Stores the row <paramref name="create"/> makes unless a row matching <paramref name="key"/> exists, and returns
+    /// the stored row. The idempotent consumer's step: a redelivered message, or a duplicate racing it, finds the
+    /// first one's row (a unique violation from the race counts as "already there").
+    /// </summary>
+    public static async Task<T> InsertOnceAsync<T>(this DbContext db, Expression<Func<T, bool>> key, Func<T> create,
+        CancellationToken cancellationToken) where T : class
+    {
+        if (await db.Set<T>().AsNoTracking().SingleOrDefaultAsync(key, cancellationToken) is { } existing) return existing;
+        var row = create();
+        db.Set<T>().Add(row);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return row;
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            db.ChangeTracker.Clear();
+            return await db.Set<T>().AsNoTracking().SingleAsync(key, cancellationToken);
+        }
     }
 
     /// <summary>True when the exception is PostgreSQL's unique violation: the row is already there.</summary>

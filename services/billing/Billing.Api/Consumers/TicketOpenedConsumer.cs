@@ -1,7 +1,6 @@
 using Billing.Api.Data;
 using Billing.Api.Domain;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
 using Tickets.Contracts;
 
@@ -14,22 +13,12 @@ public sealed class TicketOpenedConsumer(BillingDbContext db) : IConsumer<Ticket
     {
         var ticket = context.Message;
         Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
-        if (await db.Records.AnyAsync(r => r.TicketId == ticket.TicketId, context.CancellationToken)) return;
-
-        db.Records.Add(new BillingRecord
+        await db.InsertOnceAsync(r => r.TicketId == ticket.TicketId, () => new BillingRecord
         {
             TicketId = ticket.TicketId,
             TicketNumber = ticket.Number,
             ClientId = ticket.ClientId,
             OpenedAt = ticket.OpenedAt,
-        });
-        try
-        {
-            await db.SaveChangesAsync(context.CancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            // A concurrent duplicate delivery opened it first.
-        }
+        }, context.CancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Notify.Api.Data;
 using Notify.Api.Domain;
 using ServiceDesk.Platform;
@@ -14,9 +13,7 @@ public sealed class TicketOpenedConsumer(NotifyDbContext db) : IConsumer<TicketO
     {
         var ticket = context.Message;
         Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
-        if (await db.Contacts.AnyAsync(c => c.TicketId == ticket.TicketId, context.CancellationToken)) return;
-
-        db.Contacts.Add(new TicketContact
+        await db.InsertOnceAsync(c => c.TicketId == ticket.TicketId, () => new TicketContact
         {
             TicketId = ticket.TicketId,
             Number = ticket.Number,
@@ -24,14 +21,6 @@ public sealed class TicketOpenedConsumer(NotifyDbContext db) : IConsumer<TicketO
             Email = ticket.ContactEmail,
             Name = ticket.ContactName,
             Subject = ticket.Subject,
-        });
-        try
-        {
-            await db.SaveChangesAsync(context.CancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            // A concurrent duplicate delivery stored it first.
-        }
+        }, context.CancellationToken);
     }
 }

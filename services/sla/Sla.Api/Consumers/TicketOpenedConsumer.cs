@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
 using Sla.Api.Data;
 using Sla.Api.Domain;
@@ -20,21 +19,9 @@ public sealed class TicketOpenedConsumer(SlaDbContext db, BusinessCalendar calen
         var ticket = context.Message;
         Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
 
-        var clock = await db.Clocks.AsNoTracking().SingleOrDefaultAsync(c => c.TicketId == ticket.TicketId, context.CancellationToken);
-        if (clock is null)
-        {
-            clock = SlaClock.Start(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt, calendar, policy);
-            db.Clocks.Add(clock);
-            try
-            {
-                await db.SaveChangesAsync(context.CancellationToken);
-            }
-            catch (DbUpdateException e) when (e.IsUniqueViolation())
-            {
-                db.ChangeTracker.Clear();
-                clock = await db.Clocks.AsNoTracking().SingleAsync(c => c.TicketId == ticket.TicketId, context.CancellationToken);
-            }
-        }
+        var clock = await db.InsertOnceAsync(c => c.TicketId == ticket.TicketId,
+            () => SlaClock.Start(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt, calendar, policy),
+            context.CancellationToken);
 
         await context.Publish(new SlaClockStarted(clock.TicketId, clock.ClientId, clock.Priority, clock.StartedAt,
             clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt, clock.WorkBeginsInternalDueAt,
