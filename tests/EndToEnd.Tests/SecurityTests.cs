@@ -115,7 +115,7 @@ public sealed class SecurityTests(RunningSystem system)
         var flood = Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
         {
             var statuses = new List<(HttpStatusCode Status, bool RetryAfter)>();
-            for (var i = 0; i < RunningSystem.TenantRequestsPerWindow * 10 / 20; i++)
+            for (var i = 0; i < system.TenantRequestsPerWindow * 10 / 20; i++)
             {
                 using var response = await noisy.GetAsync(path);
                 statuses.Add((response.StatusCode, response.Headers.RetryAfter is not null));

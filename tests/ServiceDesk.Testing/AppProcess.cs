@@ -9,18 +9,16 @@ namespace ServiceDesk.Testing;
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ProcessStartInfo _start;
     private readonly ConcurrentQueue<string> _output = new();
+    private Process _process;
 
-    private AppProcess(string name, Process process, Uri url)
+    private AppProcess(string name, ProcessStartInfo start, Uri url)
     {
         Name = name;
-        _process = process;
+        _start = start;
         Url = url;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _process = Launch();
     }
 
     public string Name { get; }
@@ -47,23 +45,60 @@ public sealed class AppProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         start.Environment["Urls"] = url.ToString();
         foreach (var (key, value) in environment) start.Environment[key] = value;
-        var app = new AppProcess(name, Process.Start(start)!, url);
+        var app = new AppProcess(name, start, url);
+        try
+        {
+            await app.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        return app;
+    }
 
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+    /// <summary>SIGKILL, as a crash or the OOM killer would: no graceful shutdown, unacknowledged messages redelivered.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the app again with the same settings and port, and waits until it is ready.</summary>
+    public async Task RestartAsync()
+    {
+        if (!_process.HasExited) await KillAsync();
+        _process.Dispose();
+        _process = Launch();
+        await WaitUntilReadyAsync();
+    }
+
+    private Process Launch()
+    {
+        var process = Process.Start(_start)!;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
         try
         {
             await Eventually.TrueAsync(async () =>
             {
-                if (app._process.HasExited) throw new InvalidOperationException($"{name} exited with {app._process.ExitCode}.");
+                if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}.");
                 return (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode;
-            }, $"{name} to be ready", TimeSpan.FromSeconds(60));
+            }, $"{Name} to be ready", TimeSpan.FromSeconds(60));
         }
         catch (Exception e)
         {
-            await app.DisposeAsync();
-            throw new InvalidOperationException($"{name} did not become ready. Its output:\n{app.Output}", e);
+            throw new InvalidOperationException($"{Name} did not become ready. Its output:\n{Output}", e);
         }
-        return app;
     }
 
     private void Keep(string? line)

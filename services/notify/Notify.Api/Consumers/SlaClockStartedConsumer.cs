@@ -13,9 +13,10 @@ namespace Notify.Api.Consumers;
 
 /// <summary>
 /// Once a ticket's clock runs, tells the contact by email that the request was received and when work will begin.
-/// Sent once per ticket: a redelivery finds the stored acknowledgement and only republishes the event. An email
-/// can still go twice if the process dies between sending and storing (at-least-once); it then carries the same
-/// Message-ID, so mail clients can fold the copies.
+/// Sent once per ticket: the consumer locks the ticket's contact row while it sends, so duplicates arriving together
+/// wait and then find the acknowledgement recorded, and a redelivery only republishes the event. If the process dies
+/// after sending but before committing, the redelivery sends again (at-least-once) with the same Message-ID, so mail
+/// clients can fold the copies.
 /// </summary>
 public sealed class SlaClockStartedConsumer(NotifyDbContext db, Mailer mailer, TimeProvider clock, ILogger<SlaClockStartedConsumer> logger)
     : IConsumer<SlaClockStarted>
@@ -23,34 +24,29 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Mailer mailer, T
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
         var sla = context.Message;
-        var sent = await db.Acknowledgements.AsNoTracking().SingleOrDefaultAsync(a => a.TicketId == sla.TicketId, context.CancellationToken)
-            ?? await Send(sla, context.CancellationToken);
+        var cancellationToken = context.CancellationToken;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
-        await context.Publish(new AcknowledgementSent(sent.TicketId, "email", sent.Recipient, sent.MessageId, sent.SentAt));
-    }
-
-    private async Task<SentAcknowledgement> Send(SlaClockStarted sla, CancellationToken cancellationToken)
-    {
         // TicketOpened normally arrives first; if not, the retry policy brings this message back shortly.
-        var contact = await db.Contacts.AsNoTracking().SingleOrDefaultAsync(c => c.TicketId == sla.TicketId, cancellationToken)
+        var contact = await db.Contacts.FromSql($"SELECT * FROM ticket_contacts WHERE \"TicketId\" = {sla.TicketId} FOR UPDATE")
+            .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
             ?? throw new InvalidOperationException($"Ticket {sla.TicketId} is not known to notify yet.");
         Telemetry.TagTicket(contact.TicketId, contact.ClientId, sla.Priority);
 
-        // Deterministic, so a resend is recognisably the same message and replies thread onto the ticket.
-        var messageId = $"{contact.TicketId:N}.ack@{mailer.From.Domain}";
-        await mailer.SendAsync(Compose(contact, sla, messageId), cancellationToken);
-
-        var sent = new SentAcknowledgement
+        var sent = await db.Acknowledgements.AsNoTracking().SingleOrDefaultAsync(a => a.TicketId == sla.TicketId, cancellationToken);
+        if (sent is null)
         {
-            TicketId = contact.TicketId,
-            Recipient = contact.Email,
-            MessageId = messageId,
-            SentAt = clock.GetUtcNow(),
-        };
-        db.Acknowledgements.Add(sent);
-        await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Acknowledged SD#{Number} to {Recipient}", contact.Number, contact.Email);
-        return sent;
+            // Deterministic, so a resend is recognisably the same message and replies thread onto the ticket.
+            var messageId = $"{contact.TicketId:N}.ack@{mailer.From.Domain}";
+            await mailer.SendAsync(Compose(contact, sla, messageId), cancellationToken);
+            sent = new SentAcknowledgement { TicketId = contact.TicketId, Recipient = contact.Email, MessageId = messageId, SentAt = clock.GetUtcNow() };
+            db.Acknowledgements.Add(sent);
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Acknowledged SD#{Number} to {Recipient}", contact.Number, contact.Email);
+        }
+        await transaction.CommitAsync(cancellationToken);
+
+        await context.Publish(new AcknowledgementSent(sent.TicketId, "email", sent.Recipient, sent.MessageId, sent.SentAt));
     }
 
     private MimeMessage Compose(TicketContact contact, SlaClockStarted sla, string messageId)

@@ -1,28 +1,21 @@
 using System.Globalization;
-using ServiceDesk.Testing;
+using Xunit;
 
-namespace EndToEnd.Tests;
-
-/// <summary>Test classes that share one running system (it takes seconds to start).</summary>
-[CollectionDefinition(Name)]
-public sealed class SystemCollection : ICollectionFixture<RunningSystem>
-{
-    public const string Name = "running system";
-}
+namespace ServiceDesk.Testing;
 
 /// <summary>
 /// The whole system as separate processes — five services and the gateway — on the real broker (own virtual host)
 /// and database server (own databases), exporting traces to an OTLP receiver and mail to a real SMTP server.
 /// </summary>
-public sealed class RunningSystem : IAsyncLifetime
+public class RunningSystem : IAsyncLifetime
 {
     public static readonly string[] Services = ["intake", "tickets", "sla", "billing", "notify"];
     public static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
     public const string Channel = "e2e-rmm";
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
 
-    /// <summary>The gateway's per-tenant budget in this system: low, so a test can exceed it tenfold quickly.</summary>
-    public const int TenantRequestsPerWindow = 100;
+    /// <summary>The gateway's per-tenant budget in this system: low by default, so a test can exceed it tenfold quickly.</summary>
+    public virtual int TenantRequestsPerWindow => 100;
 
     private readonly List<AppProcess> _apps = [];
     private readonly List<string> _databases = [];
@@ -31,6 +24,14 @@ public sealed class RunningSystem : IAsyncLifetime
 
     public OtlpReceiver Traces { get; private set; } = null!;
     public SmtpServer Mail { get; private set; } = null!;
+
+    /// <summary>The apps, by name ("intake".."notify", "gateway"), to kill and restart in fault tests.</summary>
+    public AppProcess App(string name) =>
+        _apps.Single(a => a.Name.Equals(name == "gateway" ? "Gateway" : $"{name}.Api", StringComparison.OrdinalIgnoreCase));
+
+    public Infrastructure Infrastructure => _infrastructure;
+
+    public string VirtualHost => _virtualHost;
 
     public async Task InitializeAsync()
     {
@@ -83,8 +84,7 @@ public sealed class RunningSystem : IAsyncLifetime
     /// <summary>A client that talks to one app directly, bypassing the gateway (defense-in-depth tests).</summary>
     public HttpClient ClientFor(string app, string? token = null)
     {
-        var url = _apps.Single(a => a.Name.Equals(app == "gateway" ? "Gateway" : $"{app}.Api", StringComparison.OrdinalIgnoreCase)).Url;
-        var client = new HttpClient { BaseAddress = url };
+        var client = new HttpClient { BaseAddress = App(app).Url };
         return token is null ? client : client.As(token);
     }
 

@@ -1,0 +1,84 @@
+using Intake.Contracts;
+using MassTransit;
+using ServiceDesk.Testing;
+
+namespace Fault.Tests;
+
+/// <summary>Processes killed for real, messages delivered more than once: nothing lost, nothing doubled.</summary>
+[Collection(FaultCollection.Name)]
+[Trait("Category", "Fault")]
+public sealed class ConsumerCrashTests(FaultSystem system)
+{
+    [Fact]
+    public async Task Consumers_killed_mid_stream_lose_and_double_nothing()
+    {
+        var accepted = await system.StreamAsync(2000, parallel: 16, new Dictionary<double, Func<Task>>
+        {
+            [0.25] = () => KillAndRestartAsync("tickets"),
+            [0.50] = () => KillAndRestartAsync("sla"),
+            [0.75] = () => KillAndRestartAsync("billing"),
+        });
+
+        Assert.Equal(2000, accepted.Count); // intake stayed up: every request was accepted
+        await system.ReconciledAsync(accepted, TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
+    public async Task Same_message_delivered_three_times_has_one_effect()
+    {
+        var rabbit = system.Infrastructure.RabbitMq;
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, system.VirtualHost, h =>
+        {
+            h.Username(rabbit.Username);
+            h.Password(rabbit.Password);
+        }));
+        await bus.StartAsync();
+        var requestId = NewId.NextGuid();
+        var contact = $"thrice.{requestId:N}@example.com";
+        var request = new ServiceRequestReceived(requestId, "web", DateTimeOffset.UtcNow, RunningSystem.DemoClient, contact, null,
+            "Said three times", "The same message, delivered three times.", null);
+        await StoreInIntakeAsync(request); // as intake stored it before publishing (here, three times)
+        try
+        {
+            for (var i = 0; i < 3; i++) await bus.Publish(request, context => context.MessageId = requestId);
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        await system.ReconciledAsync([requestId], TimeSpan.FromMinutes(1));
+        // Everything downstream ran three times; the contact still hears once.
+        await Eventually.TrueAsync(() => Task.FromResult(system.Mail.Messages().Any(m => m.To.Mailboxes.Any(t => t.Address == contact))),
+            "the acknowledgement");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // room for a (wrong) second email to arrive
+        Assert.Single(system.Mail.Messages(), m => m.To.Mailboxes.Any(t => t.Address == contact));
+    }
+
+    private async Task StoreInIntakeAsync(ServiceRequestReceived request)
+    {
+        await using var intake = new Npgsql.NpgsqlConnection(system.DatabaseOf("intake"));
+        await intake.OpenAsync();
+        await using var insert = new Npgsql.NpgsqlCommand("""
+            INSERT INTO service_requests ("Id", "Channel", "ReceivedAt", "ClientId", "ContactEmail", "Subject", "Description")
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, intake)
+        {
+            Parameters =
+            {
+                new() { Value = request.RequestId }, new() { Value = request.Channel }, new() { Value = request.ReceivedAt },
+                new() { Value = request.ClientId }, new() { Value = request.ContactEmail }, new() { Value = request.Subject },
+                new() { Value = request.Description },
+            },
+        };
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    private async Task KillAndRestartAsync(string service)
+    {
+        var app = system.App(service);
+        await app.KillAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1)); // requests keep arriving while it is down
+        await app.RestartAsync();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using Reconcile;
+using ServiceDesk.Platform;
+using ServiceDesk.Testing;
+
+namespace Fault.Tests;
+
+/// <summary>The whole system with room for a stream of thousands of requests from one tenant.</summary>
+public sealed class FaultSystem : RunningSystem
+{
+    public override int TenantRequestsPerWindow => 1_000_000;
+
+    public Databases Databases => new(DatabaseOf("intake"), DatabaseOf("tickets"), DatabaseOf("sla"), DatabaseOf("billing"));
+
+    /// <summary>
+    /// Posts <paramref name="count"/> requests through the gateway, <paramref name="parallel"/> at a time, calling
+    /// <paramref name="midway"/> when each given fraction of them has been sent. Returns the ids of the accepted ones.
+    /// </summary>
+    public async Task<List<Guid>> StreamAsync(int count, int parallel, IReadOnlyDictionary<double, Func<Task>> midway)
+    {
+        using var staff = Client(TestAuth.Token(Roles.Dispatcher, subject: "stream"));
+        var accepted = new List<Guid>();
+        var sent = 0;
+        var pending = new SortedDictionary<int, Func<Task>>(midway.ToDictionary(m => (int)(m.Key * count), m => m.Value));
+        var gate = new SemaphoreSlim(parallel);
+        var inFlight = new List<Task>();
+        for (var i = 0; i < count; i++)
+        {
+            if (pending.Count > 0 && pending.First().Key <= i)
+            {
+                var step = pending.First();
+                pending.Remove(step.Key);
+                await step.Value(); // the fault happens while requests keep coming
+            }
+            await gate.WaitAsync();
+            var n = Interlocked.Increment(ref sent);
+            inFlight.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    using var response = await staff.PostAsJsonAsync("/api/requests", new
+                    {
+                        clientId = DemoClient, contactEmail = $"stream{n}@example.com", subject = $"Stream {n}", description = "Fault test.",
+                    });
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        var id = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+                        lock (accepted) accepted.Add(id);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not accepted: the caller saw an error and would retry. Only accepted requests are promised.
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+        await Task.WhenAll(inFlight);
+        return accepted;
+    }
+
+    /// <summary>Waits until every accepted request has exactly one ticket, one SLA clock and one billing record.</summary>
+    public async Task<Report> ReconciledAsync(IReadOnlyCollection<Guid> accepted, TimeSpan within)
+    {
+        Report? last = null;
+        try
+        {
+            return await Eventually.GetAsync(async () =>
+            {
+                last = await Reconciliation.RunAsync(Databases, DateTimeOffset.UtcNow.AddMinutes(1));
+                return last.Consistent && last.Requests >= accepted.Count ? last : null;
+            }, "every accepted request to have its ticket, clock and billing record", within);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} Last report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
+                $"billing {last?.BillingRecords}; without ticket {last?.RequestsWithoutTicket.Count}, without clock {last?.TicketsWithoutClock.Count}, " +
+                $"without billing {last?.TicketsWithoutBillingRecord.Count}, duplicates {last?.Duplicates.Count}.\n{Output}", e);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FaultCollection : ICollectionFixture<FaultSystem>
+{
+    public const string Name = "fault system";
+}
