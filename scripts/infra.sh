@@ -3,6 +3,7 @@
 # listening on 127.0.0.1 only, all state under <repo>/.data. No Docker, no system services.
 #
 #   scripts/infra.sh start|stop|status|env
+#   scripts/infra.sh restart rabbitmq|postgres   # fault tests: a real stop and start of one server
 #   eval "$(scripts/infra.sh start)"   # start (progress goes to stderr), export SERVICEDESK_* vars
 #   source scripts/infra.sh            # exports SERVICEDESK_* vars and defines `sd_infra <cmd>`
 #
@@ -307,6 +308,7 @@ export SERVICEDESK_RABBITMQ_PORT="$SD_RABBITMQ_PORT"
 export SERVICEDESK_RABBITMQ_USER="servicedesk"
 export SERVICEDESK_RABBITMQ_PASS="servicedesk"
 export SERVICEDESK_RABBITMQCTL="$SD_CTL"
+export SERVICEDESK_INFRA="$SD_ROOT/scripts/infra.sh"
 EOF
 }
 
@@ -320,15 +322,35 @@ sd_start() {
   sd_env
 }
 
-sd_stop() {
-  [[ -d $SD_DATA ]] || return 0
-  sd_lock
+sd_stop_rabbitmq() {
   local pid
   pid=$(sd_read_pid rabbitmq); if sd_is_ours "$pid"; then sd_stop_pid RabbitMQ "$pid" TERM; fi
   pid=$(sd_read_pid epmd); if sd_is_ours "$pid"; then sd_stop_pid epmd "$pid" TERM; fi
   rm -f "$SD_RUN/rabbitmq.pid" "$SD_RUN/epmd.pid"
+}
+
+sd_stop_postgres() {
+  local pid
   pid=$(sd_pg_pid); if sd_is_ours "$pid"; then sd_stop_pid PostgreSQL "$pid" INT; fi # INT = fast shutdown
+}
+
+sd_stop() {
+  [[ -d $SD_DATA ]] || return 0
+  sd_lock
+  sd_stop_rabbitmq
+  sd_stop_postgres
   sd_log "stopped"
+}
+
+# Fault tests: stop one server for real and start it again on the same port, with its data.
+sd_restart() {
+  sd_lock
+  case ${1:-} in
+    rabbitmq) sd_stop_rabbitmq; sd_rmq_start ;;
+    postgres) sd_stop_postgres; sd_pg_start ;;
+    *) echo "usage: $0 restart rabbitmq|postgres" >&2; return 2 ;;
+  esac
+  sd_log "restarted $1"
 }
 
 sd_status() {
@@ -345,9 +367,10 @@ sd_main() {
   case ${1:-} in
     start) sd_start ;;
     stop) sd_stop ;;
+    restart) sd_restart "${2:-}" ;;
     status) sd_status ;;
     env) sd_env ;;
-    *) echo "usage: $0 start|stop|status|env" >&2; return 2 ;;
+    *) echo "usage: $0 start|stop|status|env|restart rabbitmq|postgres" >&2; return 2 ;;
   esac
 }
 

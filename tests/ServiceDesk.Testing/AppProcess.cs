@@ -101,9 +101,14 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Where every app writes its whole output too, when set (for diagnosing a failed run).</summary>
+    private static readonly string? LogDirectory = Environment.GetEnvironmentVariable("SERVICEDESK_TEST_LOG_DIR");
+
     private void Keep(string? line)
     {
         if (line is null) return;
+        if (LogDirectory is not null)
+            lock (_output) File.AppendAllText(Path.Combine(LogDirectory, $"{Name}-{Url.Port}.log"), line + "\n");
         _output.Enqueue(line);
         while (_output.Count > 200) _output.TryDequeue(out _);
     }

@@ -16,13 +16,21 @@ public sealed class Infrastructure
 {
     private static readonly Lazy<Task<Infrastructure>> Instance = new(StartAsync);
     private readonly Func<string[], Task> _rabbitmqctl;
+    private readonly Func<string, Task> _restart;
 
-    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task> rabbitmqctl)
+    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task> rabbitmqctl, Func<string, Task> restart)
     {
         Postgres = postgres;
         RabbitMq = rabbitMq;
         _rabbitmqctl = rabbitmqctl;
+        _restart = restart;
     }
+
+    /// <summary>
+    /// Stops "rabbitmq" or "postgres" and starts it again, for fault tests. With scripts/infra.sh the server process
+    /// really stops; in containers RabbitMQ's application restarts and PostgreSQL drops every connection.
+    /// </summary>
+    public Task RestartAsync(string server) => _restart(server);
 
     public static Task<Infrastructure> Shared => Instance.Value;
 
@@ -68,7 +76,10 @@ public sealed class Infrastructure
                 int.Parse(Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_PORT") ?? "5672", System.Globalization.CultureInfo.InvariantCulture),
                 Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_USER") ?? "guest",
                 Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_PASS") ?? "guest");
-            return new Infrastructure(postgres, endpoint, args => ProcessRunner.RunAsync(rabbitmqctl, args));
+            var infra = Environment.GetEnvironmentVariable("SERVICEDESK_INFRA")
+                ?? throw new InvalidOperationException("SERVICEDESK_INFRA (the path of scripts/infra.sh) is not set: run the tests through scripts/test.sh.");
+            return new Infrastructure(postgres, endpoint, async args => await ProcessRunner.RunAsync(rabbitmqctl, args),
+                server => ProcessRunner.RunAsync(infra, ["restart", server]));
         }
 
         if (!DockerIsAvailable())
@@ -90,7 +101,19 @@ public sealed class Infrastructure
 
         var pg = new NpgsqlConnectionStringBuilder(postgres.GetConnectionString()) { Database = null };
         var endpoint = new RabbitMqEndpoint(rabbit.Hostname, rabbit.GetMappedPublicPort(5672), "servicedesk", "servicedesk");
-        return new Infrastructure(pg.ConnectionString, endpoint, args => ExecAsync(rabbit, ["rabbitmqctl", .. args]));
+        return new Infrastructure(pg.ConnectionString, endpoint, args => ExecAsync(rabbit, ["rabbitmqctl", .. args]), async server =>
+        {
+            if (server == "rabbitmq")
+            {
+                await ExecAsync(rabbit, ["rabbitmqctl", "stop_app"]);
+                await ExecAsync(rabbit, ["rabbitmqctl", "start_app"]);
+                return;
+            }
+            await using var connection = new NpgsqlConnection($"{pg.ConnectionString};Database=postgres");
+            await connection.OpenAsync();
+            await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()", connection);
+            await terminate.ExecuteNonQueryAsync();
+        });
     }
 
     private static async Task ExecAsync(RabbitMqContainer container, IList<string> command)

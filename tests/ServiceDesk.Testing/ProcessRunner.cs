@@ -4,11 +4,12 @@ namespace ServiceDesk.Testing;
 
 public static class ProcessRunner
 {
-    /// <summary>Runs a short command to completion; throws with its output if it fails or takes over a minute.</summary>
-    public static async Task RunAsync(string fileName, IEnumerable<string> args)
+    /// <summary>Runs a short command to completion and returns its output; throws with it if it fails or takes over a minute.</summary>
+    public static async Task<string> RunAsync(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -16,5 +17,6 @@ public static class ProcessRunner
         await process.WaitForExitAsync(timeout.Token);
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {await stdout}{await stderr}");
+        return await stdout;
     }
 }
