@@ -254,6 +254,7 @@ sd_rmq_start() {
     # A node whose epmd died is unreachable for rabbitmqctl: restart it along with epmd.
     pid=$(sd_read_pid rabbitmq)
     if sd_is_ours "$pid"; then sd_stop_pid "RabbitMQ (lost its epmd)" "$pid" TERM; fi
+    sd_stop_stray_epmd
     if sd_port_busy "$SD_EPMD_PORT"; then sd_die "port $SD_EPMD_PORT is taken by another process: set SD_EPMD_PORT"; fi
     sd_log "starting epmd on 127.0.0.1:$SD_EPMD_PORT"
     sd_spawn "$SD_RUN/epmd.pid" "$SD_RMQ/log/epmd.log" epmd -address 127.0.0.1 -port "$SD_EPMD_PORT"
@@ -327,6 +328,17 @@ sd_stop_rabbitmq() {
   pid=$(sd_read_pid rabbitmq); if sd_is_ours "$pid"; then sd_stop_pid RabbitMQ "$pid" TERM; fi
   pid=$(sd_read_pid epmd); if sd_is_ours "$pid"; then sd_stop_pid epmd "$pid" TERM; fi
   rm -f "$SD_RUN/rabbitmq.pid" "$SD_RUN/epmd.pid"
+  sd_stop_stray_epmd
+}
+
+# An Erlang tool run while our epmd was down (e.g. rabbitmqctl during a restart) may daemonise an epmd of its own
+# with our environment: ours to stop, and it would hold our port. Only processes that name our data dir qualify.
+sd_stop_stray_epmd() {
+  local d
+  for d in /proc/[0-9]*; do
+    [[ $(cat "$d/comm" 2>/dev/null) == epmd ]] || continue
+    if [[ ${d#/proc/} != "$(sd_read_pid epmd)" ]] && sd_is_ours "${d#/proc/}"; then sd_stop_pid "stray epmd" "${d#/proc/}" TERM; fi
+  done
 }
 
 sd_stop_postgres() {

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd -P)
 
 if scripts/infra.sh status >/dev/null 2>&1; then infra_started=false; else infra_started=true; fi
-eval "$(scripts/infra.sh start)"
+infra_env=$(scripts/infra.sh start) # a plain eval "$(...)" would hide a failed start
+eval "$infra_env"
 data=$(realpath "$(dirname "$SERVICEDESK_RABBITMQCTL")/..") # infra data folder (.data, or /var/tmp for untraversable checkouts)
 run=$data/run
 mkdir -p "$run" "$data/logs" "$data/mail"/{tmp,new,cur}

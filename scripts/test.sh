@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if scripts/infra.sh status >/dev/null 2>&1; then started_here=false; else started_here=true; fi
-eval "$(scripts/infra.sh start)"
+infra_env=$(scripts/infra.sh start) # a plain eval "$(...)" would hide a failed start
+eval "$infra_env"
 if $started_here; then trap 'scripts/infra.sh stop' EXIT; fi
 
 log=$(mktemp)

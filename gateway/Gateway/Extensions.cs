@@ -47,7 +47,6 @@ public static class Extensions
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
-        builder.Services.AddRequestTimeouts();
         builder.Services.AddCors(cors => cors.AddPolicy(Portal, policy => policy
             .WithOrigins(options.PortalOrigins).WithMethods("GET", "POST").WithHeaders("Authorization", "Content-Type", "Idempotency-Key")));
 
@@ -73,7 +72,7 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Security headers and correlation id, CORS, the API docs, then identity, limits and timeouts, before YARP
+    /// Security headers and correlation id, CORS, the API docs, then identity and limits, before YARP
     /// forwards the request (with its Authorization header and trace context) to the service that re-checks both.
     /// </summary>
     public static WebApplication UseGateway(this WebApplication app)
@@ -108,7 +107,6 @@ public static class Extensions
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
-        app.UseRequestTimeouts();
         return app;
     }
 
