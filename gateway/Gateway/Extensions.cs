@@ -54,7 +54,10 @@ public static class Extensions
         {
             // One noisy client cannot starve the others: each tenant and each channel has its own budget.
             limiter.AddPolicy(PerTenant, http => Window(TenantOf(http.User, http), options.TenantRequestsPerWindow, options.RateLimitWindow));
-            limiter.AddPolicy(PerChannel, http => Window($"channel:{http.GetRouteValue("channel")}", options.ChannelRequestsPerWindow, options.RateLimitWindow));
+            // Keyed by caller address too: the limit is applied before the signature is checked, so an anonymous
+            // flood under a real channel's name must not spend that channel's budget.
+            limiter.AddPolicy(PerChannel, http => Window($"channel:{http.GetRouteValue("channel")}:{http.Connection.RemoteIpAddress}",
+                options.ChannelRequestsPerWindow, options.RateLimitWindow));
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 var http = context.HttpContext;

@@ -53,6 +53,13 @@ public sealed class ConsumerCrashTests(FaultSystem system)
             "the acknowledgement");
         await Task.Delay(TimeSpan.FromSeconds(2)); // room for a (wrong) second email to arrive
         Assert.Single(system.Mail.Messages(), m => m.To.Mailboxes.Any(t => t.Address == contact));
+        await using var sla = new Npgsql.NpgsqlConnection(system.DatabaseOf("sla"));
+        await sla.OpenAsync();
+        await using var met = new Npgsql.NpgsqlCommand("SELECT count(*) FROM sla_ledger WHERE \"TicketId\" = $1 AND \"Kind\" = 'Met'", sla)
+        {
+            Parameters = { new() { Value = requestId } },
+        };
+        Assert.Equal(1L, await met.ExecuteScalarAsync()); // the acknowledgement is met once in the clock ledger
     }
 
     private async Task StoreInIntakeAsync(ServiceRequestReceived request)

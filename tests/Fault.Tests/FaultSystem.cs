@@ -63,7 +63,19 @@ public sealed class FaultSystem : RunningSystem
         return accepted;
     }
 
-    /// <summary>Waits until every accepted request has exactly one ticket, one SLA clock and one billing record.</summary>
+    /// <summary>How many of these request ids intake has stored.</summary>
+    private async Task<long> StoredRequestsAsync(IReadOnlyCollection<Guid> ids)
+    {
+        await using var intake = new Npgsql.NpgsqlConnection(DatabaseOf("intake"));
+        await intake.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM service_requests WHERE \"Id\" = ANY($1)", intake)
+        {
+            Parameters = { new() { Value = ids.ToArray() } },
+        };
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits until every accepted request is stored and has exactly one ticket, one SLA clock and one billing record.</summary>
     public async Task<Report> ReconciledAsync(IReadOnlyCollection<Guid> accepted, TimeSpan within)
     {
         Report? last = null;
@@ -72,12 +84,19 @@ public sealed class FaultSystem : RunningSystem
             return await Eventually.GetAsync(async () =>
             {
                 last = await Reconciliation.RunAsync(Databases, DateTimeOffset.UtcNow.AddMinutes(1));
-                return last.Consistent && last.Requests >= accepted.Count ? last : null;
+                return last.Consistent && await StoredRequestsAsync(accepted) == accepted.Count ? last : null;
             }, "every accepted request to have its ticket, clock and billing record", within);
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message} Last report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
+            var health = new List<string>();
+            foreach (var service in Services)
+            {
+                using var client = ClientFor(service);
+                try { health.Add($"{service}: {await client.GetStringAsync(new Uri("/health/ready", UriKind.Relative))}"); }
+                catch (HttpRequestException h) { health.Add($"{service}: {h.Message}"); }
+            }
+            throw new TimeoutException($"{e.Message}\nHealth: {string.Join("; ", health)}\nLast report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
                 $"billing {last?.BillingRecords}; without ticket {last?.RequestsWithoutTicket.Count}, without clock {last?.TicketsWithoutClock.Count}, " +
                 $"without billing {last?.TicketsWithoutBillingRecord.Count}, duplicates {last?.Duplicates.Count}.\n{Output}", e);
         }

@@ -40,7 +40,11 @@ public sealed class IntakeFixture : IAsyncLifetime
         await _channel.QueueBindAsync(_queue, RequestsExchange, "");
 
         App = new AppFactory<IntakeDbContext>(_infrastructure, _virtualHost, "intake",
-            new Dictionary<string, string> { [$"Channels:{Channel}:Secret"] = ChannelSecret });
+            new Dictionary<string, string>
+            {
+                [$"Channels:{Channel}:Secret"] = ChannelSecret,
+                [$"Channels:{Channel}:ClientIds:0"] = IntakeDbContext.DemoClientId.ToString(),
+            });
         _ = App.Server; // start the app: migrations run, the bus connects
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Intake.Api.Data;
 using ServiceDesk.Platform;
 
 namespace Intake.Tests;
@@ -53,6 +54,8 @@ public sealed class SignedChannelTests(IntakeFixture intake) : IClassFixture<Int
         { "tampered-signature", HttpStatusCode.Unauthorized },
         { "stale-timestamp", HttpStatusCode.Unauthorized },
         { "unknown-channel", HttpStatusCode.NotFound },
+        { "foreign-client", HttpStatusCode.Forbidden },
+        { "dotted-delivery-id", HttpStatusCode.Unauthorized },
         { "malformed-json", HttpStatusCode.BadRequest },
     };
 
@@ -70,6 +73,8 @@ public sealed class SignedChannelTests(IntakeFixture intake) : IClassFixture<Int
             "tampered-signature" => await SendAsync(body, signature: "sha256=" + new string('0', 64)),
             "stale-timestamp" => await SendAsync(body, sentAt: DateTimeOffset.UtcNow.AddMinutes(-10)),
             "unknown-channel" => await SendAsync(body, channel: "no-such-channel"),
+            "foreign-client" => await SendAsync(body.Replace(IntakeDbContext.DemoClientId.ToString(), Guid.NewGuid().ToString(), StringComparison.Ordinal)),
+            "dotted-delivery-id" => await SendAsync(body, delivery: "a.b"),
             _ => await SendAsync("{\"subject\": "),
         };
 

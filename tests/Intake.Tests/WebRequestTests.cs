@@ -60,6 +60,8 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
         { ValidBody("x").Replace("dana@acme-dental.example", "Dana <dana@acme-dental.example>", StringComparison.Ordinal), "contactEmail" },
         { ValidBody(new string('s', RequestLimits.Subject + 1)), "subject" },
         { ValidBody("   "), "subject" },
+        { ValidBody("Printer\u0000jam"), "subject" },
+        { ValidBody("x").Replace("Dana Reyes", "Dana\\u0007Reyes", StringComparison.Ordinal), "contactName" },
         { ValidBody("x").Replace("The front desk", new string('d', RequestLimits.Description), StringComparison.Ordinal), "description" },
         { ValidBody("x").Replace("\"P2\"", "\"urgent!!\"", StringComparison.Ordinal), "priorityHint" },
         { ValidBody("x").Replace("\"P2\"", "2", StringComparison.Ordinal), "priorityHint" },

@@ -53,6 +53,7 @@ public class RunningSystem : IAsyncLifetime
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["Smtp__Port"] = Mail.Port.ToString(CultureInfo.InvariantCulture),
             [$"Channels__{Channel}__Secret"] = ChannelSecret,
+            [$"Channels__{Channel}__ClientIds__0"] = DemoClient.ToString(),
         };
         foreach (var (key, value) in TestAuth.Settings) common[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 

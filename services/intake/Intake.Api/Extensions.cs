@@ -7,6 +7,7 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddIntake(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<WebhookVerifier>();
         builder.AddServiceDatabase<IntakeDbContext>();
         builder.AddServiceBus();
         return builder;

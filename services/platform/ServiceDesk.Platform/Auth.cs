@@ -33,6 +33,8 @@ public sealed class AuthOptions : IValidatableObject
     {
         if (string.IsNullOrWhiteSpace(Authority) && string.IsNullOrWhiteSpace(SigningKey))
             yield return new ValidationResult("Auth:SigningKey (32+ characters) or Auth:Authority (an OIDC issuer) is required.");
+        else if (!string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(SigningKey))
+            yield return new ValidationResult("Set Auth:Authority or Auth:SigningKey, not both: a leftover local key would be trusted beside the issuer.");
         else if (string.IsNullOrWhiteSpace(Authority) && SigningKey!.Length < 32)
             yield return new ValidationResult("Auth:SigningKey must be at least 32 characters.");
     }
@@ -53,6 +55,9 @@ public static class Roles
     public static readonly string[] All = [ClientUser, ClientAdmin, Technician, Dispatcher, Billing, Admin];
     public static readonly string[] Client = [ClientUser, ClientAdmin];
     public static readonly string[] Staff = [Technician, Dispatcher, Admin];
+
+    /// <summary>Roles that see every client's data (staff, and billing for invoicing).</summary>
+    public static readonly string[] AllClients = [Technician, Dispatcher, Billing, Admin];
 }
 
 /// <summary>Claims ServiceDesk reads from a token besides "sub" and "role".</summary>
@@ -115,7 +120,8 @@ public static class Auth
             };
         });
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            // A valid token without a known role is no better than none.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.All).Build())
             .AddPolicy(Policies.ClientsAndStaff, policy => policy.RequireRole([.. Roles.Client, .. Roles.Staff]))
             .AddPolicy(Policies.Billing, policy => policy.RequireRole(Roles.Billing, Roles.Admin));
         return builder;
@@ -144,16 +150,25 @@ public static class Auth
 }
 
 /// <summary>
-/// The client whose data the current caller may see: a client user's own client, or null for staff and for the
-/// service's own work (consumers), which see every client. Services filter their queries with it themselves, so a
-/// gateway mistake alone cannot leak another tenant's data.
+/// The client whose data the current caller may see. Services filter every query with it themselves, so a gateway
+/// mistake alone cannot leak another tenant's data. It fails closed: null (every client) only for staff and billing
+/// callers and for the service's own work outside a request (consumers); a client user gets their client; any other
+/// caller (anonymous, or a token without a known role) gets <see cref="Guid.Empty"/>, which matches no row.
 /// </summary>
 public sealed class Tenant(IHttpContextAccessor http)
 {
-    public Guid? ClientId { get; } = http.HttpContext?.User is { } user && Roles.Client.Any(user.IsInRole) ? ClientIdOf(user) : null;
+    public Guid? ClientId { get; } = Resolve(http.HttpContext);
 
-    /// <summary>True when the caller is limited to one client.</summary>
-    public bool IsClient => ClientId is not null;
+    /// <summary>True when the caller is a client user limited to one client.</summary>
+    public bool IsClient => ClientId is { } id && id != Guid.Empty;
+
+    private static Guid? Resolve(HttpContext? context)
+    {
+        if (context is null) return null;
+        var user = context.User;
+        if (Roles.Client.Any(user.IsInRole)) return ClientIdOf(user) ?? Guid.Empty;
+        return Roles.AllClients.Any(user.IsInRole) ? null : Guid.Empty;
+    }
 
     internal static Guid? ClientIdOf(ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(Claims.ClientId), out var id) && id != Guid.Empty ? id : null;

@@ -31,6 +31,9 @@ public static class ServiceDefaults
         builder.AddTelemetry();
         builder.AddServiceAuthentication();
         builder.Services.AddHealthChecks();
+        // Bounded in every service too, not only at the gateway (which is stricter per route).
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             // Served through the gateway: paths are relative to wherever the document was fetched from.
@@ -47,7 +50,6 @@ public static class ServiceDefaults
             return Task.CompletedTask;
         }));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<WebhookVerifier>();
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString());
@@ -98,9 +100,25 @@ public static class ServiceDefaults
 
         // Live: the process answers. Ready: its bus and database answer too. Public, for orchestrators.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteHealthAsync,
+        }).AllowAnonymous();
         return app;
     }
+
+    /// <summary>Each check's status and description, so ops can see which dependency is not ready (no exception details).</summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
+        context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(entry => entry.Key, entry => new
+            {
+                status = entry.Value.Status.ToString(),
+                description = entry.Value.Description,
+            }),
+        });
 
     /// <summary>The service's OpenAPI document at /openapi/v1.json; the gateway serves it as /docs/{service}/openapi.json.</summary>
     public static WebApplication MapApiDocs(this WebApplication app)

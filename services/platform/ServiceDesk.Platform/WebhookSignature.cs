@@ -40,9 +40,10 @@ public sealed class WebhookVerifier(IConfiguration configuration, TimeProvider c
         var sentAt = DateTimeOffset.FromUnixTimeSeconds(Math.Min(unix, 253402300799));
         if ((clock.GetUtcNow() - sentAt).Duration() > Window)
             return (null, Unauthorized($"{TimestampHeader} is more than {Window.TotalMinutes:0} minutes from now: a replay or a wrong clock."));
+        // Letters, digits, '-' and '_' only: a '.' would let one signature stand for two (delivery, body) splits.
         string delivery = headers[DeliveryHeader].ToString();
-        if (delivery.Length is 0 or > 200)
-            return (null, Unauthorized($"{DeliveryHeader} (the sender's unique delivery id, at most 200 characters) is required."));
+        if (delivery.Length is 0 or > 200 || !delivery.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            return (null, Unauthorized($"{DeliveryHeader} (the sender's unique delivery id: 1-200 letters, digits, '-' or '_') is required."));
 
         var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
@@ -59,9 +60,10 @@ public sealed class WebhookVerifier(IConfiguration configuration, TimeProvider c
     /// <summary>The signature header value a sender computes.</summary>
     public static string Sign(string secret, long unixSeconds, string delivery, byte[] body)
     {
-        var prefix = Encoding.UTF8.GetBytes($"{unixSeconds.ToString(CultureInfo.InvariantCulture)}.{delivery}.");
-        var hash = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), prefix.Concat(body).ToArray());
-        return "sha256=" + Convert.ToHexStringLower(hash);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
+        hmac.AppendData(Encoding.UTF8.GetBytes($"{unixSeconds.ToString(CultureInfo.InvariantCulture)}.{delivery}."));
+        hmac.AppendData(body);
+        return "sha256=" + Convert.ToHexStringLower(hmac.GetHashAndReset());
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized(string title) =>

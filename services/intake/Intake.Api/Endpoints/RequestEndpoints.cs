@@ -64,7 +64,7 @@ public static class RequestEndpoints
     }
 
     private static async Task<IResult> SubmitSigned(string channel, HttpRequest request, WebhookVerifier verifier,
-        IOptions<JsonOptions> json, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger<SubmitRequest> logger,
+        IOptions<JsonOptions> json, IConfiguration configuration, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger<SubmitRequest> logger,
         CancellationToken cancellationToken)
     {
         var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
@@ -82,7 +82,14 @@ public static class RequestEndpoints
         }
         if (body is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Required."] });
 
-        var earlier = await db.Requests.AsNoTracking()
+        // A channel's secret opens requests only for the clients that channel serves ("Channels:{name}:ClientIds").
+        var served = configuration.GetSection($"Channels:{channel}:ClientIds").Get<Guid[]>() ?? [];
+        if (served.Length == 1 && body.ClientId is null) body = body with { ClientId = served[0] };
+        if (body.ClientId is not null && !served.Contains(body.ClientId.Value))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                title: $"Channel '{channel}' may not open requests for this client.");
+
+        var earlier = await db.Requests.IgnoreQueryFilters().AsNoTracking()
             .Where(r => r.Channel == channel && r.ExternalId == delivery.DeliveryId).Select(r => (Guid?)r.Id).SingleOrDefaultAsync(cancellationToken);
         return earlier is null
             ? await Accept(body, channel, delivery.DeliveryId, db, bus, clock, logger, cancellationToken)
@@ -97,7 +104,9 @@ public static class RequestEndpoints
         IPublishEndpoint bus, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
     {
         var errors = Validate(body);
-        if (errors.Count == 0 && !await db.Clients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
+        // A signed channel has no user, so no tenant: its client was checked against the channel's list instead.
+        var clients = externalId is null ? db.Clients : db.Clients.IgnoreQueryFilters();
+        if (errors.Count == 0 && !await clients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
             errors["clientId"] = ["Unknown client."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
@@ -133,24 +142,24 @@ public static class RequestEndpoints
             // The same delivery raced in twice; the other one was stored.
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
-            return Replayed(externalId, await db.Requests.AsNoTracking()
+            return Replayed(externalId, await db.Requests.IgnoreQueryFilters().AsNoTracking()
                 .Where(r => r.Channel == channel && r.ExternalId == externalId).Select(r => r.Id).SingleAsync(cancellationToken));
         }
+        // From here on the caller hanging up must not undo a publish: only the broker's own timeout stops us.
         try
         {
-            using var publishTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            publishTimeout.CancelAfter(PublishTimeout);
+            using var publishTimeout = new CancellationTokenSource(PublishTimeout);
             await bus.Publish(new ServiceRequestReceived(request.Id, request.Channel, request.ReceivedAt, request.ClientId,
                 request.ContactEmail, request.ContactName, request.Subject, request.Description, request.PriorityHint, request.ExternalId),
                 publishTimeout.Token);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            logger.LogWarning(e, "The broker did not confirm request {RequestId}; nothing was stored", request.Id);
+            logger.LogWarning(e, "The broker did not confirm request {RequestId}; it was not stored", request.Id);
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "The request could not be queued; nothing was stored. Try again shortly.");
+                title: "The request could not be confirmed and was not stored. Try again shortly.");
         }
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
 
         return TypedResults.Accepted($"/api/tickets/{request.Id}", new { id = request.Id, status = "accepted" });
     }
@@ -170,6 +179,7 @@ public static class RequestEndpoints
         else if (!IsEmailAddress(body.ContactEmail.Trim())) errors["contactEmail"] = ["Not a valid email address."];
 
         if (body.ContactName is { Length: > RequestLimits.Name }) errors["contactName"] = [$"At most {RequestLimits.Name} characters."];
+        else if (body.ContactName is not null && HasControlCharacters(body.ContactName)) errors["contactName"] = ["Contains control characters."];
         Text(errors, "subject", body.Subject, RequestLimits.Subject);
         Text(errors, "description", body.Description, RequestLimits.Description);
 
@@ -182,7 +192,12 @@ public static class RequestEndpoints
     {
         if (string.IsNullOrWhiteSpace(value)) errors[field] = ["Required."];
         else if (value.Length > max) errors[field] = [$"At most {max} characters."];
+        else if (HasControlCharacters(value)) errors[field] = ["Contains control characters."];
     }
+
+    /// <summary>NUL and other control characters (but tab and line breaks): PostgreSQL refuses NUL in text.</summary>
+    private static bool HasControlCharacters(string value) =>
+        value.Any(c => char.IsControl(c) && c is not ('\t' or '\r' or '\n'));
 
     /// <summary>A bare address with a dotted domain: "Ann &lt;ann@x.com&gt;" or "ann@localhost" are refused.</summary>
     private static bool IsEmailAddress(string value) =>

@@ -29,6 +29,8 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
                 entry.Property(e => e.Kind).HasConversion<string>().HasMaxLength(20);
                 entry.Property(e => e.Target).HasMaxLength(20);
                 entry.Property(e => e.Cause).HasMaxLength(500);
+                // A target is met once: duplicates racing each other cannot both write it.
+                entry.HasIndex("TicketId", nameof(LedgerEntry.Target)).IsUnique().HasFilter("\"Kind\" = 'Met'");
             });
         });
     }

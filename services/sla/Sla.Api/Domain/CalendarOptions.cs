@@ -10,7 +10,11 @@ public sealed class CalendarOptions : IValidatableObject
     public string TimeZone { get; set; } = "America/New_York";
     public TimeOnly Opens { get; set; } = new(8, 0);
     public TimeOnly Closes { get; set; } = new(17, 0);
-    public DayOfWeek[] Days { get; set; } = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
+    /// <summary>Open days; Monday to Friday when none are configured. (Not initialised here: the configuration binder
+    /// appends to an initialised array, so configured days could only ever be added to the default.)</summary>
+    public DayOfWeek[] Days { get; set; } = [];
+
+    private static readonly DayOfWeek[] Weekdays = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -18,11 +22,9 @@ public sealed class CalendarOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:TimeZone '{TimeZone}' is not a known IANA time zone.");
         if (Closes <= Opens)
             yield return new ValidationResult($"{Section}:Closes must be after {Section}:Opens.");
-        if (Days.Length == 0)
-            yield return new ValidationResult($"{Section}:Days must name at least one day.");
     }
 
     public BusinessCalendar ToCalendar() => new(
         TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
-        Days.Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) }));
+        (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) }));
 }

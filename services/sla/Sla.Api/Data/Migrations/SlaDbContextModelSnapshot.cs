@@ -98,7 +98,9 @@ namespace Sla.Api.Data.Migrations
 
                             b1.HasKey("Id");
 
-                            b1.HasIndex("TicketId");
+                            b1.HasIndex("TicketId", "Target")
+                                .IsUnique()
+                                .HasFilter("\"Kind\" = 'Met'");
 
                             b1.ToTable("sla_ledger", (string)null);
 
