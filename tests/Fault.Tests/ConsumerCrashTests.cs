@@ -26,26 +26,12 @@ public sealed class ConsumerCrashTests(FaultSystem system)
     [Fact]
     public async Task Same_message_delivered_three_times_has_one_effect()
     {
-        var rabbit = system.Infrastructure.RabbitMq;
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, system.VirtualHost, h =>
-        {
-            h.Username(rabbit.Username);
-            h.Password(rabbit.Password);
-        }));
-        await bus.StartAsync();
         var requestId = NewId.NextGuid();
         var contact = $"thrice.{requestId:N}@example.com";
         var request = new ServiceRequestReceived(requestId, "web", DateTimeOffset.UtcNow, RunningSystem.DemoClient, contact, null,
             "Said three times", "The same message, delivered three times.", null);
         await StoreInIntakeAsync(request); // as intake stored it before publishing (here, three times)
-        try
-        {
-            for (var i = 0; i < 3; i++) await bus.Publish(request, context => context.MessageId = requestId);
-        }
-        finally
-        {
-            await bus.StopAsync();
-        }
+        await system.PublishAsync(request, times: 3, configure: context => context.MessageId = requestId);
 
         await system.ReconciledAsync([requestId], TimeSpan.FromMinutes(1));
         // Everything downstream ran three times; the contact still hears once.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using MassTransit;
 using Reconcile;
 using ServiceDesk.Platform;
 using ServiceDesk.Testing;
@@ -61,6 +62,29 @@ public sealed class FaultSystem : RunningSystem
         }
         await Task.WhenAll(inFlight);
         return accepted;
+    }
+
+    /// <summary>
+    /// Publishes straight onto the system's broker, as a service would (a poison message; or, with
+    /// <paramref name="times"/> &gt; 1, the same message again and again, back to back, as a redelivery storm).
+    /// </summary>
+    public async Task PublishAsync<T>(T message, int times = 1, Action<PublishContext<T>>? configure = null) where T : class
+    {
+        var rabbit = Infrastructure.RabbitMq;
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, VirtualHost, h =>
+        {
+            h.Username(rabbit.Username);
+            h.Password(rabbit.Password);
+        }));
+        await bus.StartAsync();
+        try
+        {
+            for (var i = 0; i < times; i++) await bus.Publish(message, context => configure?.Invoke(context));
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
     }
 
     /// <summary>How many of these request ids intake has stored.</summary>

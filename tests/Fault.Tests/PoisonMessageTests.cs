@@ -22,7 +22,7 @@ public sealed class PoisonMessageTests(FaultSystem system)
         var ticketId = NewId.NextGuid();
         var contact = $"poison.{ticketId:N}@example.com";
         var now = DateTimeOffset.UtcNow;
-        await PublishAsync(new SlaClockStarted(ticketId, RunningSystem.DemoClient, "P3", now, now.AddHours(1), now.AddMinutes(15),
+        await system.PublishAsync(new SlaClockStarted(ticketId, RunningSystem.DemoClient, "P3", now, now.AddHours(1), now.AddMinutes(15),
             now.AddHours(24), now.AddHours(8), "America/New_York"));
 
         var fault = await Eventually.GetAsync(() => FaultOfParkedMessageAsync(ticketId), "the message in the error queue", TimeSpan.FromMinutes(1));
@@ -50,25 +50,6 @@ public sealed class PoisonMessageTests(FaultSystem system)
         Assert.Contains($"1 message(s) moved from {Queue}_error to {Queue}.", output, StringComparison.Ordinal);
         await Eventually.TrueAsync(() => Task.FromResult(system.Mail.Messages().Any(m => m.To.Mailboxes.Any(t => t.Address == contact))),
             "the acknowledgement, once the message is back");
-    }
-
-    private async Task PublishAsync<T>(T message) where T : class
-    {
-        var rabbit = system.Infrastructure.RabbitMq;
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, system.VirtualHost, h =>
-        {
-            h.Username(rabbit.Username);
-            h.Password(rabbit.Password);
-        }));
-        await bus.StartAsync();
-        try
-        {
-            await bus.Publish(message);
-        }
-        finally
-        {
-            await bus.StopAsync();
-        }
     }
 
     /// <summary>The MT-Fault-Message of the parked message about the ticket, looked at and left in place.</summary>
