@@ -76,7 +76,11 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
     private IAsyncDisposableFactory Create(string app) => app switch
     {
         "intake" => Wrap(new AppFactory<Intake.Api.Data.IntakeDbContext>(_infrastructure, _virtualHost, app,
-            new Dictionary<string, string> { ["Channels:inventory:Secret"] = "a-secret-so-the-channel-exists-and-checks-signatures" })),
+            new Dictionary<string, string>
+            {
+                ["Channels:inventory:Secret"] = "a-secret-so-the-channel-exists-and-checks-signatures",
+                ["Channels:inventory:ClientIds:0"] = Guid.NewGuid().ToString(),
+            })),
         "tickets" => Wrap(new AppFactory<Tickets.Api.Data.TicketsDbContext>(_infrastructure, _virtualHost, app)),
         "sla" => Wrap(new AppFactory<Sla.Api.Data.SlaDbContext>(_infrastructure, _virtualHost, app)),
         "billing" => Wrap(new AppFactory<Billing.Api.Data.BillingDbContext>(_infrastructure, _virtualHost, app)),

@@ -2,13 +2,33 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace ServiceDesk.Platform;
 
 /// <summary>Marks a route that proves its caller by a webhook signature instead of a bearer token.</summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
 public sealed class SignatureVerifiedAttribute : Attribute;
+
+/// <summary>One signed channel ("Channels:{name}"): its shared secret and the clients it may open requests for.</summary>
+public sealed class ChannelSettings
+{
+    public string? Secret { get; set; }
+    public Guid[] ClientIds { get; set; } = [];
+}
+
+/// <summary>The signed channels by name ("Channels" section), checked at start-up.</summary>
+public sealed class ChannelsOptions : Dictionary<string, ChannelSettings>
+{
+    public const string Section = "Channels";
+    public const int MinimumSecretLength = 32;
+
+    public IEnumerable<string> Problems() => this.SelectMany(channel => (channel.Value.Secret?.Length ?? 0) < MinimumSecretLength
+        ? [$"{Section}:{channel.Key}:Secret must be at least {MinimumSecretLength} characters."]
+        : channel.Value.ClientIds.Length == 0
+            ? [$"{Section}:{channel.Key}:ClientIds must list the clients the channel serves."]
+            : Array.Empty<string>());
+}
 
 /// <summary>The outcome of checking a webhook: the raw body and delivery id when valid, else the problem to answer.</summary>
 public sealed record WebhookDelivery(string Channel, string DeliveryId, byte[] Body, DateTimeOffset SentAt);
@@ -19,7 +39,7 @@ public sealed record WebhookDelivery(string Channel, string DeliveryId, byte[] B
 /// <c>X-ServiceDesk-Timestamp</c> (Unix seconds, within <see cref="Window"/> of now) and <c>X-ServiceDesk-Delivery</c>
 /// (the sender's unique id, which the receiver stores to refuse replays inside the window).
 /// </summary>
-public sealed class WebhookVerifier(IConfiguration configuration, TimeProvider clock)
+public sealed class WebhookVerifier(IOptions<ChannelsOptions> channels, TimeProvider clock)
 {
     public const string SignatureHeader = "X-ServiceDesk-Signature";
     public const string TimestampHeader = "X-ServiceDesk-Timestamp";
@@ -30,8 +50,7 @@ public sealed class WebhookVerifier(IConfiguration configuration, TimeProvider c
     /// <summary>Reads and checks the request; returns the delivery, or an error result that changes nothing.</summary>
     public async Task<(WebhookDelivery? Delivery, IResult? Problem)> VerifyAsync(string channel, HttpRequest request, CancellationToken cancellationToken)
     {
-        var secret = configuration[$"Channels:{channel}:Secret"];
-        if (string.IsNullOrEmpty(secret))
+        if (!channels.Value.TryGetValue(channel, out var settings) || settings.Secret is not { Length: > 0 } secret)
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Unknown channel '{channel}'."));
 
         var headers = request.Headers;

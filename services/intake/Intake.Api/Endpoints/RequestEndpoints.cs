@@ -64,7 +64,7 @@ public static class RequestEndpoints
     }
 
     private static async Task<IResult> SubmitSigned(string channel, HttpRequest request, WebhookVerifier verifier,
-        IOptions<JsonOptions> json, IConfiguration configuration, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger<SubmitRequest> logger,
+        IOptions<JsonOptions> json, IOptions<ChannelsOptions> channels, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger<SubmitRequest> logger,
         CancellationToken cancellationToken)
     {
         var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
@@ -83,7 +83,7 @@ public static class RequestEndpoints
         if (body is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Required."] });
 
         // A channel's secret opens requests only for the clients that channel serves ("Channels:{name}:ClientIds").
-        var served = configuration.GetSection($"Channels:{channel}:ClientIds").Get<Guid[]>() ?? [];
+        var served = channels.Value[channel].ClientIds; // the verifier has found the channel
         if (served.Length == 1 && body.ClientId is null) body = body with { ClientId = served[0] };
         if (body.ClientId is not null && !served.Contains(body.ClientId.Value))
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,

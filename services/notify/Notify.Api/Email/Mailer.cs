@@ -8,7 +8,7 @@ using ServiceDesk.Platform;
 namespace Notify.Api.Email;
 
 /// <summary>The outgoing mail server ("Smtp" section).</summary>
-public sealed class SmtpOptions
+public sealed class SmtpOptions : IValidatableObject
 {
     public const string Section = "Smtp";
 
@@ -26,6 +26,12 @@ public sealed class SmtpOptions
 
     [Required(ErrorMessage = "Smtp:From is required (e.g. \"ServiceDesk <support@example.com>\").")]
     public string From { get; set; } = "";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(From) && !MailboxAddress.TryParse(From, out _))
+            yield return new ValidationResult($"Smtp:From '{From}' is not a mail address (e.g. \"ServiceDesk <support@example.com>\").");
+    }
 }
 
 /// <summary>Sends one message per SMTP connection: acknowledgements are rare enough that pooling is not worth its failure modes.</summary>
