@@ -60,7 +60,7 @@ public static class RequestEndpoints
                     title: "A client user can open requests only for their own client.");
             body = body with { ClientId = tenant.ClientId };
         }
-        return await Accept(body, "web", externalId: null, db, bus, clock, logger, cancellationToken);
+        return await Accept(body, "web", externalId: null, db.Clients, db, bus, clock, logger, cancellationToken);
     }
 
     private static async Task<IResult> SubmitSigned(string channel, HttpRequest request, WebhookVerifier verifier,
@@ -92,7 +92,8 @@ public static class RequestEndpoints
         var earlier = await db.Requests.IgnoreQueryFilters().AsNoTracking()
             .Where(r => r.Channel == channel && r.ExternalId == delivery.DeliveryId).Select(r => (Guid?)r.Id).SingleOrDefaultAsync(cancellationToken);
         return earlier is null
-            ? await Accept(body, channel, delivery.DeliveryId, db, bus, clock, logger, cancellationToken)
+            // A signed channel has no user, so no tenant: its client was checked against the channel's list above.
+            ? await Accept(body, channel, delivery.DeliveryId, db.Clients.IgnoreQueryFilters(), db, bus, clock, logger, cancellationToken)
             : Replayed(delivery.DeliveryId, earlier.Value);
     }
 
@@ -100,13 +101,12 @@ public static class RequestEndpoints
     /// Validates, stores and publishes together, then answers 202: what was acknowledged is in the database and on the bus.
     /// The Location is the ticket the request becomes (the ticket takes the request's id).
     /// </summary>
-    private static async Task<IResult> Accept(SubmitRequest body, string channel, string? externalId, IntakeDbContext db,
-        IPublishEndpoint bus, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="knownClients">The clients this caller may name: the tenant-filtered set for users.</param>
+    private static async Task<IResult> Accept(SubmitRequest body, string channel, string? externalId, IQueryable<Client> knownClients,
+        IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
     {
         var errors = Validate(body);
-        // A signed channel has no user, so no tenant: its client was checked against the channel's list instead.
-        var clients = externalId is null ? db.Clients : db.Clients.IgnoreQueryFilters();
-        if (errors.Count == 0 && !await clients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
+        if (errors.Count == 0 && !await knownClients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
             errors["clientId"] = ["Unknown client."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
