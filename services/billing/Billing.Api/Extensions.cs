@@ -9,7 +9,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<BillingDbContext>();
-        builder.AddServiceBus(bus => bus.AddConsumer<TicketOpenedConsumer>());
+        builder.AddServiceBus<BillingDbContext>(bus => bus.AddConsumer<TicketOpenedConsumer>());
         return builder;
     }
 }

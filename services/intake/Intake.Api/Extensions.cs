@@ -14,7 +14,7 @@ public static class Extensions
         builder.Services.AddSingleton<IValidateOptions<ChannelsOptions>, ChannelsValidation>();
         builder.Services.AddSingleton<WebhookVerifier>();
         builder.AddServiceDatabase<IntakeDbContext>();
-        builder.AddServiceBus();
+        builder.AddServiceBus<IntakeDbContext>();
         return builder;
     }
 }

@@ -16,7 +16,7 @@ public static class Extensions
         builder.Services.AddSingleton<Mailer>();
 
         builder.AddServiceDatabase<NotifyDbContext>();
-        builder.AddServiceBus(bus =>
+        builder.AddServiceBus<NotifyDbContext>(bus =>
         {
             bus.AddConsumer<TicketOpenedConsumer>();
             bus.AddConsumer<SlaClockStartedConsumer>();

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServiceDesk.Platform.Outbox;
 
 namespace ServiceDesk.Platform;
 
@@ -24,7 +26,9 @@ public static class Database
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException($"{ConnectionStringKey} is required (the service's PostgreSQL connection string).");
 
-        builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(connectionString));
+        builder.Services.TryAddSingleton<OutboxSignal>();
+        builder.Services.AddDbContext<TContext>((services, options) =>
+            options.UseNpgsql(connectionString).AddInterceptors(services.GetRequiredService<OutboxSignal>()));
         builder.Services.AddHostedService<MigrateDatabase<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>("database", tags: [ServiceDefaults.ReadyTag]);
         return builder;
@@ -46,7 +50,8 @@ public static class Database
             await db.SaveChangesAsync(cancellationToken);
             return row;
         }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        // Inside a transaction (the consumer outbox) the violation has aborted it: the retry will find the row instead.
+        catch (DbUpdateException e) when (e.IsUniqueViolation() && db.Database.CurrentTransaction is null)
         {
             db.ChangeTracker.Clear();
             return await db.Set<T>().AsNoTracking().SingleAsync(key, cancellationToken);

@@ -1,5 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.DependencyInjection;
+using MassTransit.Middleware;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServiceDesk.Platform.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -30,14 +37,21 @@ public sealed class RabbitMqOptions
 public static class Messaging
 {
     /// <summary>
-    /// MassTransit over RabbitMQ: kebab-case queues named after service and consumer, durable queues and persistent messages
-    /// (MassTransit's defaults), and immediate retries before a message is moved to its _error queue.
+    /// MassTransit over RabbitMQ with the reliability the platform promises (ADR 0010): kebab-case queues named after
+    /// service and consumer, durable queues and persistent messages (MassTransit's defaults), retries before a message
+    /// moves to its _error queue, and, on <typeparamref name="TDbContext"/>'s database, a transactional outbox and inbox
+    /// for every consumer and saga, a bus outbox for HTTP endpoints, and sagas stored with optimistic concurrency.
+    /// Call after <see cref="Database.AddServiceDatabase{TContext}"/>.
     /// </summary>
-    public static IHostApplicationBuilder AddServiceBus(this IHostApplicationBuilder builder,
-        Action<IBusRegistrationConfigurator>? configure = null)
+    public static IHostApplicationBuilder AddServiceBus<TDbContext>(this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? configure = null) where TDbContext : DbContext
     {
         builder.Services.AddOptions<RabbitMqOptions>()
             .BindConfiguration(RabbitMqOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<OutboxOptions>()
+            .BindConfiguration(OutboxOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -48,6 +62,19 @@ public static class Messaging
         {
             // Queues carry the service's name: sla, billing and notify each consume TicketOpened on a queue of their own.
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(builder.Environment.ServiceName(), includeNamespace: false));
+            bus.SetSagaRepositoryProvider(new SagaRepositoryProvider<TDbContext>());
+            bus.AddScoped<IOutboxContextFactory<TDbContext>, OutboxContextFactory<TDbContext>>();
+            bus.Replace(ServiceDescriptor.Scoped<IScopedBusContextProvider<IBus>, OutboxScopedBusContextProvider<TDbContext>>());
+            bus.AddHostedService<OutboxDeliveryService<TDbContext>>();
+            bus.AddHostedService<InboxCleanupService<TDbContext>>();
+            // Timers go to the durable scheduler (see AddDurableScheduler) as ScheduleMessage commands.
+            bus.AddPublishMessageScheduler();
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                var outbox = new OutboxConsumePipeSpecificationObserver<TDbContext>(endpoint, context) { MessageDeliveryLimit = 10 };
+                endpoint.ConnectConsumerConfigurationObserver(outbox);
+                endpoint.ConnectSagaConfigurationObserver(outbox);
+            });
             configure?.Invoke(bus);
 
             bus.UsingRabbitMq((context, rabbit) =>
@@ -58,11 +85,35 @@ public static class Messaging
                     host.Username(options.Username);
                     host.Password(options.Password);
                 });
-                // Transient faults (a deadlock, a peer's event not yet seen) usually clear within seconds.
+                // Outside the outbox, so that each attempt runs in a fresh transaction. Transient faults (a deadlock, a
+                // concurrent saga update, a peer's event not yet seen) usually clear within seconds.
                 rabbit.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 2000, 5000));
+                rabbit.UsePublishMessageScheduler();
                 rabbit.ConfigureEndpoints(context);
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Hosts the durable scheduler on <typeparamref name="TDbContext"/>'s database. Exactly one service per broker
+    /// hosts it (sla): every ScheduleMessage published by anyone is stored once, in its queue.
+    /// </summary>
+    public static void AddDurableScheduler<TDbContext>(this IBusRegistrationConfigurator bus, string serviceName) where TDbContext : DbContext
+    {
+        bus.AddConsumer<ScheduleMessageConsumer<TDbContext>>().Endpoint(endpoint => endpoint.Name = $"{serviceName}-scheduler");
+        bus.AddHostedService<SchedulerService<TDbContext>>();
+    }
+
+    private sealed class SagaRepositoryProvider<TDbContext> : ISagaRepositoryRegistrationProvider where TDbContext : DbContext
+    {
+        public void Configure<TSaga>(ISagaRegistrationConfigurator<TSaga> configurator) where TSaga : class, ISaga =>
+            configurator.Repository(repository =>
+            {
+                repository.RegisterLoadSagaRepository<TSaga, SagaRepositoryContextFactory<TDbContext, TSaga>>();
+                repository.RegisterQuerySagaRepository<TSaga, SagaRepositoryContextFactory<TDbContext, TSaga>>();
+                repository.RegisterSagaRepository<TSaga, DbContext, SagaConsumeContextFactory<DbContext, TSaga>,
+                    SagaRepositoryContextFactory<TDbContext, TSaga>>();
+            });
     }
 }

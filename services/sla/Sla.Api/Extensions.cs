@@ -18,10 +18,11 @@ public static class Extensions
         builder.Services.AddSingleton(SlaPolicy.Default);
 
         builder.AddServiceDatabase<SlaDbContext>();
-        builder.AddServiceBus(bus =>
+        builder.AddServiceBus<SlaDbContext>(bus =>
         {
             bus.AddConsumer<TicketOpenedConsumer>();
             bus.AddConsumer<AcknowledgementSentConsumer>();
+            bus.AddDurableScheduler<SlaDbContext>("sla"); // sla owns the timers, so it hosts the scheduler
         });
         return builder;
     }

@@ -9,7 +9,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddTickets(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<TicketsDbContext>();
-        builder.AddServiceBus(bus =>
+        builder.AddServiceBus<TicketsDbContext>(bus =>
         {
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();

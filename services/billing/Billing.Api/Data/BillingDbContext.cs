@@ -1,5 +1,6 @@
 using Billing.Api.Domain;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
 
 namespace Billing.Api.Data;
@@ -11,7 +12,9 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
 
     public DbSet<BillingRecord> Records => Set<BillingRecord>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.AddReliableMessagingEntities();
         modelBuilder.Entity<BillingRecord>(record =>
         {
             record.ToTable("billing_records");
@@ -19,4 +22,5 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             record.HasIndex(r => new { r.ClientId, r.OpenedAt });
             record.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
         });
+    }
 }

@@ -1,5 +1,6 @@
 using Intake.Api.Domain;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
 
 namespace Intake.Api.Data;
@@ -17,6 +18,7 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.AddReliableMessagingEntities();
         modelBuilder.Entity<ServiceRequest>(request =>
         {
             request.ToTable("service_requests");

@@ -25,9 +25,6 @@ public static class RequestEndpoints
 {
     private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
 
-    /// <summary>How long a request waits for the broker's confirmation before the caller is told to retry.</summary>
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
-
     public static IEndpointRouteBuilder MapRequestEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/requests", SubmitWeb)
@@ -35,8 +32,7 @@ public static class RequestEndpoints
             .Accepts<SubmitRequest>("application/json")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         // Integrators' channels: no user token, but the channel's HMAC signature and replay protection.
         app.MapPost("/api/channels/{channel:regex(^[a-z0-9-]{{1,40}}$)}/requests", SubmitSigned)
@@ -51,7 +47,7 @@ public static class RequestEndpoints
     }
 
     private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, IntakeDbContext db, IPublishEndpoint bus,
-        TimeProvider clock, ILogger<SubmitRequest> logger, CancellationToken cancellationToken)
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         if (tenant.IsClient)
         {
@@ -60,11 +56,11 @@ public static class RequestEndpoints
                     title: "A client user can open requests only for their own client.");
             body = body with { ClientId = tenant.ClientId };
         }
-        return await Accept(body, "web", externalId: null, db.Clients, db, bus, clock, logger, cancellationToken);
+        return await Accept(body, "web", externalId: null, db.Clients, db, bus, clock, cancellationToken);
     }
 
     private static async Task<IResult> SubmitSigned(string channel, HttpRequest request, WebhookVerifier verifier,
-        IOptions<JsonOptions> json, IOptions<ChannelsOptions> channels, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger<SubmitRequest> logger,
+        IOptions<JsonOptions> json, IOptions<ChannelsOptions> channels, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
@@ -93,17 +89,17 @@ public static class RequestEndpoints
             .Where(r => r.Channel == channel && r.ExternalId == delivery.DeliveryId).Select(r => (Guid?)r.Id).SingleOrDefaultAsync(cancellationToken);
         return earlier is null
             // A signed channel has no user, so no tenant: its client was checked against the channel's list above.
-            ? await Accept(body, channel, delivery.DeliveryId, db.Clients.IgnoreQueryFilters(), db, bus, clock, logger, cancellationToken)
+            ? await Accept(body, channel, delivery.DeliveryId, db.Clients.IgnoreQueryFilters(), db, bus, clock, cancellationToken)
             : Replayed(delivery.DeliveryId, earlier.Value);
     }
 
     /// <summary>
-    /// Validates, stores and publishes together, then answers 202: what was acknowledged is in the database and on the bus.
+    /// Validates, then stores the request and its message together and answers 202: what was acknowledged is durable.
     /// The Location is the ticket the request becomes (the ticket takes the request's id).
     /// </summary>
     /// <param name="knownClients">The clients this caller may name: the tenant-filtered set for users.</param>
     private static async Task<IResult> Accept(SubmitRequest body, string channel, string? externalId, IQueryable<Client> knownClients,
-        IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
+        IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = Validate(body);
         if (errors.Count == 0 && !await knownClients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
@@ -127,39 +123,24 @@ public static class RequestEndpoints
         Telemetry.TagTicket(request.Id, request.ClientId);
         System.Diagnostics.Activity.Current?.SetTag(Telemetry.Channel, request.Channel);
 
-        // The row and the message go together: the message is published, with the broker's confirmation, while the
-        // row is still uncommitted, and the row is committed only after that. If the broker is down nothing is stored
-        // and the caller is told to retry; an accepted request always has its message. (The one gap left, a commit
-        // failing after a confirmed publish, is closed by the transactional outbox: see the README's status.)
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The row and its message commit in one transaction: the bus outbox stores the message beside the row, and
+        // its delivery service publishes it once committed (ADR 0010). An accepted request always has its message,
+        // whether or not the broker is up right now.
         db.Requests.Add(request);
+        await bus.Publish(new ServiceRequestReceived(request.Id, request.Channel, request.ReceivedAt, request.ClientId,
+            request.ContactEmail, request.ContactName, request.Subject, request.Description, request.PriorityHint, request.ExternalId),
+            cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateException e) when (e.IsUniqueViolation() && externalId is not null)
         {
-            // The same delivery raced in twice; the other one was stored.
-            await transaction.RollbackAsync(cancellationToken);
+            // The same delivery raced in twice; the other one was stored (with its message), this one is dropped whole.
             db.ChangeTracker.Clear();
             return Replayed(externalId, await db.Requests.IgnoreQueryFilters().AsNoTracking()
                 .Where(r => r.Channel == channel && r.ExternalId == externalId).Select(r => r.Id).SingleAsync(cancellationToken));
         }
-        // From here on the caller hanging up must not undo a publish: only the broker's own timeout stops us.
-        try
-        {
-            using var publishTimeout = new CancellationTokenSource(PublishTimeout);
-            await bus.Publish(new ServiceRequestReceived(request.Id, request.Channel, request.ReceivedAt, request.ClientId,
-                request.ContactEmail, request.ContactName, request.Subject, request.Description, request.PriorityHint, request.ExternalId),
-                publishTimeout.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "The broker did not confirm request {RequestId}; it was not stored", request.Id);
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "The request could not be confirmed and was not stored. Try again shortly.");
-        }
-        await transaction.CommitAsync(CancellationToken.None);
 
         return TypedResults.Accepted($"/api/tickets/{request.Id}", new { id = request.Id, status = "accepted" });
     }

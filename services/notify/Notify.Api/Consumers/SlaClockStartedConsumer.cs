@@ -13,10 +13,10 @@ namespace Notify.Api.Consumers;
 
 /// <summary>
 /// Once a ticket's clock runs, tells the contact by email that the request was received and when work will begin.
-/// Sent once per ticket: the consumer locks the ticket's contact row while it sends, so duplicates arriving together
-/// wait and then find the acknowledgement recorded, and a redelivery only republishes the event. If the process dies
-/// after sending but before committing, the redelivery sends again (at-least-once) with the same Message-ID, so mail
-/// clients can fold the copies.
+/// Sent once per ticket: the inbox makes a redelivered message a no-op, and the ticket's contact row stays locked (in
+/// the consumer outbox's transaction) while the mail goes out, so two different messages for one ticket wait for each
+/// other and the second finds the acknowledgement recorded. If the process dies after sending but before committing,
+/// the redelivery sends again (at-least-once) with the same Message-ID, so mail clients can fold the copies.
 /// </summary>
 public sealed class SlaClockStartedConsumer(NotifyDbContext db, Mailer mailer, TimeProvider clock, ILogger<SlaClockStartedConsumer> logger)
     : IConsumer<SlaClockStarted>
@@ -25,8 +25,6 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Mailer mailer, T
     {
         var sla = context.Message;
         var cancellationToken = context.CancellationToken;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
         // TicketOpened normally arrives first; if not, the retry policy brings this message back shortly.
         var contact = await db.Contacts.FromSql($"SELECT * FROM ticket_contacts WHERE \"TicketId\" = {sla.TicketId} FOR UPDATE")
             .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
@@ -44,7 +42,6 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Mailer mailer, T
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Acknowledged SD#{Number} to {Recipient}", contact.Number, contact.Email);
         }
-        await transaction.CommitAsync(cancellationToken);
 
         await context.Publish(new AcknowledgementSent(sent.TicketId, "email", sent.Recipient, sent.MessageId, sent.SentAt));
     }

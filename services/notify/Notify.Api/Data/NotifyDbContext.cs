@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Outbox;
 using Notify.Api.Domain;
 
 namespace Notify.Api.Data;
@@ -10,6 +11,7 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.AddReliableMessagingEntities();
         modelBuilder.Entity<TicketContact>(contact =>
         {
             contact.ToTable("ticket_contacts");

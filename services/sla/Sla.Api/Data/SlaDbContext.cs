@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
 using Sla.Api.Domain;
 
@@ -13,6 +14,7 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.AddReliableMessagingEntities();
         modelBuilder.Entity<SlaClock>(clock =>
         {
             clock.ToTable("sla_clocks");

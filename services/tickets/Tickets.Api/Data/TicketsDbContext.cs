@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
 using Tickets.Api.Domain;
 
@@ -13,6 +14,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.AddReliableMessagingEntities();
         modelBuilder.HasSequence<long>("ticket_numbers").StartsAt(1001);
         modelBuilder.Entity<Ticket>(ticket =>
         {

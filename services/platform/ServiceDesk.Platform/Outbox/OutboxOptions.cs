@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ServiceDesk.Platform.Outbox;
+
+/// <summary>Tuning of the outbox, inbox and scheduler. Bound from the "Outbox" section; the defaults suit production.</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>How long a consumed message's id is remembered, so that a copy of it has no second effect.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00", ErrorMessage = "Outbox:DuplicateDetectionWindow must be between 1 minute and 90 days.")]
+    public TimeSpan DuplicateDetectionWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The delivery service wakes at once on a local commit; this bounds how long it takes to see another instance's
+    /// commit or to retry after a failure.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Outbox:DeliveryPollInterval must be between 50 ms and 1 minute.")]
+    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(1, 10_000, ErrorMessage = "Outbox:DeliveryBatchSize must be between 1 and 10000.")]
+    public int DeliveryBatchSize { get; set; } = 100;
+
+    /// <summary>How long one message may wait for the broker's confirm before the pass gives up and retries.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Outbox:SendTimeout must be between 1 second and 5 minutes.")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often due timers are looked for: a timer fires at most this late under normal load.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Outbox:SchedulerPollInterval must be between 50 ms and 1 minute.")]
+    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(1, 10_000, ErrorMessage = "Outbox:SchedulerBatchSize must be between 1 and 10000.")]
+    public int SchedulerBatchSize { get; set; } = 500;
+}
