@@ -117,10 +117,10 @@ public sealed class OutboxMessage : OutboxMessageContext
 }
 
 /// <summary>A timer a saga scheduled: the message to send when it falls due, or a tombstone once cancelled.</summary>
-public sealed class ScheduledMessage
+public sealed class ScheduledTimer
 {
     public Guid TokenId { get; set; }
-    public ScheduledMessageState State { get; set; }
+    public ScheduledTimerState State { get; set; }
     public DateTime DueAt { get; set; }
     public DateTime Created { get; set; }
     public DateTime? Fired { get; set; }
@@ -132,7 +132,7 @@ public sealed class ScheduledMessage
     public string? Headers { get; set; }
 }
 
-public enum ScheduledMessageState
+public enum ScheduledTimerState
 {
     Pending = 0,
     Fired = 1,
@@ -174,13 +174,13 @@ public static class OutboxModel
                 .HasPrincipalKey(p => new { p.MessageId, p.ConsumerId });
             message.HasOne<OutboxState>().WithMany().IsRequired(false).HasForeignKey(p => p.OutboxId);
         });
-        modelBuilder.Entity<ScheduledMessage>(timer =>
+        modelBuilder.Entity<ScheduledTimer>(timer =>
         {
             timer.HasKey(p => p.TokenId);
             timer.Property(p => p.DestinationAddress).HasMaxLength(256);
             timer.Property(p => p.ContentType).HasMaxLength(256);
             // The firing query reads only pending timers, earliest first.
-            timer.HasIndex(p => p.DueAt).HasFilter($"\"{nameof(ScheduledMessage.State)}\" = {(int)ScheduledMessageState.Pending}");
+            timer.HasIndex(p => p.DueAt).HasFilter($"\"{nameof(ScheduledTimer.State)}\" = {(int)ScheduledTimerState.Pending}");
         });
         return modelBuilder;
     }

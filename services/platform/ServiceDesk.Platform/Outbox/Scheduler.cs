@@ -25,10 +25,10 @@ public sealed class ScheduleMessageConsumer<TDbContext>(TDbContext db) : IConsum
         // The payload as an envelope of its own, ready to send when the timer fires.
         var body = context.SerializerContext.GetMessageSerializer(schedule.Payload, schedule.PayloadType)
             .GetMessageBody(new MessageSendContext<ScheduleMessage>(schedule));
-        var timer = new ScheduledMessage
+        var timer = new ScheduledTimer
         {
             TokenId = schedule.CorrelationId,
-            State = ScheduledMessageState.Pending,
+            State = ScheduledTimerState.Pending,
             DueAt = schedule.ScheduledTime.ToUniversalTime(),
             Created = DateTime.UtcNow,
             MessageId = context.MessageId, // so a timer fired twice is one message to the receiver's inbox
@@ -39,7 +39,7 @@ public sealed class ScheduleMessageConsumer<TDbContext>(TDbContext db) : IConsum
             // Includes MT-Scheduling-TokenId, which sagas check, and the trace parent of whoever scheduled it.
             Headers = SystemTextJsonMessageSerializer.Instance.SerializeDictionary(context.Headers.GetAll()),
         };
-        if (await db.Set<ScheduledMessage>().AnyAsync(t => t.TokenId == timer.TokenId, context.CancellationToken)) return;
+        if (await db.Set<ScheduledTimer>().AnyAsync(t => t.TokenId == timer.TokenId, context.CancellationToken)) return;
         db.Add(timer);
         await db.SaveChangesAsync(context.CancellationToken);
     }
@@ -47,11 +47,11 @@ public sealed class ScheduleMessageConsumer<TDbContext>(TDbContext db) : IConsum
     public async Task Consume(ConsumeContext<CancelScheduledMessage> context)
     {
         var token = context.Message.TokenId;
-        var timer = await db.Set<ScheduledMessage>().AsTracking().SingleOrDefaultAsync(t => t.TokenId == token, context.CancellationToken);
+        var timer = await db.Set<ScheduledTimer>().AsTracking().SingleOrDefaultAsync(t => t.TokenId == token, context.CancellationToken);
         if (timer is null)
-            db.Add(new ScheduledMessage { TokenId = token, State = ScheduledMessageState.Cancelled, Created = DateTime.UtcNow, DueAt = DateTime.UtcNow });
-        else if (timer.State == ScheduledMessageState.Pending)
-            timer.State = ScheduledMessageState.Cancelled;
+            db.Add(new ScheduledTimer { TokenId = token, State = ScheduledTimerState.Cancelled, Created = DateTime.UtcNow, DueAt = DateTime.UtcNow });
+        else if (timer.State == ScheduledTimerState.Pending)
+            timer.State = ScheduledTimerState.Cancelled;
         await db.SaveChangesAsync(context.CancellationToken);
     }
 }
@@ -94,9 +94,9 @@ internal sealed class SchedulerService<TDbContext>(
         var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // The database's clock decides what is due, so every instance agrees.
-        var due = await db.Set<ScheduledMessage>()
+        var due = await db.Set<ScheduledTimer>()
             .FromSql($"""
-                SELECT * FROM "ScheduledMessage" WHERE "State" = {(int)ScheduledMessageState.Pending} AND "DueAt" <= now()
+                SELECT * FROM "ScheduledTimer" WHERE "State" = {(int)ScheduledTimerState.Pending} AND "DueAt" <= now()
                 ORDER BY "DueAt" LIMIT {batchSize} FOR UPDATE SKIP LOCKED
                 """)
             .AsTracking()
@@ -119,7 +119,7 @@ internal sealed class SchedulerService<TDbContext>(
                 Headers = timer.Headers,
                 SentTime = now,
             });
-            timer.State = ScheduledMessageState.Fired;
+            timer.State = ScheduledTimerState.Fired;
             timer.Fired = now;
         }
         await db.SaveChangesAsync(cancellationToken);
@@ -147,8 +147,8 @@ internal sealed class InboxCleanupService<TDbContext>(IServiceScopeFactory scope
                 var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
                 var before = DateTime.UtcNow - options.Value.DuplicateDetectionWindow;
                 await db.Set<InboxState>().Where(i => i.Delivered < before).ExecuteDeleteAsync(stoppingToken);
-                await db.Set<ScheduledMessage>()
-                    .Where(t => t.State != ScheduledMessageState.Pending && t.Created < before)
+                await db.Set<ScheduledTimer>()
+                    .Where(t => t.State != ScheduledTimerState.Pending && t.Created < before)
                     .ExecuteDeleteAsync(stoppingToken);
                 await Task.Delay(TimeSpan.FromMinutes(5), stoppingToken);
             }

@@ -211,7 +211,7 @@ namespace Billing.Api.Data.Migrations
                     b.ToTable("OutboxState");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledMessage", b =>
+            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledTimer", b =>
                 {
                     b.Property<Guid>("TokenId")
                         .ValueGeneratedOnAdd()
@@ -254,7 +254,7 @@ namespace Billing.Api.Data.Migrations
                     b.HasIndex("DueAt")
                         .HasFilter("\"State\" = 0");
 
-                    b.ToTable("ScheduledMessage");
+                    b.ToTable("ScheduledTimer");
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>

@@ -264,7 +264,7 @@ namespace Intake.Api.Data.Migrations
                     b.ToTable("OutboxState");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledMessage", b =>
+            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledTimer", b =>
                 {
                     b.Property<Guid>("TokenId")
                         .ValueGeneratedOnAdd()
@@ -307,7 +307,7 @@ namespace Intake.Api.Data.Migrations
                     b.HasIndex("DueAt")
                         .HasFilter("\"State\" = 0");
 
-                    b.ToTable("ScheduledMessage");
+                    b.ToTable("ScheduledTimer");
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>

@@ -241,7 +241,7 @@ namespace Notify.Api.Data.Migrations
                     b.ToTable("OutboxState");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledMessage", b =>
+            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledTimer", b =>
                 {
                     b.Property<Guid>("TokenId")
                         .ValueGeneratedOnAdd()
@@ -284,7 +284,7 @@ namespace Notify.Api.Data.Migrations
                     b.HasIndex("DueAt")
                         .HasFilter("\"State\" = 0");
 
-                    b.ToTable("ScheduledMessage");
+                    b.ToTable("ScheduledTimer");
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>

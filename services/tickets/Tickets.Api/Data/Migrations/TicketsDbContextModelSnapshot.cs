@@ -190,7 +190,7 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("OutboxState");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledMessage", b =>
+            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledTimer", b =>
                 {
                     b.Property<Guid>("TokenId")
                         .ValueGeneratedOnAdd()
@@ -233,7 +233,7 @@ namespace Tickets.Api.Data.Migrations
                     b.HasIndex("DueAt")
                         .HasFilter("\"State\" = 0");
 
-                    b.ToTable("ScheduledMessage");
+                    b.ToTable("ScheduledTimer");
                 });
 
             modelBuilder.Entity("Tickets.Api.Domain.Ticket", b =>

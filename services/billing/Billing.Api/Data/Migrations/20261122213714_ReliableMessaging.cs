@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Notify.Api.Data.Migrations
+namespace Billing.Api.Data.Migrations
 {
     /// <inheritdoc />
     public partial class ReliableMessaging : Migration
@@ -52,7 +52,7 @@ namespace Notify.Api.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "ScheduledMessage",
+                name: "ScheduledTimer",
                 columns: table => new
                 {
                     TokenId = table.Column<Guid>(type: "uuid", nullable: false),
@@ -69,7 +69,7 @@ namespace Notify.Api.Data.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ScheduledMessage", x => x.TokenId);
+                    table.PrimaryKey("PK_ScheduledTimer", x => x.TokenId);
                 });
 
             migrationBuilder.CreateTable(
@@ -147,8 +147,8 @@ namespace Notify.Api.Data.Migrations
                 column: "Created");
 
             migrationBuilder.CreateIndex(
-                name: "IX_ScheduledMessage_DueAt",
-                table: "ScheduledMessage",
+                name: "IX_ScheduledTimer_DueAt",
+                table: "ScheduledTimer",
                 column: "DueAt",
                 filter: "\"State\" = 0");
         }
@@ -160,7 +160,7 @@ namespace Notify.Api.Data.Migrations
                 name: "OutboxMessage");
 
             migrationBuilder.DropTable(
-                name: "ScheduledMessage");
+                name: "ScheduledTimer");
 
             migrationBuilder.DropTable(
                 name: "InboxState");

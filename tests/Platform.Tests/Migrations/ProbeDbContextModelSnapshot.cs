@@ -2,21 +2,18 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Notify.Api.Data;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using Platform.Tests;
 
 #nullable disable
 
-namespace Notify.Api.Data.Migrations
+namespace Platform.Tests.Migrations
 {
-    [DbContext(typeof(NotifyDbContext))]
-    [Migration("20261122212732_ReliableMessaging")]
-    partial class ReliableMessaging
+    [DbContext(typeof(ProbeDbContext))]
+    partial class ProbeDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder
@@ -25,59 +22,54 @@ namespace Notify.Api.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Notify.Api.Domain.SentAcknowledgement", b =>
+            modelBuilder.Entity("Platform.Tests.ProbeCounter", b =>
                 {
-                    b.Property<Guid>("TicketId")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("CorrelationId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("MessageId")
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("CurrentState")
                         .IsRequired()
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)");
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
-                    b.Property<string>("Recipient")
-                        .IsRequired()
-                        .HasMaxLength(254)
-                        .HasColumnType("character varying(254)");
+                    b.Property<Guid?>("TimeoutToken")
+                        .HasColumnType("uuid");
 
-                    b.Property<DateTimeOffset>("SentAt")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<int>("TimeoutsFired")
+                        .HasColumnType("integer");
 
-                    b.HasKey("TicketId");
+                    b.Property<uint>("xmin")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
 
-                    b.ToTable("sent_acknowledgements", (string)null);
+                    b.HasKey("CorrelationId");
+
+                    b.ToTable("probe_counters", (string)null);
                 });
 
-            modelBuilder.Entity("Notify.Api.Domain.TicketContact", b =>
+            modelBuilder.Entity("Platform.Tests.ProbeEffect", b =>
                 {
-                    b.Property<Guid>("TicketId")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<Guid>("ClientId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Email")
-                        .IsRequired()
-                        .HasMaxLength(254)
-                        .HasColumnType("character varying(254)");
-
-                    b.Property<string>("Name")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<long>("Number")
                         .HasColumnType("bigint");
 
-                    b.Property<string>("Subject")
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Kind")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
-                    b.HasKey("TicketId");
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid");
 
-                    b.ToTable("ticket_contacts", (string)null);
+                    b.HasKey("Id");
+
+                    b.ToTable("probe_effects", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>
@@ -244,7 +236,7 @@ namespace Notify.Api.Data.Migrations
                     b.ToTable("OutboxState");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledMessage", b =>
+            modelBuilder.Entity("ServiceDesk.Platform.Outbox.ScheduledTimer", b =>
                 {
                     b.Property<Guid>("TokenId")
                         .ValueGeneratedOnAdd()
@@ -287,7 +279,7 @@ namespace Notify.Api.Data.Migrations
                     b.HasIndex("DueAt")
                         .HasFilter("\"State\" = 0");
 
-                    b.ToTable("ScheduledMessage");
+                    b.ToTable("ScheduledTimer");
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>

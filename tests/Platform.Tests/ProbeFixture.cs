@@ -1,0 +1,74 @@
+using System.Globalization;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ServiceDesk.Platform;
+using ServiceDesk.Testing;
+
+namespace Platform.Tests;
+
+/// <summary>The probe service running in-process on its own database and virtual host of the real servers.</summary>
+public sealed class ProbeFixture : IAsyncLifetime
+{
+    private Infrastructure _infrastructure = null!;
+    private string _virtualHost = null!;
+    private string _database = null!;
+    private IHost _host = null!;
+
+    public IBus Bus => _host.Services.GetRequiredService<IBus>();
+
+    public async Task InitializeAsync()
+    {
+        _infrastructure = await Infrastructure.Shared;
+        _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-platform");
+        _database = Infrastructure.UniqueName("sdtest_platform");
+        var rabbit = _infrastructure.RabbitMq;
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "Probe.Api", EnvironmentName = "Development" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Database"] = _infrastructure.Database(_database),
+            ["RabbitMq:Host"] = rabbit.Host,
+            ["RabbitMq:Port"] = rabbit.Port.ToString(CultureInfo.InvariantCulture),
+            ["RabbitMq:Username"] = rabbit.Username,
+            ["RabbitMq:Password"] = rabbit.Password,
+            ["RabbitMq:VirtualHost"] = _virtualHost,
+        });
+        builder.AddServiceDatabase<ProbeDbContext>();
+        builder.AddServiceBus<ProbeDbContext>(bus =>
+        {
+            bus.AddSagaStateMachine<ProbeCounterStateMachine, ProbeCounter>();
+            bus.AddConsumer<ProbeRecordConsumer>();
+            bus.AddConsumer<ProbeRecordedConsumer>();
+            bus.AddDurableScheduler<ProbeDbContext>("probe");
+        });
+        _host = builder.Build();
+        await _host.StartAsync();
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a fresh DI scope, as one HTTP request would.</summary>
+    public async Task InScopeAsync(Func<IServiceProvider, Task> work)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        await work(scope.ServiceProvider);
+    }
+
+    public async Task<T> QueryAsync<T>(Func<ProbeDbContext, Task<T>> query)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<ProbeDbContext>());
+    }
+
+    public Task<int> EffectsAsync(Guid recordId, string kind) =>
+        QueryAsync(db => db.Effects.CountAsync(e => e.RecordId == recordId && e.Kind == kind));
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        await _infrastructure.DropDatabasesAsync([_database]);
+        await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+}

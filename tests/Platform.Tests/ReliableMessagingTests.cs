@@ -1,0 +1,91 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Platform.Outbox;
+using ServiceDesk.Testing;
+
+namespace Platform.Tests;
+
+/// <summary>The platform's outbox, inbox, saga repository and scheduler against real RabbitMQ and PostgreSQL.</summary>
+public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<ProbeFixture>
+{
+    [Fact]
+    public async Task A_message_delivered_three_times_has_one_effect_and_publishes_once()
+    {
+        var record = new ProbeRecord(NewId.NextGuid());
+        var messageId = NewId.NextGuid();
+        for (var i = 0; i < 3; i++) await probe.Bus.Publish(record, c => c.MessageId = messageId);
+
+        await Eventually.TrueAsync(async () => await probe.EffectsAsync(record.RecordId, "observed") == 1, "the published event to be consumed");
+        // A later, different message proves the queue has drained past the copies.
+        var marker = new ProbeRecord(NewId.NextGuid());
+        await probe.Bus.Publish(marker);
+        await Eventually.TrueAsync(async () => await probe.EffectsAsync(marker.RecordId, "observed") == 1, "the marker to be consumed");
+
+        Assert.Equal(1, await probe.EffectsAsync(record.RecordId, "recorded"));
+        Assert.Equal(1, await probe.EffectsAsync(record.RecordId, "observed"));
+    }
+
+    [Fact]
+    public async Task Messages_published_by_a_request_leave_only_if_its_transaction_commits()
+    {
+        var committed = new ProbeRecord(NewId.NextGuid());
+        var rolledBack = new ProbeRecord(NewId.NextGuid());
+        await probe.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<ProbeDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await services.GetRequiredService<IPublishEndpoint>().Publish(rolledBack);
+            await db.SaveChangesAsync();
+            Assert.Equal(1, await db.Set<OutboxMessage>().CountAsync()); // stored, not sent
+            await transaction.RollbackAsync();
+        });
+        await probe.InScopeAsync(async services =>
+        {
+            await services.GetRequiredService<IPublishEndpoint>().Publish(committed);
+            await services.GetRequiredService<ProbeDbContext>().SaveChangesAsync();
+        });
+
+        await Eventually.TrueAsync(async () => await probe.EffectsAsync(committed.RecordId, "observed") == 1, "the committed message's effects");
+        Assert.Equal(0, await probe.EffectsAsync(rolledBack.RecordId, "recorded"));
+        Assert.Equal(0, await probe.QueryAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.OutboxId != null)));
+    }
+
+    [Fact]
+    public async Task Concurrent_events_for_one_saga_are_all_applied()
+    {
+        var counter = NewId.NextGuid();
+        // Back to back: the endpoint takes several at once, so instances collide on xmin and are retried.
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => probe.Bus.Publish(new ProbeIncrement(counter))));
+
+        var count = await Eventually.GetAsync(async () =>
+            await probe.QueryAsync(db => db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter)) is { Count: 100 } c ? c : null,
+            "all 100 increments", TimeSpan.FromMinutes(1));
+        Assert.Equal(100, count.Count);
+    }
+
+    [Fact]
+    public async Task A_saga_timer_fires_once_and_a_cancelled_one_never()
+    {
+        var fires = NewId.NextGuid();
+        var cancelled = NewId.NextGuid();
+        await probe.Bus.Publish(new ProbeStartTimer(cancelled, Seconds: 2));
+        await Eventually.TrueAsync(() => TimerStoredAsync(cancelled), "the first timer to be stored");
+        await probe.Bus.Publish(new ProbeCancelTimer(cancelled));
+        await probe.Bus.Publish(new ProbeStartTimer(fires, Seconds: 2));
+
+        await Eventually.TrueAsync(async () => await TimeoutsFiredAsync(fires) == 1, "the timer to fire");
+        // Both were due at about the same time; the cancelled one must have been settled by now.
+        await Eventually.TrueAsync(async () => await probe.QueryAsync(db => db.Set<ScheduledTimer>()
+            .AnyAsync(t => t.State == ScheduledTimerState.Cancelled)), "the cancelled timer's tombstone");
+        Assert.Equal(0, await TimeoutsFiredAsync(cancelled));
+        Assert.Equal(1, await TimeoutsFiredAsync(fires));
+    }
+
+    private Task<bool> TimerStoredAsync(Guid counter) =>
+        probe.QueryAsync(async db => await db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter) is { TimeoutToken: { } token }
+            && await db.Set<ScheduledTimer>().AnyAsync(t => t.TokenId == token));
+
+    private Task<int> TimeoutsFiredAsync(Guid counter) =>
+        probe.QueryAsync(async db => (await db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter))?.TimeoutsFired ?? 0);
+}
