@@ -9,9 +9,10 @@ namespace ServiceDesk.Platform.Outbox;
 /// <summary>
 /// The consumer outbox and inbox on PostgreSQL, behind MassTransit's <see cref="IOutboxContextFactory{TContext}"/>.
 /// MassTransit's OutboxConsumeFilter drives the passes; each runs in one transaction that holds the inbox row
-/// (MessageId + consumer) locked: (1) record the message as received; (2) run the consumer, whose database changes,
-/// captured messages and the "consumed" mark commit together; (3) send the captured messages to the broker, then mark
-/// the inbox row delivered. A redelivered or duplicated message finds its row consumed and has no second effect.
+/// (MessageId + consumer) locked: (1) record the message as received and run the consumer, whose database changes,
+/// captured messages and the "consumed" mark commit together; (2) send the captured messages to the broker, mark the
+/// inbox row delivered and remove the sent rows. (MassTransit's own EF outbox spends four commits on this; two matter
+/// at our volumes, and the new row's unique key gives the same exclusion as its separate first pass.) A redelivered or duplicated message finds its row consumed and has no second effect.
 /// </summary>
 internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, IServiceProvider provider) : IOutboxContextFactory<TDbContext>
     where TDbContext : DbContext
@@ -35,27 +36,28 @@ internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, IServicePr
             .FromSql($"""SELECT * FROM "InboxState" WHERE "MessageId" = {messageId} AND "ConsumerId" = {options.ConsumerId} FOR UPDATE""")
             .AsTracking()
             .SingleOrDefaultAsync(context.CancellationToken);
-        bool continueProcessing;
         if (inbox is null)
         {
-            // Two copies racing here both insert; the loser's unique violation is retried and then finds this row.
-            db.Add(new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow, LockId = NewId.NextGuid() });
-            await db.SaveChangesAsync(context.CancellationToken);
-            continueProcessing = true;
+            // First delivery: the new row's unique key holds any concurrent copy until this transaction ends; that copy
+            // then fails, is retried, and finds the message consumed.
+            inbox = new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow, LockId = NewId.NextGuid() };
+            db.Add(inbox);
         }
         else
         {
             inbox.LockId = NewId.NextGuid();
-            inbox.ReceiveCount++;
-            await db.SaveChangesAsync(context.CancellationToken);
-            var outboxContext = new InboxConsumeContext<TDbContext, T>(context, options, provider, db, inbox);
-            await next.Send(outboxContext);
-            await db.SaveChangesAsync(context.CancellationToken);
-            continueProcessing = outboxContext.ContinueProcessing;
         }
+        inbox.ReceiveCount++;
+        await db.SaveChangesAsync(context.CancellationToken);
+        var outboxContext = new InboxConsumeContext<TDbContext, T>(context, options, provider, db, inbox);
+        var wasDelivered = outboxContext.IsOutboxDelivered;
+        await next.Send(outboxContext);
+        // Delivered just now: the closing step (remove the sent rows, report the message consumed) joins this commit.
+        if (!wasDelivered && outboxContext.IsOutboxDelivered && outboxContext.ContinueProcessing) await next.Send(outboxContext);
+        await db.SaveChangesAsync(context.CancellationToken);
         // Not cancellable: once the work is done, abandoning the commit would only make it run again.
         await transaction.CommitAsync(CancellationToken.None);
-        return continueProcessing;
+        return outboxContext.ContinueProcessing;
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("outboxContextFactory").Add("provider", "servicedesk-postgres");

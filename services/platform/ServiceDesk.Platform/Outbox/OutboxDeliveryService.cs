@@ -54,6 +54,9 @@ internal sealed class OutboxDeliveryService<TDbContext>(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // This commit need not wait for the disk: if a crash loses it, the messages go out again with the same
+        // MessageIds, which the consumers' inbox absorbs. It saves a flush per pass.
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
         var outboxes = await db.Set<OutboxState>()
             .FromSql($"""SELECT * FROM "OutboxState" ORDER BY "Created" LIMIT {settings.DeliveryBatchSize} FOR UPDATE SKIP LOCKED""")
             .AsNoTracking()

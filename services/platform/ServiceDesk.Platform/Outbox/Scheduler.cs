@@ -104,10 +104,11 @@ internal sealed class SchedulerService<TDbContext>(
         if (due.Count == 0) return 0;
 
         var now = DateTime.UtcNow;
-        var outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = now };
-        db.Add(outbox);
         foreach (var timer in due)
         {
+            // An outbox each: timers need no order among themselves, so the delivery service sends them all at once.
+            var outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = now };
+            db.Add(outbox);
             db.Add(new OutboxMessage
             {
                 OutboxId = outbox.OutboxId,
