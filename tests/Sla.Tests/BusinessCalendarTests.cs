@@ -12,7 +12,7 @@ public sealed class BusinessCalendarTests
     private static readonly BusinessCalendar Office = new(NewYork,
         new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday }
             .ToDictionary(day => day, _ => new[] { NineToFive }),
-        [new DateOnly(2026, 12, 28)]);
+        [Holiday.Closed(new DateOnly(2026, 12, 28))]);
 
     private static DateTimeOffset NewYorkTime(string local) =>
         TimeZoneInfo.ConvertTimeToUtc(DateTime.Parse(local, System.Globalization.CultureInfo.InvariantCulture), NewYork);
