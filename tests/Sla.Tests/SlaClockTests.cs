@@ -5,14 +5,15 @@ namespace Sla.Tests;
 
 public sealed class SlaClockTests
 {
-    private static readonly BusinessCalendar Office = new CalendarOptions().ToCalendar(); // New York, Mon-Fri 08-17
+    private static readonly TierPolicy Standard = SlaPolicySet.Default.For(SlaPolicySet.DefaultTier);
+    private static readonly ClientCalendars Office = new CalendarOptions().ToCalendars(); // New York, Mon-Fri 08-17
 
     [Fact]
     public void Clock_starts_at_entry_with_contractual_and_stricter_internal_due_times()
     {
         var opened = new DateTimeOffset(2026, 11, 23, 14, 0, 0, TimeSpan.Zero); // Monday 09:00 in New York
 
-        var clock = SlaClock.Start(Guid.NewGuid(), Guid.NewGuid(), "P2", opened, Office, SlaPolicy.Default);
+        var clock = SlaClock.Start(Guid.NewGuid(), Guid.NewGuid(), "P2", opened, Office, Standard);
 
         Assert.Equal(opened, clock.StartedAt);
         Assert.Equal(opened.AddHours(1), clock.AcknowledgeDueAt);
@@ -26,7 +27,7 @@ public sealed class SlaClockTests
     public void Acknowledgement_is_recorded_once()
     {
         var opened = new DateTimeOffset(2026, 11, 23, 14, 0, 0, TimeSpan.Zero);
-        var clock = SlaClock.Start(Guid.NewGuid(), Guid.NewGuid(), "P3", opened, Office, SlaPolicy.Default);
+        var clock = SlaClock.Start(Guid.NewGuid(), Guid.NewGuid(), "P3", opened, Office, Standard);
 
         Assert.True(clock.MeetAcknowledgement(opened.AddMinutes(1), "email"));
         Assert.False(clock.MeetAcknowledgement(opened.AddMinutes(5), "email again"));
@@ -39,5 +40,5 @@ public sealed class SlaClockTests
     [Fact]
     public void Unknown_priority_is_refused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            SlaClock.Start(Guid.NewGuid(), Guid.NewGuid(), "P9", DateTimeOffset.UnixEpoch, Office, SlaPolicy.Default));
+            SlaClock.Start(Guid.NewGuid(), Guid.NewGuid(), "P9", DateTimeOffset.UnixEpoch, Office, Standard));
 }

@@ -14,8 +14,8 @@ public static class Extensions
             .BindConfiguration(CalendarOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<CalendarOptions>>().Value.ToCalendar());
-        builder.Services.AddSingleton(SlaPolicy.Default);
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<CalendarOptions>>().Value.ToCalendars());
+        builder.Services.AddSingleton(SlaPolicySet.Default);
 
         builder.AddServiceDatabase<SlaDbContext>();
         builder.AddServiceBus<SlaDbContext>(bus =>

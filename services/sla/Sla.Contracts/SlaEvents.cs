@@ -5,6 +5,14 @@ public static class SlaTargets
 {
     public const string Acknowledge = "acknowledge";
     public const string WorkBegins = "work-begins";
+    public const string Resolution = "resolution";
+}
+
+/// <summary>Which due time an escalation is about: the one promised to the client, or the stricter internal one.</summary>
+public static class SlaCommitments
+{
+    public const string Contractual = "contractual";
+    public const string Internal = "internal";
 }
 
 /// <summary>A ticket's SLA clock runs; the due times are contractual, the internal ones stricter.</summary>
@@ -28,3 +36,32 @@ public sealed record SlaTargetMet(
     DateTimeOffset DueAt,
     bool MetContractual,
     bool MetInternal);
+
+/// <summary>
+/// An escalation step of a target fell due before the target was met: <paramref name="Percent"/> of its budget is
+/// used (e.g. 50, 75, 90). Raised once per step; when several fall due together only the highest is raised.
+/// </summary>
+/// <param name="Target">A <see cref="SlaTargets"/> value.</param>
+/// <param name="Commitment">A <see cref="SlaCommitments"/> value.</param>
+/// <param name="StepDueAt">When this step fell due.</param>
+/// <param name="DueAt">When the target itself falls due (100%).</param>
+public sealed record SlaWarning(
+    Guid TicketId,
+    Guid ClientId,
+    string Priority,
+    string Target,
+    string Commitment,
+    int Percent,
+    DateTimeOffset StepDueAt,
+    DateTimeOffset DueAt);
+
+/// <summary>A target passed its due time unmet (the 100% escalation step).</summary>
+/// <param name="Target">A <see cref="SlaTargets"/> value.</param>
+/// <param name="Commitment">A <see cref="SlaCommitments"/> value.</param>
+public sealed record SlaBreached(
+    Guid TicketId,
+    Guid ClientId,
+    string Priority,
+    string Target,
+    string Commitment,
+    DateTimeOffset DueAt);

@@ -24,7 +24,7 @@ public sealed class CalendarOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:Closes must be after {Section}:Opens.");
     }
 
-    public BusinessCalendar ToCalendar() => new(
+    public ClientCalendars ToCalendars() => ClientCalendars.From(new BusinessCalendar(
         TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
-        (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) }));
+        (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) })));
 }

@@ -1,6 +1,6 @@
 namespace Sla.Api.Domain;
 
-/// <summary>A ticket's SLA clock: when it started and when each target falls due.</summary>
+/// <summary>A ticket's SLA clock as stored: when the ticket was entered and when each target falls due.</summary>
 public sealed class SlaClock
 {
     public Guid TicketId { get; init; }
@@ -15,26 +15,29 @@ public sealed class SlaClock
     public DateTimeOffset? AcknowledgedAt { get; private set; }
     public List<LedgerEntry> Ledger { get; init; } = [];
 
-    /// <summary>Starts the clock at the moment the ticket was entered, with due times counted in business time.</summary>
+    /// <summary>
+    /// Starts the clock for a ticket entered at <paramref name="openedAt"/>, with due times from the pure
+    /// <see cref="TicketClock"/>. <see cref="StartedAt"/> stays the entry instant (reconciliation reads it that way);
+    /// an arrival outside covered hours is counted from the next open instant by the due times themselves.
+    /// </summary>
     public static SlaClock Start(Guid ticketId, Guid clientId, string priority, DateTimeOffset openedAt,
-        BusinessCalendar calendar, SlaPolicy policy)
+        ClientCalendars calendars, TierPolicy tier)
     {
-        var acknowledge = policy.Acknowledge;
-        var workBegins = policy.WorkBegins(priority);
-        var clock = new SlaClock
+        var clock = TicketClock.Start(ticketId, clientId, tier, Priorities.Parse(priority), openedAt, calendars, ClockSettings.Default);
+        DateTimeOffset Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment)!.Value;
+        return new SlaClock
         {
             TicketId = ticketId,
             ClientId = clientId,
             Priority = priority,
-            TimeZone = calendar.TimeZone.Id,
+            TimeZone = calendars.BusinessHours.TimeZone.Id,
             StartedAt = openedAt,
-            AcknowledgeDueAt = calendar.Add(openedAt, acknowledge.Contractual),
-            AcknowledgeInternalDueAt = calendar.Add(openedAt, acknowledge.Internal),
-            WorkBeginsDueAt = calendar.Add(openedAt, workBegins.Contractual),
-            WorkBeginsInternalDueAt = calendar.Add(openedAt, workBegins.Internal),
+            AcknowledgeDueAt = Due(ResponseType.Acknowledge, Commitment.Contractual),
+            AcknowledgeInternalDueAt = Due(ResponseType.Acknowledge, Commitment.Internal),
+            WorkBeginsDueAt = Due(ResponseType.WorkBegins, Commitment.Contractual),
+            WorkBeginsInternalDueAt = Due(ResponseType.WorkBegins, Commitment.Internal),
+            Ledger = [new LedgerEntry(openedAt, LedgerKind.Started, null, clock.Ledger[0].Cause)],
         };
-        clock.Ledger.Add(new LedgerEntry(openedAt, LedgerKind.Started, null, $"Ticket opened at {priority}."));
-        return clock;
     }
 
     /// <summary>Records the acknowledgement once; returns false when it was already recorded.</summary>

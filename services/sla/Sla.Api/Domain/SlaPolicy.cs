@@ -1,37 +1,158 @@
 namespace Sla.Api.Domain;
 
-/// <summary>A contractual target and the stricter internal one that protects it, in business time.</summary>
-public readonly record struct Target(TimeSpan Contractual, TimeSpan Internal);
+/// <summary>Set by the MSP's triage; P1 is the highest.</summary>
+public enum Priority { P1 = 1, P2, P3, P4 }
+
+/// <summary>The three things a client is promised (DOMAIN.md). Resolution is optional per tier.</summary>
+public enum ResponseType { Acknowledge, WorkBegins, Resolution }
+
+/// <summary>Contractual targets are promised to the client; internal ones are stricter and protect them.</summary>
+public enum Commitment { Contractual, Internal }
+
+/// <summary>Which of the client's calendars a target counts on.</summary>
+public enum CalendarKind { BusinessHours, AroundTheClock }
+
+/// <summary>One promise: a response type's contractual target, its stricter internal one, and the calendar both count on.</summary>
+public sealed record SlaTarget(ResponseType Type, TimeSpan Contractual, TimeSpan Internal, CalendarKind Calendar = CalendarKind.BusinessHours)
+{
+    public TimeSpan Budget(Commitment commitment) => commitment == Commitment.Contractual ? Contractual : Internal;
+}
 
 /// <summary>
-/// Targets per priority. One default policy for every client until tiers arrive; the numbers are DOMAIN.md's
-/// typical ones: acknowledge within 1 business hour (15 min internally); work begins P1 2 h, P2 4 h,
-/// P3 24 business hours, P4 one business week (45 business hours on a 9-hour day).
+/// What a membership tier buys: targets per priority, and whether the client is covered outside business hours
+/// (any priority) or for emergencies (P1 only). An uncovered arrival's clock starts at the next open instant.
 /// </summary>
-public sealed class SlaPolicy
+public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool EmergencyCovered, IReadOnlyDictionary<Priority, IReadOnlyList<SlaTarget>> Targets)
 {
-    public static readonly SlaPolicy Default = new(
-        acknowledge: new Target(TimeSpan.FromHours(1), TimeSpan.FromMinutes(15)),
-        workBegins: new Dictionary<string, Target>
-        {
-            ["P1"] = new(TimeSpan.FromHours(2), TimeSpan.FromHours(1)),
-            ["P2"] = new(TimeSpan.FromHours(4), TimeSpan.FromHours(2)),
-            ["P3"] = new(TimeSpan.FromHours(24), TimeSpan.FromHours(8)),
-            ["P4"] = new(TimeSpan.FromHours(45), TimeSpan.FromHours(24)),
-        });
+    public bool CoversAfterHours(Priority priority) => AfterHoursCovered || (EmergencyCovered && priority == Priority.P1);
 
-    private readonly IReadOnlyDictionary<string, Target> _workBegins;
+    public IReadOnlyList<SlaTarget> For(Priority priority) =>
+        Targets.TryGetValue(priority, out var targets)
+            ? targets
+            : throw new ArgumentOutOfRangeException(nameof(priority), priority, $"Tier '{Tier}' has no targets for {priority}.");
 
-    public SlaPolicy(Target acknowledge, IReadOnlyDictionary<string, Target> workBegins)
+    /// <summary>Everything wrong with this tier, each message naming the tier, priority and target.</summary>
+    public IEnumerable<string> Problems()
     {
-        Acknowledge = acknowledge;
-        _workBegins = workBegins;
+        if (string.IsNullOrWhiteSpace(Tier))
+            yield return "A tier needs a name.";
+        foreach (var priority in Enum.GetValues<Priority>())
+        {
+            if (!Targets.TryGetValue(priority, out var targets))
+            {
+                yield return $"{Tier} {priority}: no targets.";
+                continue;
+            }
+            foreach (var required in new[] { ResponseType.Acknowledge, ResponseType.WorkBegins })
+                if (!targets.Any(t => t.Type == required))
+                    yield return $"{Tier} {priority}: the {Name(required)} target is missing.";
+            foreach (var duplicate in targets.GroupBy(t => t.Type).Where(g => g.Count() > 1))
+                yield return $"{Tier} {priority}: the {Name(duplicate.Key)} target is given {duplicate.Count()} times.";
+            foreach (var target in targets)
+            {
+                var name = $"{Tier} {priority} {Name(target.Type)}";
+                if (target.Contractual <= TimeSpan.Zero)
+                    yield return $"{name}: the contractual target must be greater than zero (is {target.Contractual}).";
+                if (target.Internal <= TimeSpan.Zero)
+                    yield return $"{name}: the internal target must be greater than zero (is {target.Internal}).";
+                if (target.Internal > target.Contractual)
+                    yield return $"{name}: the internal target {target.Internal} is looser than the contractual {target.Contractual}.";
+                if (target.Calendar == CalendarKind.AroundTheClock && !CoversAfterHours(priority))
+                    yield return $"{name}: counts 24x7 but the tier covers neither after-hours nor emergency service for {priority}.";
+            }
+        }
     }
 
-    public Target Acknowledge { get; }
+    public static string Name(ResponseType type) => type switch
+    {
+        ResponseType.Acknowledge => Sla.Contracts.SlaTargets.Acknowledge,
+        ResponseType.WorkBegins => Sla.Contracts.SlaTargets.WorkBegins,
+        _ => Sla.Contracts.SlaTargets.Resolution,
+    };
+}
 
-    public Target WorkBegins(string priority) =>
-        _workBegins.TryGetValue(priority, out var target)
-            ? target
-            : throw new ArgumentOutOfRangeException(nameof(priority), priority, "Priority must be P1..P4.");
+/// <summary>The MSP's tiers. <see cref="Default"/> seeds DOMAIN.md's typical targets.</summary>
+public sealed class SlaPolicySet
+{
+    public const string DefaultTier = "standard";
+
+    private readonly Dictionary<string, TierPolicy> _tiers;
+
+    /// <exception cref="ArgumentException">The set is not sane; the message lists every problem.</exception>
+    public SlaPolicySet(IEnumerable<TierPolicy> tiers)
+    {
+        var list = tiers.ToList();
+        var problems = Problems(list);
+        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems), nameof(tiers));
+        _tiers = list.ToDictionary(t => t.Tier, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public IReadOnlyCollection<TierPolicy> Tiers => _tiers.Values;
+
+    public TierPolicy For(string tier) =>
+        _tiers.TryGetValue(tier, out var policy)
+            ? policy
+            : throw new ArgumentOutOfRangeException(nameof(tier), tier, "Unknown membership tier.");
+
+    /// <summary>Everything wrong with a set of tiers, as messages an admin can act on (empty when sane).</summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyCollection<TierPolicy> tiers)
+    {
+        var problems = tiers.SelectMany(t => t.Problems()).ToList();
+        if (tiers.Count == 0)
+            problems.Add("At least one tier is needed.");
+        problems.AddRange(tiers.GroupBy(t => t.Tier, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+            .Select(g => $"Tier '{g.Key}' is defined {g.Count()} times."));
+        return problems;
+    }
+
+    /// <summary>
+    /// free: business hours only, queued. standard: DOMAIN.md's typical targets (acknowledge 1 h, work begins P1 2 h,
+    /// P2 4 h, P3 24 business hours, P4 one business week = 45 h on a 9-hour day), internal ones stricter.
+    /// premium: after-hours and emergency cover, faster targets, P1 counted 24x7, resolution promised for P1 and P2.
+    /// </summary>
+    public static readonly SlaPolicySet Default = new([
+        Tier("free", afterHours: false, emergency: false,
+            p1: [Ack(4, 1), Work(4, 2)],
+            p2: [Ack(4, 1), Work(8, 4)],
+            p3: [Ack(8, 2), Work(24, 16)],
+            p4: [Ack(8, 2), Work(90, 45)]),
+        Tier("standard", afterHours: false, emergency: false,
+            p1: [Ack(1, 0.25), Work(2, 1)],
+            p2: [Ack(1, 0.25), Work(4, 2)],
+            p3: [Ack(1, 0.25), Work(24, 8)],
+            p4: [Ack(1, 0.25), Work(45, 24)]),
+        Tier("premium", afterHours: true, emergency: true,
+            p1: [Ack(0.5, 0.25, CalendarKind.AroundTheClock), Work(1, 0.5, CalendarKind.AroundTheClock), Resolve(8, 4, CalendarKind.AroundTheClock)],
+            p2: [Ack(0.5, 0.25), Work(2, 1), Resolve(16, 8)],
+            p3: [Ack(1, 0.5), Work(8, 4)],
+            p4: [Ack(1, 0.5), Work(24, 16)]),
+    ]);
+
+    private static TierPolicy Tier(string name, bool afterHours, bool emergency,
+        SlaTarget[] p1, SlaTarget[] p2, SlaTarget[] p3, SlaTarget[] p4) =>
+        new(name, afterHours, emergency, new Dictionary<Priority, IReadOnlyList<SlaTarget>>
+        {
+            [Priority.P1] = p1,
+            [Priority.P2] = p2,
+            [Priority.P3] = p3,
+            [Priority.P4] = p4,
+        });
+
+    private static SlaTarget Ack(double hours, double internalHours, CalendarKind calendar = CalendarKind.BusinessHours) =>
+        new(ResponseType.Acknowledge, TimeSpan.FromHours(hours), TimeSpan.FromHours(internalHours), calendar);
+
+    private static SlaTarget Work(double hours, double internalHours, CalendarKind calendar = CalendarKind.BusinessHours) =>
+        new(ResponseType.WorkBegins, TimeSpan.FromHours(hours), TimeSpan.FromHours(internalHours), calendar);
+
+    private static SlaTarget Resolve(double hours, double internalHours, CalendarKind calendar = CalendarKind.BusinessHours) =>
+        new(ResponseType.Resolution, TimeSpan.FromHours(hours), TimeSpan.FromHours(internalHours), calendar);
+}
+
+public static class Priorities
+{
+    /// <summary>"P1".."P4" exactly (no numbers, no other casing).</summary>
+    public static Priority Parse(string value) =>
+        Enum.GetValues<Priority>().FirstOrDefault(p => p.ToString() == value) is var priority && priority != default
+            ? priority
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Priority must be P1..P4.");
 }

@@ -1,0 +1,56 @@
+namespace Sla.Api.Domain;
+
+/// <summary>
+/// One immutable line of a ticket's clock ledger: what happened to the clock, when, and why in words. Each entry
+/// also carries the data the clock needs to replay it, so due times are reproducible from the ledger alone
+/// (plus the client's calendars): see <see cref="TicketClock.Replay"/>.
+/// </summary>
+public abstract record ClockEntry(DateTimeOffset At, string Cause)
+{
+    public abstract LedgerKind Kind { get; }
+}
+
+/// <summary>The ticket was entered at <see cref="ClockEntry.At"/>; the clock counts from <paramref name="StartsAt"/>
+/// (later when the arrival was outside covered hours). The targets and steps are copied in, so later edits of the
+/// policy do not rewrite history.</summary>
+public sealed record ClockStarted(
+    DateTimeOffset At, string Cause, Guid TicketId, Guid ClientId, string Tier, Priority Priority, DateTimeOffset StartsAt,
+    IReadOnlyList<SlaTarget> Targets, IReadOnlyList<int> EscalationPercents) : ClockEntry(At, Cause)
+{
+    public override LedgerKind Kind => LedgerKind.Started;
+}
+
+/// <summary>The clock stopped counting: the ticket waits on the client, or it was resolved.</summary>
+public sealed record ClockPaused(DateTimeOffset At, string Cause, PauseReason Reason) : ClockEntry(At, Cause)
+{
+    public override LedgerKind Kind => LedgerKind.Paused;
+}
+
+/// <summary>The clock counts again: the client answered, or the ticket was reopened.</summary>
+public sealed record ClockResumed(DateTimeOffset At, string Cause) : ClockEntry(At, Cause)
+{
+    public override LedgerKind Kind => LedgerKind.Resumed;
+}
+
+public sealed record TargetMet(DateTimeOffset At, string Cause, ResponseType Target) : ClockEntry(At, Cause)
+{
+    public override LedgerKind Kind => LedgerKind.Met;
+}
+
+/// <summary>An escalation step fell due unmet; 100% is the breach.</summary>
+public sealed record EscalationReached(
+    DateTimeOffset At, string Cause, ResponseType Target, Commitment Commitment, int Percent, DateTimeOffset StepDueAt,
+    DateTimeOffset DueAt) : ClockEntry(At, Cause)
+{
+    public bool IsBreach => Percent >= 100;
+    public override LedgerKind Kind => IsBreach ? LedgerKind.Breached : LedgerKind.Warned;
+}
+
+/// <summary>Priority or tier changed: open targets are recomputed from the original start (plus paused time).</summary>
+public sealed record TargetsRecalculated(
+    DateTimeOffset At, string Cause, string Tier, Priority Priority, IReadOnlyList<SlaTarget> Targets) : ClockEntry(At, Cause)
+{
+    public override LedgerKind Kind => LedgerKind.Recalculated;
+}
+
+public enum PauseReason { WaitingOnClient, Resolved }
