@@ -2,7 +2,6 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Platform.Outbox;
-using ScheduledMessage = ServiceDesk.Platform.Outbox.ScheduledMessage;
 
 namespace Outbox.Bench;
 
@@ -90,7 +89,7 @@ public sealed class Bench(IServiceProvider services, int writers, bool withConsu
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<BenchDbContext>();
-            if (await db.Set<ScheduledMessage>().CountAsync() >= count)
+            if (await db.Set<ScheduledTimer>().CountAsync() >= count)
             {
                 stored = Time.GetElapsedTime(start);
                 break;
@@ -102,7 +101,7 @@ public sealed class Bench(IServiceProvider services, int writers, bool withConsu
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BenchDbContext>();
-            var fired = await db.Set<ScheduledMessage>().Where(t => t.Fired != null)
+            var fired = await db.Set<ScheduledTimer>().Where(t => t.Fired != null)
                 .Select(t => new { t.DueAt, t.Fired }).ToListAsync();
             return SchedulerResult.From(run, lead, published, stored, fired.Select(t => (t.Fired!.Value - t.DueAt).TotalMilliseconds).ToArray(), Time)
                 with { Profile = DeliveryProfile.Instance.Take() };
