@@ -12,6 +12,7 @@ public sealed class AppProcess : IAsyncDisposable
     private readonly ProcessStartInfo _start;
     private readonly ConcurrentQueue<string> _output = new();
     private Process _process;
+    private volatile bool _stopped;
 
     private AppProcess(string name, ProcessStartInfo start, Uri url)
     {
@@ -61,6 +62,7 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>SIGKILL, as a crash or the OOM killer would: no graceful shutdown, unacknowledged messages redelivered.</summary>
     public async Task KillAsync()
     {
+        _stopped = true; // a test's kill stays killed until RestartAsync
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
     }
@@ -69,19 +71,43 @@ public sealed class AppProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         if (!_process.HasExited) await KillAsync();
-        _process.Dispose();
-        _process = Launch();
+        lock (_start)
+        {
+            _process.Dispose();
+            _stopped = false;
+            _process = Launch();
+        }
         await WaitUntilReadyAsync();
     }
 
+    /// <summary>How many times the app stopped by itself and was started again, as a supervisor would.</summary>
+    public int Restarts { get; private set; }
+
     private Process Launch()
     {
-        var process = Process.Start(_start)!;
+        var process = new Process { StartInfo = _start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.Exited += (_, _) => Supervise(process);
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>
+    /// Plays the supervisor (docker's restart policy, systemd): an app that exits by itself, e.g. stopped by its
+    /// consumer watchdog, is started again, once it has exited.
+    /// </summary>
+    private void Supervise(Process exited)
+    {
+        lock (_start)
+        {
+            if (_stopped || exited != _process) return;
+            Keep($"[test supervisor] {Name} exited with {exited.ExitCode}; starting it again");
+            Restarts++;
+            _process = Launch();
+        }
     }
 
     private async Task WaitUntilReadyAsync()
@@ -115,6 +141,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stopped = true;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();

@@ -69,8 +69,11 @@ public static class Messaging
             bus.AddHostedService<InboxCleanupService<TDbContext>>();
             // Timers go to the durable scheduler (see AddDurableScheduler) as ScheduleMessage commands.
             bus.AddPublishMessageScheduler();
-            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            bus.AddSingleton<ReceiveQueues>();
+            bus.AddHostedService<ConsumerWatchdog>();
+            bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
+                context.GetRequiredService<ReceiveQueues>().Add(name);
                 var outbox = new OutboxConsumePipeSpecificationObserver<TDbContext>(endpoint, context) { MessageDeliveryLimit = 10 };
                 endpoint.ConnectConsumerConfigurationObserver(outbox);
                 endpoint.ConnectSagaConfigurationObserver(outbox);
