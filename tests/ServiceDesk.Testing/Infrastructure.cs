@@ -15,10 +15,10 @@ public sealed record RabbitMqEndpoint(string Host, int Port, string Username, st
 public sealed class Infrastructure
 {
     private static readonly Lazy<Task<Infrastructure>> Instance = new(StartAsync);
-    private readonly Func<string[], Task> _rabbitmqctl;
+    private readonly Func<string[], Task<string>> _rabbitmqctl;
     private readonly Func<string, Task> _restart;
 
-    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task> rabbitmqctl, Func<string, Task> restart)
+    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task<string>> rabbitmqctl, Func<string, Task> restart)
     {
         Postgres = postgres;
         RabbitMq = rabbitMq;
@@ -42,6 +42,10 @@ public sealed class Infrastructure
     public string Database(string name) => $"{Postgres};Database={name}";
 
     public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)];
+
+    /// <summary>What the broker says about one virtual host's queues, to explain a failed fault test.</summary>
+    public Task<string> DescribeQueuesAsync(string virtualHost) =>
+        _rabbitmqctl(["list_queues", "-p", virtualHost, "name", "messages_ready", "messages_unacknowledged", "consumers"]);
 
     public async Task<string> CreateVirtualHostAsync(string prefix)
     {
@@ -92,7 +96,7 @@ public sealed class Infrastructure
                 Environment.GetEnvironmentVariable("SERVICEDESK_RABBITMQ_PASS") ?? "guest");
             var infra = Environment.GetEnvironmentVariable("SERVICEDESK_INFRA")
                 ?? throw new InvalidOperationException("SERVICEDESK_INFRA (the path of scripts/infra.sh) is not set: run the tests through scripts/test.sh.");
-            return new Infrastructure(postgres, endpoint, async args => await ProcessRunner.RunAsync(rabbitmqctl, args),
+            return new Infrastructure(postgres, endpoint, args => ProcessRunner.RunAsync(rabbitmqctl, args),
                 server => ProcessRunner.RunAsync(infra, ["restart", server]));
         }
 
@@ -130,10 +134,11 @@ public sealed class Infrastructure
         });
     }
 
-    private static async Task ExecAsync(RabbitMqContainer container, IList<string> command)
+    private static async Task<string> ExecAsync(RabbitMqContainer container, IList<string> command)
     {
         var result = await container.ExecAsync(command);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"{string.Join(' ', command)} failed: {result.Stderr}");
+        return result.Stdout;
     }
 }
