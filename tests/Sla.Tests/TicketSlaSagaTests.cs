@@ -66,6 +66,7 @@ public sealed class TicketSlaSagaTests(SlaFixture sla) : IClassFixture<SlaFixtur
     public async Task Acknowledgement_meets_the_target_and_stops_its_escalations()
     {
         var (id, openedAt) = await sla.OpenTicketAsync("P2");
+        await sla.PublishedAsync(id, "SlaClockStarted", p => p.Type == "SlaClockStarted"); // notify acknowledges after it
         await sla.PublishAsync(new AcknowledgementSent(id, "email", "dana@acme-dental.example", "<ack@servicedesk.example>", openedAt.AddMilliseconds(200)));
 
         var met = await sla.PublishedAsync(id, "SlaTargetMet", p => p.Type == "SlaTargetMet");
