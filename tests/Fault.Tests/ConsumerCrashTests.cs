@@ -41,7 +41,10 @@ public sealed class ConsumerCrashTests(FaultSystem system)
         Assert.Single(system.Mail.Messages(), m => m.To.Mailboxes.Any(t => t.Address == contact));
         await using var sla = new Npgsql.NpgsqlConnection(system.DatabaseOf("sla"));
         await sla.OpenAsync();
-        await using var met = new Npgsql.NpgsqlCommand("SELECT count(*) FROM sla_ledger WHERE \"TicketId\" = $1 AND \"Kind\" = 'Met'", sla)
+        await using var met = new Npgsql.NpgsqlCommand("""
+            SELECT count(*) FROM ticket_sla, jsonb_array_elements("Ledger") AS entry
+            WHERE "CorrelationId" = $1 AND entry ->> 'kind' = 'Met'
+            """, sla)
         {
             Parameters = { new() { Value = requestId } },
         };

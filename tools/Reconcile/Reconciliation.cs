@@ -23,7 +23,7 @@ public sealed record Report(
 
 /// <summary>
 /// Compares the services' databases by the one id a request keeps everywhere (ADR 1): intake's request id is the
-/// ticket's id, the clock's and the billing record's. Requests received in the last <c>settle</c> interval are
+/// ticket's id, the SLA saga's (ticket_sla) and the billing record's. Requests received in the last <c>settle</c> interval are
 /// left out, since they may still be on their way.
 /// </summary>
 public static class Reconciliation
@@ -32,7 +32,7 @@ public static class Reconciliation
     {
         var requests = await IdsAsync(databases.Intake, "SELECT \"Id\" FROM service_requests WHERE \"ReceivedAt\" < $1", receivedBefore, cancellationToken);
         var tickets = await IdsAsync(databases.Tickets, "SELECT \"Id\" FROM tickets WHERE \"OpenedAt\" < $1", receivedBefore, cancellationToken);
-        var clocks = await IdsAsync(databases.Sla, "SELECT \"TicketId\" FROM sla_clocks WHERE \"StartedAt\" < $1", receivedBefore, cancellationToken);
+        var clocks = await IdsAsync(databases.Sla, "SELECT \"CorrelationId\" FROM ticket_sla WHERE \"EnteredAt\" < $1", receivedBefore, cancellationToken);
         var records = await IdsAsync(databases.Billing, "SELECT \"TicketId\" FROM billing_records WHERE \"OpenedAt\" < $1", receivedBefore, cancellationToken);
 
         // Primary keys make a second row per id impossible; counting proves it rather than assuming it.

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
-using Sla.Api.Consumers;
 using Sla.Api.Data;
 using Sla.Api.Domain;
+using Sla.Api.StateMachines;
 
 namespace Sla.Api;
 
@@ -14,14 +14,18 @@ public static class Extensions
             .BindConfiguration(CalendarOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<SlaOptions>()
+            .BindConfiguration(SlaOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<CalendarOptions>>().Value.ToCalendars());
-        builder.Services.AddSingleton(SlaPolicySet.Default);
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<SlaOptions>>().Value.Policies());
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<SlaOptions>>().Value.Settings());
 
         builder.AddServiceDatabase<SlaDbContext>();
         builder.AddServiceBus<SlaDbContext>(bus =>
         {
-            bus.AddConsumer<TicketOpenedConsumer>();
-            bus.AddConsumer<AcknowledgementSentConsumer>();
+            bus.AddSagaStateMachine<TicketSlaStateMachine, TicketSlaState>();
             bus.AddDurableScheduler<SlaDbContext>("sla"); // sla owns the timers, so it hosts the scheduler
         });
         return builder;

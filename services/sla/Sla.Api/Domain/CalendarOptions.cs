@@ -9,6 +9,7 @@ public sealed class CalendarOptions : IValidatableObject
 
     public string TimeZone { get; set; } = "America/New_York";
     public TimeOnly Opens { get; set; } = new(8, 0);
+    /// <summary>00:00 means midnight, so Opens 00:00 with Closes 00:00 on every day is around the clock.</summary>
     public TimeOnly Closes { get; set; } = new(17, 0);
     /// <summary>Open days; Monday to Friday when none are configured. (Not initialised here: the configuration binder
     /// appends to an initialised array, so configured days could only ever be added to the default.)</summary>
@@ -20,8 +21,8 @@ public sealed class CalendarOptions : IValidatableObject
     {
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
             yield return new ValidationResult($"{Section}:TimeZone '{TimeZone}' is not a known IANA time zone.");
-        if (Closes <= Opens)
-            yield return new ValidationResult($"{Section}:Closes must be after {Section}:Opens.");
+        if (Closes <= Opens && Closes != TimeOnly.MinValue)
+            yield return new ValidationResult($"{Section}:Closes must be after {Section}:Opens (or 00:00 for midnight).");
     }
 
     public ClientCalendars ToCalendars() => ClientCalendars.From(new BusinessCalendar(

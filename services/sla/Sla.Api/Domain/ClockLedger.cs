@@ -54,3 +54,15 @@ public sealed record TargetsRecalculated(
 }
 
 public enum PauseReason { WaitingOnClient, Resolved }
+
+/// <summary>What kind of line a ledger entry is, as shown to people and stored with it.</summary>
+public enum LedgerKind
+{
+    Started,
+    Paused,
+    Resumed,
+    Met,
+    Warned,
+    Breached,
+    Recalculated,
+}

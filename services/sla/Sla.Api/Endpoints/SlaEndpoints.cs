@@ -15,26 +15,52 @@ public static class SlaEndpoints
         return app;
     }
 
-    /// <summary>A ticket's clock: due times, what was met, and the ledger in order.</summary>
-    private static async Task<IResult> Get(Guid id, SlaDbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// A ticket's clock, replayed from its ledger: running, paused or stopped; each target's due times (null while a
+    /// pause suspends them) and what was met; the next escalation; and the ledger in order. A client's caller finds
+    /// only its own client's tickets (the query filter), so another client's ticket is a 404.
+    /// </summary>
+    private static async Task<IResult> Get(Guid id, SlaDbContext db, ClientCalendars calendars, ClockSettings settings,
+        CancellationToken cancellationToken)
     {
-        var clock = await db.Clocks.AsNoTracking().Include(c => c.Ledger).SingleOrDefaultAsync(c => c.TicketId == id, cancellationToken);
-        if (clock is null)
+        var saga = await db.TicketSlas.AsNoTracking().SingleOrDefaultAsync(s => s.CorrelationId == id, cancellationToken);
+        if (saga is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No SLA clock for this ticket.");
 
+        var clock = TicketClock.Replay(saga.Ledger, calendars, settings);
+        DateTimeOffset? Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment);
         return TypedResults.Ok(new
         {
-            clock.TicketId,
-            clock.ClientId,
-            clock.Priority,
-            clock.TimeZone,
-            clock.StartedAt,
-            clock.AcknowledgeDueAt,
-            clock.AcknowledgeInternalDueAt,
-            clock.WorkBeginsDueAt,
-            clock.WorkBeginsInternalDueAt,
-            clock.AcknowledgedAt,
-            Ledger = clock.Ledger.OrderBy(e => e.Id).Select(e => new { e.At, e.Kind, e.Target, e.Cause }),
+            TicketId = saga.CorrelationId,
+            saga.ClientId,
+            clock.Tier,
+            Priority = clock.Priority.ToString(),
+            TimeZone = calendars.BusinessHours.TimeZone.Id,
+            StartedAt = saga.EnteredAt,
+            CountsFrom = clock.StartedAt,
+            Status = clock.State.ToString(),
+            Paused = clock.State != ClockState.Running,
+            AcknowledgeDueAt = Due(ResponseType.Acknowledge, Commitment.Contractual),
+            AcknowledgeInternalDueAt = Due(ResponseType.Acknowledge, Commitment.Internal),
+            WorkBeginsDueAt = Due(ResponseType.WorkBegins, Commitment.Contractual),
+            WorkBeginsInternalDueAt = Due(ResponseType.WorkBegins, Commitment.Internal),
+            AcknowledgedAt = clock.Target(ResponseType.Acknowledge)?.MetAt,
+            Targets = clock.Targets.Select(t => new
+            {
+                Target = TierPolicy.Name(t.Type),
+                t.MetAt,
+                Contractual = new { DueAt = Due(t.Type, Commitment.Contractual), Budget = t.Target.Contractual, AnnouncedPercent = t.AnnouncedContractual },
+                Internal = new { DueAt = Due(t.Type, Commitment.Internal), Budget = t.Target.Internal, AnnouncedPercent = t.AnnouncedInternal },
+            }),
+            saga.NextEscalationAt,
+            Ledger = clock.Ledger.Select(e => new { e.At, Kind = e.Kind.ToString(), Target = TargetOf(e), e.Cause }),
         });
     }
+
+    private static string? TargetOf(ClockEntry entry) => entry switch
+    {
+        TargetMet met => TierPolicy.Name(met.Target),
+        EscalationReached reached => TierPolicy.Name(reached.Target),
+        _ => null,
+    };
 }

@@ -232,48 +232,61 @@ namespace Sla.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
-            modelBuilder.Entity("Sla.Api.Domain.SlaClock", b =>
+            modelBuilder.Entity("Sla.Api.StateMachines.TicketSlaState", b =>
                 {
-                    b.Property<Guid>("TicketId")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("CorrelationId")
                         .HasColumnType("uuid");
-
-                    b.Property<DateTimeOffset>("AcknowledgeDueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTimeOffset>("AcknowledgeInternalDueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTimeOffset?>("AcknowledgedAt")
-                        .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Clock")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("CurrentState")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("EnteredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("EscalationScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("EscalationToken")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Ledger")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<DateTimeOffset?>("NextEscalationAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Priority")
                         .IsRequired()
                         .HasMaxLength(2)
                         .HasColumnType("character varying(2)");
 
-                    b.Property<DateTimeOffset>("StartedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("TimeZone")
+                    b.Property<string>("Tier")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<DateTimeOffset>("WorkBeginsDueAt")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<uint>("xmin")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
 
-                    b.Property<DateTimeOffset>("WorkBeginsInternalDueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("TicketId");
+                    b.HasKey("CorrelationId");
 
                     b.HasIndex("ClientId");
 
-                    b.ToTable("sla_clocks", (string)null);
+                    b.ToTable("ticket_sla", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>
@@ -286,51 +299,6 @@ namespace Sla.Api.Data.Migrations
                         .WithMany()
                         .HasForeignKey("InboxMessageId", "InboxConsumerId")
                         .HasPrincipalKey("MessageId", "ConsumerId");
-                });
-
-            modelBuilder.Entity("Sla.Api.Domain.SlaClock", b =>
-                {
-                    b.OwnsMany("Sla.Api.Domain.LedgerEntry", "Ledger", b1 =>
-                        {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("bigint");
-
-                            NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b1.Property<long>("Id"));
-
-                            b1.Property<DateTimeOffset>("At")
-                                .HasColumnType("timestamp with time zone");
-
-                            b1.Property<string>("Cause")
-                                .IsRequired()
-                                .HasMaxLength(500)
-                                .HasColumnType("character varying(500)");
-
-                            b1.Property<string>("Kind")
-                                .IsRequired()
-                                .HasMaxLength(20)
-                                .HasColumnType("character varying(20)");
-
-                            b1.Property<string>("Target")
-                                .HasMaxLength(20)
-                                .HasColumnType("character varying(20)");
-
-                            b1.Property<Guid>("TicketId")
-                                .HasColumnType("uuid");
-
-                            b1.HasKey("Id");
-
-                            b1.HasIndex("TicketId", "Target")
-                                .IsUnique()
-                                .HasFilter("\"Kind\" = 'Met'");
-
-                            b1.ToTable("sla_ledger", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("TicketId");
-                        });
-
-                    b.Navigation("Ledger");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sla.Api.Domain;
+
+/// <summary>
+/// How the clock runs ("Sla"): the tier every client is on until clients carry their own, the escalation steps, the
+/// statuses that pause the clock, and <see cref="TargetScale"/>, which multiplies every target of the seeded tiers so
+/// that a test (or a demo) sees warnings and breaches within seconds. Empty lists mean the defaults.
+/// </summary>
+public sealed class SlaOptions : IValidatableObject
+{
+    public const string Section = "Sla";
+
+    public string DefaultTier { get; set; } = SlaPolicySet.DefaultTier;
+
+    /// <summary>1 in production. 0.0025 turns a 1-hour target into 9 seconds.</summary>
+    public double TargetScale { get; set; } = 1;
+
+    /// <summary>Percent of a target at which to warn; ends with 100 (the breach). Default 50, 75, 90, 100.
+    /// (Arrays are not initialised here: the configuration binder appends to an initialised array.)</summary>
+    public int[] EscalationPercents { get; set; } = [];
+
+    /// <summary>Ticket statuses that pause the clock. Default WaitingOnClient.</summary>
+    public TicketStatus[] PauseStatuses { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!double.IsFinite(TargetScale) || TargetScale <= 0 || TargetScale > 100)
+        {
+            yield return new ValidationResult($"{Section}:TargetScale must be greater than 0 and at most 100 (is {TargetScale}).");
+            yield break; // the scaled tiers cannot be built
+        }
+        foreach (var problem in Settings().Problems())
+            yield return new ValidationResult(problem.StartsWith("Escalation", StringComparison.Ordinal)
+                ? $"{Section}:EscalationPercents: {problem}"
+                : $"{Section}:PauseStatuses: {problem}");
+        var tiers = Scaled();
+        foreach (var problem in SlaPolicySet.Problems(tiers))
+            yield return new ValidationResult($"{Section}:TargetScale {TargetScale}: {problem}");
+        if (!tiers.Any(t => string.Equals(t.Tier, DefaultTier, StringComparison.OrdinalIgnoreCase)))
+            yield return new ValidationResult(
+                $"{Section}:DefaultTier '{DefaultTier}' is not a tier (one of {string.Join(", ", tiers.Select(t => t.Tier))}).");
+    }
+
+    public ClockSettings Settings() => new(
+        PauseStatuses.Length == 0 ? ClockSettings.Default.PauseStatuses : PauseStatuses.ToHashSet(),
+        EscalationPercents.Length == 0 ? ClockSettings.Default.EscalationPercents : EscalationPercents);
+
+    /// <summary>The seeded tiers with every target multiplied by <see cref="TargetScale"/>.</summary>
+    public SlaPolicySet Policies() => TargetScale == 1 ? SlaPolicySet.Default : new SlaPolicySet(Scaled());
+
+    private List<TierPolicy> Scaled() =>
+    [
+        .. SlaPolicySet.Default.Tiers.Select(tier => tier with
+        {
+            Targets = tier.Targets.ToDictionary(
+                byPriority => byPriority.Key,
+                byPriority => (IReadOnlyList<SlaTarget>)[.. byPriority.Value.Select(t => t with { Contractual = t.Contractual * TargetScale, Internal = t.Internal * TargetScale })]),
+        }),
+    ];
+}

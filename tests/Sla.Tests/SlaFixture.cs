@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using ServiceDesk.Platform;
+using ServiceDesk.Testing;
+using Sla.Api.Data;
+using Sla.Api.StateMachines;
+using Tickets.Contracts;
+
+namespace Sla.Tests;
+
+/// <summary>Something sla published, as a subscriber sees it: the event's name and its message.</summary>
+public sealed record Published(string Type, JsonElement Message, DateTimeOffset ReceivedAt)
+{
+    public Guid TicketId => Message.GetProperty("ticketId").GetGuid();
+    public string? Target => Message.TryGetProperty("target", out var target) ? target.GetString() : null;
+    public string? Commitment => Message.TryGetProperty("commitment", out var commitment) ? commitment.GetString() : null;
+    public DateTimeOffset DueAt => Message.GetProperty("dueAt").GetDateTimeOffset();
+}
+
+/// <summary>
+/// sla in-process on its own database and virtual host, with a 24x7 calendar and every target scaled by
+/// <see cref="Scale"/> (a 1-hour target lasts 9 seconds), and a queue that hears every SLA event it publishes.
+/// </summary>
+public sealed class SlaFixture : IAsyncLifetime
+{
+    public const double Scale = 0.0025;
+    public static readonly Guid ClientA = Guid.Parse("5b0c7a4e-8a59-4c47-9d0e-6f1f3c2b9a10");
+    private static readonly string[] Events = ["SlaClockStarted", "SlaTargetMet", "SlaWarning", "SlaBreached"];
+
+    private readonly ConcurrentQueue<Published> _published = new();
+    private Infrastructure _infrastructure = null!;
+    private string _virtualHost = null!;
+    private IConnection _connection = null!;
+    private IChannel _channel = null!;
+
+    public AppFactory<SlaDbContext> App { get; private set; } = null!;
+
+    public IBus Bus => App.Services.GetRequiredService<IBus>();
+
+    /// <summary>A target of <paramref name="hours"/> as configured here.</summary>
+    public static TimeSpan Target(double hours) => TimeSpan.FromHours(hours * Scale);
+
+    public async Task InitializeAsync()
+    {
+        _infrastructure = await Infrastructure.Shared;
+        _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-sla");
+
+        var rabbit = _infrastructure.RabbitMq;
+        _connection = await new ConnectionFactory
+        {
+            HostName = rabbit.Host, Port = rabbit.Port, UserName = rabbit.Username, Password = rabbit.Password, VirtualHost = _virtualHost,
+        }.CreateConnectionAsync();
+        _channel = await _connection.CreateChannelAsync();
+        var queue = (await _channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        foreach (var name in Events)
+        {
+            // Declared as MassTransit declares it, so the two agree.
+            await _channel.ExchangeDeclareAsync($"Sla.Contracts:{name}", ExchangeType.Fanout, durable: true, autoDelete: false);
+            await _channel.QueueBindAsync(queue, $"Sla.Contracts:{name}", "");
+        }
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            using var envelope = JsonDocument.Parse(delivery.Body);
+            var type = delivery.Exchange["Sla.Contracts:".Length..];
+            _published.Enqueue(new Published(type, envelope.RootElement.GetProperty("message").Clone(), DateTimeOffset.UtcNow));
+            return Task.CompletedTask;
+        };
+        await _channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+
+        var settings = new Dictionary<string, string>
+        {
+            ["Sla:Calendar:TimeZone"] = "Etc/UTC",
+            ["Sla:Calendar:Opens"] = "00:00",
+            ["Sla:Calendar:Closes"] = "00:00",
+            ["Sla:TargetScale"] = Scale.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var day in Enum.GetValues<DayOfWeek>())
+            settings[$"Sla:Calendar:Days:{(int)day}"] = day.ToString();
+        App = new AppFactory<SlaDbContext>(_infrastructure, _virtualHost, "sla", settings);
+        _ = App.Server; // start the app: migrations run, the bus connects
+    }
+
+    /// <summary>Opens a ticket as the tickets service announces it; returns its id and the instant it was entered.</summary>
+    public async Task<(Guid Id, DateTimeOffset OpenedAt)> OpenTicketAsync(string priority, Guid? messageId = null)
+    {
+        var id = NewId.NextGuid();
+        var openedAt = Now();
+        await PublishAsync(new TicketOpened(id, 1, ClientA, "dana@acme-dental.example", "Dana", "web", "Printer jam", priority, openedAt), messageId);
+        return (id, openedAt);
+    }
+
+    public Task PublishAsync<T>(T message, Guid? messageId = null) where T : class =>
+        Bus.Publish(message, context =>
+        {
+            if (messageId is { } id) context.MessageId = id;
+        });
+
+    public static TicketStatusChanged StatusChanged(Guid id, string from, string to, DateTimeOffset at) =>
+        new(id, ClientA, from, to, at, "tech@msp.example", "web");
+
+    /// <summary>Now, to the millisecond (what the events and the database carry round-trip exactly).</summary>
+    public static DateTimeOffset Now()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+    }
+
+    /// <summary>Everything sla published about a ticket so far, in the order it arrived.</summary>
+    public IReadOnlyList<Published> PublishedFor(Guid ticketId) => [.. _published.Where(p => p.TicketId == ticketId)];
+
+    public Task<Published> PublishedAsync(Guid ticketId, string what, Func<Published, bool> match, TimeSpan? within = null) =>
+        Eventually.GetAsync(() => Task.FromResult(PublishedFor(ticketId).FirstOrDefault(match)), what, within ?? TimeSpan.FromSeconds(40),
+            () => string.Join("\n", PublishedFor(ticketId).Select(p => $"{p.Type} {p.Message}")));
+
+    public async Task<TicketSlaState?> SagaAsync(Guid ticketId)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SlaDbContext>().TicketSlas.AsNoTracking()
+            .SingleOrDefaultAsync(s => s.CorrelationId == ticketId);
+    }
+
+    public HttpClient Staff() => App.CreateClient().As(TestAuth.Token(Roles.Technician));
+
+    /// <summary>GET /api/sla/tickets/{id} as staff.</summary>
+    public Task<JsonElement> StatusAsync(Guid ticketId) =>
+        Staff().GetFromJsonAsync<JsonElement>(new Uri($"/api/sla/tickets/{ticketId}", UriKind.Relative));
+
+    public async Task DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+        await App.DisposeAsync();
+        await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+}
