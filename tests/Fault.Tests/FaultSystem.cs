@@ -120,15 +120,22 @@ public sealed class FaultSystem : RunningSystem
                 try { health.Add($"{service}: {await client.GetStringAsync(new Uri("/health/ready", UriKind.Relative))}"); }
                 catch (HttpRequestException h) { health.Add($"{service}: {h.Message}"); }
             }
+            // Best effort: on a loaded machine these may fail too, and must not hide the time-out itself.
             var outboxes = new List<string>();
             foreach (var service in Services)
             {
-                await using var db = new Npgsql.NpgsqlConnection(DatabaseOf(service));
-                await db.OpenAsync();
-                await using var count = new Npgsql.NpgsqlCommand("""SELECT count(*) FROM "OutboxMessage" """, db);
-                outboxes.Add($"{service}: {await count.ExecuteScalarAsync()}");
+                try
+                {
+                    await using var db = new Npgsql.NpgsqlConnection(DatabaseOf(service));
+                    await db.OpenAsync();
+                    await using var count = new Npgsql.NpgsqlCommand("""SELECT count(*) FROM "OutboxMessage" """, db);
+                    outboxes.Add($"{service}: {await count.ExecuteScalarAsync()}");
+                }
+                catch (Npgsql.NpgsqlException n) { outboxes.Add($"{service}: {n.Message}"); }
             }
-            var queues = await Infrastructure.DescribeQueuesAsync(VirtualHost);
+            string queues;
+            try { queues = await Infrastructure.DescribeQueuesAsync(VirtualHost); }
+            catch (Exception q) when (q is InvalidOperationException or OperationCanceledException) { queues = q.Message; }
             throw new TimeoutException($"{e.Message}\nHealth: {string.Join("; ", health)}\nOutbox messages waiting: {string.Join("; ", outboxes)}\nQueues:\n{queues}\nLast report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
                 $"billing {last?.BillingRecords}; without ticket {last?.RequestsWithoutTicket.Count}, without clock {last?.TicketsWithoutClock.Count}, " +
                 $"without billing {last?.TicketsWithoutBillingRecord.Count}, duplicates {last?.Duplicates.Count}.\n{Output}", e);

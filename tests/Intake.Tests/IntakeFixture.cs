@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Testing;
 
 namespace Intake.Tests;
@@ -59,9 +60,13 @@ public sealed class IntakeFixture : IAsyncLifetime
 
     public Task<int> StoredRequestsAsync() => WithDbAsync(db => db.Requests.CountAsync());
 
-    /// <summary>Bodies of the ServiceRequestReceived messages published since the last call.</summary>
+    /// <summary>
+    /// Bodies of the ServiceRequestReceived messages published since the last call. Waits first until intake's outbox
+    /// has delivered everything (the broker confirmed each message), so whatever was accepted is in the queue by then.
+    /// </summary>
     public async Task<List<string>> TakePublishedAsync()
     {
+        await Eventually.TrueAsync(async () => !await WithDbAsync(db => db.Set<OutboxMessage>().AnyAsync()), "intake's outbox to be delivered");
         var bodies = new List<string>();
         while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } message)
             bodies.Add(Encoding.UTF8.GetString(message.Body.Span));

@@ -83,7 +83,7 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"'{field}' not named in {problem}");
 
         Assert.Equal(storedBefore, await intake.StoredRequestsAsync());
-        Assert.Empty(await intake.TakePublishedAsync()); // publishing is confirmed before 202, so nothing is in flight
+        Assert.Empty(await intake.TakePublishedAsync()); // the outbox is drained first, so nothing is in flight
     }
 
     [Fact]
