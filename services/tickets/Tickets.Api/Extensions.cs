@@ -1,6 +1,7 @@
 using ServiceDesk.Platform;
 using Tickets.Api.Consumers;
 using Tickets.Api.Data;
+using Tickets.Api.Endpoints;
 
 namespace Tickets.Api;
 
@@ -9,11 +10,22 @@ public static class Extensions
     public static IHostApplicationBuilder AddTickets(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<TicketsDbContext>();
+        builder.AddTeamPolicies();
         builder.AddServiceBus(bus =>
         {
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
         });
         return builder;
+    }
+
+    public static WebApplication MapTicketsApi(this WebApplication app)
+    {
+        app.MapQueueEndpoints();
+        app.MapTicketEndpoints();
+        app.MapConversationEndpoints();
+        app.MapTimeEntryEndpoints();
+        app.MapTeamEndpoints();
+        return app;
     }
 }

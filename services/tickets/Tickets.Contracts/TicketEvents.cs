@@ -1,0 +1,97 @@
+namespace Tickets.Contracts;
+
+/// <summary>The status names carried by <see cref="TicketStatusChanged"/> (the tickets service's TicketStatus names).</summary>
+public static class TicketStatuses
+{
+    public const string New = "New";
+    public const string Acknowledged = "Acknowledged";
+    public const string Scheduled = "Scheduled";
+    public const string InProgress = "InProgress";
+    public const string WaitingOnClient = "WaitingOnClient";
+    public const string Resolved = "Resolved";
+    public const string Closed = "Closed";
+    public const string Reopened = "Reopened";
+}
+
+/// <summary>
+/// A ticket moved from one status to another (only along the transition table, docs/adr/0012). sla pauses the clock
+/// on WaitingOnClient and starts "work begins" on InProgress; billing closes on Closed; notify may tell the client.
+/// </summary>
+/// <param name="From">A <see cref="TicketStatuses"/> name.</param>
+/// <param name="To">A <see cref="TicketStatuses"/> name.</param>
+/// <param name="By">The staff member's subject, or "system:&lt;service&gt;" when a message made the change.</param>
+/// <param name="Channel">How the change came in: "web" for the API, "notify" etc. for a system change.</param>
+/// <param name="Reason">Free text from the person who made the change, if any.</param>
+public sealed record TicketStatusChanged(
+    Guid TicketId,
+    Guid ClientId,
+    string From,
+    string To,
+    DateTimeOffset At,
+    string By,
+    string Channel,
+    string? Reason = null);
+
+/// <summary>Triage changed the priority ("P1".."P4"); sla recomputes the targets, and the ledger keeps the reason.</summary>
+public sealed record TicketPriorityChanged(
+    Guid TicketId,
+    Guid ClientId,
+    string From,
+    string To,
+    string Reason,
+    DateTimeOffset At,
+    string By,
+    string Channel);
+
+/// <summary>
+/// Staff answered the client on the ticket. notify mails <see cref="Body"/> to the contact; sla counts it as a real
+/// communication (it may meet the acknowledgement target). Internal notes never produce a message.
+/// </summary>
+/// <param name="Number">The human ticket number, for "SD#Number" in the mail's subject.</param>
+public sealed record PublicReplyPosted(
+    Guid ReplyId,
+    Guid TicketId,
+    long Number,
+    Guid ClientId,
+    string ContactEmail,
+    string? ContactName,
+    string Subject,
+    string Body,
+    string Author,
+    DateTimeOffset At,
+    string Channel);
+
+/// <summary>
+/// A time entry as it now stands: published when it is recorded and again, with a higher <see cref="Revision"/>, each
+/// time it is edited. billing keeps the highest revision per <see cref="TimeEntryId"/> (later revisions replace earlier).
+/// </summary>
+/// <param name="Responder">Who did the work (credited with it); may differ from <see cref="RecordedBy"/>.</param>
+/// <param name="WorkType">"BusinessHours", "AfterHours" or "Emergency".</param>
+/// <param name="Minutes">The duration: EndedAt - StartedAt when an end was given.</param>
+public sealed record TimeEntryRecorded(
+    Guid TimeEntryId,
+    Guid TicketId,
+    Guid ClientId,
+    string Responder,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    int Minutes,
+    string WorkType,
+    string? Note,
+    int Revision,
+    DateTimeOffset RecordedAt,
+    string RecordedBy);
+
+/// <summary>The ticket's team or technician changed (a routing rule at opening, or a dispatcher); the history keeps every one.</summary>
+/// <param name="Assignee">The technician's subject, or null (the team's queue).</param>
+public sealed record TicketAssigned(
+    Guid TicketId,
+    Guid ClientId,
+    Guid? TeamId,
+    string? Assignee,
+    Guid? PreviousTeamId,
+    string? PreviousAssignee,
+    string? Reason,
+    DateTimeOffset At,
+    string By,
+    string Channel);
