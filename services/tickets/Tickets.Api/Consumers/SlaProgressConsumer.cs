@@ -48,8 +48,10 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
         var actor = Actor.System("notify");
         var at = context.Message.SentAt;
         db.Record(ticket, actor, at, "status-changed", new { from = TicketStatus.New, to = TicketStatus.Acknowledged });
+        // Save first, like ServiceRequestReceivedConsumer: of two deliveries racing here, the loser fails on the
+        // ticket's version before it has published anything, and its retry finds the ticket Acknowledged.
+        await db.SaveChangesAsync(context.CancellationToken);
         await context.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, nameof(TicketStatus.New),
             nameof(TicketStatus.Acknowledged), at, actor.Subject, actor.Channel));
-        await db.SaveChangesAsync(context.CancellationToken);
     }
 }

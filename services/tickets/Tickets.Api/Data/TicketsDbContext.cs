@@ -66,7 +66,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             message.Property(m => m.Kind).HasConversion<string>().HasMaxLength(20);
             message.Property(m => m.Author).HasMaxLength(200);
             message.Property(m => m.Body).HasMaxLength(TicketLimits.MessageBody);
-            message.HasIndex(m => new { m.TicketId, m.At });
+            message.Property(m => m.Position).UseIdentityByDefaultColumn();
+            message.HasIndex(m => new { m.TicketId, m.Position });
             message.HasOne<Ticket>().WithMany().HasForeignKey(m => m.TicketId);
             message.HasQueryFilter(m => _clientId == null || m.ClientId == _clientId);
         });

@@ -32,6 +32,10 @@ public enum MessageKind
 public sealed class TicketMessage
 {
     public Guid Id { get; init; }
+
+    /// <summary>The thread's order: assigned by the database, so two messages in the same instant keep their order.</summary>
+    public long Position { get; init; }
+
     public Guid TicketId { get; init; }
     public Guid ClientId { get; init; }
     public MessageKind Kind { get; init; }

@@ -48,7 +48,7 @@ public static class ConversationEndpoints
         if (!await db.Tickets.AnyAsync(t => t.Id == id, cancellationToken)) return Problems.TicketNotFound();
         var messages = db.Messages.AsNoTracking().Where(m => m.TicketId == id);
         if (tenant.ClientId is not null) messages = messages.Where(m => m.Kind == MessageKind.PublicReply);
-        return TypedResults.Ok(await messages.OrderBy(m => m.At).ThenBy(m => m.Id)
+        return TypedResults.Ok(await messages.OrderBy(m => m.Position)
             .Select(m => new MessageView(m.Id, m.Kind, m.Author, m.Body, m.At)).ToArrayAsync(cancellationToken));
     }
 

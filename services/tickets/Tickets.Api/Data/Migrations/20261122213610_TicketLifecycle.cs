@@ -110,6 +110,8 @@ namespace Tickets.Api.Data.Migrations
                 columns: table => new
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Position = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     TicketId = table.Column<Guid>(type: "uuid", nullable: false),
                     ClientId = table.Column<Guid>(type: "uuid", nullable: false),
                     Kind = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
@@ -230,9 +232,9 @@ namespace Tickets.Api.Data.Migrations
                 columns: new[] { "TicketId", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_ticket_messages_TicketId_At",
+                name: "IX_ticket_messages_TicketId_Position",
                 table: "ticket_messages",
-                columns: new[] { "TicketId", "At" });
+                columns: new[] { "TicketId", "Position" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_time_entries_Responder_StartedAt",

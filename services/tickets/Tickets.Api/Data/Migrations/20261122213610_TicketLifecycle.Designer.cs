@@ -13,7 +13,7 @@ using Tickets.Api.Data;
 namespace Tickets.Api.Data.Migrations
 {
     [DbContext(typeof(TicketsDbContext))]
-    [Migration("20261122212700_TicketLifecycle")]
+    [Migration("20261122213610_TicketLifecycle")]
     partial class TicketLifecycle
     {
         /// <inheritdoc />
@@ -314,12 +314,18 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<long>("Position")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Position"));
+
                     b.Property<Guid>("TicketId")
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TicketId", "At");
+                    b.HasIndex("TicketId", "Position");
 
                     b.ToTable("ticket_messages", (string)null);
                 });
