@@ -33,6 +33,8 @@ public sealed class GatewayRouteTests : IAsyncLifetime
     [InlineData("GET", "/api/teams")]
     [InlineData("POST", "/api/teams")]
     [InlineData("GET", "/api/routing-rules")]
+    [InlineData("POST", "/api/clients")]
+    [InlineData("PUT", "/api/clients/{id}/call-down-list")]
     public async Task Client_tokens_are_refused_at_the_gateway_on_staff_routes(string method, string path)
     {
         var url = path.Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
@@ -45,6 +47,7 @@ public sealed class GatewayRouteTests : IAsyncLifetime
     [InlineData("/api/tickets?view=all&limit=10")]
     [InlineData("/api/tickets/{id}")]
     [InlineData("/api/tickets/{id}/conversation")]
+    [InlineData("/api/clients/{id}")]
     public async Task Client_tokens_reach_the_tickets_reads(string path) =>
         Assert.Equal(HttpStatusCode.BadGateway, await SendAsync("GET", path.Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal),
             TestAuth.Token(Roles.ClientUser, Guid.NewGuid(), "dana")));

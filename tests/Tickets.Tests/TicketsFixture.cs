@@ -48,7 +48,7 @@ public sealed class TicketsCollection : ICollectionFixture<TicketsFixture>
 public sealed class TicketsFixture : IAsyncLifetime
 {
     public static readonly string[] EventTypes =
-        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned"];
+        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged"];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -112,7 +112,7 @@ public sealed class TicketsFixture : IAsyncLifetime
     public async Task<TicketView> GetTicketAsync(Guid id) =>
         (await Technician().GetFromJsonAsync<TicketView>(new Uri($"/api/tickets/{id}", UriKind.Relative), Json))!;
 
-    /// <summary>The messages of one type published so far for one ticket (its "ticketId").</summary>
+    /// <summary>The messages of one type published so far for one ticket (its "ticketId"; a client's "clientId" for ClientChanged).</summary>
     public async Task<JsonElement[]> PublishedAsync(string type, Guid ticketId)
     {
         await _draining.WaitAsync();
@@ -124,7 +124,7 @@ public sealed class TicketsFixture : IAsyncLifetime
                 var messageType = envelope.GetProperty("messageType")[0].GetString()!;
                 _published.Add((messageType[(messageType.LastIndexOf(':') + 1)..], envelope.GetProperty("message").Clone()));
             }
-            return [.. _published.Where(p => p.Type == type && p.Message.GetProperty("ticketId").GetGuid() == ticketId).Select(p => p.Message)];
+            return [.. _published.Where(p => p.Type == type && p.Message.GetProperty(type == "ClientChanged" ? "clientId" : "ticketId").GetGuid() == ticketId).Select(p => p.Message)];
         }
         finally
         {

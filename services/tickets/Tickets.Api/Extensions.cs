@@ -26,6 +26,7 @@ public static class Extensions
         app.MapConversationEndpoints();
         app.MapTimeEntryEndpoints();
         app.MapTeamEndpoints();
+        app.MapClientEndpoints();
         return app;
     }
 }

@@ -16,6 +16,11 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     public DbSet<TicketAssignment> Assignments => Set<TicketAssignment>();
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<RoutingRule> RoutingRules => Set<RoutingRule>();
+    public DbSet<Client> Clients => Set<Client>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+
+    /// <summary>Intake's demo client (ADR 3), so both directories start alike.</summary>
+    public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -39,7 +44,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.ComplexProperty(t => t.Sla);
             ticket.HasIndex(t => new { t.ClientId, t.OpenedAt });
             // The queues: every view orders by (priority, opened_at, id) and pages by keyset on the same columns, so
-            // each index below serves one view's filter and its order without a sort (TicketQueueIndexTests).
+            // each index below serves one view's filter and its order without a sort (QueueIndexTests).
             ticket.HasIndex(t => new { t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_queue");
             ticket.HasIndex(t => new { t.Assignee, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_assignee_queue");
             ticket.HasIndex(t => new { t.TeamId, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_team_queue");
@@ -105,6 +110,31 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             team.HasIndex(t => t.Name).IsUnique();
         });
 
+        modelBuilder.Entity<Client>(client =>
+        {
+            client.ToTable("clients");
+            client.Property(c => c.Name).HasMaxLength(TicketLimits.ClientName);
+            client.Property(c => c.Tier).HasMaxLength(TicketLimits.Reference);
+            client.Property(c => c.CalendarId).HasMaxLength(TicketLimits.Reference);
+            client.Property(c => c.Revision).IsConcurrencyToken();
+            client.HasIndex(c => c.Name).IsUnique();
+            client.HasMany(c => c.Contacts).WithOne().HasForeignKey(c => c.ClientId);
+            client.HasData(new Client { Id = DemoClientId, Name = "Acme Dental", Tier = "standard", Revision = 1 });
+            client.HasQueryFilter(c => _clientId == null || c.Id == _clientId);
+        });
+
+        modelBuilder.Entity<Contact>(contact =>
+        {
+            contact.ToTable("contacts");
+            contact.Property(c => c.Name).HasMaxLength(TicketLimits.ClientName);
+            // GIN: "which client is this sender?" is an array-containment lookup (Emails @> ARRAY[...]).
+            contact.HasIndex(c => c.Emails).HasMethod("gin");
+            contact.HasIndex(c => c.Phones).HasMethod("gin");
+            // Not unique: reordering the list rewrites positions in one statement batch, which a unique index would trip over.
+            contact.HasIndex(c => new { c.ClientId, c.CallDownPosition });
+            contact.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
+        });
+
         modelBuilder.Entity<RoutingRule>(rule =>
         {
             rule.ToTable("routing_rules");
@@ -129,6 +159,10 @@ public static class TicketLimits
     public const int Channel = 40;
     public const int MaxTimeEntryMinutes = 24 * 60;
     public const int MaxTeamMembers = 200;
+    public const int ClientName = 200;
+    public const int Reference = 60;
+    public const int MaxContacts = 200;
+    public const int MaxAddresses = 10;
 }
 
 public static class AuditTrail

@@ -20,7 +20,7 @@ public sealed record RoutingRuleView(Guid Id, int Order, Guid? ClientId, string?
 /// </summary>
 public static class TeamEndpoints
 {
-    private const string Dispatchers = "dispatchers";
+    public const string Dispatchers = "dispatchers";
 
     public static IHostApplicationBuilder AddTeamPolicies(this IHostApplicationBuilder builder)
     {
@@ -32,14 +32,14 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeamEndpoints(this IEndpointRouteBuilder app)
     {
         var teams = app.MapGroup("/api/teams").WithTags("Teams").RequireAuthorization(Policies.Staff);
-        teams.MapGet("/", async (TicketsDbContext db, CancellationToken ct) =>
+        teams.MapGet("", async (TicketsDbContext db, CancellationToken ct) =>
             TypedResults.Ok((await db.Teams.AsNoTracking().OrderBy(t => t.Name).ToListAsync(ct)).Select(View).ToArray()));
         teams.MapGet("/{id:guid}", async (Guid id, TicketsDbContext db, CancellationToken ct) =>
                 await db.Teams.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, ct) is { } team
                     ? TypedResults.Ok(View(team)) : Problems.NotFound("team"))
             .Produces<TeamView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        teams.MapPost("/", CreateTeam)
+        teams.MapPost("", CreateTeam)
             .RequireAuthorization(Dispatchers)
             .Produces<TeamView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
@@ -57,10 +57,10 @@ public static class TeamEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         var rules = app.MapGroup("/api/routing-rules").WithTags("Teams").RequireAuthorization(Policies.Staff);
-        rules.MapGet("/", async (TicketsDbContext db, CancellationToken ct) =>
+        rules.MapGet("", async (TicketsDbContext db, CancellationToken ct) =>
             TypedResults.Ok(await db.RoutingRules.AsNoTracking().OrderBy(r => r.Order).ThenBy(r => r.Id)
                 .Select(r => new RoutingRuleView(r.Id, r.Order, r.ClientId, r.Channel, r.Category, r.TeamId)).ToArrayAsync(ct)));
-        rules.MapPost("/", CreateRule)
+        rules.MapPost("", CreateRule)
             .RequireAuthorization(Dispatchers)
             .Produces<RoutingRuleView>(StatusCodes.Status201Created)
             .ProducesValidationProblem();

@@ -42,10 +42,10 @@ public static class TimeEntryEndpoints
     {
         var entries = app.MapGroup("/api/tickets/{id:guid}/time-entries").WithTags("Time entries").RequireAuthorization(Policies.Staff);
 
-        entries.MapGet("/", List)
+        entries.MapGet("", List)
             .Produces<TimeEntryView[]>()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        entries.MapPost("/", Record)
+        entries.MapPost("", Record)
             .Produces<TimeEntryView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
