@@ -76,6 +76,31 @@ public sealed class ClientTests(TicketsFixture tickets)
         Assert.Equal(HttpStatusCode.Forbidden, (await _tech.PutAsync($"/api/clients/{client.Id}", new { name = "x", tier = "free", revision = 2 })).StatusCode);
     }
 
+    [Fact]
+    public async Task Concurrent_changes_to_one_client_take_turns_and_each_revision_is_published_once()
+    {
+        var client = await CreateAsync();
+
+        // Two contacts added at once: both land, one after the other.
+        var added = await Task.WhenAll(
+            _tech.PostAsync($"/api/clients/{client.Id}/contacts", new { name = "Ann", emails = SomeEmails }),
+            tickets.Technician("omar").PostAsync($"/api/clients/{client.Id}/contacts", new { name = "Bob", emails = MalloryEmails }));
+        // Two updates from the same revision at once: one wins, the other is told the current revision.
+        var updates = await Task.WhenAll(
+            _dispatcher.PutAsync($"/api/clients/{client.Id}", new { name = client.Name, tier = "free", revision = 3 }),
+            tickets.As(Roles.Admin, subject: "ada").PutAsync($"/api/clients/{client.Id}", new { name = client.Name, tier = "gold", revision = 3 }));
+
+        Assert.All(added, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Single(updates, r => r.StatusCode == HttpStatusCode.OK);
+        var loser = Assert.Single(updates, r => r.StatusCode == HttpStatusCode.Conflict);
+        Assert.Equal(4, (await loser.ProblemAsync()).GetProperty("currentRevision").GetInt32());
+        var stored = await (await _tech.GetAsync($"/api/clients/{client.Id}")).ReadAsync<ClientView>();
+        Assert.Equal((4, 2), (stored.Revision, stored.Contacts.Length));
+        var published = await tickets.EventuallyPublishedAsync("ClientChanged", client.Id, 4);
+        Assert.Equal([1, 2, 3, 4], published.Select(p => p.GetProperty("revision").GetInt32()));
+        Assert.Equal(stored.Tier, published[^1].GetProperty("tier").GetString());
+    }
+
     public static TheoryData<string, string> BadContacts => new()
     {
         { """{"emails":["a@b.example"]}""", "name" },

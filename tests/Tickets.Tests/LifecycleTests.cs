@@ -130,6 +130,11 @@ public sealed class LifecycleTests(TicketsFixture tickets)
             var changed = current.Status == TicketStatus.InProgress ? 1 : 0;
             Assert.Equal(1, changed + (current.Priority == "P1" ? 1 : 0));
             Assert.Equal(1, await tickets.WithDbAsync(db => db.Audit.CountAsync(a => a.TicketId == ticket.Id && a.Action != "opened")));
+            // The loser published nothing: it waited for the winner's row lock and was refused before publishing.
+            await Eventually.TrueAsync(async () => (await tickets.PublishedAsync("TicketStatusChanged", ticket.Id)).Length
+                + (await tickets.PublishedAsync("TicketPriorityChanged", ticket.Id)).Length > 0, "the winner's event");
+            Assert.Equal(1, (await tickets.PublishedAsync("TicketStatusChanged", ticket.Id)).Length
+                + (await tickets.PublishedAsync("TicketPriorityChanged", ticket.Id)).Length);
 
             ticket = await tickets.OpenTicketAsync(Client);
         }

@@ -91,7 +91,7 @@ public static partial class ClientEndpoints
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var client = new Client { Id = Guid.CreateVersion7(clock.GetUtcNow()), Name = "", Tier = "", Revision = 0 };
         db.Clients.Add(client);
-        return await SaveAsync(db, bus, client, user, clock, c => Apply(c, body), StatusCodes.Status201Created, cancellationToken);
+        return await SaveAsync(db, null, bus, client, user, clock, c => Apply(c, body), StatusCodes.Status201Created, cancellationToken);
     }
 
     private static async Task<IResult> Update(Guid id, ClientRequest body, ClaimsPrincipal user, TicketsDbContext db, IPublishEndpoint bus,
@@ -100,10 +100,12 @@ public static partial class ClientEndpoints
         var errors = Validate(body);
         if (body.Revision is null) errors["revision"] = ["Required: the client's revision from your last read."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.ClientAsync(db, id, cancellationToken);
         var client = await LoadAsync(db, id, cancellationToken);
         if (client is null) return Problems.NotFound("client");
         if (client.Revision != body.Revision) return Stale(client);
-        return await SaveAsync(db, bus, client, user, clock, c => Apply(c, body), StatusCodes.Status200OK, cancellationToken);
+        return await SaveAsync(db, transaction, bus, client, user, clock, c => Apply(c, body), StatusCodes.Status200OK, cancellationToken);
     }
 
     private static async Task<IResult> AddContact(Guid id, ContactRequest body, ClaimsPrincipal user, TicketsDbContext db, IPublishEndpoint bus,
@@ -111,6 +113,8 @@ public static partial class ClientEndpoints
     {
         var errors = Validate(body);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.ClientAsync(db, id, cancellationToken);
         var client = await LoadAsync(db, id, cancellationToken);
         if (client is null) return Problems.NotFound("client");
         if (client.Contacts.Count >= TicketLimits.MaxContacts)
@@ -120,7 +124,7 @@ public static partial class ClientEndpoints
         // Added through the DbSet, not the collection: EF would take a contact found there with its key already set for an
         // existing row and UPDATE it. Tracking it fixes up client.Contacts, so the published snapshot includes it.
         db.Contacts.Add(contact);
-        return await SaveAsync(db, bus, client, user, clock, _ => { }, StatusCodes.Status201Created, cancellationToken);
+        return await SaveAsync(db, transaction, bus, client, user, clock, _ => { }, StatusCodes.Status201Created, cancellationToken);
     }
 
     private static async Task<IResult> UpdateContact(Guid id, Guid contactId, ContactRequest body, ClaimsPrincipal user, TicketsDbContext db,
@@ -128,17 +132,21 @@ public static partial class ClientEndpoints
     {
         var errors = Validate(body);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.ClientAsync(db, id, cancellationToken);
         var client = await LoadAsync(db, id, cancellationToken);
         if (client?.Contacts.SingleOrDefault(c => c.Id == contactId) is not { } contact) return Problems.NotFound(client is null ? "client" : "contact");
-        return await SaveAsync(db, bus, client, user, clock, _ => Apply(contact, body), StatusCodes.Status200OK, cancellationToken);
+        return await SaveAsync(db, transaction, bus, client, user, clock, _ => Apply(contact, body), StatusCodes.Status200OK, cancellationToken);
     }
 
     private static async Task<IResult> RemoveContact(Guid id, Guid contactId, ClaimsPrincipal user, TicketsDbContext db,
         IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.ClientAsync(db, id, cancellationToken);
         var client = await LoadAsync(db, id, cancellationToken);
         if (client?.Contacts.SingleOrDefault(c => c.Id == contactId) is not { } contact) return Problems.NotFound(client is null ? "client" : "contact");
-        return await SaveAsync(db, bus, client, user, clock, c =>
+        return await SaveAsync(db, transaction, bus, client, user, clock, c =>
         {
             c.Contacts.Remove(contact);
             db.Contacts.Remove(contact);
@@ -151,12 +159,14 @@ public static partial class ClientEndpoints
     {
         if (body.ContactIds is null) return Problems.Invalid("contactIds", "Required: the contacts to call, first to last (may be empty).");
         if (body.ContactIds.Distinct().Count() != body.ContactIds.Length) return Problems.Invalid("contactIds", "A contact appears twice.");
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.ClientAsync(db, id, cancellationToken);
         var client = await LoadAsync(db, id, cancellationToken);
         if (client is null) return Problems.NotFound("client");
         var unknown = body.ContactIds.Select((contactId, i) => (contactId, i)).Where(x => client.Contacts.All(c => c.Id != x.contactId)).ToList();
         if (unknown.Count > 0)
             return TypedResults.ValidationProblem(unknown.ToDictionary(x => $"contactIds[{x.i}]", _ => NotAContact));
-        return await SaveAsync(db, bus, client, user, clock, c => Renumber(c, body.ContactIds), StatusCodes.Status200OK, cancellationToken);
+        return await SaveAsync(db, transaction, bus, client, user, clock, c => Renumber(c, body.ContactIds), StatusCodes.Status200OK, cancellationToken);
     }
 
     private static void Renumber(Client client, Guid[] order)
@@ -169,11 +179,13 @@ public static partial class ClientEndpoints
         db.Clients.Include(c => c.Contacts).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
 
     /// <summary>
-    /// Applies the change, bumps the revision (the concurrency token: of two edits racing, the second gets 409), and
-    /// publishes the whole client as it will be stored. Publish, then save: the outbox (issue 3) makes the pair atomic.
+    /// Applies the change, bumps the revision (the concurrency token), publishes the whole client as it will be stored,
+    /// saves and commits. Callers hold the client's row lock (RowLocks), so two changes to one client take turns and
+    /// no two snapshots are published under one revision. Publish, then save: the outbox (issue 3) makes the pair atomic.
     /// </summary>
-    private static async Task<IResult> SaveAsync(TicketsDbContext db, IPublishEndpoint bus, Client client, ClaimsPrincipal user,
-        TimeProvider clock, Action<Client> change, int status, CancellationToken cancellationToken)
+    private static async Task<IResult> SaveAsync(TicketsDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction,
+        IPublishEndpoint bus, Client client, ClaimsPrincipal user, TimeProvider clock, Action<Client> change, int status,
+        CancellationToken cancellationToken)
     {
         change(client);
         client.Revision++;
@@ -184,9 +196,11 @@ public static partial class ClientEndpoints
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (transaction is not null) await transaction.CommitAsync(CancellationToken.None);
         }
         catch (DbUpdateConcurrencyException)
         {
+            if (transaction is not null) await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
             var current = await LoadAsync(db, client.Id, CancellationToken.None);
             return current is null ? Problems.NotFound("client") : Stale(current);

@@ -121,6 +121,8 @@ public static class TicketEndpoints
         Input.Text(errors, "reason", body.Reason, TicketLimits.Reason, required: false);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.TicketAsync(db, id, cancellationToken);
         var ticket = await db.Tickets.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null) return Problems.TicketNotFound();
         if (ticket.Version != body.Version) return Problems.StaleTicket(ticket);
@@ -135,7 +137,7 @@ public static class TicketEndpoints
         // Publish, then save: the transactional outbox (issue 3) makes the pair atomic.
         await bus.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), ticket.Status.ToString(), at,
             actor.Subject, actor.Channel, reason), cancellationToken);
-        return await SaveAsync(db, ticket, cancellationToken);
+        return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 
     private static async Task<IResult> ChangePriority(Guid id, ChangePriorityRequest body, ClaimsPrincipal user, TicketsDbContext db,
@@ -148,6 +150,8 @@ public static class TicketEndpoints
         Input.Version(errors, body.Version);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.TicketAsync(db, id, cancellationToken);
         var ticket = await db.Tickets.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null) return Problems.TicketNotFound();
         if (ticket.Version != body.Version) return Problems.StaleTicket(ticket);
@@ -163,7 +167,7 @@ public static class TicketEndpoints
         db.Record(ticket, actor, at, "priority-changed", new { from, to = ticket.Priority, reason });
         await bus.Publish(new TicketPriorityChanged(ticket.Id, ticket.ClientId, from, ticket.Priority, reason, at,
             actor.Subject, actor.Channel), cancellationToken);
-        return await SaveAsync(db, ticket, cancellationToken);
+        return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 
     private static async Task<IResult> Assign(Guid id, AssignRequest body, ClaimsPrincipal user, TicketsDbContext db,
@@ -177,6 +181,8 @@ public static class TicketEndpoints
             errors["teamId"] = ["Unknown team."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.TicketAsync(db, id, cancellationToken);
         var ticket = await db.Tickets.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null) return Problems.TicketNotFound();
         if (ticket.Version != body.Version) return Problems.StaleTicket(ticket);
@@ -200,7 +206,7 @@ public static class TicketEndpoints
         db.Record(ticket, actor, at, "assigned", new { previousTeam, previousAssignee, ticket.TeamId, ticket.Assignee, reason });
         await bus.Publish(new TicketAssigned(ticket.Id, ticket.ClientId, ticket.TeamId, ticket.Assignee, previousTeam,
             previousAssignee, reason, at, actor.Subject, actor.Channel), cancellationToken);
-        return await SaveAsync(db, ticket, cancellationToken);
+        return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 
     private static async Task<IResult> Assignments(Guid id, TicketsDbContext db, CancellationToken cancellationToken)
@@ -220,18 +226,23 @@ public static class TicketEndpoints
     }
 
     /// <summary>
-    /// Saves a ticket change with its audit entry. The UPDATE is conditional on the version that was read (xmin), so of
-    /// two technicians saving at once one wins and the other gets 409 with the ticket as it now is.
+    /// Saves a ticket change with its audit entry and commits. The row lock (RowLocks) already makes a racing request
+    /// wait and then fail the version check; the UPDATE is also conditional on the version that was read (xmin), so even
+    /// a writer that took no lock (a consumer) cannot be overwritten: the loser gets 409 with the ticket as it now is.
     /// </summary>
-    internal static async Task<IResult> SaveAsync(TicketsDbContext db, Ticket ticket, CancellationToken cancellationToken)
+    private static async Task<IResult> SaveAsync(TicketsDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction,
+        Ticket ticket, CancellationToken cancellationToken)
     {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            // The event is already published: from here on the caller hanging up must not undo the change.
+            await transaction.CommitAsync(CancellationToken.None);
             return TypedResults.Ok(View(ticket));
         }
         catch (DbUpdateConcurrencyException)
         {
+            await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
             var current = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticket.Id, CancellationToken.None);
             return current is null ? Problems.TicketNotFound() : Problems.StaleTicket(current);

@@ -112,6 +112,8 @@ public static class TimeEntryEndpoints
 
         var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null) return Problems.TicketNotFound();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.TimeEntryAsync(db, entryId, cancellationToken);
         var entry = await db.TimeEntries.SingleOrDefaultAsync(e => e.Id == entryId && e.TicketId == id, cancellationToken);
         if (entry is null) return Problems.NotFound("time entry");
         if (ticket.Status == TicketStatus.Closed) return ClosedTicket();
@@ -126,9 +128,11 @@ public static class TimeEntryEndpoints
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
         }
         catch (DbUpdateConcurrencyException)
         {
+            await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
             var current = await db.TimeEntries.AsNoTracking().SingleAsync(e => e.Id == entryId, CancellationToken.None);
             return StaleEntry(current);
