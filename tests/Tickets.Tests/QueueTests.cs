@@ -44,10 +44,11 @@ public sealed class QueueTests(TicketsFixture tickets)
         var client = Guid.NewGuid();
         var me = $"tech-{Guid.NewGuid():N}";
         var team = await (await _dispatcher.PostAsync("/api/teams", new { name = $"AV {Guid.NewGuid():N}", members = new[] { me } })).ReadAsync<TeamView>();
-        var mine = await AssignAsync(await tickets.OpenTicketAsync(client), team.Id, me);
-        var teamOnly = await AssignAsync(await tickets.OpenTicketAsync(client), team.Id, null);
-        var unassigned = await tickets.OpenTicketAsync(client);
-        var done = await tickets.OpenTicketAsync(client);
+        var t0 = tickets.Clock.Now.AddHours(-1);
+        var mine = await AssignAsync(await tickets.OpenTicketAsync(client, receivedAt: t0), team.Id, me);
+        var teamOnly = await AssignAsync(await tickets.OpenTicketAsync(client, receivedAt: t0.AddMinutes(1)), team.Id, null);
+        var unassigned = await tickets.OpenTicketAsync(client, receivedAt: t0.AddMinutes(2));
+        var done = await tickets.OpenTicketAsync(client, receivedAt: t0.AddMinutes(3));
         done = await (await _tech.PostAsync($"/api/tickets/{done.Id}/status", new { to = "Resolved", version = done.Version })).ReadAsync<TicketView>();
         var mineResolved = await AssignAsync(done, team.Id, me);
         var meClient = tickets.Technician(me);
@@ -56,9 +57,15 @@ public sealed class QueueTests(TicketsFixture tickets)
             [.. (await (await meClient.GetAsync($"/api/tickets?clientId={client}&{query}")).ReadAsync<QueuePage>()).Items.Select(i => i.Id)];
 
         Assert.Equal([mine.Id], await ViewAsync("view=mine"));
-        Assert.Equal(new[] { mine.Id, teamOnly.Id }.Order(), (await ViewAsync("view=team")).Order());
+        Assert.Equal([mine.Id, teamOnly.Id], await ViewAsync("view=team"));
+        // Someone outside the team sees its queue when they name it, and has no team queue of their own.
+        var outsider = tickets.Technician("not-in-the-team");
+        var named = await (await outsider.GetAsync($"/api/tickets?clientId={client}&view=team&teamId={team.Id}")).ReadAsync<QueuePage>();
+        var own = await (await outsider.GetAsync($"/api/tickets?clientId={client}&view=team")).ReadAsync<QueuePage>();
+        Assert.Equal([mine.Id, teamOnly.Id], named.Items.Select(i => i.Id));
+        Assert.Empty(own.Items);
         // Unassigned: no technician yet, whether or not a team holds it.
-        Assert.Equal(new[] { teamOnly.Id, unassigned.Id }.Order(), (await ViewAsync("view=unassigned")).Order());
+        Assert.Equal([teamOnly.Id, unassigned.Id], await ViewAsync("view=unassigned"));
         Assert.Equal([teamOnly.Id], await ViewAsync($"view=unassigned&teamId={team.Id}"));
         Assert.Equal(3, (await ViewAsync("status=New")).Length);
         Assert.Equal([mineResolved.Id], await ViewAsync("status=Resolved"));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
@@ -21,6 +22,22 @@ public sealed record QueueItem(
     string? Assignee,
     DateTimeOffset OpenedAt,
     uint Version);
+
+/// <summary>
+/// The queue's query string, bound as text so that each bad value gets a 400 naming its parameter (and so the OpenAPI
+/// document lists them).
+/// </summary>
+/// <param name="View">all (default), mine, team or unassigned.</param>
+/// <param name="Status">Comma-separated statuses, or "any"; by default every status but Resolved and Closed.</param>
+/// <param name="After">The previous page's "next".</param>
+public sealed record QueueQuery(
+    [property: FromQuery(Name = "view")] string? View,
+    [property: FromQuery(Name = "status")] string? Status,
+    [property: FromQuery(Name = "priority")] string? Priority,
+    [property: FromQuery(Name = "teamId")] string? TeamId,
+    [property: FromQuery(Name = "clientId")] string? ClientId,
+    [property: FromQuery(Name = "after")] string? After,
+    [property: FromQuery(Name = "limit")] string? Limit);
 
 /// <param name="Next">Pass as "after" for the next page; null on the last page.</param>
 public sealed record QueuePage(QueueItem[] Items, string? Next);
@@ -64,7 +81,8 @@ public static class QueueEndpoints
         query = filter.View switch
         {
             "mine" => query.Where(t => t.Assignee == filter.Me),
-            "team" => query.Where(t => t.TeamId != null && filter.MyTeams!.Contains(t.TeamId.Value)),
+            // With an explicit teamId the view is that team's queue (the teamId filter below), not the caller's teams.
+            "team" when filter.MyTeams is { } teams => query.Where(t => t.TeamId != null && teams.Contains(t.TeamId.Value)),
             "unassigned" => query.Where(t => t.Assignee == null),
             _ => query,
         };
@@ -78,10 +96,10 @@ public static class QueueEndpoints
         return query.OrderBy(t => t.Priority).ThenBy(t => t.OpenedAt).ThenBy(t => t.Id).Take(filter.Limit);
     }
 
-    private static async Task<IResult> List(HttpRequest request, ClaimsPrincipal user, Tenant tenant, TicketsDbContext db,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> List([AsParameters] QueueQuery parameters, HttpRequest request, ClaimsPrincipal user, Tenant tenant,
+        TicketsDbContext db, CancellationToken cancellationToken)
     {
-        var (filter, errors) = Parse(request.Query, user, tenant);
+        var (filter, errors) = Parse(parameters, request.Query.Keys, user, tenant);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (filter!.View == "team" && filter.TeamId is null)
         {
@@ -96,19 +114,21 @@ public static class QueueEndpoints
         return TypedResults.Ok(new QueuePage(items, next));
     }
 
-    private static (QueueFilter?, Dictionary<string, string[]>) Parse(IQueryCollection query, ClaimsPrincipal user, Tenant tenant)
+    private static readonly string[] Parameters = ["view", "status", "priority", "teamId", "clientId", "after", "limit"];
+
+    /// <param name="keys">Every parameter sent: a misspelt one ("staus") is refused rather than silently ignored.</param>
+    private static (QueueFilter?, Dictionary<string, string[]>) Parse(QueueQuery query, IEnumerable<string> keys, ClaimsPrincipal user, Tenant tenant)
     {
         var errors = new Dictionary<string, string[]>();
-        var known = new[] { "view", "status", "priority", "teamId", "clientId", "after", "limit" };
-        foreach (var key in query.Keys.Where(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)))
+        foreach (var key in keys.Where(k => !Parameters.Contains(k, StringComparer.OrdinalIgnoreCase)))
             errors[key] = ["Unknown parameter."];
 
-        var view = query["view"].ToString() is { Length: > 0 } v ? v : "all";
+        var view = query.View is { Length: > 0 } v ? v : "all";
         if (!Views.Contains(view)) errors["view"] = [$"One of {string.Join(", ", Views)}."];
         else if (tenant.IsClient && view != "all") errors["view"] = ["A client user's view is \"all\": their own client's tickets."];
 
         TicketStatus[] statuses = TicketLifecycle.Open;
-        if (query["status"].ToString() is { Length: > 0 } statusText)
+        if (query.Status is { Length: > 0 } statusText)
         {
             if (statusText == "any") statuses = Enum.GetValues<TicketStatus>();
             else
@@ -121,19 +141,19 @@ public static class QueueEndpoints
             }
         }
 
-        var priority = query["priority"].ToString() is { Length: > 0 } pr ? pr : null;
+        var priority = query.Priority is { Length: > 0 } pr ? pr : null;
         if (priority is not null && !Ticket.Priorities.Contains(priority)) errors["priority"] = ["One of P1, P2, P3, P4."];
 
-        Guid? teamId = ParseGuid(query, "teamId", errors);
-        Guid? clientId = ParseGuid(query, "clientId", errors);
+        Guid? teamId = ParseGuid(query.TeamId, "teamId", errors);
+        Guid? clientId = ParseGuid(query.ClientId, "clientId", errors);
 
         var limit = DefaultLimit;
-        if (query["limit"].ToString() is { Length: > 0 } limitText
+        if (query.Limit is { Length: > 0 } limitText
             && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
             errors["limit"] = [$"A number from 1 to {MaxLimit}."];
 
         (string, DateTimeOffset, Guid)? after = null;
-        if (query["after"].ToString() is { Length: > 0 } cursor)
+        if (query.After is { Length: > 0 } cursor)
         {
             after = ParseCursor(cursor);
             if (after is null) errors["after"] = ["Not a cursor from this API: pass a page's \"next\" value unchanged."];
@@ -143,9 +163,9 @@ public static class QueueEndpoints
         return (errors.Count == 0 ? filter : null, errors);
     }
 
-    private static Guid? ParseGuid(IQueryCollection query, string key, Dictionary<string, string[]> errors)
+    private static Guid? ParseGuid(string? text, string key, Dictionary<string, string[]> errors)
     {
-        if (query[key].ToString() is not { Length: > 0 } text) return null;
+        if (text is not { Length: > 0 }) return null;
         if (Guid.TryParse(text, out var id)) return id;
         errors[key] = ["Not a valid id."];
         return null;
