@@ -72,8 +72,8 @@ public sealed class QueueIndexFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await App.DisposeAsync();
-        await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+        if (App is not null) await App.DisposeAsync();
+        if (_virtualHost is not null) await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
     }
 }
 

@@ -137,12 +137,13 @@ public sealed class TicketsFixture : IAsyncLifetime
         Eventually.GetAsync(async () => await PublishedAsync(type, ticketId) is { } found && found.Length >= count ? found : null,
             $"{count} {type} for ticket {ticketId}");
 
+    /// <summary>Also after a failed start (the broker down): whatever was set up is taken down, nothing more.</summary>
     public async Task DisposeAsync()
     {
-        await _channel.DisposeAsync();
-        await _connection.DisposeAsync();
-        await App.DisposeAsync();
-        await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+        if (_channel is not null) await _channel.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
+        if (App is not null) await App.DisposeAsync();
+        if (_virtualHost is not null) await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
         _draining.Dispose();
     }
 }
