@@ -10,12 +10,12 @@ public static class Extensions
     public static IHostApplicationBuilder AddTickets(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<TicketsDbContext>();
-        builder.AddTeamPolicies();
         builder.AddServiceBus(bus =>
         {
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
         });
+        builder.AddTeamPolicies();
         return builder;
     }
 
