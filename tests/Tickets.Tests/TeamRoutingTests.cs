@@ -43,6 +43,28 @@ public sealed class TeamRoutingTests(TicketsFixture tickets)
     }
 
     [Fact]
+    public async Task A_changed_rule_routes_the_next_tickets_and_a_deleted_one_routes_none()
+    {
+        var client = Guid.NewGuid();
+        var network = await CreateTeamAsync("Network");
+        var field = await CreateTeamAsync("Field");
+        var rule = await (await _dispatcher.PostAsync("/api/routing-rules", new { order = 5, clientId = client, teamId = network.Id }))
+            .ReadAsync<RoutingRuleView>();
+        var first = await tickets.OpenTicketAsync(client);
+
+        var changed = await _dispatcher.PutAsync($"/api/routing-rules/{rule.Id}", new { order = 5, clientId = client, teamId = field.Id });
+        var second = await tickets.OpenTicketAsync(client);
+        Assert.Equal(HttpStatusCode.NoContent, (await _dispatcher.DeleteAsync(new Uri($"/api/routing-rules/{rule.Id}", UriKind.Relative))).StatusCode);
+        var third = await tickets.OpenTicketAsync(client);
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal((network.Id, field.Id, (Guid?)null), (first.TeamId, second.TeamId, third.TeamId));
+        Assert.Equal(network.Id, (await tickets.GetTicketAsync(first.Id)).TeamId); // tickets already routed stay put
+        Assert.Equal(HttpStatusCode.NotFound, (await _dispatcher.PutAsync($"/api/routing-rules/{rule.Id}", new { order = 5, teamId = field.Id })).StatusCode);
+        await (await _dispatcher.PutAsync($"/api/routing-rules/{Guid.NewGuid()}", new { teamId = field.Id })).AssertInvalidAsync("order");
+    }
+
+    [Fact]
     public async Task Reassignment_keeps_the_history_and_is_published()
     {
         var field = await CreateTeamAsync("Field");

@@ -59,11 +59,17 @@ public static class TeamEndpoints
         var rules = app.MapGroup("/api/routing-rules").WithTags("Teams").RequireAuthorization(Policies.Staff);
         rules.MapGet("", async (TicketsDbContext db, CancellationToken ct) =>
             TypedResults.Ok(await db.RoutingRules.AsNoTracking().OrderBy(r => r.Order).ThenBy(r => r.Id)
-                .Select(r => new RoutingRuleView(r.Id, r.Order, r.ClientId, r.Channel, r.Category, r.TeamId)).ToArrayAsync(ct)));
+                .Select(r => new RoutingRuleView(r.Id, r.Order, r.ClientId, r.Channel, r.Category, r.TeamId)).ToArrayAsync(ct)))
+            .Produces<RoutingRuleView[]>();
         rules.MapPost("", CreateRule)
             .RequireAuthorization(Dispatchers)
             .Produces<RoutingRuleView>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
+        rules.MapPut("/{id:guid}", UpdateRule)
+            .RequireAuthorization(Dispatchers)
+            .Produces<RoutingRuleView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         rules.MapDelete("/{id:guid}", async (Guid id, TicketsDbContext db, CancellationToken ct) =>
                 await db.RoutingRules.Where(r => r.Id == id).ExecuteDeleteAsync(ct) == 0
                     ? Problems.NotFound("routing rule") : TypedResults.NoContent())
@@ -148,7 +154,41 @@ public static class TeamEndpoints
         return errors;
     }
 
+    private static RoutingRuleView View(RoutingRule rule) => new(rule.Id, rule.Order, rule.ClientId, rule.Channel, rule.Category, rule.TeamId);
+
     private static async Task<IResult> CreateRule(RoutingRuleRequest body, TicketsDbContext db, CancellationToken cancellationToken)
+    {
+        var errors = await ValidateAsync(body, db, cancellationToken);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var rule = new RoutingRule { Id = Guid.CreateVersion7() };
+        Apply(rule, body);
+        db.RoutingRules.Add(rule);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/routing-rules/{rule.Id}", View(rule));
+    }
+
+    /// <summary>Replaces the rule; tickets already opened keep the team they were routed to.</summary>
+    private static async Task<IResult> UpdateRule(Guid id, RoutingRuleRequest body, TicketsDbContext db, CancellationToken cancellationToken)
+    {
+        var errors = await ValidateAsync(body, db, cancellationToken);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var rule = await db.RoutingRules.SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (rule is null) return Problems.NotFound("routing rule");
+        Apply(rule, body);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(View(rule));
+    }
+
+    private static void Apply(RoutingRule rule, RoutingRuleRequest body)
+    {
+        rule.Order = body.Order!.Value;
+        rule.ClientId = body.ClientId;
+        rule.Channel = Input.Trimmed(body.Channel);
+        rule.Category = Input.Trimmed(body.Category);
+        rule.TeamId = body.TeamId!.Value;
+    }
+
+    private static async Task<Dictionary<string, string[]>> ValidateAsync(RoutingRuleRequest body, TicketsDbContext db, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.Order is null) errors["order"] = ["Required: lower wins when several rules match."];
@@ -156,16 +196,6 @@ public static class TeamEndpoints
         Input.Text(errors, "category", body.Category, TicketLimits.Category, required: false);
         if (body.TeamId is not { } teamId) errors["teamId"] = ["Required."];
         else if (!await db.Teams.AnyAsync(t => t.Id == teamId, cancellationToken)) errors["teamId"] = ["Unknown team."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
-        var rule = new RoutingRule
-        {
-            Id = Guid.CreateVersion7(), Order = body.Order!.Value, ClientId = body.ClientId, Channel = Input.Trimmed(body.Channel),
-            Category = Input.Trimmed(body.Category), TeamId = body.TeamId!.Value,
-        };
-        db.RoutingRules.Add(rule);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/routing-rules/{rule.Id}",
-            new RoutingRuleView(rule.Id, rule.Order, rule.ClientId, rule.Channel, rule.Category, rule.TeamId));
+        return errors;
     }
 }
