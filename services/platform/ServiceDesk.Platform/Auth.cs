@@ -75,6 +75,9 @@ public static class Policies
 
     /// <summary>Billing and admin.</summary>
     public const string Billing = "billing";
+
+    /// <summary>Technicians, dispatchers and admins: change tickets, write notes and time, run the queues.</summary>
+    public const string Staff = "staff";
 }
 
 public static class Auth
@@ -123,7 +126,8 @@ public static class Auth
             // A valid token without a known role is no better than none.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.All).Build())
             .AddPolicy(Policies.ClientsAndStaff, policy => policy.RequireRole([.. Roles.Client, .. Roles.Staff]))
-            .AddPolicy(Policies.Billing, policy => policy.RequireRole(Roles.Billing, Roles.Admin));
+            .AddPolicy(Policies.Billing, policy => policy.RequireRole(Roles.Billing, Roles.Admin))
+            .AddPolicy(Policies.Staff, policy => policy.RequireRole(Roles.Staff));
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using ServiceDesk.Platform;
 using Tickets.Api.Consumers;
 using Tickets.Api.Data;
+using Tickets.Api.Endpoints;
 
 namespace Tickets.Api;
 
@@ -14,6 +15,18 @@ public static class Extensions
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
         });
+        builder.AddTeamPolicies();
         return builder;
+    }
+
+    public static WebApplication MapTicketsApi(this WebApplication app)
+    {
+        app.MapQueueEndpoints();
+        app.MapTicketEndpoints();
+        app.MapConversationEndpoints();
+        app.MapTimeEntryEndpoints();
+        app.MapTeamEndpoints();
+        app.MapClientEndpoints();
+        return app;
     }
 }

@@ -1,6 +1,5 @@
 using ServiceDesk.Platform;
 using Tickets.Api;
-using Tickets.Api.Endpoints;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -9,5 +8,5 @@ builder.AddTickets();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapApiDocs();
-app.MapTicketEndpoints();
+app.MapTicketsApi();
 app.Run();

@@ -4,6 +4,7 @@ namespace Tickets.Contracts;
 /// <param name="Number">The human ticket number, shown as SD#Number.</param>
 /// <param name="Priority">"P1".."P4".</param>
 /// <param name="OpenedAt">When the request was received: the SLA clock starts here.</param>
+/// <param name="TeamId">The team a routing rule gave the ticket, or null (the unassigned queue).</param>
 public sealed record TicketOpened(
     Guid TicketId,
     long Number,
@@ -13,4 +14,5 @@ public sealed record TicketOpened(
     string Channel,
     string Subject,
     string Priority,
-    DateTimeOffset OpenedAt);
+    DateTimeOffset OpenedAt,
+    Guid? TeamId = null);

@@ -3,12 +3,15 @@ using Microsoft.EntityFrameworkCore;
 using Notify.Contracts;
 using Sla.Contracts;
 using Tickets.Api.Data;
+using Tickets.Api.Domain;
+using Tickets.Contracts;
 
 namespace Tickets.Api.Consumers;
 
 /// <summary>
 /// Keeps the ticket's copy of its SLA clock and its acknowledgement up to date. Each message sets values rather
-/// than adding to them, so a redelivery changes nothing.
+/// than adding to them, so a redelivery changes nothing. A staff change racing one of these makes the later
+/// SaveChanges fail on the ticket's version; the message is retried on the fresh row.
 /// </summary>
 public sealed class SlaProgressConsumer(TicketsDbContext db)
     : IConsumer<SlaClockStarted>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>
@@ -32,10 +35,23 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
         await db.SaveChangesAsync(context.CancellationToken);
     }
 
+    /// <summary>
+    /// The client was told: a New ticket becomes Acknowledged, like any other status change (audited, published). A
+    /// ticket staff already moved on stays where it is; a redelivery finds it Acknowledged and publishes nothing.
+    /// </summary>
     public async Task Consume(ConsumeContext<AcknowledgementSent> context)
     {
         var ticket = await db.Tickets.SingleAsync(t => t.Id == context.Message.TicketId, context.CancellationToken);
-        ticket.Acknowledge();
+        if (ticket.Status != TicketStatus.New) return;
+        ticket.TryMoveTo(TicketStatus.Acknowledged);
+
+        var actor = Actor.System("notify");
+        var at = context.Message.SentAt;
+        db.Record(ticket, actor, at, "status-changed", new { from = TicketStatus.New, to = TicketStatus.Acknowledged });
+        // Save first, like ServiceRequestReceivedConsumer: of two deliveries racing here, the loser fails on the
+        // ticket's version before it has published anything, and its retry finds the ticket Acknowledged.
         await db.SaveChangesAsync(context.CancellationToken);
+        await context.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, nameof(TicketStatus.New),
+            nameof(TicketStatus.Acknowledged), at, actor.Subject, actor.Channel));
     }
 }

@@ -11,6 +11,17 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     private readonly Guid? _clientId = tenant.ClientId;
 
     public DbSet<Ticket> Tickets => Set<Ticket>();
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    public DbSet<TicketMessage> Messages => Set<TicketMessage>();
+    public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
+    public DbSet<TicketAssignment> Assignments => Set<TicketAssignment>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<RoutingRule> RoutingRules => Set<RoutingRule>();
+    public DbSet<Client> Clients => Set<Client>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+
+    /// <summary>Intake's demo client (ADR 3), so both directories start alike.</summary>
+    public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -25,12 +36,154 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.Property(t => t.Priority).HasMaxLength(2);
             ticket.Property(t => t.PriorityHint).HasMaxLength(2);
             ticket.Property(t => t.Channel).HasMaxLength(40);
+            ticket.Property(t => t.Category).HasMaxLength(60);
             ticket.Property(t => t.ContactEmail).HasMaxLength(254);
             ticket.Property(t => t.ContactName).HasMaxLength(200);
             ticket.Property(t => t.Subject).HasMaxLength(200);
+            ticket.Property(t => t.Assignee).HasMaxLength(200);
+            // xmin: no column of ours, PostgreSQL bumps it on every update (Npgsql maps a uint row version to it).
+            ticket.Property(t => t.Version).IsRowVersion();
             ticket.ComplexProperty(t => t.Sla);
             ticket.HasIndex(t => new { t.ClientId, t.OpenedAt });
+            // The queues: every view orders by (priority, opened_at, id) and pages by keyset on the same columns, so
+            // each index below serves one view's filter and its order without a sort (QueueIndexTests).
+            ticket.HasIndex(t => new { t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_queue");
+            ticket.HasIndex(t => new { t.Assignee, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_assignee_queue");
+            ticket.HasIndex(t => new { t.TeamId, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_team_queue");
+            ticket.HasIndex(t => new { t.Status, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_status_queue");
+            ticket.HasIndex(t => new { t.ClientId, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_client_queue");
             ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
         });
+
+        modelBuilder.Entity<AuditEntry>(audit =>
+        {
+            audit.ToTable("ticket_audit");
+            audit.Property(a => a.Actor).HasMaxLength(200);
+            audit.Property(a => a.Channel).HasMaxLength(40);
+            audit.Property(a => a.Action).HasMaxLength(40);
+            audit.Property(a => a.Details).HasColumnType("jsonb");
+            audit.HasIndex(a => new { a.TicketId, a.Id });
+            audit.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
+            audit.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<TicketMessage>(message =>
+        {
+            message.ToTable("ticket_messages");
+            message.Property(m => m.Kind).HasConversion<string>().HasMaxLength(20);
+            message.Property(m => m.Author).HasMaxLength(200);
+            message.Property(m => m.Body).HasMaxLength(TicketLimits.MessageBody);
+            message.Property(m => m.Position).UseIdentityByDefaultColumn();
+            message.HasIndex(m => new { m.TicketId, m.Position });
+            message.HasOne<Ticket>().WithMany().HasForeignKey(m => m.TicketId);
+            message.HasQueryFilter(m => _clientId == null || m.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<TimeEntry>(entry =>
+        {
+            entry.ToTable("time_entries");
+            entry.Property(e => e.Responder).HasMaxLength(200);
+            entry.Property(e => e.RecordedBy).HasMaxLength(200);
+            entry.Property(e => e.WorkType).HasConversion<string>().HasMaxLength(20);
+            entry.Property(e => e.Note).HasMaxLength(TicketLimits.TimeEntryNote);
+            entry.Property(e => e.Revision).IsConcurrencyToken();
+            entry.HasIndex(e => new { e.TicketId, e.StartedAt });
+            entry.HasIndex(e => new { e.Responder, e.StartedAt });
+            entry.HasOne<Ticket>().WithMany().HasForeignKey(e => e.TicketId);
+            entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<TicketAssignment>(assignment =>
+        {
+            assignment.ToTable("ticket_assignments");
+            assignment.Property(a => a.Assignee).HasMaxLength(200);
+            assignment.Property(a => a.By).HasMaxLength(200);
+            assignment.Property(a => a.Reason).HasMaxLength(TicketLimits.Reason);
+            assignment.HasIndex(a => new { a.TicketId, a.Id });
+            assignment.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
+            assignment.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<Team>(team =>
+        {
+            team.ToTable("teams");
+            team.Property(t => t.Name).HasMaxLength(TicketLimits.TeamName);
+            team.Property(t => t.Description).HasMaxLength(TicketLimits.Reason);
+            team.HasIndex(t => t.Name).IsUnique();
+        });
+
+        modelBuilder.Entity<Client>(client =>
+        {
+            client.ToTable("clients");
+            client.Property(c => c.Name).HasMaxLength(TicketLimits.ClientName);
+            client.Property(c => c.Tier).HasMaxLength(TicketLimits.Reference);
+            client.Property(c => c.CalendarId).HasMaxLength(TicketLimits.Reference);
+            client.Property(c => c.Revision).IsConcurrencyToken();
+            client.HasIndex(c => c.Name).IsUnique();
+            client.HasMany(c => c.Contacts).WithOne().HasForeignKey(c => c.ClientId);
+            client.HasData(new Client { Id = DemoClientId, Name = "Acme Dental", Tier = "standard", Revision = 1 });
+            client.HasQueryFilter(c => _clientId == null || c.Id == _clientId);
+        });
+
+        modelBuilder.Entity<Contact>(contact =>
+        {
+            contact.ToTable("contacts");
+            contact.Property(c => c.Name).HasMaxLength(TicketLimits.ClientName);
+            // GIN: "which client is this sender?" is an array-containment lookup (Emails @> ARRAY[...]).
+            contact.HasIndex(c => c.Emails).HasMethod("gin");
+            contact.HasIndex(c => c.Phones).HasMethod("gin");
+            // Not unique: reordering the list rewrites positions in one statement batch, which a unique index would trip over.
+            contact.HasIndex(c => new { c.ClientId, c.CallDownPosition });
+            contact.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<RoutingRule>(rule =>
+        {
+            rule.ToTable("routing_rules");
+            rule.Property(r => r.Channel).HasMaxLength(40);
+            rule.Property(r => r.Category).HasMaxLength(60);
+            rule.HasIndex(r => r.Order);
+            // A team with rules pointing at it cannot disappear under them.
+            rule.HasOne<Team>().WithMany().HasForeignKey(r => r.TeamId).OnDelete(DeleteBehavior.Restrict);
+        });
     }
+}
+
+/// <summary>Sizes of what callers write; refused with a 400 naming the field above these.</summary>
+public static class TicketLimits
+{
+    public const int MessageBody = 10_000;
+    public const int Reason = 500;
+    public const int TimeEntryNote = 2_000;
+    public const int TeamName = 100;
+    public const int Subject = 200;
+    public const int Category = 60;
+    public const int Channel = 40;
+    public const int MaxTimeEntryMinutes = 24 * 60;
+    public const int MaxTeamMembers = 200;
+    public const int ClientName = 200;
+    public const int Reference = 60;
+    public const int MaxContacts = 200;
+    public const int MaxAddresses = 10;
+}
+
+public static class AuditTrail
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>Adds the audit entry for a change; it is written by the same SaveChanges as the change itself.</summary>
+    public static void Record(this TicketsDbContext db, Ticket ticket, Actor actor, DateTimeOffset at, string action, object details) =>
+        db.Audit.Add(new AuditEntry
+        {
+            TicketId = ticket.Id,
+            ClientId = ticket.ClientId,
+            At = at,
+            Actor = actor.Subject,
+            Channel = actor.Channel,
+            Action = action,
+            Details = System.Text.Json.JsonSerializer.Serialize(details, Json),
+        });
 }

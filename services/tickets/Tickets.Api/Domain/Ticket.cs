@@ -14,6 +14,8 @@ public enum TicketStatus
 
 public sealed class Ticket
 {
+    public static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
+
     /// <summary>The id of the request that opened the ticket.</summary>
     public Guid Id { get; init; }
 
@@ -26,17 +28,37 @@ public sealed class Ticket
     public required string Channel { get; init; }
     public required string Subject { get; init; }
     public required string Description { get; init; }
-    public TicketStatus Status { get; set; }
+    /// <summary>Changed only through <see cref="TryMoveTo"/>, so the transition table cannot be bypassed.</summary>
+    public TicketStatus Status { get; private set; }
     public required string Priority { get; set; }
     public string? PriorityHint { get; init; }
+
+    /// <summary>What routing rules match besides client and channel; requests do not carry one yet (null).</summary>
+    public string? Category { get; init; }
+
     public DateTimeOffset OpenedAt { get; init; }
+
+    /// <summary>The team whose queue holds the ticket; null is the unassigned (dispatch) queue.</summary>
+    public Guid? TeamId { get; set; }
+
+    /// <summary>The technician working it (their token's subject); null while it waits in its team's queue.</summary>
+    public string? Assignee { get; set; }
+
+    /// <summary>
+    /// PostgreSQL's xmin: changes with every committed update of the row, so a write carrying an older value is refused
+    /// (optimistic concurrency). Callers see it as "version" and send it back with every change (docs/adr/0012).
+    /// </summary>
+    public uint Version { get; set; }
 
     /// <summary>sla's view of the ticket, copied from its events so one read shows the whole ticket.</summary>
     public SlaSnapshot Sla { get; init; } = new();
 
-    public void Acknowledge()
+    /// <summary>Moves along the transition table; false (and no change) when the table does not allow it.</summary>
+    public bool TryMoveTo(TicketStatus to)
     {
-        if (Status == TicketStatus.New) Status = TicketStatus.Acknowledged;
+        if (!TicketLifecycle.CanMove(Status, to)) return false;
+        Status = to;
+        return true;
     }
 }
 
@@ -47,4 +69,31 @@ public sealed class SlaSnapshot
     public DateTimeOffset? WorkBeginsDueAt { get; set; }
     public DateTimeOffset? WorkBeginsInternalDueAt { get; set; }
     public DateTimeOffset? AcknowledgedAt { get; set; }
+}
+
+/// <summary>
+/// Which status may follow which (docs/adr/0012-ticket-lifecycle.md explains the choices). Closed is final: a client
+/// who writes again after closing opens a new ticket, so a closed ticket's SLA figures and invoice never change.
+/// </summary>
+public static class TicketLifecycle
+{
+    private static readonly TicketStatus[] Working = [TicketStatus.Scheduled, TicketStatus.InProgress, TicketStatus.WaitingOnClient, TicketStatus.Resolved];
+
+    public static readonly IReadOnlyDictionary<TicketStatus, TicketStatus[]> Transitions = new Dictionary<TicketStatus, TicketStatus[]>
+    {
+        [TicketStatus.New] = [TicketStatus.Acknowledged, .. Working],
+        [TicketStatus.Acknowledged] = Working,
+        [TicketStatus.Scheduled] = [TicketStatus.InProgress, TicketStatus.WaitingOnClient, TicketStatus.Resolved],
+        [TicketStatus.InProgress] = [TicketStatus.Scheduled, TicketStatus.WaitingOnClient, TicketStatus.Resolved],
+        [TicketStatus.WaitingOnClient] = [TicketStatus.Scheduled, TicketStatus.InProgress, TicketStatus.Resolved],
+        [TicketStatus.Resolved] = [TicketStatus.Closed, TicketStatus.Reopened],
+        [TicketStatus.Closed] = [],
+        [TicketStatus.Reopened] = Working,
+    };
+
+    /// <summary>Statuses a queue shows by default: everything not finished.</summary>
+    public static readonly TicketStatus[] Open =
+        [TicketStatus.New, TicketStatus.Acknowledged, TicketStatus.Scheduled, TicketStatus.InProgress, TicketStatus.WaitingOnClient, TicketStatus.Reopened];
+
+    public static bool CanMove(TicketStatus from, TicketStatus to) => Transitions[from].Contains(to);
 }
