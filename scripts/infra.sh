@@ -3,7 +3,7 @@
 # listening on 127.0.0.1 only, all state under <repo>/.data. No Docker, no system services.
 #
 #   scripts/infra.sh start|stop|status|env
-#   scripts/infra.sh restart rabbitmq|postgres   # fault tests: a real stop and start of one server
+#   scripts/infra.sh restart rabbitmq|postgres [s] # fault tests: a real stop, s seconds down, and start of one server
 #   eval "$(scripts/infra.sh start)"   # start (progress goes to stderr), export SERVICEDESK_* vars
 #   source scripts/infra.sh            # exports SERVICEDESK_* vars and defines `sd_infra <cmd>`
 #
@@ -354,15 +354,18 @@ sd_stop() {
   sd_log "stopped"
 }
 
-# Fault tests: stop one server for real and start it again on the same port, with its data.
+# Fault tests: stop one server for real, leave it down for $2 seconds (default 0), and start it again on the same
+# port, with its data.
 sd_restart() {
+  local down=${2:-0}
+  [[ $down =~ ^[0-9]+$ ]] || { echo "usage: $0 restart rabbitmq|postgres [seconds down]" >&2; return 2; }
   sd_lock
   case ${1:-} in
-    rabbitmq) sd_stop_rabbitmq; sd_rmq_start ;;
-    postgres) sd_stop_postgres; sd_pg_start ;;
-    *) echo "usage: $0 restart rabbitmq|postgres" >&2; return 2 ;;
+    rabbitmq) sd_stop_rabbitmq; sleep "$down"; sd_rmq_start ;;
+    postgres) sd_stop_postgres; sleep "$down"; sd_pg_start ;;
+    *) echo "usage: $0 restart rabbitmq|postgres [seconds down]" >&2; return 2 ;;
   esac
-  sd_log "restarted $1"
+  sd_log "restarted $1 after ${down}s down"
 }
 
 sd_status() {
@@ -379,10 +382,10 @@ sd_main() {
   case ${1:-} in
     start) sd_start ;;
     stop) sd_stop ;;
-    restart) sd_restart "${2:-}" ;;
+    restart) sd_restart "${2:-}" "${3:-}" ;;
     status) sd_status ;;
     env) sd_env ;;
-    *) echo "usage: $0 start|stop|status|env|restart rabbitmq|postgres" >&2; return 2 ;;
+    *) echo "usage: $0 start|stop|status|env|restart rabbitmq|postgres [seconds down]" >&2; return 2 ;;
   esac
 }
 

@@ -136,9 +136,10 @@ public sealed class FaultSystem : RunningSystem
             string queues;
             try { queues = await Infrastructure.DescribeQueuesAsync(VirtualHost); }
             catch (Exception q) when (q is InvalidOperationException or OperationCanceledException) { queues = q.Message; }
-            throw new TimeoutException($"{e.Message}\nHealth: {string.Join("; ", health)}\nOutbox messages waiting: {string.Join("; ", outboxes)}\nQueues:\n{queues}\nLast report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
+            // The apps' output first and the summary last: a CI log that keeps only the tail still shows the summary.
+            throw new TimeoutException($"{e.Message}\n{Output}\n\n== Summary ==\nHealth: {string.Join("; ", health)}\nOutbox messages waiting: {string.Join("; ", outboxes)}\nQueues:\n{queues}\nLast report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
                 $"billing {last?.BillingRecords}; without ticket {last?.RequestsWithoutTicket.Count}, without clock {last?.TicketsWithoutClock.Count}, " +
-                $"without billing {last?.TicketsWithoutBillingRecord.Count}, duplicates {last?.Duplicates.Count}.\n{Output}", e);
+                $"without billing {last?.TicketsWithoutBillingRecord.Count}, duplicates {last?.Duplicates.Count}.", e);
         }
     }
 }

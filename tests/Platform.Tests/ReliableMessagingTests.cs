@@ -56,12 +56,12 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
     {
         var counter = NewId.NextGuid();
         // Back to back: the endpoint takes several at once, so instances collide on xmin and are retried.
-        await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => probe.Bus.Publish(new ProbeIncrement(counter))));
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => probe.Bus.Publish(new ProbeIncrement(counter))));
 
         var count = await Eventually.GetAsync(async () =>
-            await probe.QueryAsync(db => db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter)) is { Count: 100 } c ? c : null,
-            "all 100 increments", TimeSpan.FromMinutes(1));
-        Assert.Equal(100, count.Count);
+            await probe.QueryAsync(db => db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter)) is { Count: 200 } c ? c : null,
+            "all 200 increments", TimeSpan.FromMinutes(1));
+        Assert.Equal(200, count.Count);
     }
 
     [Fact]

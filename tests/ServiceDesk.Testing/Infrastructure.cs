@@ -16,9 +16,9 @@ public sealed class Infrastructure
 {
     private static readonly Lazy<Task<Infrastructure>> Instance = new(StartAsync);
     private readonly Func<string[], Task<string>> _rabbitmqctl;
-    private readonly Func<string, Task> _restart;
+    private readonly Func<string, TimeSpan, Task> _restart;
 
-    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task<string>> rabbitmqctl, Func<string, Task> restart)
+    private Infrastructure(string postgres, RabbitMqEndpoint rabbitMq, Func<string[], Task<string>> rabbitmqctl, Func<string, TimeSpan, Task> restart)
     {
         Postgres = postgres;
         RabbitMq = rabbitMq;
@@ -27,10 +27,11 @@ public sealed class Infrastructure
     }
 
     /// <summary>
-    /// Stops "rabbitmq" or "postgres" and starts it again, for fault tests. With scripts/infra.sh the server process
-    /// really stops; in containers RabbitMQ's application restarts and PostgreSQL drops every connection.
+    /// Stops "rabbitmq" or "postgres", leaves it down for <paramref name="down"/>, and starts it again, for fault tests.
+    /// With scripts/infra.sh the server process really stops; in containers RabbitMQ's application stops, and
+    /// PostgreSQL's container is paused and then drops every connection.
     /// </summary>
-    public Task RestartAsync(string server) => _restart(server);
+    public Task RestartAsync(string server, TimeSpan down = default) => _restart(server, down);
 
     public static Task<Infrastructure> Shared => Instance.Value;
 
@@ -97,7 +98,7 @@ public sealed class Infrastructure
             var infra = Environment.GetEnvironmentVariable("SERVICEDESK_INFRA")
                 ?? throw new InvalidOperationException("SERVICEDESK_INFRA (the path of scripts/infra.sh) is not set: run the tests through scripts/test.sh.");
             return new Infrastructure(postgres, endpoint, args => ProcessRunner.RunAsync(rabbitmqctl, args),
-                server => ProcessRunner.RunAsync(infra, ["restart", server]));
+                (server, down) => ProcessRunner.RunAsync(infra, ["restart", server, ((int)down.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         }
 
         if (!DockerIsAvailable())
@@ -119,14 +120,18 @@ public sealed class Infrastructure
 
         var pg = new NpgsqlConnectionStringBuilder(postgres.GetConnectionString()) { Database = null };
         var endpoint = new RabbitMqEndpoint(rabbit.Hostname, rabbit.GetMappedPublicPort(5672), "servicedesk", "servicedesk");
-        return new Infrastructure(pg.ConnectionString, endpoint, args => ExecAsync(rabbit, ["rabbitmqctl", .. args]), async server =>
+        return new Infrastructure(pg.ConnectionString, endpoint, args => ExecAsync(rabbit, ["rabbitmqctl", .. args]), async (server, down) =>
         {
             if (server == "rabbitmq")
             {
                 await ExecAsync(rabbit, ["rabbitmqctl", "stop_app"]);
+                await Task.Delay(down);
                 await ExecAsync(rabbit, ["rabbitmqctl", "start_app"]);
                 return;
             }
+            await postgres.PauseAsync();
+            await Task.Delay(down);
+            await postgres.UnpauseAsync();
             await using var connection = new NpgsqlConnection($"{pg.ConnectionString};Database=postgres");
             await connection.OpenAsync();
             await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()", connection);

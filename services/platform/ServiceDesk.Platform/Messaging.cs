@@ -60,6 +60,8 @@ public static class Messaging
 
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit would report usage to its vendor over the internet; a service desk keeps to its own network.
+            bus.DisableUsageTelemetry();
             // Queues carry the service's name: sla, billing and notify each consume TicketOpened on a queue of their own.
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(builder.Environment.ServiceName(), includeNamespace: false));
             bus.SetSagaRepositoryProvider(new SagaRepositoryProvider<TDbContext>());
@@ -88,9 +90,21 @@ public static class Messaging
                     host.Username(options.Username);
                     host.Password(options.Password);
                 });
-                // Outside the outbox, so that each attempt runs in a fresh transaction. Transient faults (a deadlock, a
-                // concurrent saga update, a peer's event not yet seen) usually clear within seconds.
-                rabbit.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 2000, 5000));
+                // Both outside the outbox, so that each attempt runs in a fresh transaction (docs/adr/0015).
+                // The database or broker being away (a restart, a fail-over) is no fault of the message: keep it here
+                // for up to about eight minutes rather than let it go to _error.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Handle<Exception>(TransientFaults.IsTransient);
+                    retry.Exponential(12, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2));
+                });
+                // Anything else (a saga's first events racing to create it, a peer's event not yet seen) usually
+                // clears within seconds, and a message that fails on its own goes to _error soon.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Ignore<Exception>(TransientFaults.IsTransient);
+                    retry.Intervals(100, 500, 1000, 2000, 5000);
+                });
                 rabbit.UsePublishMessageScheduler();
                 rabbit.ConfigureEndpoints(context);
             });

@@ -3,14 +3,17 @@ using MassTransit.Context;
 using MassTransit.Middleware;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ServiceDesk.Platform.Outbox;
 
 /// <summary>
-/// MassTransit saga instances stored by EF Core in the owning service's database, with optimistic concurrency on
-/// PostgreSQL's <c>xmin</c>: two events for one instance processed at once both load it, the second to save gets a
-/// <see cref="DbUpdateConcurrencyException"/>, and the bus's retry runs it again on the fresh state. The saga's
+/// MassTransit saga instances stored by EF Core in the owning service's database. Loading an instance locks its row
+/// (<c>FOR UPDATE</c>), so two events for one instance processed at once take turns; <c>xmin</c> stays the concurrency
+/// token as a guard, and two first events racing to create an instance meet on the primary key, after which the bus's
+/// retry loads the winner's state. The saga's
 /// reads and writes share the consumer outbox's transaction, so state, published events and timers commit together.
 /// </summary>
 internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(TDbContext db, ISagaConsumeContextFactory<DbContext, TSaga> factory)
@@ -84,7 +87,9 @@ internal sealed class SagaContext<TSaga, TMessage>(DbContext db, ConsumeContext<
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await db.Set<TSaga>().AsTracking().SingleOrDefaultAsync(x => x.CorrelationId == correlationId, CancellationToken);
+        // FOR UPDATE: events for one instance then take turns instead of colliding, so a burst of them cannot use up
+        // the retries (optimistic concurrency alone lost events that way on a machine with more parallelism).
+        var instance = await db.Set<TSaga>().FromSqlRaw(LockingSelect<TSaga>.For(db), correlationId).AsTracking().SingleOrDefaultAsync(CancellationToken);
         return instance is null ? null! : await factory.CreateSagaConsumeContext(db, _context, instance, SagaConsumeContextMode.Load);
     }
 
@@ -113,6 +118,23 @@ internal sealed class SagaContext<TSaga, TMessage>(DbContext db, ConsumeContext<
 
     public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> consumeContext, TSaga instance, SagaConsumeContextMode mode)
         where T : class => factory.CreateSagaConsumeContext(db, consumeContext, instance, mode);
+}
+
+/// <summary>The statement that loads and locks one instance of <typeparamref name="TSaga"/>, built once from the model.</summary>
+internal static class LockingSelect<TSaga> where TSaga : class, ISaga
+{
+    private static string? _sql;
+
+    // xmin is a system column, so "*" leaves it out; the row version mapped on it must be selected by name.
+    public static string For(DbContext db) => _sql ??= Build(db);
+
+    private static string Build(DbContext db)
+    {
+        var entity = db.Model.FindEntityType(typeof(TSaga)) ?? throw new InvalidOperationException($"{typeof(TSaga).Name} is not mapped; call AddSagaState.");
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var key = entity.FindProperty(nameof(ISaga.CorrelationId))!.GetColumnName();
+        return $"SELECT *, xmin FROM {sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema())} WHERE {sql.DelimitIdentifier(key)} = {{0}} FOR UPDATE";
+    }
 }
 
 public static class SagaModel
