@@ -2,7 +2,9 @@ using System.Text;
 using Intake.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using MassTransit;
 using RabbitMQ.Client;
+using Tickets.Contracts;
 using ServiceDesk.Platform;
 using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Testing;
@@ -14,12 +16,13 @@ public sealed class IntakeFixture : IAsyncLifetime
 {
     public const string Channel = "acme-rmm";
     public const string ChannelSecret = "a-long-shared-secret-for-the-acme-rmm-channel";
+    public const string EmailToken = "the-mta-pipe-token-for-the-email-channel";
     private const string RequestsExchange = "Intake.Contracts:ServiceRequestReceived";
 
     private Infrastructure _infrastructure = null!;
     private string _virtualHost = null!;
     private IConnection _connection = null!;
-    private IChannel _channel = null!;
+    private RabbitMQ.Client.IChannel _channel = null!;
     private string _queue = null!;
 
     public AppFactory<IntakeDbContext> App { get; private set; } = null!;
@@ -45,6 +48,7 @@ public sealed class IntakeFixture : IAsyncLifetime
             {
                 [$"Channels:{Channel}:Secret"] = ChannelSecret,
                 [$"Channels:{Channel}:ClientIds:0"] = IntakeDbContext.DemoClientId.ToString(),
+                ["Email:InboundToken"] = EmailToken,
             });
         _ = App.Server; // start the app: migrations run, the bus connects
     }
@@ -56,6 +60,26 @@ public sealed class IntakeFixture : IAsyncLifetime
     {
         await using var scope = App.Services.CreateAsyncScope();
         return await query(scope.ServiceProvider.GetRequiredService<IntakeDbContext>());
+    }
+
+    /// <summary>Tells intake's directory about a client and its contacts the way tickets does, and waits until it has them.</summary>
+    public async Task DirectoryAsync(Guid clientId, int revision, bool active = true, params ContactSnapshot[] contacts)
+    {
+        await App.Services.GetRequiredService<IBus>().Publish(new ClientChanged(clientId, revision, $"Client {clientId:N}"[..15], "standard", null,
+            active, contacts, DateTimeOffset.UtcNow, "test"));
+        await Eventually.TrueAsync(() => WithDbAsync(db => db.Clients.IgnoreQueryFilters().AnyAsync(c => c.Id == clientId && c.Revision == revision)),
+            "intake's directory to take the client");
+    }
+
+    /// <summary>Posts a raw message the way tools/mail-pipe does.</summary>
+    public async Task<HttpResponseMessage> PostEmailAsync(string message, string token = EmailToken, string contentType = "message/rfc822")
+    {
+        using var client = App.CreateClient();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n")));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/channels/email/messages") { Content = content };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request);
     }
 
     public Task<int> StoredRequestsAsync() => WithDbAsync(db => db.Requests.CountAsync());

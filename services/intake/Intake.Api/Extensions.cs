@@ -1,4 +1,7 @@
+using Intake.Api.Channels;
+using Intake.Api.Consumers;
 using Intake.Api.Data;
+using Intake.Api.Email;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
 
@@ -13,8 +16,14 @@ public static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ChannelsOptions>, ChannelsValidation>();
         builder.Services.AddSingleton<WebhookVerifier>();
+        builder.Services.AddScoped<ChannelIntake>();
+        builder.Services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<EmailIntake>();
+        builder.Services.AddScoped<IRawMailSink>(services => services.GetRequiredService<EmailIntake>());
+        builder.Services.AddHostedService<EmailReprocessor>();
+        builder.AddImapPoller();
         builder.AddServiceDatabase<IntakeDbContext>();
-        builder.AddServiceBus<IntakeDbContext>();
+        builder.AddServiceBus<IntakeDbContext>(bus => bus.AddConsumer<ClientChangedConsumer>());
         return builder;
     }
 }

@@ -10,4 +10,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapRequestEndpoints();
+app.MapTriageEndpoints();
+app.MapEmailEndpoints();
 app.Run();

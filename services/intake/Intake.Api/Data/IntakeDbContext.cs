@@ -15,6 +15,10 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
 
     public DbSet<ServiceRequest> Requests => Set<ServiceRequest>();
     public DbSet<Client> Clients => Set<Client>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<RawPayload> RawPayloads => Set<RawPayload>();
+    public DbSet<TriageItem> Triage => Set<TriageItem>();
+    public DbSet<StoredAttachment> Attachments => Set<StoredAttachment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -28,7 +32,12 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             request.Property(r => r.Subject).HasMaxLength(RequestLimits.Subject);
             request.Property(r => r.Description).HasMaxLength(RequestLimits.Description);
             request.Property(r => r.PriorityHint).HasMaxLength(2);
-            request.Property(r => r.ExternalId).HasMaxLength(200);
+            request.Property(r => r.ExternalId).HasMaxLength(RequestLimits.ExternalId);
+            request.Property(r => r.ContactPhone).HasMaxLength(RequestLimits.Phone);
+            request.Property(r => r.DescriptionHtml).HasMaxLength(RequestLimits.Html);
+            request.Property(r => r.Fingerprint).HasMaxLength(64);
+            request.Property(r => r.EnteredBy).HasMaxLength(RequestLimits.Name);
+            request.Property(r => r.InReplyTo).HasMaxLength(RequestLimits.ExternalId);
             request.HasIndex(r => r.ReceivedAt);
             // A webhook delivered twice (same channel, same delivery id) is one request.
             request.HasIndex(r => new { r.Channel, r.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
@@ -41,6 +50,52 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             client.HasData(new Client { Id = DemoClientId, Name = "Acme Dental" });
             client.HasQueryFilter(c => _clientId == null || c.Id == _clientId);
         });
+        modelBuilder.Entity<Contact>(contact =>
+        {
+            contact.ToTable("contacts");
+            contact.Property(c => c.Name).HasMaxLength(RequestLimits.Name);
+            contact.Property(c => c.Id).ValueGeneratedNever();
+            contact.HasIndex(c => c.ClientId);
+            // GIN: "which contact has this address" is an array-contains lookup.
+            contact.HasIndex(c => c.Emails).HasMethod("gin");
+            contact.HasIndex(c => c.Phones).HasMethod("gin");
+            contact.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
+        });
+        modelBuilder.Entity<RawPayload>(raw =>
+        {
+            raw.ToTable("raw_payloads");
+            raw.Property(r => r.Channel).HasMaxLength(RequestLimits.Channel);
+            raw.Property(r => r.ContentType).HasMaxLength(200);
+            raw.Property(r => r.Source).HasMaxLength(300);
+            raw.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(20);
+            raw.Property(r => r.Reason).HasMaxLength(1000);
+            raw.HasIndex(r => r.Outcome).HasFilter("\"Outcome\" IN ('Received', 'Quarantined')");
+        });
+        modelBuilder.Entity<TriageItem>(item =>
+        {
+            item.ToTable("triage_items");
+            item.Property(t => t.Channel).HasMaxLength(RequestLimits.Channel);
+            item.Property(t => t.ExternalId).HasMaxLength(RequestLimits.ExternalId);
+            item.Property(t => t.SenderEmail).HasMaxLength(RequestLimits.Email);
+            item.Property(t => t.SenderPhone).HasMaxLength(RequestLimits.Phone);
+            item.Property(t => t.SenderName).HasMaxLength(RequestLimits.Name);
+            item.Property(t => t.Subject).HasMaxLength(RequestLimits.Subject);
+            item.Property(t => t.Description).HasMaxLength(RequestLimits.Description);
+            item.Property(t => t.Reason).HasMaxLength(1000);
+            item.Property(t => t.ResolvedBy).HasMaxLength(RequestLimits.Name);
+            item.Property(t => t.Resolution).HasMaxLength(1000);
+            item.HasIndex(t => new { t.Channel, t.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
+            item.HasIndex(t => t.ReceivedAt).HasFilter("\"ResolvedAt\" IS NULL");
+        });
+        modelBuilder.Entity<StoredAttachment>(attachment =>
+        {
+            attachment.ToTable("attachments");
+            attachment.Property(a => a.FileName).HasMaxLength(255);
+            attachment.Property(a => a.ContentType).HasMaxLength(200);
+            attachment.Property(a => a.ContentId).HasMaxLength(RequestLimits.ExternalId);
+            attachment.HasIndex(a => a.RequestId);
+            attachment.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
     }
 }
 
@@ -52,4 +107,7 @@ public static class RequestLimits
     public const int Name = 200;
     public const int Subject = 200;
     public const int Description = 20_000;
+    public const int Html = 100_000;
+    public const int Phone = 16; // E.164: "+" and at most 15 digits
+    public const int ExternalId = 300; // a Message-ID may be long
 }

@@ -1,9 +1,9 @@
 using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using Intake.Api.Channels;
 using Intake.Api.Data;
-using Intake.Api.Domain;
-using Intake.Contracts;
-using MassTransit;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -23,6 +23,7 @@ public sealed record SubmitRequest(
 
 public static class RequestEndpoints
 {
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
     private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
 
     public static IEndpointRouteBuilder MapRequestEndpoints(this IEndpointRouteBuilder app)
@@ -33,6 +34,12 @@ public static class RequestEndpoints
             .Produces(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        app.MapPost("/api/staff-entries", SubmitStaffEntry)
+            .RequireAuthorization(Policies.Staff)
+            .Accepts<SubmitRequest>("application/json")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
 
         // Integrators' channels: no user token, but the channel's HMAC signature and replay protection.
         app.MapPost("/api/channels/{channel:regex(^[a-z0-9-]{{1,40}}$)}/requests", SubmitSigned)
@@ -46,7 +53,7 @@ public static class RequestEndpoints
         return app;
     }
 
-    private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, IntakeDbContext db, IPublishEndpoint bus,
+    private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, HttpContext http, ChannelIntake intake,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         if (tenant.IsClient)
@@ -56,11 +63,49 @@ public static class RequestEndpoints
                     title: "A client user can open requests only for their own client.");
             body = body with { ClientId = tenant.ClientId };
         }
-        return await Accept(body, "web", externalId: null, db.Clients, db, bus, clock, cancellationToken);
+
+        if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+
+        // A retried POST with the same Idempotency-Key is the same request (RFC draft "The Idempotency-Key HTTP Header
+        // Field"): the key is scoped to the caller, and the body's fingerprint tells a retry from a reuse.
+        string? externalId = null, fingerprint = null;
+        if (http.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys))
+        {
+            var key = keys.ToString();
+            if (keys.Count != 1 || key.Length is 0 or > 200 || key.Any(c => c is < '!' or > '~'))
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    [IdempotencyKeyHeader] = ["One value of 1 to 200 visible ASCII characters."],
+                });
+            var caller = http.User.FindFirst("sub")?.Value ?? "";
+            externalId = "idem:" + Hash($"{caller}\n{key}");
+            fingerprint = Hash(JsonSerializer.Serialize(body));
+        }
+
+        var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken);
+        if (outcome is not { Result: IntakeResult.Duplicate } duplicate) return Answer(outcome);
+        if (duplicate.Fingerprint != fingerprint)
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "This Idempotency-Key was already used for a different request.",
+                extensions: new Dictionary<string, object?> { ["requestId"] = duplicate.Id });
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return Accepted(duplicate.Id);
+    }
+
+    /// <summary>
+    /// Staff entry: a technician records a request that reached them off-channel (a call to a cell phone, a word on
+    /// site) on behalf of a contact. The ticket is marked "staff" with who entered it; its clock starts now.
+    /// </summary>
+    private static async Task<IResult> SubmitStaffEntry(SubmitRequest body, HttpContext http, ChannelIntake intake, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        var by = http.User.FindFirst("sub")?.Value ?? "staff";
+        return Answer(await AcceptAsync(body, "staff", externalId: null, fingerprint: null, enteredBy: by, intake, clock, cancellationToken));
     }
 
     private static async Task<IResult> SubmitSigned(string channel, HttpRequest request, WebhookVerifier verifier,
-        IOptions<JsonOptions> json, IOptions<ChannelsOptions> channels, IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock,
+        IOptions<JsonOptions> json, IOptions<ChannelsOptions> channels, ChannelIntake intake, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
@@ -85,65 +130,40 @@ public static class RequestEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: $"Channel '{channel}' may not open requests for this client.");
 
-        var earlier = await db.Requests.IgnoreQueryFilters().AsNoTracking()
-            .Where(r => r.Channel == channel && r.ExternalId == delivery.DeliveryId).Select(r => (Guid?)r.Id).SingleOrDefaultAsync(cancellationToken);
-        return earlier is null
-            // A signed channel has no user, so no tenant: its client was checked against the channel's list above.
-            ? await Accept(body, channel, delivery.DeliveryId, db.Clients.IgnoreQueryFilters(), db, bus, clock, cancellationToken)
-            : Replayed(delivery.DeliveryId, earlier.Value);
+        if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        var outcome = await AcceptAsync(body, channel, delivery.DeliveryId, fingerprint: null, enteredBy: null, intake, clock, cancellationToken);
+        return outcome.Result == IntakeResult.Duplicate ? Replayed(delivery.DeliveryId, outcome.Id) : Answer(outcome);
     }
 
-    /// <summary>
-    /// Validates, then stores the request and its message together and answers 202: what was acknowledged is durable.
-    /// The Location is the ticket the request becomes (the ticket takes the request's id).
-    /// </summary>
-    /// <param name="knownClients">The clients this caller may name: the tenant-filtered set for users.</param>
-    private static async Task<IResult> Accept(SubmitRequest body, string channel, string? externalId, IQueryable<Client> knownClients,
-        IntakeDbContext db, IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
+    /// <summary>Hands a validated JSON request to intake's one way in (<see cref="ChannelIntake"/>).</summary>
+    private static async Task<IntakeOutcome> AcceptAsync(SubmitRequest body, string channel, string? externalId, string? fingerprint,
+        string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var errors = Validate(body);
-        if (errors.Count == 0 && !await knownClients.AnyAsync(c => c.Id == body.ClientId, cancellationToken))
-            errors["clientId"] = ["Unknown client."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
-        var receivedAt = clock.GetUtcNow();
-        var request = new ServiceRequest
+        return await intake.AcceptAsync(new InboundRequest
         {
-            Id = Guid.CreateVersion7(receivedAt),
             Channel = channel,
-            ReceivedAt = receivedAt,
-            ClientId = body.ClientId!.Value,
-            ContactEmail = body.ContactEmail!.Trim(),
-            ContactName = string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim(),
-            Subject = body.Subject!.Trim(),
-            Description = body.Description!,
-            PriorityHint = body.PriorityHint,
             ExternalId = externalId,
-        };
-        Telemetry.TagTicket(request.Id, request.ClientId);
-        System.Diagnostics.Activity.Current?.SetTag(Telemetry.Channel, request.Channel);
-
-        // The row and its message commit in one transaction: the bus outbox stores the message beside the row, and
-        // its delivery service publishes it once committed (ADR 0010). An accepted request always has its message,
-        // whether or not the broker is up right now.
-        db.Requests.Add(request);
-        await bus.Publish(new ServiceRequestReceived(request.Id, request.Channel, request.ReceivedAt, request.ClientId,
-            request.ContactEmail, request.ContactName, request.Subject, request.Description, request.PriorityHint, request.ExternalId),
-            cancellationToken);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation() && externalId is not null)
-        {
-            // The same delivery raced in twice; the other one was stored (with its message), this one is dropped whole.
-            db.ChangeTracker.Clear();
-            return Replayed(externalId, await db.Requests.IgnoreQueryFilters().AsNoTracking()
-                .Where(r => r.Channel == channel && r.ExternalId == externalId).Select(r => r.Id).SingleAsync(cancellationToken));
-        }
-
-        return TypedResults.Accepted($"/api/tickets/{request.Id}", new { id = request.Id, status = "accepted" });
+            Fingerprint = fingerprint,
+            ReceivedAt = clock.GetUtcNow(),
+            Sender = new Sender(body.ContactEmail!.Trim(), null, string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim()),
+            ClientId = body.ClientId,
+            Subject = body.Subject!.Trim(),
+            Text = body.Description!,
+            PriorityHint = body.PriorityHint,
+            EnteredBy = enteredBy,
+        }, cancellationToken);
     }
+
+    /// <summary>The Location is the ticket the request becomes (the ticket takes the request's id).</summary>
+    private static IResult Answer(IntakeOutcome outcome) => outcome.Result switch
+    {
+        IntakeResult.Refused => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["clientId"] = [outcome.Reason!] }),
+        _ => Accepted(outcome.Id),
+    };
+
+    private static IResult Accepted(Guid id) => TypedResults.Accepted($"/api/tickets/{id}", new { id, status = "accepted" });
+
+    private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
     private static IResult Replayed(string deliveryId, Guid requestId) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
