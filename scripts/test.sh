@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against real RabbitMQ and PostgreSQL on 127.0.0.1. On a fresh Debian/Ubuntu machine with the
-# .NET SDK it installs both (and python3-aiosmtpd) from the OS packages, starts them with data under .data/,
-# and stops them again on exit unless they were already running. Extra arguments go to `dotnet test`.
+# .NET SDK it installs both (and python3-aiosmtpd, and chromium for the portal's browser tests) from the OS packages,
+# starts them with data under .data/, and stops them again on exit unless they were already running. Extra arguments
+# go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,16 @@ if scripts/infra.sh status >/dev/null 2>&1; then started_here=false; else starte
 infra_env=$(scripts/infra.sh start) # a plain eval "$(...)" would hide a failed start
 eval "$infra_env"
 if $started_here; then trap 'scripts/infra.sh stop' EXIT; fi
+
+# tests/Portal.Tests drives Debian's chromium headless (Playwright's driver comes with its NuGet package; no browser
+# is downloaded). infra.sh installs only the servers, so the browser is installed here.
+if ! command -v chromium >/dev/null; then
+  echo "installing chromium for tests/Portal.Tests (apt output in .data/apt-chromium.log)" >&2
+  mkdir -p .data
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 \
+      --no-install-recommends chromium; } >>.data/apt-chromium.log 2>&1 \
+    || { echo "apt-get install chromium failed: see .data/apt-chromium.log" >&2; exit 1; }
+fi
 
 log=$(mktemp)
 status=0

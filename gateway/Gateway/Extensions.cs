@@ -90,9 +90,13 @@ public static class Extensions
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";
-                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs")
+                var path = context.Request.Path;
+                headers.ContentSecurityPolicy = path.StartsWithSegments("/docs")
                     ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
-                    : "default-src 'none'; frame-ancestors 'none'";
+                    // The portal loads its own script and style and calls the API on this origin, nothing else.
+                    : path.StartsWithSegments("/portal")
+                        ? "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+                        : "default-src 'none'; frame-ancestors 'none'";
                 return Task.CompletedTask;
             });
             return next();

@@ -18,11 +18,15 @@ namespace RouteInventory.Tests;
 /// </summary>
 public sealed partial class RouteInventoryTests : IAsyncLifetime
 {
-    /// <summary>Routes anyone may call: health for orchestrators, and the API documents.</summary>
+    /// <summary>
+    /// Routes anyone may call: health for orchestrators, the API documents, and the client portal's static files
+    /// (intake serves them, the gateway forwards /portal; the page's API calls carry the contact's token).
+    /// </summary>
     private static readonly HashSet<string> PublicRoutes =
     [
         "/health/live", "/health/ready", "/openapi/{documentName}.json",
         "/docs/intake/openapi.json", "/docs/tickets/openapi.json", "/docs/sla/openapi.json", "/docs/billing/openapi.json",
+        "/portal/{**path}", "/portal/{**rest}",
     ];
 
     private Infrastructure _infrastructure = null!;

@@ -57,7 +57,7 @@ public class RunningSystem : IAsyncLifetime
         };
         foreach (var (key, value) in TestAuth.Settings) common[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
-        var services = await Task.WhenAll(Services.Select(service =>
+        var starting = Services.Select(service =>
         {
             var database = Infrastructure.UniqueName($"sdtest_{service}");
             _databases.Add(database);
@@ -66,8 +66,18 @@ public class RunningSystem : IAsyncLifetime
             {
                 ["ConnectionStrings__Database"] = _infrastructure.Database(database),
             });
-        }));
-        _apps.AddRange(services);
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(starting);
+        }
+        finally
+        {
+            // The apps that did come up are stopped by DisposeAsync (xunit disposes a fixture whose start failed),
+            // instead of outliving the test run when another app did not.
+            _apps.AddRange(starting.Where(app => app.IsCompletedSuccessfully).Select(app => app.Result));
+        }
+        var services = starting.Select(app => app.Result).ToArray();
 
         var gateway = new Dictionary<string, string>(common)
         {

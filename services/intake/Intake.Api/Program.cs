@@ -12,4 +12,5 @@ app.MapApiDocs();
 app.MapRequestEndpoints();
 app.MapTriageEndpoints();
 app.MapEmailEndpoints();
+app.MapPortal();
 app.Run();
