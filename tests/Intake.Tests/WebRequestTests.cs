@@ -139,4 +139,61 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
         await Eventually.TrueAsync(async () => (await _http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode,
             "intake to be ready");
     }
+
+    private async Task<HttpResponseMessage> PostWithKeyAsync(string body, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/requests") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        return await _http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_retried_post_with_the_same_Idempotency_Key_is_the_same_request_and_a_reused_key_is_refused()
+    {
+        var key = Guid.NewGuid().ToString();
+        var subject = $"Printer jam {Guid.NewGuid():N}";
+
+        var first = await PostWithKeyAsync(ValidBody(subject), key);
+        var retry = await PostWithKeyAsync(ValidBody(subject), key);
+        var misuse = await PostWithKeyAsync(ValidBody(subject + " and the scanner"), key);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, retry.StatusCode));
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal(id, (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, misuse.StatusCode);
+        Assert.Equal(1, await intake.WithDbAsync(db => db.Requests.CountAsync(r => r.Subject.StartsWith(subject))));
+    }
+
+    [Theory]
+    [InlineData("has spaces in it")]
+    [InlineData("a-key-longer-than-two-hundred-characters-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task A_malformed_Idempotency_Key_is_refused_and_changes_nothing(string key)
+    {
+        var subject = $"Printer jam {Guid.NewGuid():N}";
+        var response = await PostWithKeyAsync(ValidBody(subject), key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Idempotency-Key", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(await intake.WithDbAsync(db => db.Requests.AnyAsync(r => r.Subject == subject)));
+    }
+
+    [Fact]
+    public async Task Staff_entry_marks_the_request_as_entered_by_the_technician_with_the_clock_from_entry()
+    {
+        var subject = $"Called my cell {Guid.NewGuid():N}";
+        using var tech = intake.App.CreateClient().As(TestAuth.Token(Roles.Technician, subject: "tess"));
+        var before = DateTimeOffset.UtcNow;
+
+        var response = await tech.PostAsync(new Uri("/api/staff-entries", UriKind.Relative), new StringContent(ValidBody(subject), Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var stored = await intake.WithDbAsync(db => db.Requests.SingleAsync(r => r.Subject == subject));
+        Assert.Equal(("staff", "tess", "dana@acme-dental.example"), (stored.Channel, stored.EnteredBy, stored.ContactEmail));
+        Assert.InRange(stored.ReceivedAt, before.AddSeconds(-1), DateTimeOffset.UtcNow);
+
+        using var client = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, IntakeDbContext.DemoClientId));
+        var refused = await client.PostAsync(new Uri("/api/staff-entries", UriKind.Relative), new StringContent(ValidBody(subject + "x"), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Intake.Api.Email;
 using Microsoft.Extensions.Options;
+using ServiceDesk.Platform;
 
 namespace Intake.Api.Endpoints;
 
@@ -15,6 +16,7 @@ public static class EmailEndpoints
     {
         app.MapPost("/api/channels/email/messages", Receive)
             .AllowAnonymous() // no .Accepts(): routing would then answer a wrong type before our problem details could
+            .WithMetadata(new SignatureVerifiedAttribute()) // not a user token: the channel's own secret, checked here
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -28,12 +30,11 @@ public static class EmailEndpoints
     /// </summary>
     private static async Task<IResult> Receive(HttpRequest request, IOptions<EmailOptions> options, EmailIntake email, CancellationToken cancellationToken)
     {
-        var token = options.Value.InboundToken;
-        if (token is null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The email channel's HTTP intake is not configured (Email:InboundToken).");
         var presented = request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : null;
         if (presented is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Missing bearer token for the email channel.");
+        if (options.Value.InboundToken is not { } token)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The email channel's HTTP intake is not configured (Email:InboundToken).");
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token)))
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown email channel token.");
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), EmailIntake.ContentType, StringComparison.OrdinalIgnoreCase))
