@@ -82,16 +82,44 @@ public sealed class ImapPoller(
 
     private async Task WatchAsync(ImapClient client, IMailFolder folder, IMailFolder processed, CancellationToken cancellationToken)
     {
+        // Any EXISTS (or EXPUNGE), whichever command's response it comes with. One that comes with the last, empty
+        // SEARCH is not repeated once IDLE starts, so waiting in IDLE would sleep through that message.
+        var changed = false;
+        CancellationTokenSource? idle = null;
+        folder.CountChanged += (_, _) =>
+        {
+            changed = true;
+            idle?.Cancel(); // ends IDLE with DONE, keeping the session
+        };
+        // PollInterval also bounds IDLE: it retries messages that failed, and covers a server that does not report
+        // new mail promptly.
+        var wait = TimeSpan.FromTicks(Math.Min(IdleRestart.Ticks, _options.PollInterval.Ticks));
         while (true)
         {
-            var failed = await DrainAsync(client, folder, processed, cancellationToken);
-            // A failed message is retried after PollInterval, not after a long IDLE.
-            await WaitForMailAsync(client, folder, failed ? _options.PollInterval : IdleRestart, cancellationToken);
+            changed = false;
+            await DrainAsync(client, folder, processed, cancellationToken);
+            if (changed) continue; // look again before waiting
+            if (!client.Capabilities.HasFlag(ImapCapabilities.Idle))
+            {
+                await Task.Delay(_options.PollInterval, clock, cancellationToken);
+                continue;
+            }
+            idle = new CancellationTokenSource(wait, clock);
+            try
+            {
+                await client.IdleAsync(idle.Token, cancellationToken); // cancellationToken (shutdown) drops the session
+            }
+            finally
+            {
+                var ended = idle;
+                idle = null;
+                ended.Dispose();
+            }
         }
     }
 
-    /// <summary>Stores and moves every message in the folder; true if any failed (they stay for the next cycle).</summary>
-    private async Task<bool> DrainAsync(ImapClient client, IMailFolder folder, IMailFolder processed, CancellationToken cancellationToken)
+    /// <summary>Stores and moves every message in the folder; those that fail stay there for the next cycle.</summary>
+    private async Task DrainAsync(ImapClient client, IMailFolder folder, IMailFolder processed, CancellationToken cancellationToken)
     {
         var failed = new HashSet<UniqueId>();
         while (true)
@@ -99,7 +127,7 @@ public sealed class ImapPoller(
             // Searching again after each batch picks up mail that arrived meanwhile, so none waits for IDLE to report it.
             // \Deleted ones are on their way out (someone deleted them, or our COPY fallback did and the EXPUNGE failed).
             var pending = (await folder.SearchAsync(SearchQuery.NotDeleted, cancellationToken)).Where(uid => !failed.Contains(uid)).ToList();
-            if (pending.Count == 0) return failed.Count > 0;
+            if (pending.Count == 0) return;
             foreach (var uid in pending)
             {
                 if (!await StoreAsync(folder, uid, cancellationToken))
@@ -153,29 +181,6 @@ public sealed class ImapPoller(
             await folder.ExpungeAsync([uid], cancellationToken);
         else
             await folder.ExpungeAsync(cancellationToken);
-    }
-
-    /// <summary>Returns when new mail may have arrived, or after <paramref name="timeout"/>.</summary>
-    private async Task WaitForMailAsync(ImapClient client, IMailFolder folder, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (!client.Capabilities.HasFlag(ImapCapabilities.Idle))
-        {
-            await Task.Delay(TimeSpan.FromTicks(Math.Min(timeout.Ticks, _options.PollInterval.Ticks)), clock, cancellationToken);
-            return;
-        }
-
-        // Cancelling "done" ends IDLE with DONE, keeping the session; cancellationToken (shutdown) just drops it.
-        using var done = new CancellationTokenSource(timeout, clock);
-        void Arrived(object? sender, EventArgs e) => done.Cancel(); // EXISTS (or EXPUNGE by someone else): look again
-        folder.CountChanged += Arrived;
-        try
-        {
-            await client.IdleAsync(done.Token, cancellationToken);
-        }
-        finally
-        {
-            folder.CountChanged -= Arrived;
-        }
     }
 
     private async Task<IMailFolder> ProcessedFolderAsync(ImapClient client, CancellationToken cancellationToken)
