@@ -6,9 +6,11 @@ namespace Reconcile;
 public sealed record Databases(string Intake, string Tickets, string Sla, string Billing);
 
 /// <summary>What the check found. Consistent when every list is empty.</summary>
+/// <param name="Replies">Requests that became a client's message on an existing ticket rather than a ticket (ADR 17).</param>
 public sealed record Report(
     int Requests,
     int Tickets,
+    int Replies,
     int Clocks,
     int BillingRecords,
     IReadOnlyList<Guid> RequestsWithoutTicket,
@@ -32,15 +34,18 @@ public static class Reconciliation
     {
         var requests = await IdsAsync(databases.Intake, "SELECT \"Id\" FROM service_requests WHERE \"ReceivedAt\" < $1", receivedBefore, cancellationToken);
         var tickets = await IdsAsync(databases.Tickets, "SELECT \"Id\" FROM tickets WHERE \"OpenedAt\" < $1", receivedBefore, cancellationToken);
+        var replies = await IdsAsync(databases.Tickets,
+            "SELECT \"Id\" FROM ticket_messages WHERE \"Kind\" = 'ClientMessage' AND \"At\" < $1", receivedBefore, cancellationToken);
         var clocks = await IdsAsync(databases.Sla, "SELECT \"CorrelationId\" FROM ticket_sla WHERE \"EnteredAt\" < $1", receivedBefore, cancellationToken);
         var records = await IdsAsync(databases.Billing, "SELECT \"TicketId\" FROM billing_records WHERE \"OpenedAt\" < $1", receivedBefore, cancellationToken);
 
-        // Primary keys make a second row per id impossible; counting proves it rather than assuming it.
-        var duplicates = new[] { requests, tickets, clocks, records }
+        // Primary keys make a second row per id impossible, and a request is a ticket or a reply, never both; counting
+        // proves it rather than assuming it.
+        var duplicates = new[] { requests, tickets.Concat(replies).ToList(), clocks, records }
             .SelectMany(ids => ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key)).Distinct().ToList();
-        var ticketSet = tickets.ToHashSet();
+        var ticketSet = tickets.Concat(replies).ToHashSet(); // a request that became a reply is accounted for
         var requestSet = requests.ToHashSet();
-        return new Report(requests.Count, tickets.Count, clocks.Count, records.Count,
+        return new Report(requests.Count, tickets.Count, replies.Count, clocks.Count, records.Count,
             requests.Where(id => !ticketSet.Contains(id)).ToList(),
             tickets.Except(clocks).ToList(),
             tickets.Except(records).ToList(),

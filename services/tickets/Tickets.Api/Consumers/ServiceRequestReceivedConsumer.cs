@@ -9,9 +9,10 @@ using Tickets.Contracts;
 namespace Tickets.Api.Consumers;
 
 /// <summary>
-/// Opens the ticket for a received request, in the queue of the team the routing rules choose. Idempotent: the ticket's
-/// id is the request's id, so a redelivered request finds its ticket and publishes the same TicketOpened again (in case
-/// the first publish was lost).
+/// Turns a received request into a ticket, in the queue of the team the routing rules choose, or, when its thread hints
+/// name an open ticket of the same client, into a message on that ticket (docs/adr/0017). Idempotent: the ticket's or
+/// the message's id is the request's id, so a redelivered request finds what the first delivery made; a redelivered
+/// new ticket publishes the same TicketOpened again (in case the first publish was lost).
 /// </summary>
 public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
     : IConsumer<ServiceRequestReceived>
@@ -22,16 +23,74 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<ServiceRequestReceived> context)
     {
         var request = context.Message;
-        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.RequestId, context.CancellationToken)
-            ?? await OpenAsync(request, context.CancellationToken);
+        var cancellationToken = context.CancellationToken;
+        if (await db.Messages.AnyAsync(m => m.Id == request.RequestId, cancellationToken)) return; // a reply, already added
+
+        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.RequestId, cancellationToken);
+        if (ticket is null)
+        {
+            var thread = await ThreadMatch.FindAsync(db, request, cancellationToken);
+            if (thread.Ticket is not null)
+            {
+                await AddReplyAsync(context, thread.Ticket, thread.Explanation!);
+                return;
+            }
+            ticket = await OpenAsync(request, thread.Explanation, cancellationToken);
+        }
 
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         await context.Publish(new TicketOpened(ticket.Id, ticket.Number, ticket.ClientId, ticket.ContactEmail,
             ticket.ContactName, ticket.Channel, ticket.Subject, ticket.Priority, ticket.OpenedAt, ticket.TeamId));
     }
 
+    /// <summary>
+    /// The client wrote again on a ticket: the message, its audit entry and, for a ticket that was resolved or waiting
+    /// on the client, the status change that puts it back in front of a technician, in one SaveChanges.
+    /// </summary>
+    private async Task AddReplyAsync(ConsumeContext<ServiceRequestReceived> context, Ticket ticket, string matchedBy)
+    {
+        var request = context.Message;
+        var actor = new Actor("system:intake", request.Channel);
+        db.Messages.Add(new TicketMessage
+        {
+            Id = request.RequestId, TicketId = ticket.Id, ClientId = ticket.ClientId, Kind = MessageKind.ClientMessage,
+            Author = request.ContactName is null ? request.ContactEmail : $"{request.ContactName} <{request.ContactEmail}>",
+            Body = request.Description, At = request.ReceivedAt, Channel = request.Channel, MatchedBy = matchedBy,
+        });
+        db.Record(ticket, actor, request.ReceivedAt, "client-replied",
+            new { messageId = request.RequestId, request.Channel, matchedBy, length = request.Description.Length });
+        await AddThreadReferenceAsync(request, ticket, context.CancellationToken);
+
+        var from = ticket.Status;
+        // A client answering "resolved" means it is not; one answering a question lets the work go on.
+        var to = from switch
+        {
+            TicketStatus.Resolved => TicketStatus.Reopened,
+            TicketStatus.WaitingOnClient => TicketStatus.InProgress,
+            _ => from,
+        };
+        const string reason = "The client replied.";
+        if (to != from && ticket.TryMoveTo(to))
+            db.Record(ticket, actor, request.ReceivedAt, "status-changed", new { from, to, reason });
+
+        Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
+        // A redelivery racing this one fails here on the message's key and, retried, finds the message added.
+        await db.SaveChangesAsync(context.CancellationToken);
+        if (to != from)
+            await context.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), to.ToString(),
+                request.ReceivedAt, actor.Subject, actor.Channel, reason));
+    }
+
+    /// <summary>An email's Message-ID joins its ticket's thread, so answers to it (a colleague's reply-all) find the ticket.</summary>
+    private async Task AddThreadReferenceAsync(ServiceRequestReceived request, Ticket ticket, CancellationToken cancellationToken)
+    {
+        if (request is { Channel: "email", ExternalId: { } messageId } && ThreadMatch.IsMessageId(messageId))
+            await db.AddThreadReferenceAsync(messageId, ticket, request.ReceivedAt, cancellationToken);
+    }
+
     /// <summary>The ticket, its first audit entry and its routing, in one SaveChanges; a duplicate racing us finds the first one's.</summary>
-    private async Task<Ticket> OpenAsync(ServiceRequestReceived request, CancellationToken cancellationToken)
+    /// <param name="threadNote">Why the request's thread hints did not make it a reply (another client's ticket, a closed one).</param>
+    private async Task<Ticket> OpenAsync(ServiceRequestReceived request, string? threadNote, CancellationToken cancellationToken)
     {
         var ticket = new Ticket
         {
@@ -50,7 +109,8 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
         db.Tickets.Add(ticket);
 
         var actor = new Actor("system:intake", request.Channel);
-        db.Record(ticket, actor, request.ReceivedAt, "opened", new { request.Channel, ticket.Priority, ticket.TeamId });
+        db.Record(ticket, actor, request.ReceivedAt, "opened", new { request.Channel, ticket.Priority, ticket.TeamId, thread = threadNote });
+        await AddThreadReferenceAsync(request, ticket, cancellationToken);
         if (ticket.TeamId is not null)
             db.Assignments.Add(new TicketAssignment
             {

@@ -38,11 +38,20 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     /// <summary>
     /// The client was told: a New ticket becomes Acknowledged, like any other status change (audited, published). A
     /// ticket staff already moved on stays where it is; a redelivery finds it Acknowledged and publishes nothing.
+    /// Either way the acknowledgement's Message-ID joins the ticket's thread.
     /// </summary>
     public async Task Consume(ConsumeContext<AcknowledgementSent> context)
     {
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == context.Message.TicketId, context.CancellationToken);
-        if (ticket.Status != TicketStatus.New) return;
+        var sent = context.Message;
+        var ticket = await db.Tickets.SingleAsync(t => t.Id == sent.TicketId, context.CancellationToken);
+        // A reply to the acknowledgement threads onto this ticket by its Message-ID (ThreadMatch).
+        if (sent.Medium == "email" && ThreadMatch.IsMessageId(sent.MessageId))
+            await db.AddThreadReferenceAsync(sent.MessageId, ticket, sent.SentAt, context.CancellationToken);
+        if (ticket.Status != TicketStatus.New)
+        {
+            await db.SaveChangesAsync(context.CancellationToken);
+            return;
+        }
         ticket.TryMoveTo(TicketStatus.Acknowledged);
 
         var actor = Actor.System("notify");

@@ -13,6 +13,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
+    public DbSet<ThreadReference> ThreadReferences => Set<ThreadReference>();
     public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
     public DbSet<TicketAssignment> Assignments => Set<TicketAssignment>();
     public DbSet<Team> Teams => Set<Team>();
@@ -72,11 +73,22 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             message.ToTable("ticket_messages");
             message.Property(m => m.Kind).HasConversion<string>().HasMaxLength(20);
             message.Property(m => m.Author).HasMaxLength(200);
-            message.Property(m => m.Body).HasMaxLength(TicketLimits.MessageBody);
+            message.Property(m => m.Body).HasMaxLength(TicketLimits.ClientMessageBody);
+            message.Property(m => m.Channel).HasMaxLength(TicketLimits.Channel);
+            message.Property(m => m.MatchedBy).HasMaxLength(TicketLimits.MatchedBy);
             message.Property(m => m.Position).UseIdentityByDefaultColumn();
             message.HasIndex(m => new { m.TicketId, m.Position });
             message.HasOne<Ticket>().WithMany().HasForeignKey(m => m.TicketId);
             message.HasQueryFilter(m => _clientId == null || m.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<ThreadReference>(reference =>
+        {
+            reference.ToTable("thread_references");
+            reference.HasKey(r => r.MessageId);
+            reference.Property(r => r.MessageId).HasMaxLength(TicketLimits.MessageId);
+            reference.HasOne<Ticket>().WithMany().HasForeignKey(r => r.TicketId);
+            reference.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
         });
 
         modelBuilder.Entity<TimeEntry>(entry =>
@@ -153,6 +165,14 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
 public static class TicketLimits
 {
     public const int MessageBody = 10_000;
+
+    /// <summary>What intake keeps of a request's text (its RequestLimits.Description): a client's message arrives whole.</summary>
+    public const int ClientMessageBody = 20_000;
+
+    public const int MatchedBy = 1_100;
+
+    /// <summary>RFC 5322 lines are at most 998 characters, so is any Message-ID.</summary>
+    public const int MessageId = 998;
     public const int Reason = 500;
     public const int TimeEntryNote = 2_000;
     public const int TeamName = 100;
@@ -186,4 +206,16 @@ public static class AuditTrail
             Action = action,
             Details = System.Text.Json.JsonSerializer.Serialize(details, Json),
         });
+}
+
+public static class ThreadReferences
+{
+    /// <summary>Adds a Message-ID to a ticket's thread unless it is already known (to this ticket or an earlier one: the first wins).</summary>
+    public static async Task AddThreadReferenceAsync(this TicketsDbContext db, string messageId, Ticket ticket, DateTimeOffset at,
+        CancellationToken cancellationToken)
+    {
+        if (await db.ThreadReferences.AnyAsync(r => r.MessageId == messageId, cancellationToken)
+            || db.ThreadReferences.Local.Any(r => r.MessageId == messageId)) return;
+        db.ThreadReferences.Add(new ThreadReference { MessageId = messageId, TicketId = ticket.Id, ClientId = ticket.ClientId, At = at });
+    }
 }

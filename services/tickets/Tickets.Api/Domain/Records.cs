@@ -27,6 +27,9 @@ public enum MessageKind
 
     /// <summary>Staff only: never published, never shown to a client token.</summary>
     InternalNote,
+
+    /// <summary>The client wrote again through a channel (an email reply, a voicemail's transcription): shown to both sides, sent nowhere.</summary>
+    ClientMessage,
 }
 
 public sealed class TicketMessage
@@ -41,6 +44,26 @@ public sealed class TicketMessage
     public MessageKind Kind { get; init; }
     public required string Author { get; init; }
     public required string Body { get; init; }
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>For a <see cref="MessageKind.ClientMessage"/>: the channel it came through ("email", "phone"...).</summary>
+    public string? Channel { get; init; }
+
+    /// <summary>For a <see cref="MessageKind.ClientMessage"/>: why it landed on this ticket ("subject token [SD#1042]").</summary>
+    public string? MatchedBy { get; init; }
+}
+
+/// <summary>
+/// A Message-ID that belongs to a ticket's conversation: the client's own mails and the acknowledgements we sent. A
+/// reply whose In-Reply-To or References names one is added to that ticket.
+/// </summary>
+public sealed class ThreadReference
+{
+    /// <summary>The Message-ID without angle brackets, as MIME parsers give it.</summary>
+    public required string MessageId { get; init; }
+
+    public Guid TicketId { get; init; }
+    public Guid ClientId { get; init; }
     public DateTimeOffset At { get; init; }
 }
 

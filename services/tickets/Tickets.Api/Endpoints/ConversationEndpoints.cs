@@ -10,7 +10,10 @@ namespace Tickets.Api.Endpoints;
 
 public sealed record PostMessageRequest(string? Body);
 
-public sealed record MessageView(Guid Id, MessageKind Kind, string Author, string Body, DateTimeOffset At);
+/// <param name="Channel">For a client's message: the channel it came through.</param>
+/// <param name="MatchedBy">For a client's message: why it was added to this ticket.</param>
+public sealed record MessageView(Guid Id, MessageKind Kind, string Author, string Body, DateTimeOffset At, string? Channel = null,
+    string? MatchedBy = null);
 
 public static class ConversationEndpoints
 {
@@ -42,14 +45,14 @@ public static class ConversationEndpoints
         return app;
     }
 
-    /// <summary>The thread, oldest first. A client token sees public replies only: internal notes never leave the building.</summary>
+    /// <summary>The thread, oldest first. A client token sees everything but internal notes: those never leave the building.</summary>
     private static async Task<IResult> Conversation(Guid id, Tenant tenant, TicketsDbContext db, CancellationToken cancellationToken)
     {
         if (!await db.Tickets.AnyAsync(t => t.Id == id, cancellationToken)) return Problems.TicketNotFound();
         var messages = db.Messages.AsNoTracking().Where(m => m.TicketId == id);
-        if (tenant.ClientId is not null) messages = messages.Where(m => m.Kind == MessageKind.PublicReply);
+        if (tenant.ClientId is not null) messages = messages.Where(m => m.Kind != MessageKind.InternalNote);
         return TypedResults.Ok(await messages.OrderBy(m => m.Position)
-            .Select(m => new MessageView(m.Id, m.Kind, m.Author, m.Body, m.At)).ToArrayAsync(cancellationToken));
+            .Select(m => new MessageView(m.Id, m.Kind, m.Author, m.Body, m.At, m.Channel, m.MatchedBy)).ToArrayAsync(cancellationToken));
     }
 
     /// <summary>

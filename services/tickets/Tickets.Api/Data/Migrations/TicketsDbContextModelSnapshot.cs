@@ -423,6 +423,28 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("teams", (string)null);
                 });
 
+            modelBuilder.Entity("Tickets.Api.Domain.ThreadReference", b =>
+                {
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(998)
+                        .HasColumnType("character varying(998)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("MessageId");
+
+                    b.HasIndex("TicketId");
+
+                    b.ToTable("thread_references", (string)null);
+                });
+
             modelBuilder.Entity("Tickets.Api.Domain.Ticket", b =>
                 {
                     b.Property<Guid>("Id")
@@ -595,8 +617,12 @@ namespace Tickets.Api.Data.Migrations
 
                     b.Property<string>("Body")
                         .IsRequired()
-                        .HasMaxLength(10000)
-                        .HasColumnType("character varying(10000)");
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
@@ -605,6 +631,10 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<string>("MatchedBy")
+                        .HasMaxLength(1100)
+                        .HasColumnType("character varying(1100)");
 
                     b.Property<long>("Position")
                         .ValueGeneratedOnAdd()
@@ -714,6 +744,15 @@ namespace Tickets.Api.Data.Migrations
                         .WithMany()
                         .HasForeignKey("TeamId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.Domain.ThreadReference", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

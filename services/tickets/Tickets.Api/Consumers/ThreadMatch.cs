@@ -1,0 +1,69 @@
+using Intake.Contracts;
+using Microsoft.EntityFrameworkCore;
+using Tickets.Api.Data;
+using Tickets.Api.Domain;
+
+namespace Tickets.Api.Consumers;
+
+/// <summary>
+/// Which ticket a request's thread hints point at (docs/adr/0017). Hints are tried strongest first: intake's own
+/// knowledge (the same phone call), our subject token ("[SD#1042]"), In-Reply-To, then References newest first. A
+/// hint naming another client's ticket is ignored, so quoting a number cannot write into someone else's ticket; a
+/// closed ticket takes no more messages (ADR 12), so the request opens a new ticket instead.
+/// </summary>
+/// <param name="Ticket">The open ticket to add the request to (tracked), or null to open a new ticket.</param>
+/// <param name="Explanation">Why it matched, or why a hint was not followed; null when there were no hints.</param>
+public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
+{
+    private static readonly ThreadMatch None = new(null, null);
+
+    public static async Task<ThreadMatch> FindAsync(TicketsDbContext db, ServiceRequestReceived request, CancellationToken cancellationToken)
+    {
+        if (request.Thread is not { } hints) return None;
+
+        var notes = new List<string>();
+        foreach (var (ticketId, reason) in await CandidatesAsync(db, hints, cancellationToken))
+        {
+            var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, cancellationToken);
+            if (ticket.ClientId != request.ClientId)
+                notes.Add($"{reason} names another client's ticket; ignored");
+            else if (ticket.Status == TicketStatus.Closed)
+                notes.Add($"{reason} names SD#{ticket.Number}, which is closed; this is a new ticket");
+            else
+                return new ThreadMatch(ticket, $"{reason} (SD#{ticket.Number})");
+        }
+        return new ThreadMatch(null, notes.Count > 0 ? string.Join("; ", notes) : "its thread hints match no ticket");
+    }
+
+    /// <summary>Message-IDs are kept bare ("id@host"); intake's hashes of mails without one are not.</summary>
+    public static bool IsMessageId(string value) => value.Length <= TicketLimits.MessageId && value.Contains('@');
+
+    private static async Task<List<(Guid TicketId, string Reason)>> CandidatesAsync(TicketsDbContext db, ThreadHints hints,
+        CancellationToken cancellationToken)
+    {
+        var candidates = new List<(Guid, string)>();
+        if (hints.TicketId is { } id)
+        {
+            // Intake names a request it published earlier from the same conversation (a voicemail, then its
+            // transcription); the two may be consumed out of order, and the retry policy brings this one back.
+            if (!await db.Tickets.AnyAsync(t => t.Id == id, cancellationToken))
+                throw new InvalidOperationException($"Request {id}, which this one follows, is not a ticket yet.");
+            candidates.Add((id, "the same conversation on its channel"));
+        }
+        if (hints.TicketNumber is { } number
+            && await db.Tickets.Where(t => t.Number == number).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(cancellationToken) is { } numbered)
+            candidates.Add((numbered, $"subject token [SD#{number}]"));
+
+        // In-Reply-To is the message answered; References lists the thread oldest first, so its newest is tried first.
+        var messageIds = new List<(string Id, string Header)>();
+        if (hints.InReplyTo is { } inReplyTo) messageIds.Add((inReplyTo, "In-Reply-To"));
+        messageIds.AddRange(hints.References.Reverse().Select(reference => (reference, "References")));
+        var wanted = messageIds.Select(m => m.Id).Where(IsMessageId).Distinct().ToList();
+        var known = await db.ThreadReferences.Where(r => wanted.Contains(r.MessageId))
+            .ToDictionaryAsync(r => r.MessageId, r => r.TicketId, cancellationToken);
+        foreach (var (messageId, header) in messageIds)
+            if (known.TryGetValue(messageId, out var ticketId))
+                candidates.Add((ticketId, $"{header} <{messageId}>"));
+        return candidates;
+    }
+}
