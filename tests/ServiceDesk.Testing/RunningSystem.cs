@@ -13,6 +13,8 @@ public class RunningSystem : IAsyncLifetime
     public static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
     public const string Channel = "e2e-rmm";
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
+    /// <summary>The bearer token of the email channel (what tools/mail-pipe sends), given to intake as Email:InboundToken.</summary>
+    public const string EmailToken = "the-e2e-mta-pipe-token-for-the-email-channel";
 
     /// <summary>The gateway's per-tenant budget in this system: low by default, so a test can exceed it tenfold quickly.</summary>
     public virtual int TenantRequestsPerWindow => 100;
@@ -54,6 +56,7 @@ public class RunningSystem : IAsyncLifetime
             ["Smtp__Port"] = Mail.Port.ToString(CultureInfo.InvariantCulture),
             [$"Channels__{Channel}__Secret"] = ChannelSecret,
             [$"Channels__{Channel}__ClientIds__0"] = DemoClient.ToString(),
+            ["Email__InboundToken"] = EmailToken,
         };
         foreach (var (key, value) in TestAuth.Settings) common[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 

@@ -11,6 +11,8 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddIntake(this IHostApplicationBuilder builder)
     {
+        // First: hosted services start in order, so the database is migrated before the email workers below touch it.
+        builder.AddServiceDatabase<IntakeDbContext>();
         builder.Services.AddOptions<ChannelsOptions>()
             .BindConfiguration(ChannelsOptions.Section)
             .ValidateOnStart();
@@ -22,7 +24,6 @@ public static class Extensions
         builder.Services.AddScoped<IRawMailSink>(services => services.GetRequiredService<EmailIntake>());
         builder.Services.AddHostedService<EmailReprocessor>();
         builder.AddImapPoller();
-        builder.AddServiceDatabase<IntakeDbContext>();
         builder.AddServiceBus<IntakeDbContext>(bus => bus.AddConsumer<ClientChangedConsumer>());
         return builder;
     }

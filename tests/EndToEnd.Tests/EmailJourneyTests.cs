@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using ServiceDesk.Platform;
+using ServiceDesk.Testing;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// The email channel through the gateway and RabbitMQ: a mail from a contact an admin added opens a ticket, the
+/// acknowledgement goes out over SMTP, and the contact's answer to it lands on the same ticket; an auto-reply opens nothing.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class EmailJourneyTests(RunningSystem system)
+{
+    [Fact]
+    public async Task Mail_opens_a_ticket_and_the_answer_to_its_acknowledgement_is_added_to_it()
+    {
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var contact = $"sam.{Guid.NewGuid():N}@harbor-clinic.example";
+        var client = await NewClientWithContactAsync(dispatcher, contact);
+
+        // 1. The MTA pipes the mail in; intake knows the sender from tickets' client directory.
+        var first = $"{Guid.NewGuid():N}@harbor-clinic.example";
+        var accepted = await PostMailAsync(Mail(contact, "Scanner offline", first, "The scanner at reception shows offline."));
+        Assert.Equal("accepted", accepted.GetProperty("outcome").GetString());
+        var ticketId = accepted.GetProperty("resultId").GetGuid();
+
+        var ticket = await Eventually.GetAsync(async () =>
+        {
+            var response = await dispatcher.GetAsync(new Uri($"/api/tickets/{ticketId}", UriKind.Relative));
+            return response.IsSuccessStatusCode ? (object)await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+        }, "the ticket", explain: () => system.Output) is JsonElement t ? t : default;
+        Assert.Equal(("email", client, "Scanner offline"), (ticket.GetProperty("channel").GetString(), ticket.GetProperty("clientId").GetGuid(),
+            ticket.GetProperty("subject").GetString()));
+        var number = ticket.GetProperty("number").GetInt64();
+
+        // 2. The acknowledgement, over real SMTP.
+        var acknowledgement = await Eventually.GetAsync(() => Task.FromResult(
+            system.Mail.Messages().SingleOrDefault(m => m.To.Mailboxes.Any(to => to.Address == contact))), "the acknowledgement",
+            explain: () => system.Output);
+        Assert.Contains($"[SD#{number}]", acknowledgement.Subject, StringComparison.Ordinal);
+        // Tickets records the acknowledgement's Message-ID with the status change; a person answers later than a test does.
+        await Eventually.TrueAsync(async () => (await dispatcher.GetFromJsonAsync<JsonElement>(new Uri($"/api/tickets/{ticketId}", UriKind.Relative)))
+            .GetProperty("status").GetString() == "Acknowledged", "the ticket to be acknowledged", explain: () => system.Output);
+
+        // 3. The contact answers it from a mail program that dropped our subject token: In-Reply-To alone finds the ticket.
+        var answer = await PostMailAsync(Mail(contact, "Re: Scanner", $"{Guid.NewGuid():N}@harbor-clinic.example",
+            "Still offline after a restart.\n\n> We received your request", inReplyTo: acknowledgement.MessageId));
+        Assert.Equal("accepted", answer.GetProperty("outcome").GetString());
+        var answerId = answer.GetProperty("resultId").GetGuid();
+
+        var message = await Eventually.GetAsync(async () =>
+            (await dispatcher.GetFromJsonAsync<JsonElement[]>(new Uri($"/api/tickets/{ticketId}/conversation", UriKind.Relative)))!
+            .Where(m => m.GetProperty("id").GetGuid() == answerId).Select(m => (object)m).SingleOrDefault(), "the answer on the ticket",
+            explain: () => system.Output) is JsonElement m ? m : default;
+        Assert.Equal("ClientMessage", message.GetProperty("kind").GetString());
+        Assert.StartsWith("Still offline after a restart.", message.GetProperty("body").GetString());
+        Assert.Equal($"In-Reply-To <{acknowledgement.MessageId}> (SD#{number})", message.GetProperty("matchedBy").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await dispatcher.GetAsync(new Uri($"/api/tickets/{answerId}", UriKind.Relative))).StatusCode);
+
+        // 4. The contact's out-of-office answering our mail opens nothing and is not acknowledged (no mail loop).
+        var autoReply = await PostMailAsync(Mail(contact, $"Out of office: [SD#{number}]", $"{Guid.NewGuid():N}@harbor-clinic.example",
+            "I am away until Monday.", inReplyTo: acknowledgement.MessageId, extraHeaders: "Auto-Submitted: auto-replied\n"));
+        Assert.Equal("ignored", autoReply.GetProperty("outcome").GetString());
+        Assert.Single(system.Mail.Messages(), m => m.To.Mailboxes.Any(to => to.Address == contact));
+    }
+
+    [Fact]
+    public async Task The_email_route_answers_401_without_the_channels_token_and_stores_nothing()
+    {
+        var messageId = $"{Guid.NewGuid():N}@intruder.example";
+        using var anonymous = system.Client();
+        using var content = MailContent(Mail("x@intruder.example", "Hi", messageId, "Let me in."));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/channels/email/messages") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "not-the-token");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(request)).StatusCode);
+
+        await using var intake = new NpgsqlConnection(system.DatabaseOf("intake"));
+        await intake.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM raw_payloads WHERE convert_from(\"Content\", 'UTF8') LIKE $1", intake)
+        {
+            Parameters = { new() { Value = $"%{messageId}%" } },
+        };
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    /// <summary>A client and contact created the way staff do, once intake's copy of the directory has them.</summary>
+    private async Task<Guid> NewClientWithContactAsync(HttpClient dispatcher, string email)
+    {
+        var created = await dispatcher.PostAsJsonAsync(new Uri("/api/clients", UriKind.Relative), new { name = "Harbor Clinic", tier = "standard" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var client = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var added = await dispatcher.PostAsJsonAsync(new Uri($"/api/clients/{client}/contacts", UriKind.Relative),
+            new { name = "Sam Ortiz", emails = new[] { email } });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var revision = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revision").GetInt32();
+
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var intake = new NpgsqlConnection(system.DatabaseOf("intake"));
+            await intake.OpenAsync();
+            await using var query = new NpgsqlCommand("SELECT \"Revision\" FROM clients WHERE \"Id\" = $1", intake) { Parameters = { new() { Value = client } } };
+            return await query.ExecuteScalarAsync() is int seen && seen >= revision;
+        }, "intake's directory to have the new contact", explain: () => system.Output);
+        return client;
+    }
+
+    private async Task<JsonElement> PostMailAsync(string mail)
+    {
+        using var pipe = system.Client();
+        using var content = MailContent(mail);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/channels/email/messages") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", RunningSystem.EmailToken);
+        using var response = await pipe.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static ByteArrayContent MailContent(string mail)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(mail.ReplaceLineEndings("\r\n")));
+        content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+        return content;
+    }
+
+    private static string Mail(string from, string subject, string messageId, string body, string? inReplyTo = null, string extraHeaders = "") =>
+        $"""
+        From: {from}
+        To: support@msp.example
+        Subject: {subject}
+        Message-ID: <{messageId}>
+        {(inReplyTo is null ? "" : $"In-Reply-To: <{inReplyTo}>\nReferences: <{inReplyTo}>\n")}{extraHeaders}Date: {DateTimeOffset.UtcNow:r}
+        MIME-Version: 1.0
+        Content-Type: text/plain; charset=utf-8
+
+        {body}
+
+        """;
+}
