@@ -17,6 +17,10 @@ public sealed class IntakeFixture : IAsyncLifetime
     public const string Channel = "acme-rmm";
     public const string ChannelSecret = "a-long-shared-secret-for-the-acme-rmm-channel";
     public const string EmailToken = "the-mta-pipe-token-for-the-email-channel";
+    public const string TwilioAuthToken = "0123456789abcdef0123456789abcdef";
+    public const string PhonePublicBaseUrl = "https://desk.example.com";
+    public const string PhoneProvider = "pbx";
+    public const string PhoneProviderSecret = "a-long-shared-secret-for-the-pbx-phone-provider";
     private const string RequestsExchange = "Intake.Contracts:ServiceRequestReceived";
 
     private Infrastructure _infrastructure = null!;
@@ -49,6 +53,10 @@ public sealed class IntakeFixture : IAsyncLifetime
                 [$"Channels:{Channel}:Secret"] = ChannelSecret,
                 [$"Channels:{Channel}:ClientIds:0"] = IntakeDbContext.DemoClientId.ToString(),
                 ["Email:InboundToken"] = EmailToken,
+                ["Phone:PublicBaseUrl"] = PhonePublicBaseUrl,
+                ["Phone:DefaultCountryCode"] = "1",
+                ["Phone:Twilio:AuthToken"] = TwilioAuthToken,
+                [$"Phone:Providers:{PhoneProvider}:Secret"] = PhoneProviderSecret,
             });
         _ = App.Server; // start the app: migrations run, the bus connects
     }

@@ -11,6 +11,8 @@ public sealed class StartupValidationTests
     [InlineData("Auth:SigningKey", "too-short", "Auth:SigningKey must be at least 32 characters")]
     [InlineData("RabbitMq:Port", "0", "RabbitMq:Port")]
     [InlineData("Channels:short:Secret", "too-short", "Channels:short:Secret must be at least 32 characters")]
+    [InlineData("Phone:Twilio:AuthToken", "too-short", "Phone:Twilio:AuthToken must be the account's 32-character auth token")]
+    [InlineData("Phone:Providers:pbx:Secret", "too-short", "Phone:Providers:pbx:Secret must be at least 32 characters")]
     public async Task Bad_setting_fails_start_up_naming_the_key(string key, string value, string expected)
     {
         var infrastructure = await Infrastructure.Shared;

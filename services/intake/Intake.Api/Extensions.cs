@@ -2,6 +2,7 @@ using Intake.Api.Channels;
 using Intake.Api.Consumers;
 using Intake.Api.Data;
 using Intake.Api.Email;
+using Intake.Api.Phone;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
 
@@ -24,6 +25,12 @@ public static class Extensions
         builder.Services.AddScoped<IRawMailSink>(services => services.GetRequiredService<EmailIntake>());
         builder.Services.AddHostedService<EmailReprocessor>();
         builder.AddImapPoller();
+        builder.Services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PhoneOptions>, PhoneOptionsValidation>();
+        builder.Services.AddSingleton<TwilioVerifier>();
+        builder.Services.AddSingleton<PhoneProviderVerifier>();
+        builder.Services.AddScoped<PhoneIntake>();
+        builder.Services.AddHostedService<PhoneReprocessor>();
         builder.AddServiceBus<IntakeDbContext>(bus => bus.AddConsumer<ClientChangedConsumer>());
         return builder;
     }

@@ -12,5 +12,6 @@ app.MapApiDocs();
 app.MapRequestEndpoints();
 app.MapTriageEndpoints();
 app.MapEmailEndpoints();
+app.MapPhoneEndpoints();
 app.MapPortal();
 app.Run();

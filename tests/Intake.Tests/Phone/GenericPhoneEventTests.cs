@@ -62,7 +62,7 @@ public sealed class GenericPhoneEventTests
         { "kind", null, "Required." },
         { "kind", "\"sms\"", "One of call, voicemail." },
         { "kind", "\"Voicemail\"", "One of call, voicemail." },
-        { "from", "\"anonymous\"", "Only digits" },
+        { "from", "\"call me\"", "Only digits" },
         { "from", "15551234567", "Must be a string." },
         { "to", null, "Required." },
         { "occurredAt", null, "Required." },
@@ -92,6 +92,21 @@ public sealed class GenericPhoneEventTests
         Assert.Null(phoneEvent);
         Assert.Equal([field], errors.Keys);
         Assert.Contains(message, Assert.Single(errors[field]), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"anonymous\"")]
+    [InlineData("\"\"")]
+    [InlineData("\"+266696687\"")]
+    public void Withheld_caller_is_an_event_without_a_number_not_an_error(string json)
+    {
+        var body = Voicemail();
+        body["from"] = JsonNode.Parse(json);
+
+        var (phoneEvent, errors) = Parse(body.ToJsonString());
+
+        Assert.Empty(errors);
+        Assert.Null(phoneEvent!.CallerNumber);
     }
 
     [Theory]

@@ -103,7 +103,7 @@ public sealed class TwilioPhoneEventTests
         { false, "CallSid", "CA1234567890ABCDE", "'CA' followed by 32 hexadecimal digits" },
         { false, "CallSid", RecordingSid, "'CA' followed by 32 hexadecimal digits" },
         { false, "From", null, "Required." },
-        { false, "From", "anonymous", "Only digits" },
+        { false, "From", "call me", "Only digits" },
         { false, "To", "123", "10 digits" },
         { false, "CallStatus", "exploded", "One of queued, ringing" },
         { false, "Timestamp", "yesterday", "RFC 1123" },
@@ -133,6 +133,22 @@ public sealed class TwilioPhoneEventTests
         Assert.Null(phoneEvent);
         Assert.Equal([field], errors.Keys);
         Assert.Contains(message, Assert.Single(errors[field]), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("anonymous")]
+    [InlineData("Anonymous")]
+    [InlineData("+266696687")]
+    [InlineData("")]
+    public void Withheld_caller_is_an_event_without_a_number_not_an_error(string from)
+    {
+        var fields = RecordingCallback();
+        fields["From"] = from;
+
+        var (phoneEvent, errors) = Parse(fields);
+
+        Assert.Empty(errors);
+        Assert.Null(phoneEvent!.CallerNumber);
     }
 
     [Fact]

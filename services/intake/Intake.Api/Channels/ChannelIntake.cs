@@ -37,6 +37,12 @@ public sealed record InboundRequest
 
     /// <summary>Web: see <see cref="ServiceRequest.Fingerprint"/>.</summary>
     public string? Fingerprint { get; init; }
+
+    /// <summary>
+    /// Set when the channel already knows that only a person can place it (a caller who withheld their number): it
+    /// goes to triage with this reason, without a directory lookup that could only fail less clearly.
+    /// </summary>
+    public string? TriageReason { get; init; }
 }
 
 public enum IntakeResult
@@ -62,6 +68,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
     public async Task<IntakeOutcome> AcceptAsync(InboundRequest inbound, CancellationToken cancellationToken, bool fromTriage = false)
     {
         if (await EarlierAsync(inbound, !fromTriage, cancellationToken) is { } earlier) return earlier;
+        if (inbound.TriageReason is { } reason && !fromTriage) return await TriageAsync(inbound, reason, cancellationToken);
 
         var (client, contact, problem) = await ResolveAsync(inbound, cancellationToken);
         if (inbound.ClientId is not null && problem is not null) return new IntakeOutcome(IntakeResult.Refused, Guid.Empty, problem);

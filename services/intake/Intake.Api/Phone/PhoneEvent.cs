@@ -16,7 +16,10 @@ public enum PhoneEventKind
 /// The provider's own id, the replay key (unique per channel): Twilio's CallSid for a call, RecordingSid for a voicemail,
 /// the generic provider's "id". Twilio's signature has no timestamp, so this id is the only replay protection.
 /// </param>
-/// <param name="CallerNumber">Who called, in E.164 ("+15551234567").</param>
+/// <param name="CallerNumber">
+/// Who called, in E.164 ("+15551234567"); null when the caller withheld the number (<see cref="PhoneNumber.IsWithheld"/>):
+/// such a call is not refused, but nobody can tell its client, so its voicemail waits in triage.
+/// </param>
 /// <param name="CalledNumber">The service number they called, in E.164: tells which line (and so which desk) it was.</param>
 /// <param name="OccurredAt">When the provider says it happened; the receive time when the provider does not say.</param>
 /// <param name="DurationSeconds">The call's or the recording's length, when known.</param>
@@ -29,7 +32,7 @@ public enum PhoneEventKind
 public sealed record PhoneEvent(
     PhoneEventKind Kind,
     string ProviderId,
-    string CallerNumber,
+    string? CallerNumber,
     string CalledNumber,
     DateTimeOffset OccurredAt,
     int? DurationSeconds,

@@ -57,7 +57,10 @@ public static partial class PhoneEventParser
         Sid(errors, "RecordingSid", recordingSid, "RE", required: kind == PhoneEventKind.Voicemail);
         Sid(errors, "TranscriptionSid", transcriptionSid, "TR", required: false);
 
-        var from = Number(errors, "From", Field("From"), defaultCountryCode);
+        // Present but withheld ("", "anonymous", +266696687 …) is a caller nobody can name, not a malformed webhook.
+        var from = fields.TryGetValue("From", out var fromValues) && fromValues.Count == 1 && PhoneNumber.IsWithheld(fromValues[0])
+            ? null
+            : Number(errors, "From", Field("From"), defaultCountryCode);
         var to = Number(errors, "To", Field("To"), defaultCountryCode);
 
         var status = Field("CallStatus");
@@ -88,7 +91,7 @@ public static partial class PhoneEventParser
 
         return errors.Count > 0
             ? (null, errors)
-            : (new PhoneEvent(kind, kind == PhoneEventKind.Call ? callSid! : recordingSid!, from!, to!, occurredAt, duration, recording, transcription), errors);
+            : (new PhoneEvent(kind, kind == PhoneEventKind.Call ? callSid! : recordingSid!, from, to!, occurredAt, duration, recording, transcription), errors);
     }
 
     /// <summary>
@@ -96,7 +99,7 @@ public static partial class PhoneEventParser
     /// <code>
     /// { "id": "call-8812",              // required: the provider's unique id, 1-200 of A-Z a-z 0-9 . _ : -
     ///   "kind": "call" | "voicemail",   // required
-    ///   "from": "+15551234567",         // required: E.164, or national with the default country code
+    ///   "from": "+15551234567",         // required: E.164, or national with the default country code; "" or "anonymous" when withheld
     ///   "to": "(555) 765-4321",         // required: the service number called
     ///   "occurredAt": "2026-11-24T10:00:00Z", // required: ISO 8601 with Z or an offset
     ///   "durationSeconds": 42,          // optional: 0-86400
@@ -143,7 +146,11 @@ public static partial class PhoneEventParser
             };
             if (kind is null && !errors.ContainsKey("kind")) errors["kind"] = ["One of call, voicemail."];
 
-            var from = Number(errors, "from", Text(errors, root, "from"), defaultCountryCode);
+            // A string that says the number was withheld ("", "anonymous", +266696687 …) is allowed; a missing "from" is not.
+            var from = root.TryGetProperty("from", out var fromElement) && fromElement.ValueKind == JsonValueKind.String
+                && PhoneNumber.IsWithheld(fromElement.GetString())
+                ? null
+                : Number(errors, "from", Text(errors, root, "from"), defaultCountryCode);
             var to = Number(errors, "to", Text(errors, root, "to"), defaultCountryCode);
 
             var occurredAt = receivedAt;
@@ -169,7 +176,7 @@ public static partial class PhoneEventParser
 
             return errors.Count > 0
                 ? (null, errors)
-                : (new PhoneEvent(kind!.Value, id!, from!, to!, occurredAt, duration, recording, transcription), errors);
+                : (new PhoneEvent(kind!.Value, id!, from, to!, occurredAt, duration, recording, transcription), errors);
         }
     }
 

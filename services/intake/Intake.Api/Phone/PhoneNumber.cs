@@ -82,6 +82,29 @@ public static class PhoneNumber
         return true;
     }
 
+    /// <summary>
+    /// What providers send instead of a number when the caller withheld it or the network did not pass it on: an empty
+    /// value, a word ("anonymous", "restricted", …) or one of Twilio's placeholder numbers, which spell the word on a
+    /// keypad (+266696687 "ANONYMOUS", +7378742833 "RESTRICTED", +8656696 "UNKNOWN", +2562533 "BLOCKED",
+    /// +86282452253 "UNAVAILABLE"). +266696687 is also a shape-valid E.164 number (Lesotho), so it must be caught here,
+    /// before <see cref="TryNormalize"/> would accept it and the directory would look it up.
+    /// </summary>
+    public static bool IsWithheld(string? value)
+    {
+        var trimmed = value?.Trim() ?? "";
+        return trimmed.Length == 0 || WithheldWords.Contains(trimmed) || WithheldPlaceholders.Contains(trimmed);
+    }
+
+    private static readonly HashSet<string> WithheldWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "anonymous", "restricted", "unknown", "private", "blocked", "unavailable", "withheld",
+    };
+
+    private static readonly HashSet<string> WithheldPlaceholders = new(StringComparer.Ordinal)
+    {
+        "+266696687", "+7378742833", "+8656696", "+2562533", "+86282452253",
+    };
+
     /// <summary>1-3 digits, not starting with 0, optionally written with a '+'.</summary>
     public static bool IsCountryCode(string? value)
     {

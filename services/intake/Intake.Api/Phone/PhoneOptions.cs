@@ -1,14 +1,23 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace Intake.Api.Phone;
 
 /// <summary>
-/// The phone channel ("Phone" section). Generic providers sign with the existing channel secrets
-/// ("Channels:{name}:Secret", <see cref="ServiceDesk.Platform.WebhookVerifier"/>); only Twilio needs its own settings.
+/// The phone channel ("Phone" section). Off until a provider is configured: Twilio ("Phone:Twilio:AuthToken") and/or
+/// generic providers that sign JSON webhooks with the HMAC-SHA256 scheme of signed channels
+/// ("Phone:Providers:{name}:Secret", <see cref="ServiceDesk.Platform.WebhookVerifier"/>).
 /// </summary>
-public sealed class PhoneOptions
+/// <remarks>
+/// Generic providers have their own secrets here rather than reusing "Channels:{name}": a channel secret also opens
+/// requests for its listed clients on /api/channels/{name}/requests, while a phone provider's may only report calls,
+/// whose client the caller's number decides.
+/// </remarks>
+public sealed partial class PhoneOptions
 {
     public const string Section = "Phone";
+    public const string TwilioProvider = "twilio";
+    public const int MaxRecordingSecondsLimit = TwiML.MaxRecordingSeconds;
 
     /// <summary>
     /// The origin (and any path prefix) that Twilio calls, e.g. "https://desk.example.com": the public URL at the gateway.
@@ -20,12 +29,40 @@ public sealed class PhoneOptions
     /// <summary>The country calling code for numbers written without "+", e.g. "1" (NANP) or "44".</summary>
     public string? DefaultCountryCode { get; set; }
 
+    /// <summary>What a caller hears before the tone (Twilio): the service desk records every call as a voicemail.</summary>
+    public string Greeting { get; set; } =
+        "You have reached the service desk. After the tone, please say your name, your company and what is wrong. We will open a ticket and confirm it by email.";
+
+    /// <summary>The longest voicemail recorded, in seconds.</summary>
+    public int MaxRecordingSeconds { get; set; } = 120;
+
     public TwilioPhoneSettings Twilio { get; set; } = new();
+
+    /// <summary>Generic providers by name (the {provider} of /api/channels/phone/{provider}/events).</summary>
+    public Dictionary<string, PhoneProviderSettings> Providers { get; set; } = [];
+
+    /// <summary>True when some provider may post: without one, every phone webhook answers 404.</summary>
+    public bool Enabled => Twilio.AuthToken is not null || Providers.Count > 0;
 
     public IEnumerable<string> Problems()
     {
+        // Unconfigured is valid (the channel is off); a country code given anyway must still be one.
+        if (!Enabled && DefaultCountryCode is null) yield break;
         if (!PhoneNumber.IsCountryCode(DefaultCountryCode))
             yield return $"{Section}:DefaultCountryCode must be a country calling code of 1-3 digits, e.g. \"1\" or \"44\".";
+        if (!Enabled) yield break;
+
+        if (string.IsNullOrWhiteSpace(Greeting) || Greeting.Length > TwiML.MaxGreetingLength || Greeting.Any(char.IsControl))
+            yield return $"{Section}:Greeting must be 1-{TwiML.MaxGreetingLength} characters without control characters.";
+        if (MaxRecordingSeconds is < 1 or > MaxRecordingSecondsLimit)
+            yield return $"{Section}:MaxRecordingSeconds must be between 1 and {MaxRecordingSecondsLimit}.";
+        foreach (var (name, provider) in Providers)
+        {
+            if (!ProviderName().IsMatch(name) || name == TwilioProvider)
+                yield return $"{Section}:Providers:{name} must be named with 1-40 of a-z, 0-9 and '-', and not \"{TwilioProvider}\".";
+            if ((provider.Secret?.Length ?? 0) < PhoneProviderSettings.MinimumSecretLength)
+                yield return $"{Section}:Providers:{name}:Secret must be at least {PhoneProviderSettings.MinimumSecretLength} characters.";
+        }
 
         // Twilio is optional (a deployment may use only generic providers); once a token is set, it needs the URL too.
         if (Twilio.AuthToken is null) yield break;
@@ -39,6 +76,9 @@ public sealed class PhoneOptions
         Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
         && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0;
+
+    [GeneratedRegex("^[a-z0-9-]{1,40}$")]
+    private static partial Regex ProviderName();
 }
 
 public sealed class TwilioPhoneSettings
@@ -50,8 +90,15 @@ public sealed class TwilioPhoneSettings
     public string? AuthToken { get; set; }
 }
 
+/// <summary>A generic phone provider: the shared secret of its X-ServiceDesk-Signature (HMAC-SHA256).</summary>
+public sealed class PhoneProviderSettings
+{
+    public const int MinimumSecretLength = 32;
+
+    public string? Secret { get; set; }
+}
+
 /// <summary>Names each misconfigured key, so start-up fails with the exact setting to fix.</summary>
-/// <remarks>Wire it in Extensions.cs with <c>AddOptions&lt;PhoneOptions&gt;().BindConfiguration(PhoneOptions.Section).ValidateOnStart()</c>.</remarks>
 public sealed class PhoneOptionsValidation : IValidateOptions<PhoneOptions>
 {
     public ValidateOptionsResult Validate(string? name, PhoneOptions options) =>

@@ -31,13 +31,14 @@ public sealed class TwilioVerifier(IOptions<PhoneOptions> options)
     /// <summary>Reads and checks the request; returns the delivery, or a problem result (401, 404, 413, 415) that changes nothing.</summary>
     public async Task<(TwilioDelivery? Delivery, IResult? Problem)> VerifyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        // Checked first, before the body is read: an unsigned request costs no more than its headers, and it gets 401
+        // whether or not Twilio is configured (a route that proves its caller by signature answers 401 without one).
+        var signature = request.Headers[TwilioSignature.Header].ToString();
+        if (signature.Length == 0) return (null, Unauthorized(MissingSignatureTitle));
+
         var phone = options.Value;
         if (phone.Twilio.AuthToken is not { Length: > 0 } token || phone.PublicBaseUrl is not { Length: > 0 } baseUrl)
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: NotConfiguredTitle));
-
-        // Checked before the body is read: an unsigned request costs no more than its headers.
-        var signature = request.Headers[TwilioSignature.Header].ToString();
-        if (signature.Length == 0) return (null, Unauthorized(MissingSignatureTitle));
 
         var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
