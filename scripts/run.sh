@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine, everything bound to 127.0.0.1: RabbitMQ and PostgreSQL from the OS
 # packages (installed if missing, data under .data/), a development mail server that keeps every message under
-# .data/mail/, the five services and the gateway. Ctrl-C stops everything this script started.
-# Ports: gateway 5080; services 5101-5105; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set, receives telemetry.
+# .data/mail/, the five services, the SMS channel and the gateway. Ctrl-C stops everything this script started.
+# Ports: gateway 5080; services 5101-5105; SMS channel 5106; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set, receives telemetry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd -P)
@@ -21,6 +21,7 @@ apps=(
   sla:services/sla/Sla.Api:5103
   billing:services/billing/Billing.Api:5104
   notify:services/notify/Notify.Api:5105
+  sms:channels/Sms/Sms.Channel:5106
   gateway:gateway/Gateway:5080
 )
 
@@ -60,6 +61,16 @@ key_file=$data/auth-signing-key
 export Auth__SigningKey
 Auth__SigningKey=$(cat "$key_file")
 
+# The SMS channel signs what it posts to intake's "sms" channel with a secret both share (made once, outside the
+# repo), and checks Twilio's signature with the account's auth token (TWILIO_AUTH_TOKEN, or a local stand-in).
+sms_secret_file=$data/sms-channel-secret
+[[ -s $sms_secret_file ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$sms_secret_file")
+export Channels__sms__Secret Channels__sms__ClientIds__0=0f8fad5b-d9cb-469f-a165-70867728950e
+Channels__sms__Secret=$(cat "$sms_secret_file")
+export Sms__ChannelSecret=$Channels__sms__Secret Sms__IntakeUrl=http://127.0.0.1:5080
+export Sms__PublicUrl=${SMS_PUBLIC_URL:-http://127.0.0.1:5080/channels/sms/twilio}
+export Sms__Twilio__AuthToken=${TWILIO_AUTH_TOKEN:-local-twilio-auth-token}
+
 export RabbitMq__Host=$SERVICEDESK_RABBITMQ_HOST RabbitMq__Port=$SERVICEDESK_RABBITMQ_PORT
 export RabbitMq__Username=$SERVICEDESK_RABBITMQ_USER RabbitMq__Password=$SERVICEDESK_RABBITMQ_PASS
 for app in "${apps[@]}"; do
@@ -73,9 +84,9 @@ for app in "${apps[@]}"; do
     ConnectionStrings__Database="$SERVICEDESK_PG;Database=servicedesk_$name" Urls="http://127.0.0.1:$port" \
       exec dotnet "$dll" >"$data/logs/$name.log" 2>&1) &
   echo $! >"$run/app-$name.pid"
-  if [[ $name == notify ]]; then
+  if [[ $name == sms ]]; then
     # The gateway goes last: wait until every service reports ready (bus and database).
-    for service in "${apps[@]:0:5}"; do
+    for service in "${apps[@]:0:6}"; do
       IFS=: read -r sname _ sport <<<"$service"
       for i in $(seq 120); do
         curl -fsS "http://127.0.0.1:$sport/health/ready" >/dev/null 2>&1 && break

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Intake.Api.Data;
+using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
+using Tickets.Contracts;
 
 namespace Intake.Tests;
 
@@ -91,5 +93,125 @@ public sealed class SignedChannelTests(IntakeFixture intake) : IClassFixture<Int
             new StringContent(WebRequestTests.ValidBody("Unsigned"), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private const string KnownPhone = "+15550102030";
+    private const string KnownEmail = "pat.lee@acme-dental.example";
+
+    /// <summary>The channel's client has a contact with a phone number (intake's directory, as tickets sends it).</summary>
+    private async Task<Guid> KnownContactAsync()
+    {
+        var existing = await intake.WithDbAsync(db => db.Contacts.IgnoreQueryFilters().Where(c => c.Phones.Contains(KnownPhone))
+            .Select(c => (Guid?)c.Id).SingleOrDefaultAsync());
+        if (existing is { } id) return id;
+        var contact = Guid.NewGuid();
+        await intake.DirectoryAsync(IntakeDbContext.DemoClientId, 1, true,
+            new ContactSnapshot(contact, "Pat Lee", [KnownEmail], [KnownPhone], 1));
+        return contact;
+    }
+
+    /// <summary>A body as an SMS or chat adapter sends it: a phone number, no email, maybe a ticket number.</summary>
+    private static string PhoneBody(string phone, string subject, string? more = null) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["contactPhone"] = phone,
+            ["subject"] = subject,
+            ["description"] = subject + " (sent from a phone)",
+        })[..^1] + (more is null ? "" : "," + more) + "}";
+
+    [Fact]
+    public async Task Delivery_with_a_phone_instead_of_an_email_reaches_the_contact_with_that_number()
+    {
+        var contact = await KnownContactAsync();
+        await intake.TakePublishedAsync();
+
+        // Written the way people type it; the contract carries it in E.164.
+        var response = await SendAsync(PhoneBody("+1 (555) 010-2030", "Wi-Fi down in exam room 2"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var message = JsonDocument.Parse(Assert.Single(await intake.TakePublishedAsync())).RootElement.GetProperty("message");
+        Assert.Equal(id, message.GetProperty("requestId").GetGuid());
+        Assert.Equal(KnownPhone, message.GetProperty("contactPhone").GetString());
+        Assert.Equal(contact, message.GetProperty("contactId").GetGuid());
+        Assert.Equal(KnownEmail, message.GetProperty("contactEmail").GetString()); // acknowledgements go to the contact's address
+        Assert.Equal(IntakeDbContext.DemoClientId, message.GetProperty("clientId").GetGuid());
+        Assert.Equal(JsonValueKind.Null, message.GetProperty("thread").ValueKind);
+    }
+
+    [Fact]
+    public async Task Ticket_number_the_sender_quoted_travels_as_a_thread_hint()
+    {
+        await KnownContactAsync();
+        await intake.TakePublishedAsync();
+
+        var response = await SendAsync(PhoneBody(KnownPhone, "Still broken", "\"ticketNumber\": 1234"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var message = JsonDocument.Parse(Assert.Single(await intake.TakePublishedAsync())).RootElement.GetProperty("message");
+        Assert.Equal(1234, message.GetProperty("thread").GetProperty("ticketNumber").GetInt64());
+        var id = message.GetProperty("requestId").GetGuid();
+        Assert.Equal(1234, await intake.WithDbAsync(db => db.Requests.Where(r => r.Id == id).Select(r => r.ThreadTicketNumber).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task Delivery_from_an_unknown_number_waits_in_triage_and_opens_no_ticket()
+    {
+        await intake.TakePublishedAsync();
+        var storedBefore = await intake.StoredRequestsAsync();
+        var delivery = $"sms-{Guid.NewGuid():N}";
+
+        var response = await SendAsync(PhoneBody("+15559990000", "Who do I ask about the copier"), delivery);
+        var replay = await SendAsync(PhoneBody("+15559990000", "Who do I ask about the copier"), delivery);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("triaged", answer.GetProperty("status").GetString());
+        Assert.Null(response.Headers.Location); // no ticket to point at
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        var item = await intake.WithDbAsync(db => db.Triage.SingleAsync(t => t.ExternalId == delivery));
+        Assert.Equal((answer.GetProperty("id").GetGuid(), "+15559990000", IntakeFixture.Channel), (item.Id, item.SenderPhone, item.Channel));
+        Assert.Equal(storedBefore, await intake.StoredRequestsAsync());
+        Assert.Empty(await intake.TakePublishedAsync());
+    }
+
+    public static TheoryData<string, string[]> BadContacts => new()
+    {
+        // Neither way to reach the sender: both fields are named, each saying the other would do.
+        { JsonSerializer.Serialize(new { subject = "No contact", description = "Nobody to answer." }), ["contactEmail", "contactPhone"] },
+        { PhoneBody("555-0102", "No country code"), ["contactPhone"] },
+        { PhoneBody("+1 555 CALL NOW", "Letters"), ["contactPhone"] },
+        { PhoneBody("+15550102030;ext=2", "Extension"), ["contactPhone"] },
+        { PhoneBody(KnownPhone, "Ticket zero", "\"ticketNumber\": 0"), ["ticketNumber"] },
+        { PhoneBody(KnownPhone, "Ticket as text", "\"ticketNumber\": \"SD#12\""), ["ticketNumber"] },
+        { PhoneBody(KnownPhone, "Bad email too", "\"contactEmail\": \"not an address\""), ["contactEmail"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadContacts))]
+    public async Task Delivery_without_a_usable_contact_is_refused_naming_the_fields(string body, string[] fields)
+    {
+        await intake.TakePublishedAsync();
+        var storedBefore = await intake.StoredRequestsAsync();
+
+        var response = await SendAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        foreach (var field in fields) Assert.True(errors.TryGetProperty(field, out _), $"'{field}' not named in {errors}");
+        Assert.Equal(storedBefore, await intake.StoredRequestsAsync());
+        Assert.Empty(await intake.TakePublishedAsync());
+    }
+
+    [Fact]
+    public async Task Web_requests_still_need_an_email_and_know_no_phone_field()
+    {
+        using var staff = intake.Staff();
+        var withoutEmail = await staff.PostAsync(new Uri("/api/requests", UriKind.Relative),
+            new StringContent(PhoneBody(KnownPhone, "Web without email", $"\"clientId\": \"{IntakeDbContext.DemoClientId}\""), Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, withoutEmail.StatusCode);
+        // The web body is unchanged (its OpenAPI schema too): contactPhone is an unknown field there.
+        Assert.True((await withoutEmail.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("contactPhone", out _));
     }
 }

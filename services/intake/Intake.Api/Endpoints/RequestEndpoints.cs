@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Intake.Api.Channels;
 using Intake.Api.Data;
+using Intake.Api.Phone;
+using Intake.Contracts;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,28 @@ public sealed record SubmitRequest(
     string? Subject,
     string? Description,
     string? PriorityHint);
+
+/// <summary>
+/// A request from an integrator's signed channel (a monitoring tool, an SMS or chat adapter): what a web request
+/// carries, plus what the channel contract has room for. At least one of <paramref name="ContactEmail"/> and
+/// <paramref name="ContactPhone"/> is required; the sender is looked up by email, then phone, and an unknown one waits in triage.
+/// </summary>
+/// <param name="ClientId">Optional when the channel serves a single client ("Channels:{name}:ClientIds").</param>
+/// <param name="ContactPhone">The sender's number in E.164 ("+15551234567"; spaces, dashes and parentheses are tolerated).</param>
+/// <param name="TicketNumber">A follow-up: the number of the existing ticket the sender quoted ("SD#1234" is 1234).</param>
+public sealed record ChannelRequest(
+    Guid? ClientId,
+    string? ContactEmail,
+    string? ContactPhone,
+    string? ContactName,
+    string? Subject,
+    string? Description,
+    string? PriorityHint,
+    long? TicketNumber)
+{
+    /// <summary>The fields a web request has too, validated by the same rules.</summary>
+    internal SubmitRequest Common => new(ClientId, ContactEmail, ContactName, Subject, Description, PriorityHint);
+}
 
 public static class RequestEndpoints
 {
@@ -45,7 +69,7 @@ public static class RequestEndpoints
         app.MapPost("/api/channels/{channel:regex(^[a-z0-9-]{{1,40}}$)}/requests", SubmitSigned)
             .AllowAnonymous()
             .WithMetadata(new SignatureVerifiedAttribute())
-            .Accepts<SubmitRequest>("application/json")
+            .Accepts<ChannelRequest>("application/json")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -111,10 +135,10 @@ public static class RequestEndpoints
         var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
         if (problem is not null) return problem;
 
-        SubmitRequest? body;
+        ChannelRequest? body;
         try
         {
-            body = JsonSerializer.Deserialize<SubmitRequest>(delivery!.Body, json.Value.SerializerOptions);
+            body = JsonSerializer.Deserialize<ChannelRequest>(delivery!.Body, json.Value.SerializerOptions);
         }
         catch (JsonException e)
         {
@@ -130,14 +154,23 @@ public static class RequestEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: $"Channel '{channel}' may not open requests for this client.");
 
-        if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
-        var outcome = await AcceptAsync(body, channel, delivery.DeliveryId, fingerprint: null, enteredBy: null, intake, clock, cancellationToken);
-        return outcome.Result == IntakeResult.Duplicate ? Replayed(delivery.DeliveryId, outcome.Id) : Answer(outcome);
+        var (phone, errors) = Validate(body);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var outcome = await AcceptAsync(body.Common, channel, delivery.DeliveryId, fingerprint: null, enteredBy: null, intake, clock,
+            cancellationToken, phone, body.TicketNumber);
+        return outcome.Result switch
+        {
+            IntakeResult.Duplicate => Replayed(delivery.DeliveryId, outcome.Id),
+            // An unknown sender (e.g. a number no contact has): kept, and a dispatcher assigns it (GET /api/triage).
+            IntakeResult.Triaged => TypedResults.Accepted((string?)null, new { id = outcome.Id, status = "triaged" }),
+            _ => Answer(outcome),
+        };
     }
 
     /// <summary>Hands a validated JSON request to intake's one way in (<see cref="ChannelIntake"/>).</summary>
     private static async Task<IntakeOutcome> AcceptAsync(SubmitRequest body, string channel, string? externalId, string? fingerprint,
-        string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken)
+        string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken,
+        string? contactPhone = null, long? ticketNumber = null)
     {
         return await intake.AcceptAsync(new InboundRequest
         {
@@ -145,11 +178,13 @@ public static class RequestEndpoints
             ExternalId = externalId,
             Fingerprint = fingerprint,
             ReceivedAt = clock.GetUtcNow(),
-            Sender = new Sender(body.ContactEmail!.Trim(), null, string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim()),
+            Sender = new Sender(string.IsNullOrWhiteSpace(body.ContactEmail) ? null : body.ContactEmail.Trim(), contactPhone,
+                string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim()),
             ClientId = body.ClientId,
             Subject = body.Subject!.Trim(),
             Text = body.Description!,
             PriorityHint = body.PriorityHint,
+            Thread = ticketNumber is null ? null : new ThreadHints(null, ticketNumber, null, []),
             EnteredBy = enteredBy,
         }, cancellationToken);
     }
@@ -170,12 +205,40 @@ public static class RequestEndpoints
             title: $"Delivery '{deliveryId}' was already received.",
             extensions: new Dictionary<string, object?> { ["requestId"] = requestId });
 
-    private static Dictionary<string, string[]> Validate(SubmitRequest body)
+    /// <summary>Web and staff entry: the contact's email is required (acknowledgements go there).</summary>
+    private static Dictionary<string, string[]> Validate(SubmitRequest body) => Validate(body, emailRequired: true);
+
+    /// <summary>
+    /// Signed channels: an email or a phone number (one of the two), an optional ticket number. Returns the phone in E.164.
+    /// </summary>
+    private static (string? Phone, Dictionary<string, string[]> Errors) Validate(ChannelRequest body)
+    {
+        var hasEmail = !string.IsNullOrWhiteSpace(body.ContactEmail);
+        var hasPhone = !string.IsNullOrWhiteSpace(body.ContactPhone);
+        var errors = Validate(body.Common, emailRequired: false);
+        if (!hasEmail && !hasPhone)
+        {
+            errors["contactEmail"] = ["Required unless contactPhone is given."];
+            errors["contactPhone"] = ["Required unless contactEmail is given."];
+        }
+
+        string? phone = null;
+        if (hasPhone)
+        {
+            // Strict: no default country, so a number without '+' and its country code is refused rather than guessed.
+            if (PhoneNumber.TryNormalize(body.ContactPhone, defaultCountryCode: null, out var e164, out var error)) phone = e164;
+            else errors["contactPhone"] = [$"Not an E.164 number (\"+15551234567\"): {error}"];
+        }
+        if (body.TicketNumber is < 1) errors["ticketNumber"] = ["A ticket number is 1 or more (\"SD#1234\" is 1234)."];
+        return (phone, errors);
+    }
+
+    private static Dictionary<string, string[]> Validate(SubmitRequest body, bool emailRequired)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.ClientId is null || body.ClientId == Guid.Empty) errors["clientId"] = ["Required."];
 
-        if (string.IsNullOrWhiteSpace(body.ContactEmail)) errors["contactEmail"] = ["Required."];
+        if (string.IsNullOrWhiteSpace(body.ContactEmail)) { if (emailRequired) errors["contactEmail"] = ["Required."]; }
         else if (body.ContactEmail.Length > RequestLimits.Email) errors["contactEmail"] = [$"At most {RequestLimits.Email} characters."];
         else if (!IsEmailAddress(body.ContactEmail.Trim())) errors["contactEmail"] = ["Not a valid email address."];
 

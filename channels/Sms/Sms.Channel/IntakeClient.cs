@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Platform;
+
+namespace Sms.Channel;
+
+public enum IntakeAnswer
+{
+    /// <summary>Stored by intake (a request, or a triage item for an unknown number).</summary>
+    Accepted,
+    /// <summary>Intake already had this delivery id: a provider retry, and still one request.</summary>
+    Replayed,
+    /// <summary>Intake is unreachable, timed out, overloaded or failed: worth retrying later.</summary>
+    Unavailable,
+    /// <summary>Intake refused the delivery itself (secret, channel, validation): a configuration error, not fixed by a retry.</summary>
+    Refused,
+}
+
+/// <summary>
+/// Posts a message to intake's signed channel webhook, signed as <see cref="WebhookVerifier"/> checks it:
+/// <c>sha256=hex(HMAC-SHA256(secret, "{timestamp}.{delivery}.{body}"))</c>, the delivery id being the provider's
+/// message id so that a provider retry is one request.
+/// </summary>
+public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, TimeProvider clock, ILogger<IntakeClient> logger)
+{
+    public async Task<IntakeAnswer> SubmitAsync(string deliveryId, byte[] body, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var unix = clock.GetUtcNow().ToUnixTimeSeconds(); // fresh on every attempt: a retry hours later is not "stale"
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.IntakeUrl!.TrimEnd('/') + "/"),
+            $"api/channels/{settings.Channel}/requests"))
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Add(WebhookVerifier.TimestampHeader, unix.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookVerifier.DeliveryHeader, deliveryId);
+        request.Headers.Add(WebhookVerifier.SignatureHeader, WebhookVerifier.Sign(settings.ChannelSecret!, unix, deliveryId, body));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogWarning(e, "Intake unreachable at {IntakeUrl} for delivery {DeliveryId}; the provider is asked to retry", settings.IntakeUrl, deliveryId);
+            return IntakeAnswer.Unavailable;
+        }
+
+        using (response)
+        {
+            var status = response.StatusCode;
+            if (response.IsSuccessStatusCode) return IntakeAnswer.Accepted;
+            if (status == HttpStatusCode.Conflict) return IntakeAnswer.Replayed;
+            if ((int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
+            {
+                logger.LogWarning("Intake answered {Status} for delivery {DeliveryId}; the provider is asked to retry", (int)status, deliveryId);
+                return IntakeAnswer.Unavailable;
+            }
+            var problem = await response.Content.ReadAsStringAsync(cancellationToken);
+            logger.LogError("Intake refused delivery {DeliveryId} with {Status}: {Problem}. Check Sms:Channel, Sms:ChannelSecret (intake's " +
+                "Channels:{Channel}:Secret) and that the channel serves one client (Channels:{Channel}:ClientIds)",
+                deliveryId, (int)status, problem.Length > 2000 ? problem[..2000] : problem, settings.Channel, settings.Channel);
+            return IntakeAnswer.Refused;
+        }
+    }
+}
