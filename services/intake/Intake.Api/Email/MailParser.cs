@@ -17,12 +17,18 @@ public static partial class MailParser
 
     static MailParser()
     {
-        // Legacy charsets (windows-1252, KOI8-R, ISO-2022-JP, ...) are not in .NET's default set of encodings.
-        // Before anything touches MimeKit: it remembers which charsets it could not find.
-        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        RegisterLegacyCharsets();
         // Our own copy: ParserOptions.Default is a mutable static that any other code in the process could change.
         Options = ParserOptions.Default.Clone();
     }
+
+    /// <summary>
+    /// Legacy charsets (windows-1252, KOI8-R, ISO-2022-JP, ...) are not in .NET's default set of encodings, and MimeKit
+    /// remembers a charset it once failed to find, so this must run before anything in the process touches MimeKit:
+    /// on loading this assembly (intake's entry point), and from a test assembly's own module initializer.
+    /// </summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    public static void RegisterLegacyCharsets() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     public static MailParseResult Parse(Stream raw, MailLimits limits)
     {
