@@ -163,6 +163,58 @@ public sealed class EmailChannelTests(IntakeFixture intake) : IClassFixture<Inta
         Assert.Equal("ERROR 42", System.Text.Encoding.UTF8.GetString(attachment.Content).Trim());
     }
 
+    [Fact]
+    public async Task A_triaged_mail_keeps_its_attachments_html_and_thread_hints_for_the_request_staff_make_of_it()
+    {
+        var messageId = $"{Guid.NewGuid():N}@new-hire.example";
+        var mail = $"""
+            From: New Hire <new.hire@new-hire.example>
+            To: support@msp.example
+            Subject: RE: [SD#4242] Laptop setup
+            Message-ID: <{messageId}>
+            In-Reply-To: <earlier.ack@msp.example>
+            References: <earlier.ack@msp.example>
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="b1"
+
+            --b1
+            Content-Type: multipart/alternative; boundary="b2"
+
+            --b2
+            Content-Type: text/plain
+
+            My colleague's laptop shows this.
+            --b2
+            Content-Type: text/html
+
+            <p>My colleague's laptop shows <b>this</b>.</p>
+            --b2--
+            --b1
+            Content-Type: text/plain; name="error.log"
+            Content-Disposition: attachment; filename="error.log"
+
+            ERROR 42
+            --b1--
+            """;
+        var itemId = (await OutcomeAsync(await intake.PostEmailAsync(mail))).GetProperty("resultId").GetGuid();
+        await intake.TakePublishedAsync(); // nothing of this mail yet; start the next look from here
+
+        using var staff = intake.Staff();
+        var assigned = await staff.PostAsJsonAsync($"/api/triage/{itemId}/assign", new { clientId = IntakeDbContext.DemoClientId });
+        Assert.Equal(HttpStatusCode.Accepted, assigned.StatusCode);
+        var requestId = (await assigned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var attachments = await intake.WithDbAsync(db => db.Attachments.Where(a => a.RequestId == requestId || a.RequestId == itemId).ToListAsync());
+        var attachment = Assert.Single(attachments); // moved from the item to the request, not copied
+        Assert.Equal((requestId, IntakeDbContext.DemoClientId, "error.log"), (attachment.RequestId, attachment.ClientId, attachment.FileName));
+        var published = Assert.Single(await intake.TakePublishedAsync(), b => b.Contains(messageId, StringComparison.Ordinal));
+        var body = JsonDocument.Parse(published).RootElement.GetProperty("message");
+        Assert.Equal(4242, body.GetProperty("thread").GetProperty("ticketNumber").GetInt64());
+        Assert.Equal("earlier.ack@msp.example", body.GetProperty("thread").GetProperty("inReplyTo").GetString());
+        Assert.Contains("<b>this</b>", body.GetProperty("descriptionHtml").GetString());
+        Assert.Equal("error.log", Assert.Single(body.GetProperty("attachments").EnumerateArray()).GetProperty("fileName").GetString());
+    }
+
     [Theory]
     [InlineData(null, "message/rfc822", HttpStatusCode.Unauthorized)]
     [InlineData("not-the-token-of-this-email-channel", "message/rfc822", HttpStatusCode.Unauthorized)]

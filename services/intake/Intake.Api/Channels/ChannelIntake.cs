@@ -99,11 +99,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             InReplyTo = inbound.Thread?.InReplyTo,
             References = [.. inbound.Thread?.References ?? []],
         };
-        var attachments = inbound.Attachments.Select(a => new StoredAttachment
-        {
-            Id = Guid.CreateVersion7(inbound.ReceivedAt), RequestId = request.Id, ClientId = request.ClientId,
-            FileName = a.FileName, ContentType = a.ContentType, ContentId = a.ContentId, Size = a.Content.LongLength, Content = a.Content,
-        }).ToList();
+        var attachments = Store(inbound, request.Id, request.ClientId);
         Telemetry.TagTicket(request.Id, request.ClientId);
         System.Diagnostics.Activity.Current?.SetTag(Telemetry.Channel, request.Channel);
 
@@ -191,8 +187,15 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             Description = Fit(inbound.Text, RequestLimits.Description),
             RawPayloadId = inbound.RawPayloadId,
             Reason = reason,
+            DescriptionHtml = inbound.Html is null ? null : Fit(inbound.Html, RequestLimits.Html),
+            PriorityHint = inbound.PriorityHint,
+            ThreadTicketId = inbound.Thread?.TicketId,
+            ThreadTicketNumber = inbound.Thread?.TicketNumber,
+            InReplyTo = inbound.Thread?.InReplyTo,
+            References = [.. inbound.Thread?.References ?? []],
         };
         db.Triage.Add(item);
+        db.Attachments.AddRange(Store(inbound, ownerId: item.Id, clientId: Guid.Empty));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -204,6 +207,13 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
         }
         return new IntakeOutcome(IntakeResult.Triaged, item.Id, reason);
     }
+
+    private static List<StoredAttachment> Store(InboundRequest inbound, Guid ownerId, Guid clientId) =>
+        [.. inbound.Attachments.Select(a => new StoredAttachment
+        {
+            Id = Guid.CreateVersion7(inbound.ReceivedAt), RequestId = ownerId, ClientId = clientId,
+            FileName = a.FileName, ContentType = a.ContentType, ContentId = a.ContentId, Size = a.Content.LongLength, Content = a.Content,
+        })];
 
     /// <summary>Channels cannot be asked to resend shorter: keep what fits and say so (the raw payload keeps all).</summary>
     private static string Fit(string value, int max) => value.Length <= max ? value : string.Concat(value.AsSpan(0, max - 20), "\n[… truncated]");

@@ -82,6 +82,9 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             item.Property(t => t.Subject).HasMaxLength(RequestLimits.Subject);
             item.Property(t => t.Description).HasMaxLength(RequestLimits.Description);
             item.Property(t => t.Reason).HasMaxLength(1000);
+            item.Property(t => t.DescriptionHtml).HasMaxLength(RequestLimits.Html);
+            item.Property(t => t.PriorityHint).HasMaxLength(2);
+            item.Property(t => t.InReplyTo).HasMaxLength(RequestLimits.ExternalId);
             item.Property(t => t.ResolvedBy).HasMaxLength(RequestLimits.Name);
             item.Property(t => t.Resolution).HasMaxLength(1000);
             item.HasIndex(t => new { t.Channel, t.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");

@@ -49,6 +49,15 @@ public sealed class TriageItem
     public Guid? RawPayloadId { get; init; }
     public required string Reason { get; init; }
 
+    // The rest of what the channel delivered, so that the request staff make of it is the one a known sender's
+    // would have been (its attachments wait in the attachments table under this item's id).
+    public string? DescriptionHtml { get; init; }
+    public string? PriorityHint { get; init; }
+    public Guid? ThreadTicketId { get; init; }
+    public long? ThreadTicketNumber { get; init; }
+    public string? InReplyTo { get; init; }
+    public string[] References { get; init; } = [];
+
     /// <summary>Set when staff assign it to a client (the request it became) or discard it.</summary>
     public Guid? RequestId { get; set; }
     public DateTimeOffset? ResolvedAt { get; set; }
@@ -60,7 +69,10 @@ public sealed class TriageItem
 public sealed class StoredAttachment
 {
     public Guid Id { get; init; }
+
+    /// <summary>The request it came with; while that waits in triage, the triage item's id (and no client).</summary>
     public Guid RequestId { get; init; }
+
     public Guid ClientId { get; init; }
     public required string FileName { get; init; }
     public required string ContentType { get; init; }

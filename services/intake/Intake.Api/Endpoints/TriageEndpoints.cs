@@ -1,5 +1,6 @@
 using Intake.Api.Channels;
 using Intake.Api.Data;
+using Intake.Contracts;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
 
@@ -55,6 +56,8 @@ public static class TriageEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["contactEmail"] = ["Required: the sender had no email address."] });
 
         var by = http.User.FindFirst("sub")?.Value ?? "staff";
+        // The item's attachments become the request's (copied by AcceptAsync, then removed from the item below).
+        var attachments = await db.Attachments.IgnoreQueryFilters().Where(a => a.RequestId == item.Id).ToListAsync(cancellationToken);
         var outcome = await intake.AcceptAsync(new InboundRequest
         {
             Channel = item.Channel,
@@ -64,7 +67,13 @@ public static class TriageEndpoints
             ClientId = body.ClientId,
             Subject = item.Subject,
             Text = item.Description,
+            Html = item.DescriptionHtml,
+            PriorityHint = item.PriorityHint,
             RawPayloadId = item.RawPayloadId,
+            Thread = item.ThreadTicketId is null && item.ThreadTicketNumber is null && item.InReplyTo is null && item.References.Length == 0
+                ? null
+                : new ThreadHints(item.ThreadTicketId, item.ThreadTicketNumber, item.InReplyTo, item.References),
+            Attachments = [.. attachments.Select(a => new InboundAttachment(a.FileName, a.ContentType, a.ContentId, a.Content))],
         }, cancellationToken, fromTriage: true);
         if (outcome.Result == IntakeResult.Refused)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["clientId"] = [outcome.Reason!] });
@@ -73,6 +82,7 @@ public static class TriageEndpoints
         item.ResolvedAt = clock.GetUtcNow();
         item.ResolvedBy = by;
         item.Resolution = $"Assigned to client {body.ClientId}.";
+        db.Attachments.RemoveRange(attachments);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Accepted($"/api/tickets/{outcome.Id}", new { id = outcome.Id, status = "accepted" });

@@ -284,9 +284,21 @@ namespace Intake.Api.Data.Migrations
                         .HasMaxLength(20000)
                         .HasColumnType("character varying(20000)");
 
+                    b.Property<string>("DescriptionHtml")
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)");
+
                     b.Property<string>("ExternalId")
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
+
+                    b.Property<string>("InReplyTo")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("PriorityHint")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
 
                     b.Property<Guid?>("RawPayloadId")
                         .HasColumnType("uuid");
@@ -298,6 +310,10 @@ namespace Intake.Api.Data.Migrations
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.PrimitiveCollection<string[]>("References")
+                        .IsRequired()
+                        .HasColumnType("text[]");
 
                     b.Property<Guid?>("RequestId")
                         .HasColumnType("uuid");
@@ -329,6 +345,12 @@ namespace Intake.Api.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ThreadTicketId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("ThreadTicketNumber")
+                        .HasColumnType("bigint");
 
                     b.HasKey("Id");
 
