@@ -11,6 +11,7 @@ app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapRequestEndpoints();
 app.MapTriageEndpoints();
+app.MapAttachmentEndpoints();
 app.MapEmailEndpoints();
 app.MapPhoneEndpoints();
 app.MapPortal();
