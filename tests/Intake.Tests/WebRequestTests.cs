@@ -81,6 +81,10 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"'{field}' not named in {problem}");
+        // Logged with the trace id the caller got, so support can find it from the caller's report.
+        var traceId = problem.GetProperty("traceId").GetString()!;
+        Assert.Contains(intake.App.Logs.Entries, e => e.Category == "ServiceDesk.Refusals" && e.Message.Contains($"(trace {traceId})", StringComparison.Ordinal)
+            && e.Message.Contains("POST /api/requests refused with 400", StringComparison.Ordinal));
 
         Assert.Equal(storedBefore, await intake.StoredRequestsAsync());
         Assert.Empty(await intake.TakePublishedAsync()); // the outbox is drained first, so nothing is in flight

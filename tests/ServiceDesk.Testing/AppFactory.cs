@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace ServiceDesk.Testing;
 
@@ -14,6 +15,9 @@ public class AppFactory<TEntryPoint>(Infrastructure infrastructure, string virtu
 {
     public string Database { get; } = Infrastructure.UniqueName($"sdtest_{service}");
 
+    /// <summary>The app's warnings and errors.</summary>
+    public LogCapture Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         var rabbit = infrastructure.RabbitMq;
@@ -25,6 +29,7 @@ public class AppFactory<TEntryPoint>(Infrastructure infrastructure, string virtu
         builder.UseSetting("RabbitMq:VirtualHost", virtualHost);
         foreach (var (key, value) in TestAuth.Settings.Concat(settings ?? new Dictionary<string, string>()))
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     public override async ValueTask DisposeAsync()

@@ -52,7 +52,16 @@ public static class ServiceDefaults
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString());
+        {
+            var traceId = Activity.Current?.TraceId.ToString();
+            context.ProblemDetails.Extensions["traceId"] = traceId;
+            // Every refusal, whichever endpoint answers it, leaves a line to find by the trace id the caller got.
+            if (context.ProblemDetails.Status is >= 400 and < 500)
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ServiceDesk.Refusals").LogWarning(
+                    "{Method} {Path} refused with {Status}: {Title} {Fields} (trace {TraceId})", context.HttpContext.Request.Method,
+                    context.HttpContext.Request.Path.Value, context.ProblemDetails.Status, context.ProblemDetails.Title,
+                    context.ProblemDetails is HttpValidationProblemDetails validation ? string.Join(", ", validation.Errors.Keys) : "", traceId);
+        });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bad JSON surfaces as an exception so that BadRequestExceptionHandler can name the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Intake.Api.Domain;
 using Intake.Api.Phone;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,7 +10,7 @@ namespace Intake.Api.Endpoints;
 /// The phone channel's webhooks. No user token: Twilio's routes prove the caller by X-Twilio-Signature, a generic
 /// provider's by the signed channels' HMAC-SHA256. What passes is stored raw first (<see cref="PhoneIntake"/>); every
 /// refusal is a problem (401 signature, 404 not configured, 400 malformed, 409 replay), never a 5xx, and is logged
-/// with the trace id.
+/// with the trace id like every problem (ServiceDefaults).
 /// </summary>
 public static class PhoneEndpoints
 {
@@ -35,16 +34,16 @@ public static class PhoneEndpoints
 
         // Twilio: the number's voice webhook answers with TwiML that records a voicemail, whose callbacks come back here.
         phone.MapPost("/twilio/calls", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
-                ILoggerFactory loggers, CancellationToken cancellationToken) =>
-                TwilioAsync(PhoneRoute.Call, request, twilio, intake, options.Value, loggers, cancellationToken))
+                CancellationToken cancellationToken) =>
+                TwilioAsync(PhoneRoute.Call, request, twilio, intake, options.Value, cancellationToken))
             .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
         phone.MapPost("/twilio/voicemails", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
-                ILoggerFactory loggers, CancellationToken cancellationToken) =>
-                TwilioAsync(PhoneRoute.Voicemail, request, twilio, intake, options.Value, loggers, cancellationToken))
+                CancellationToken cancellationToken) =>
+                TwilioAsync(PhoneRoute.Voicemail, request, twilio, intake, options.Value, cancellationToken))
             .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
         phone.MapPost("/twilio/transcriptions", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
-                ILoggerFactory loggers, CancellationToken cancellationToken) =>
-                TwilioAsync(PhoneRoute.Transcription, request, twilio, intake, options.Value, loggers, cancellationToken))
+                CancellationToken cancellationToken) =>
+                TwilioAsync(PhoneRoute.Transcription, request, twilio, intake, options.Value, cancellationToken))
             .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
 
         // Any other provider: the JSON event of PhoneEventParser.FromGeneric, signed like an integrator's channel.
@@ -54,18 +53,17 @@ public static class PhoneEndpoints
     }
 
     private static async Task<IResult> TwilioAsync(PhoneRoute route, HttpRequest request, TwilioVerifier twilio, PhoneIntake intake,
-        PhoneOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        PhoneOptions options, CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(PhoneEndpoints));
         var (delivery, problem) = await twilio.VerifyAsync(request, cancellationToken);
-        if (problem is not null) return Refused(logger, request, problem);
+        if (problem is not null) return problem;
         // Twilio's voice webhooks are form posts; a JSON body (signed through bodySHA256) is not one of them.
         if (delivery!.Fields.ContainsKey(TwilioSignature.BodyHashParameter))
-            return Refused(logger, request, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: $"Twilio's voice webhooks are {PhoneIntake.FormContentType} posts."));
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: $"Twilio's voice webhooks are {PhoneIntake.FormContentType} posts.");
 
         var result = await intake.ReceiveAsync(PhoneOptions.TwilioProvider, route, delivery.Body, cancellationToken);
-        if (Problem(result) is { } refused) return Refused(logger, request, refused);
+        if (Problem(result) is { } refused) return refused;
         if (result.Event!.Kind != PhoneEventKind.Call) return TwiML.Empty(); // ends the call, or just acknowledges a callback
 
         var baseUrl = options.PublicBaseUrl!.TrimEnd('/');
@@ -74,17 +72,16 @@ public static class PhoneEndpoints
     }
 
     private static async Task<IResult> GenericAsync(string provider, HttpRequest request, PhoneProviderVerifier verifier, PhoneIntake intake,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(PhoneEndpoints));
         var (delivery, problem) = await verifier.VerifyAsync(provider, request, cancellationToken);
-        if (problem is not null) return Refused(logger, request, problem);
+        if (problem is not null) return problem;
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), PhoneIntake.JsonContentType, StringComparison.OrdinalIgnoreCase))
-            return Refused(logger, request, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: $"Send the event as {PhoneIntake.JsonContentType}."));
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: $"Send the event as {PhoneIntake.JsonContentType}.");
 
         var result = await intake.ReceiveAsync(provider, PhoneRoute.Event, delivery!.Body, cancellationToken);
-        if (Problem(result) is { } refused) return Refused(logger, request, refused);
+        if (Problem(result) is { } refused) return refused;
         var payload = result.Payload;
         return TypedResults.Accepted((string?)null, new
         {
@@ -113,18 +110,5 @@ public static class PhoneEndpoints
                 [result.InTriage ? "triageItemId" : "requestId"] = payload.ResultId,
                 ["payloadId"] = payload.Id,
             });
-    }
-
-    private static IResult Refused(ILogger logger, HttpRequest request, IResult problem)
-    {
-        var (status, title) = problem switch
-        {
-            ProblemHttpResult p => (p.StatusCode, p.ProblemDetails.Title),
-            ValidationProblem v => (v.StatusCode, v.ProblemDetails.Title),
-            _ => (0, null),
-        };
-        logger.LogWarning("Phone webhook {Path} refused with {Status}: {Title} (trace {TraceId})", request.Path.Value, status, title,
-            Activity.Current?.TraceId.ToString());
-        return problem;
     }
 }
