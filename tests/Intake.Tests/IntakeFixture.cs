@@ -16,6 +16,10 @@ public sealed class IntakeFixture : IAsyncLifetime
 {
     public const string Channel = "acme-rmm";
     public const string ChannelSecret = "a-long-shared-secret-for-the-acme-rmm-channel";
+    /// <summary>A signed channel serving two clients (an MSP's one SMS number), so the directory picks between them.</summary>
+    public const string SharedChannel = "shared-sms";
+    public static readonly Guid[] SharedChannelClients = [Guid.NewGuid(), Guid.NewGuid()];
+
     public const string EmailToken = "the-mta-pipe-token-for-the-email-channel";
     public const string TwilioAuthToken = "0123456789abcdef0123456789abcdef";
     public const string PhonePublicBaseUrl = "https://desk.example.com";
@@ -52,6 +56,9 @@ public sealed class IntakeFixture : IAsyncLifetime
             {
                 [$"Channels:{Channel}:Secret"] = ChannelSecret,
                 [$"Channels:{Channel}:ClientIds:0"] = IntakeDbContext.DemoClientId.ToString(),
+                [$"Channels:{SharedChannel}:Secret"] = ChannelSecret,
+                [$"Channels:{SharedChannel}:ClientIds:0"] = SharedChannelClients[0].ToString(),
+                [$"Channels:{SharedChannel}:ClientIds:1"] = SharedChannelClients[1].ToString(),
                 ["Email:InboundToken"] = EmailToken,
                 ["Phone:PublicBaseUrl"] = PhonePublicBaseUrl,
                 ["Phone:DefaultCountryCode"] = "1",

@@ -140,6 +140,31 @@ public sealed class SignedChannelTests(IntakeFixture intake) : IClassFixture<Int
     }
 
     [Fact]
+    public async Task A_channel_serving_several_clients_lets_the_senders_contact_pick_among_them_only()
+    {
+        var (served, notServed) = (IntakeFixture.SharedChannelClients[1], Guid.NewGuid());
+        var (phone, stranger) = ($"+1555{Random.Shared.Next(1_000_000, 9_999_999)}", $"+1556{Random.Shared.Next(1_000_000, 9_999_999)}");
+        // The same number is a contact at a served client and at one the channel does not serve; another only at the latter.
+        await intake.DirectoryAsync(served, 1, true, new ContactSnapshot(Guid.NewGuid(), "Ida Park", ["ida@clinic-b.example"], [phone], 1));
+        await intake.DirectoryAsync(notServed, 1, true,
+            new ContactSnapshot(Guid.NewGuid(), "Ida Park", ["ida@other.example"], [phone], 1),
+            new ContactSnapshot(Guid.NewGuid(), "Sol Ray", ["sol@other.example"], [stranger], 2));
+        await intake.TakePublishedAsync();
+
+        var accepted = await SendAsync(PhoneBody(phone, "Printer offline"), channel: IntakeFixture.SharedChannel);
+        var refused = await SendAsync(PhoneBody(stranger, "Let me in"), channel: IntakeFixture.SharedChannel);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var message = JsonDocument.Parse(Assert.Single(await intake.TakePublishedAsync())).RootElement.GetProperty("message");
+        Assert.Equal((served, "ida@clinic-b.example"), (message.GetProperty("clientId").GetGuid(), message.GetProperty("contactEmail").GetString()));
+        Assert.Equal(HttpStatusCode.Accepted, refused.StatusCode); // kept for a person, never opened for the other client
+        var triaged = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("triaged", triaged.GetProperty("status").GetString());
+        var reason = await intake.WithDbAsync(db => db.Triage.Where(t => t.Id == triaged.GetProperty("id").GetGuid()).Select(t => t.Reason).SingleAsync());
+        Assert.Contains($"channel '{IntakeFixture.SharedChannel}' does not serve", reason);
+    }
+
+    [Fact]
     public async Task Ticket_number_the_sender_quoted_travels_as_a_thread_hint()
     {
         await KnownContactAsync();

@@ -61,7 +61,7 @@ public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, 
             }
             var problem = await response.Content.ReadAsStringAsync(cancellationToken);
             logger.LogError("Intake refused delivery {DeliveryId} with {Status}: {Problem}. Check Sms:Channel, Sms:ChannelSecret (intake's " +
-                "Channels:{Channel}:Secret) and that the channel serves one client (Channels:{Channel}:ClientIds)",
+                "Channels:{Channel}:Secret) and the clients it serves (Channels:{Channel}:ClientIds)",
                 deliveryId, (int)status, problem.Length > 2000 ? problem[..2000] : problem, settings.Channel, settings.Channel);
             return IntakeAnswer.Refused;
         }

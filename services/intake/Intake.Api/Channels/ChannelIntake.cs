@@ -26,6 +26,9 @@ public sealed record InboundRequest
     /// <summary>Set when the channel itself knows the client (a signed-in user, staff entry); else the directory decides.</summary>
     public Guid? ClientId { get; init; }
 
+    /// <summary>A channel that serves only some clients: the directory decides among these alone.</summary>
+    public IReadOnlyCollection<Guid>? ServedClients { get; init; }
+
     public required string Subject { get; init; }
     public required string Text { get; init; }
     public string? Html { get; init; }
@@ -166,6 +169,13 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             return (given, contacts.FirstOrDefault(c => c.ClientId == given), null);
         }
         var clients = contacts.Select(c => c.ClientId).Distinct().ToList();
+        if (inbound.ServedClients is { } served && clients.Count > 0 && !clients.Any(served.Contains))
+            return (null, null, $"Sender {email ?? phone} is a contact only of clients channel '{inbound.Channel}' does not serve.");
+        if (inbound.ServedClients is not null)
+        {
+            clients = [.. clients.Where(inbound.ServedClients.Contains)];
+            contacts = [.. contacts.Where(c => inbound.ServedClients.Contains(c.ClientId))];
+        }
         if (clients.Count == 0) return (null, null, $"Unknown sender {email ?? phone ?? "(none)"}: no contact has this address or number.");
         if (clients.Count > 1) return (null, null, $"Ambiguous sender {email ?? phone}: contacts at {clients.Count} clients have it.");
         var active = await db.Clients.IgnoreQueryFilters().AnyAsync(c => c.Id == clients[0] && c.Active, cancellationToken);

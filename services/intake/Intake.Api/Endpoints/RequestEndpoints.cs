@@ -148,6 +148,7 @@ public static class RequestEndpoints
         if (body is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Required."] });
 
         // A channel's secret opens requests only for the clients that channel serves ("Channels:{name}:ClientIds").
+        // Without a clientId, the sender's contact decides, among the channel's clients only (an SMS number serving many).
         var served = channels.Value[channel].ClientIds; // the verifier has found the channel
         if (served.Length == 1 && body.ClientId is null) body = body with { ClientId = served[0] };
         if (body.ClientId is not null && !served.Contains(body.ClientId.Value))
@@ -157,7 +158,7 @@ public static class RequestEndpoints
         var (phone, errors) = Validate(body);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var outcome = await AcceptAsync(body.Common, channel, delivery.DeliveryId, fingerprint: null, enteredBy: null, intake, clock,
-            cancellationToken, phone, body.TicketNumber);
+            cancellationToken, phone, body.TicketNumber, served);
         return outcome.Result switch
         {
             IntakeResult.Duplicate => Replayed(delivery.DeliveryId, outcome.Id),
@@ -170,7 +171,7 @@ public static class RequestEndpoints
     /// <summary>Hands a validated JSON request to intake's one way in (<see cref="ChannelIntake"/>).</summary>
     private static async Task<IntakeOutcome> AcceptAsync(SubmitRequest body, string channel, string? externalId, string? fingerprint,
         string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken,
-        string? contactPhone = null, long? ticketNumber = null)
+        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null)
     {
         return await intake.AcceptAsync(new InboundRequest
         {
@@ -181,6 +182,7 @@ public static class RequestEndpoints
             Sender = new Sender(string.IsNullOrWhiteSpace(body.ContactEmail) ? null : body.ContactEmail.Trim(), contactPhone,
                 string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim()),
             ClientId = body.ClientId,
+            ServedClients = servedClients,
             Subject = body.Subject!.Trim(),
             Text = body.Description!,
             PriorityHint = body.PriorityHint,
@@ -216,6 +218,7 @@ public static class RequestEndpoints
         var hasEmail = !string.IsNullOrWhiteSpace(body.ContactEmail);
         var hasPhone = !string.IsNullOrWhiteSpace(body.ContactPhone);
         var errors = Validate(body.Common, emailRequired: false);
+        errors.Remove("clientId"); // left out: the directory finds it among the channel's clients
         if (!hasEmail && !hasPhone)
         {
             errors["contactEmail"] = ["Required unless contactPhone is given."];
