@@ -92,21 +92,8 @@ public sealed class EmailJourneyTests(RunningSystem system)
     /// <summary>A client and contact created the way staff do, once intake's copy of the directory has them.</summary>
     private async Task<Guid> NewClientWithContactAsync(HttpClient dispatcher, string email)
     {
-        var created = await dispatcher.PostAsJsonAsync(new Uri("/api/clients", UriKind.Relative), new { name = "Harbor Clinic", tier = "standard" });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var client = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        var added = await dispatcher.PostAsJsonAsync(new Uri($"/api/clients/{client}/contacts", UriKind.Relative),
-            new { name = "Sam Ortiz", emails = new[] { email } });
-        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
-        var revision = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revision").GetInt32();
-
-        await Eventually.TrueAsync(async () =>
-        {
-            await using var intake = new NpgsqlConnection(system.DatabaseOf("intake"));
-            await intake.OpenAsync();
-            await using var query = new NpgsqlCommand("SELECT \"Revision\" FROM clients WHERE \"Id\" = $1", intake) { Parameters = { new() { Value = client } } };
-            return await query.ExecuteScalarAsync() is int seen && seen >= revision;
-        }, "intake's directory to have the new contact", explain: () => system.Output);
+        var client = await ClientDirectory.NewClientAsync(system, dispatcher, "Harbor Clinic");
+        await ClientDirectory.AddContactAsync(system, dispatcher, client, "Sam Ortiz", email);
         return client;
     }
 

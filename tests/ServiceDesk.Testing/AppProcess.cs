@@ -29,14 +29,16 @@ public sealed class AppProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <param name="project">The project's path from the repository root, e.g. "services/intake/Intake.Api".</param>
-    public static async Task<AppProcess> StartAsync(string project, IDictionary<string, string> environment)
+    /// <param name="url">Where it listens; a free port when null. Given when other apps must be told the address before
+    /// this one starts (apps that call each other through the gateway, <see cref="ReserveUrl"/>).</param>
+    public static async Task<AppProcess> StartAsync(string project, IDictionary<string, string> environment, Uri? url = null)
     {
         var name = Path.GetFileName(project);
         var output = Path.Combine(Repository.Root, project, "bin", Repository.Configuration, "net10.0");
         var dll = Path.Combine(output, name + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build {project} first: {dll} is missing.");
 
-        var url = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        url ??= ReserveUrl();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = output,
@@ -58,6 +60,9 @@ public sealed class AppProcess : IAsyncDisposable
         }
         return app;
     }
+
+    /// <summary>An address on 127.0.0.1 whose port was free a moment ago, for an app started later.</summary>
+    public static Uri ReserveUrl() => new($"http://127.0.0.1:{Ports.Free()}");
 
     /// <summary>SIGKILL, as a crash or the OOM killer would: no graceful shutdown, unacknowledged messages redelivered.</summary>
     public async Task KillAsync()

@@ -4,8 +4,9 @@ using Xunit;
 namespace ServiceDesk.Testing;
 
 /// <summary>
-/// The whole system as separate processes — five services and the gateway — on the real broker (own virtual host)
-/// and database server (own databases), exporting traces to an OTLP receiver and mail to a real SMTP server.
+/// The whole system as separate processes — five services, the SMS channel and the gateway — on the real broker (own
+/// virtual host) and database server (own databases), exporting traces to an OTLP receiver and mail to a real SMTP server.
+/// Intake's Twilio phone channel and the SMS channel are configured as Twilio would reach them: through the gateway.
 /// </summary>
 public class RunningSystem : IAsyncLifetime
 {
@@ -15,6 +16,13 @@ public class RunningSystem : IAsyncLifetime
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
     /// <summary>The bearer token of the email channel (what tools/mail-pipe sends), given to intake as Email:InboundToken.</summary>
     public const string EmailToken = "the-e2e-mta-pipe-token-for-the-email-channel";
+    /// <summary>The Twilio account's auth token (32 characters), which signs X-Twilio-Signature for both phone and SMS webhooks.</summary>
+    public const string TwilioAuthToken = "e2e0twilio0auth0token00000000032";
+    /// <summary>The country code of phone numbers written without "+" (Phone:DefaultCountryCode).</summary>
+    public const string PhoneCountryCode = "1";
+    /// <summary>Intake's signed channel that the SMS channel posts to; it serves <see cref="DemoClient"/> alone.</summary>
+    public const string SmsChannel = "sms";
+    public const string SmsChannelSecret = "the-e2e-sms-channel-secret-shared-with-intake";
 
     /// <summary>The gateway's per-tenant budget in this system: low by default, so a test can exceed it tenfold quickly.</summary>
     public virtual int TenantRequestsPerWindow => 100;
@@ -27,9 +35,16 @@ public class RunningSystem : IAsyncLifetime
     public OtlpReceiver Traces { get; private set; } = null!;
     public SmtpServer Mail { get; private set; } = null!;
 
-    /// <summary>The apps, by name ("intake".."notify", "gateway"), to kill and restart in fault tests.</summary>
-    public AppProcess App(string name) =>
-        _apps.Single(a => a.Name.Equals(name == "gateway" ? "Gateway" : $"{name}.Api", StringComparison.OrdinalIgnoreCase));
+    /// <summary>The SMS channel's webhook at the gateway, as configured at Twilio (channels/Sms/Sms.Channel).</summary>
+    public const string SmsWebhookPath = "/channels/sms/twilio";
+
+    /// <summary>The apps, by name ("intake".."notify", "sms", "gateway"), to kill and restart in fault tests.</summary>
+    public AppProcess App(string name) => _apps.Single(a => a.Name.Equals(name switch
+    {
+        "gateway" => "Gateway",
+        "sms" => "Sms.Channel",
+        _ => $"{name}.Api",
+    }, StringComparison.OrdinalIgnoreCase));
 
     public Infrastructure Infrastructure => _infrastructure;
 
@@ -60,15 +75,27 @@ public class RunningSystem : IAsyncLifetime
         };
         foreach (var (key, value) in TestAuth.Settings) common[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
+        // Twilio calls the gateway, and the SMS channel posts to intake through it, so the gateway's address is chosen
+        // first; it starts last, once it can be given the services' and the channel's addresses.
+        var gatewayUrl = AppProcess.ReserveUrl();
+        var publicOrigin = gatewayUrl.GetLeftPart(UriPartial.Authority);
+        var intake = new Dictionary<string, string>
+        {
+            ["Phone__Twilio__AuthToken"] = TwilioAuthToken,
+            ["Phone__PublicBaseUrl"] = publicOrigin,
+            ["Phone__DefaultCountryCode"] = PhoneCountryCode,
+            [$"Channels__{SmsChannel}__Secret"] = SmsChannelSecret,
+            [$"Channels__{SmsChannel}__ClientIds__0"] = DemoClient.ToString(),
+        };
+
         var starting = Services.Select(service =>
         {
             var database = Infrastructure.UniqueName($"sdtest_{service}");
             _databases.Add(database);
             var project = $"services/{service}/{char.ToUpperInvariant(service[0])}{service[1..]}.Api";
-            return AppProcess.StartAsync(project, new Dictionary<string, string>(common)
-            {
-                ["ConnectionStrings__Database"] = _infrastructure.Database(database),
-            });
+            var environment = new Dictionary<string, string>(common) { ["ConnectionStrings__Database"] = _infrastructure.Database(database) };
+            if (service == "intake") foreach (var (key, value) in intake) environment[key] = value;
+            return AppProcess.StartAsync(project, environment);
         }).ToList();
         try
         {
@@ -82,6 +109,17 @@ public class RunningSystem : IAsyncLifetime
         }
         var services = starting.Select(app => app.Result).ToArray();
 
+        // The SMS channel needs nothing from intake to start: it reaches it through the gateway only when a text arrives.
+        var sms = await AppProcess.StartAsync("channels/Sms/Sms.Channel", new Dictionary<string, string>(common)
+        {
+            ["Sms__IntakeUrl"] = publicOrigin,
+            ["Sms__Channel"] = SmsChannel,
+            ["Sms__ChannelSecret"] = SmsChannelSecret,
+            ["Sms__PublicUrl"] = publicOrigin + SmsWebhookPath,
+            ["Sms__Twilio__AuthToken"] = TwilioAuthToken,
+        });
+        _apps.Add(sms);
+
         var gateway = new Dictionary<string, string>(common)
         {
             ["Gateway__TenantRequestsPerWindow"] = TenantRequestsPerWindow.ToString(CultureInfo.InvariantCulture),
@@ -89,7 +127,8 @@ public class RunningSystem : IAsyncLifetime
         };
         foreach (var (cluster, app) in new[] { ("intake", 0), ("tickets", 1), ("sla", 2), ("billing", 3) })
             gateway[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = services[app].Url.ToString();
-        _apps.Add(await AppProcess.StartAsync("gateway/Gateway", gateway));
+        gateway["ReverseProxy__Clusters__sms__Destinations__primary__Address"] = sms.Url.ToString();
+        _apps.Add(await AppProcess.StartAsync("gateway/Gateway", gateway, gatewayUrl));
     }
 
     /// <summary>A new client for the gateway, sending the given bearer token (or none).</summary>
