@@ -46,6 +46,9 @@ public sealed class QueueIndexFixture : IAsyncLifetime
                    CASE WHEN n % 10 = 0 THEN NULL ELSE ('00000000-0000-0000-0000-' || lpad((n % 20)::text, 12, '0'))::uuid END,
                    CASE WHEN n % 4 = 0 THEN NULL ELSE 'tech-' || (n % 300) END
             FROM generate_series(1, {Rows}) AS n;
+            -- About 1 % of tickets at risk and 1 % breached, as sla's warnings leave them.
+            UPDATE tickets SET "Sla_RiskPercent" = 75, "Sla_RiskTarget" = 'work-begins' WHERE hashtext("Id"::text) % 100 = 0;
+            UPDATE tickets SET "Sla_BreachedAt" = "OpenedAt" + interval '1 day', "Sla_BreachedTarget" = 'acknowledge' WHERE hashtext("Id"::text) % 100 = 1;
             ANALYZE tickets;
             """);
     }
@@ -104,6 +107,14 @@ public sealed class QueueIndexTests(QueueIndexFixture database) : IClassFixture<
     [Fact]
     public async Task A_client_users_list_is_read_from_the_client_index_in_queue_order() =>
         AssertServedBy("ix_tickets_client_queue", await database.PlanAsync(Filter(), QueueIndexFixture.ClientUser));
+
+    [Fact]
+    public async Task The_at_risk_view_is_read_from_its_partial_index_in_queue_order() =>
+        AssertServedBy("ix_tickets_at_risk_queue", await database.PlanAsync(Filter("at-risk")));
+
+    [Fact]
+    public async Task The_breached_view_is_read_from_its_partial_index_in_queue_order() =>
+        AssertServedBy("ix_tickets_breached_queue", await database.PlanAsync(Filter("breached")));
 
     [Fact]
     public async Task The_whole_open_queue_pages_by_keyset_on_the_queue_index()

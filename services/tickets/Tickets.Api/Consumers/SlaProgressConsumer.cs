@@ -14,7 +14,7 @@ namespace Tickets.Api.Consumers;
 /// SaveChanges fail on the ticket's version; the message is retried on the fresh row.
 /// </summary>
 public sealed class SlaProgressConsumer(TicketsDbContext db)
-    : IConsumer<SlaClockStarted>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>
+    : IConsumer<SlaClockStarted>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>, IConsumer<SlaWarning>, IConsumer<SlaBreached>
 {
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
@@ -29,9 +29,43 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
 
     public async Task Consume(ConsumeContext<SlaTargetMet> context)
     {
-        if (context.Message.Target != SlaTargets.Acknowledge) return;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == context.Message.TicketId, context.CancellationToken);
-        ticket.Sla.AcknowledgedAt = context.Message.MetAt;
+        var met = context.Message;
+        var ticket = await db.Tickets.SingleAsync(t => t.Id == met.TicketId, context.CancellationToken);
+        if (met.Target == SlaTargets.Acknowledge) ticket.Sla.AcknowledgedAt = met.MetAt;
+        if (ticket.Sla.RiskTarget == met.Target) // met after all: no longer at risk
+        {
+            ticket.Sla.RiskPercent = null;
+            ticket.Sla.RiskTarget = null;
+            ticket.Sla.RiskDueAt = null;
+        }
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+
+    /// <summary>The ticket joins the at-risk view; a later, higher step (or another target's) replaces a lower one.</summary>
+    public async Task Consume(ConsumeContext<SlaWarning> context)
+    {
+        var warning = context.Message;
+        var ticket = await db.Tickets.SingleAsync(t => t.Id == warning.TicketId, context.CancellationToken);
+        if (ticket.Sla.RiskTarget == warning.Target && ticket.Sla.RiskPercent >= warning.Percent) return; // redelivered, or out of order
+        ticket.Sla.RiskPercent = warning.Percent;
+        ticket.Sla.RiskTarget = warning.Target;
+        ticket.Sla.RiskDueAt = warning.DueAt;
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+
+    /// <summary>The first breach is kept (the breached view); at risk no longer describes it.</summary>
+    public async Task Consume(ConsumeContext<SlaBreached> context)
+    {
+        var breach = context.Message;
+        var ticket = await db.Tickets.SingleAsync(t => t.Id == breach.TicketId, context.CancellationToken);
+        if (ticket.Sla.BreachedAt is null || breach.DueAt < ticket.Sla.BreachedAt)
+        {
+            ticket.Sla.BreachedAt = breach.DueAt;
+            ticket.Sla.BreachedTarget = breach.Target;
+        }
+        ticket.Sla.RiskPercent = null;
+        ticket.Sla.RiskTarget = null;
+        ticket.Sla.RiskDueAt = null;
         await db.SaveChangesAsync(context.CancellationToken);
     }
 

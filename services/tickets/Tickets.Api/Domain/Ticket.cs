@@ -69,6 +69,20 @@ public sealed class SlaSnapshot
     public DateTimeOffset? WorkBeginsDueAt { get; set; }
     public DateTimeOffset? WorkBeginsInternalDueAt { get; set; }
     public DateTimeOffset? AcknowledgedAt { get; set; }
+
+    /// <summary>
+    /// The highest escalation step sla warned of for <see cref="RiskTarget"/> (50, 75, 90 % of its budget used); null
+    /// once that target is met or while nothing is at risk. The "at-risk" queue view lists these.
+    /// </summary>
+    public int? RiskPercent { get; set; }
+
+    public string? RiskTarget { get; set; }
+    public DateTimeOffset? RiskDueAt { get; set; }
+
+    /// <summary>When a target was first missed (sla's breach); stays set: the "breached" view lists these.</summary>
+    public DateTimeOffset? BreachedAt { get; set; }
+
+    public string? BreachedTarget { get; set; }
 }
 
 /// <summary>

@@ -27,7 +27,7 @@ public sealed record QueueItem(
 /// The queue's query string, bound as text so that each bad value gets a 400 naming its parameter (and so the OpenAPI
 /// document lists them).
 /// </summary>
-/// <param name="View">all (default), mine, team or unassigned.</param>
+/// <param name="View">all (default), mine, team, unassigned, at-risk (sla warned) or breached (a target missed).</param>
 /// <param name="Status">Comma-separated statuses, or "any"; by default every status but Resolved and Closed.</param>
 /// <param name="After">The previous page's "next".</param>
 public sealed record QueueQuery(
@@ -58,7 +58,7 @@ public static class QueueEndpoints
 {
     public const int DefaultLimit = 25;
     public const int MaxLimit = 100;
-    private static readonly string[] Views = ["all", "mine", "team", "unassigned"];
+    private static readonly string[] Views = ["all", "mine", "team", "unassigned", "at-risk", "breached"];
 
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder app)
     {
@@ -84,6 +84,9 @@ public static class QueueEndpoints
             // With an explicit teamId the view is that team's queue (the teamId filter below), not the caller's teams.
             "team" when filter.MyTeams is { } teams => query.Where(t => t.TeamId != null && teams.Contains(t.TeamId.Value)),
             "unassigned" => query.Where(t => t.Assignee == null),
+            // Both served by partial indexes on the queue order (migration SlaRiskViews).
+            "at-risk" => query.Where(t => t.Sla.RiskPercent != null),
+            "breached" => query.Where(t => t.Sla.BreachedAt != null),
             _ => query,
         };
         if (filter.TeamId is { } team) query = query.Where(t => t.TeamId == team);

@@ -15,7 +15,14 @@ public sealed record SlaView(
     DateTimeOffset? AcknowledgeInternalDueAt,
     DateTimeOffset? WorkBeginsDueAt,
     DateTimeOffset? WorkBeginsInternalDueAt,
-    DateTimeOffset? AcknowledgedAt);
+    DateTimeOffset? AcknowledgedAt,
+    SlaRiskView? Risk = null,
+    SlaBreachView? Breach = null);
+
+/// <summary>sla warned that <paramref name="Percent"/> of the target's budget is used, due at <paramref name="DueAt"/>.</summary>
+public sealed record SlaRiskView(string Target, int Percent, DateTimeOffset? DueAt);
+
+public sealed record SlaBreachView(string Target, DateTimeOffset DueAt);
 
 /// <param name="Version">Send it back with every change; a change made from an older version is refused (409).</param>
 public sealed record TicketView(
@@ -102,7 +109,9 @@ public static class TicketEndpoints
             ticket.Status, ticket.Priority, ticket.PriorityHint, ticket.Category, ticket.TeamId, ticket.Assignee,
             ticket.OpenedAt, ticket.Version,
             new SlaView(sla.AcknowledgeDueAt, sla.AcknowledgeInternalDueAt, sla.WorkBeginsDueAt,
-                sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt));
+                sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt,
+                sla is { RiskTarget: { } target, RiskPercent: { } percent } ? new SlaRiskView(target, percent, sla.RiskDueAt) : null,
+                sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null));
     }
 
     private static async Task<IResult> Get(Guid id, TicketsDbContext db, CancellationToken cancellationToken)

@@ -529,6 +529,21 @@ namespace Tickets.Api.Data.Migrations
                             b1.Property<DateTimeOffset?>("AcknowledgedAt")
                                 .HasColumnType("timestamp with time zone");
 
+                            b1.Property<DateTimeOffset?>("BreachedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<string>("BreachedTarget")
+                                .HasColumnType("text");
+
+                            b1.Property<DateTimeOffset?>("RiskDueAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<int?>("RiskPercent")
+                                .HasColumnType("integer");
+
+                            b1.Property<string>("RiskTarget")
+                                .HasColumnType("text");
+
                             b1.Property<DateTimeOffset?>("WorkBeginsDueAt")
                                 .HasColumnType("timestamp with time zone");
 
