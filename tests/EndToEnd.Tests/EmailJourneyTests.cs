@@ -70,6 +70,48 @@ public sealed class EmailJourneyTests(RunningSystem system)
     }
 
     [Fact]
+    public async Task Mail_sent_over_SMTP_to_the_support_alias_reaches_intake_through_the_mail_pipe()
+    {
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var contact = $"lee.{Guid.NewGuid():N}@harbor-clinic.example";
+        var client = await NewClientWithContactAsync(dispatcher, contact);
+        var pipe = Path.Combine(Repository.Root, "tools/mail-pipe/servicedesk-mail-pipe");
+        var settings = new Dictionary<string, string>
+        {
+            ["SERVICEDESK_URL"] = system.App("gateway").Url.ToString(),
+            ["SERVICEDESK_MAIL_PIPE_CONF"] = "/nonexistent/mail-pipe.conf", // never the machine's own
+        };
+        // The MSP's MTA: support@ is an alias piping into tools/mail-pipe, which posts to the gateway.
+        await using var mta = await SmtpServer.StartPipingAsync(pipe, new Dictionary<string, string>(settings) { ["SERVICEDESK_MAIL_TOKEN"] = RunningSystem.EmailToken });
+        await using var misconfigured = await SmtpServer.StartPipingAsync(pipe, new Dictionary<string, string>(settings) { ["SERVICEDESK_MAIL_TOKEN"] = "a-wrong-token" });
+        var subject = $"Fax line dead {Guid.NewGuid():N}";
+
+        await SendAsync(mta.Port, contact, subject);
+
+        var ticket = await Eventually.GetAsync(async () =>
+            (await dispatcher.GetFromJsonAsync<JsonElement>(new Uri($"/api/tickets?clientId={client}", UriKind.Relative)))
+            .GetProperty("items").EnumerateArray().Where(i => i.GetProperty("subject").GetString() == subject).Select(i => (object)i).SingleOrDefault(),
+            "the ticket from the SMTP delivery", explain: () => system.Output) is JsonElement found ? found : default;
+        Assert.Equal(client, ticket.GetProperty("clientId").GetGuid());
+
+        // A wrong token is the MSP's configuration, not the sender's fault: the MTA keeps the mail queued (451).
+        var refused = await Assert.ThrowsAsync<MailKit.Net.Smtp.SmtpCommandException>(() => SendAsync(misconfigured.Port, contact, subject + " again"));
+        Assert.Equal(451, (int)refused.StatusCode);
+        Assert.Contains("refused our credentials", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task SendAsync(int port, string from, string subject)
+    {
+        var message = new MimeKit.MimeMessage { Subject = subject, Body = new MimeKit.TextPart("plain") { Text = "The fax line has no dial tone." } };
+        message.From.Add(MimeKit.MailboxAddress.Parse(from));
+        message.To.Add(MimeKit.MailboxAddress.Parse("support@msp.example"));
+        using var smtp = new MailKit.Net.Smtp.SmtpClient();
+        await smtp.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
+        await smtp.SendAsync(message);
+        await smtp.DisconnectAsync(quit: true);
+    }
+
+    [Fact]
     public async Task The_email_route_answers_401_without_the_channels_token_and_stores_nothing()
     {
         var messageId = $"{Guid.NewGuid():N}@intruder.example";
@@ -92,7 +134,7 @@ public sealed class EmailJourneyTests(RunningSystem system)
     /// <summary>A client and contact created the way staff do, once intake's copy of the directory has them.</summary>
     private async Task<Guid> NewClientWithContactAsync(HttpClient dispatcher, string email)
     {
-        var client = await ClientDirectory.NewClientAsync(system, dispatcher, "Harbor Clinic");
+        var client = await ClientDirectory.NewClientAsync(system, dispatcher, $"Harbor Clinic {email}");
         await ClientDirectory.AddContactAsync(system, dispatcher, client, "Sam Ortiz", email);
         return client;
     }
