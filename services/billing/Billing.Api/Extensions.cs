@@ -9,7 +9,11 @@ public static class Extensions
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<BillingDbContext>();
-        builder.AddServiceBus<BillingDbContext>(bus => bus.AddConsumer<TicketOpenedConsumer>());
+        builder.AddServiceBus<BillingDbContext>(bus =>
+        {
+            bus.AddConsumer<TicketOpenedConsumer>();
+            bus.AddConsumer<TimeEntryRecordedConsumer>();
+        });
         return builder;
     }
 }

@@ -20,6 +20,7 @@ public static class Extensions
         {
             bus.AddConsumer<TicketOpenedConsumer>();
             bus.AddConsumer<SlaClockStartedConsumer>();
+            bus.AddConsumer<PublicReplyPostedConsumer>();
         });
         return builder;
     }

@@ -14,6 +14,7 @@ public static class Extensions
         {
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
+            bus.AddConsumer<ReplyMailedConsumer>();
         });
         builder.AddTeamPolicies();
         return builder;

@@ -11,6 +11,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
     private readonly Guid? _clientId = tenant.ClientId;
 
     public DbSet<BillingRecord> Records => Set<BillingRecord>();
+    public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -21,6 +22,18 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             record.HasKey(r => r.TicketId);
             record.HasIndex(r => new { r.ClientId, r.OpenedAt });
             record.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
+        });
+        modelBuilder.Entity<TimeEntry>(entry =>
+        {
+            entry.ToTable("time_entries");
+            entry.HasKey(e => e.TimeEntryId);
+            entry.HasOne<BillingRecord>().WithMany().HasForeignKey(e => e.TicketId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasIndex(e => e.TicketId);
+            entry.Property(e => e.Responder).HasMaxLength(200);
+            entry.Property(e => e.RecordedBy).HasMaxLength(200);
+            entry.Property(e => e.Note).HasMaxLength(2000);
+            entry.Property(e => e.WorkType).HasConversion<string>().HasMaxLength(20);
+            entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
         });
     }
 }

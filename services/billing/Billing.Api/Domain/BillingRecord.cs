@@ -7,5 +7,38 @@ public sealed class BillingRecord
     public long TicketNumber { get; init; }
     public Guid ClientId { get; init; }
     public DateTimeOffset OpenedAt { get; init; }
+
+    /// <summary>The sum of the latest revision of every time entry on the ticket (kept by TimeEntryRecordedConsumer).</summary>
     public int BillableMinutes { get; set; }
+}
+
+/// <summary>The kinds of work the rates differ by (DOMAIN.md), as tickets names them in <c>TimeEntryRecorded.WorkType</c>.</summary>
+public enum WorkType
+{
+    BusinessHours,
+    AfterHours,
+    Emergency,
+}
+
+/// <summary>
+/// One time entry on a ticket's billing record, at the highest revision billing has seen: tickets publishes every
+/// revision, and a later revision replaces an earlier one whatever order they arrive in.
+/// </summary>
+public sealed class TimeEntry
+{
+    public Guid TimeEntryId { get; init; }
+    public Guid TicketId { get; init; }
+    public Guid ClientId { get; init; }
+    public int Revision { get; set; }
+
+    /// <summary>Who did the work: the minutes are credited to them.</summary>
+    public required string Responder { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public int Minutes { get; set; }
+    public WorkType WorkType { get; set; }
+    public string? Note { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+    public required string RecordedBy { get; set; }
 }

@@ -8,6 +8,7 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
 {
     public DbSet<TicketContact> Contacts => Set<TicketContact>();
     public DbSet<SentAcknowledgement> Acknowledgements => Set<SentAcknowledgement>();
+    public DbSet<SentReply> Replies => Set<SentReply>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -24,6 +25,14 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
         {
             sent.ToTable("sent_acknowledgements");
             sent.HasKey(s => s.TicketId);
+            sent.Property(s => s.Recipient).HasMaxLength(254);
+            sent.Property(s => s.MessageId).HasMaxLength(300);
+        });
+        modelBuilder.Entity<SentReply>(sent =>
+        {
+            sent.ToTable("sent_replies");
+            sent.HasKey(s => s.ReplyId);
+            sent.HasIndex(s => s.TicketId);
             sent.Property(s => s.Recipient).HasMaxLength(254);
             sent.Property(s => s.MessageId).HasMaxLength(300);
         });

@@ -19,3 +19,13 @@ public sealed class SentAcknowledgement
     public required string MessageId { get; init; }
     public DateTimeOffset SentAt { get; init; }
 }
+
+/// <summary>A public reply that was mailed: one per reply, kept so a redelivered or republished reply is never mailed twice.</summary>
+public sealed class SentReply
+{
+    public Guid ReplyId { get; init; }
+    public Guid TicketId { get; init; }
+    public required string Recipient { get; init; }
+    public required string MessageId { get; init; }
+    public DateTimeOffset SentAt { get; init; }
+}

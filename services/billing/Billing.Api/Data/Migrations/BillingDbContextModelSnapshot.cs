@@ -47,6 +47,59 @@ namespace Billing.Api.Data.Migrations
                     b.ToTable("billing_records", (string)null);
                 });
 
+            modelBuilder.Entity("Billing.Api.Domain.TimeEntry", b =>
+                {
+                    b.Property<Guid>("TimeEntryId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Minutes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Responder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("WorkType")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("TimeEntryId");
+
+                    b.HasIndex("TicketId");
+
+                    b.ToTable("time_entries", (string)null);
+                });
+
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>
                 {
                     b.Property<long>("Id")
@@ -255,6 +308,15 @@ namespace Billing.Api.Data.Migrations
                         .HasFilter("\"State\" = 0");
 
                     b.ToTable("ScheduledTimer");
+                });
+
+            modelBuilder.Entity("Billing.Api.Domain.TimeEntry", b =>
+                {
+                    b.HasOne("Billing.Api.Domain.BillingRecord", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>

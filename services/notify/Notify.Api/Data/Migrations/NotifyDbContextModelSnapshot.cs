@@ -46,6 +46,35 @@ namespace Notify.Api.Data.Migrations
                     b.ToTable("sent_acknowledgements", (string)null);
                 });
 
+            modelBuilder.Entity("Notify.Api.Domain.SentReply", b =>
+                {
+                    b.Property<Guid>("ReplyId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("MessageId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Recipient")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("ReplyId");
+
+                    b.HasIndex("TicketId");
+
+                    b.ToTable("sent_replies", (string)null);
+                });
+
             modelBuilder.Entity("Notify.Api.Domain.TicketContact", b =>
                 {
                     b.Property<Guid>("TicketId")

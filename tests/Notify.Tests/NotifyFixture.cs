@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Notify.Api.Data;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using ServiceDesk.Platform.Outbox;
+using ServiceDesk.Testing;
+using Sla.Contracts;
+using Tickets.Contracts;
+
+namespace Notify.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class NotifyCollection : ICollectionFixture<NotifyFixture>
+{
+    public const string Name = "notify";
+}
+
+/// <summary>
+/// notify in-process on its own database and virtual host, sending to a real SMTP server (aiosmtpd), with a queue that
+/// hears what notify publishes. Tests publish what tickets and sla would.
+/// </summary>
+public sealed class NotifyFixture : IAsyncLifetime
+{
+    public const string Domain = "servicedesk.example";
+    private static readonly string[] Events = ["AcknowledgementSent", "ReplyMailed"];
+    private readonly ConcurrentQueue<(string Type, JsonElement Message)> _published = new();
+    private Infrastructure _infrastructure = null!;
+    private string _virtualHost = null!;
+    private IConnection _connection = null!;
+    private IChannel _channel = null!;
+
+    public SmtpServer Smtp { get; private set; } = null!;
+    public AppFactory<NotifyDbContext> App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _infrastructure = await Infrastructure.Shared;
+        _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-notify");
+        Smtp = await SmtpServer.StartAsync();
+
+        var rabbit = _infrastructure.RabbitMq;
+        _connection = await new ConnectionFactory
+        {
+            HostName = rabbit.Host, Port = rabbit.Port, UserName = rabbit.Username, Password = rabbit.Password, VirtualHost = _virtualHost,
+        }.CreateConnectionAsync();
+        _channel = await _connection.CreateChannelAsync();
+        var queue = (await _channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        foreach (var name in Events)
+        {
+            // Declared as MassTransit declares it, so the two agree.
+            await _channel.ExchangeDeclareAsync($"Notify.Contracts:{name}", ExchangeType.Fanout, durable: true, autoDelete: false);
+            await _channel.QueueBindAsync(queue, $"Notify.Contracts:{name}", "");
+        }
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            using var envelope = JsonDocument.Parse(delivery.Body);
+            _published.Enqueue((delivery.Exchange["Notify.Contracts:".Length..], envelope.RootElement.GetProperty("message").Clone()));
+            return Task.CompletedTask;
+        };
+        await _channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+
+        App = new AppFactory<NotifyDbContext>(_infrastructure, _virtualHost, "notify", new Dictionary<string, string>
+        {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:Security"] = "None",
+            ["Smtp:From"] = $"ServiceDesk <support@{Domain}>",
+        });
+        _ = App.Server; // start the app: migrations run, the bus connects
+    }
+
+    public IBus Bus => App.Services.GetRequiredService<IBus>();
+
+    public async Task<Guid> PublishAsync<T>(T message, Guid? messageId = null) where T : class
+    {
+        var id = messageId ?? NewId.NextGuid();
+        await Bus.Publish(message, context => context.MessageId = id);
+        return id;
+    }
+
+    /// <summary>Opens a ticket as tickets announces it, and waits until notify knows whom to write to.</summary>
+    public async Task<TicketOpened> OpenTicketAsync(long number)
+    {
+        var ticket = new TicketOpened(Guid.NewGuid(), number, Guid.NewGuid(), $"dana.{number}@acme-dental.example", "Dana Reyes", "email",
+            $"Printer jam {number}", "P2", DateTimeOffset.UtcNow);
+        await PublishAsync(ticket);
+        await Eventually.TrueAsync(() => WithDbAsync(db => db.Contacts.AnyAsync(c => c.TicketId == ticket.TicketId)), $"notify to know {ticket.TicketId}");
+        return ticket;
+    }
+
+    /// <summary>Starts the ticket's clock as sla announces it; notify acknowledges by mail. Returns the acknowledgement's Message-ID.</summary>
+    public async Task<string> AcknowledgeAsync(TicketOpened ticket)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await PublishAsync(new SlaClockStarted(ticket.TicketId, ticket.ClientId, ticket.Priority, now, now.AddHours(1), now.AddMinutes(30),
+            now.AddHours(4), now.AddHours(2), "Etc/UTC"));
+        var sent = await PublishedAsync("AcknowledgementSent", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId);
+        return sent[0].GetProperty("messageId").GetString()!;
+    }
+
+    public static PublicReplyPosted Reply(TicketOpened ticket, string body) =>
+        new(Guid.NewGuid(), ticket.TicketId, ticket.Number, ticket.ClientId, ticket.ContactEmail, ticket.ContactName, ticket.Subject, body,
+            "tess", DateTimeOffset.UtcNow, "web");
+
+    public IReadOnlyList<JsonElement> Published(string type, Func<JsonElement, bool> match) =>
+        [.. _published.Where(p => p.Type == type && match(p.Message)).Select(p => p.Message)];
+
+    /// <summary>Waits until at least <paramref name="count"/> such messages arrived, and returns them all.</summary>
+    public Task<IReadOnlyList<JsonElement>> PublishedAsync(string type, Func<JsonElement, bool> match, int count = 1) =>
+        Eventually.GetAsync(() => Task.FromResult(Published(type, match) is { } found && found.Count >= count ? found : null),
+            $"{count} {type}", explain: Explain);
+
+    /// <summary>Every mail the SMTP server accepted with this Message-ID.</summary>
+    public IReadOnlyList<MimeMessage> Mails(string messageId) => [.. Smtp.Messages().Where(m => m.MessageId == messageId)];
+
+    public async Task<T> WithDbAsync<T>(Func<NotifyDbContext, Task<T>> query)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<NotifyDbContext>());
+    }
+
+    /// <summary>The inbox's record of one message, once its consumer has run and its messages are delivered.</summary>
+    public Task<InboxState> ConsumedAsync(Guid messageId) =>
+        Eventually.GetAsync(() => WithDbAsync(db => db.Set<InboxState>().AsNoTracking()
+                .SingleOrDefaultAsync(i => i.MessageId == messageId && i.Consumed != null && i.Delivered != null)),
+            $"message {messageId} to be consumed", explain: Explain);
+
+    /// <summary>Waits until the inbox saw the message again after <paramref name="before"/>.</summary>
+    public Task RedeliveredAsync(InboxState before) =>
+        Eventually.TrueAsync(() => WithDbAsync(db => db.Set<InboxState>().AsNoTracking()
+                .AnyAsync(i => i.Id == before.Id && i.ReceiveCount > before.ReceiveCount)),
+            $"message {before.MessageId} to be received again", explain: Explain);
+
+    public string Explain() => string.Join("\n", App.Logs.Entries.Select(e => $"{e.Level} {e.Category}: {e.Message}"));
+
+    public async Task DisposeAsync()
+    {
+        if (_channel is not null) await _channel.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
+        if (App is not null) await App.DisposeAsync();
+        if (Smtp is not null) await Smtp.DisposeAsync();
+        if (_virtualHost is not null) await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+}

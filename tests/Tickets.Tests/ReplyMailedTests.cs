@@ -1,0 +1,52 @@
+using Intake.Contracts;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Notify.Contracts;
+using ServiceDesk.Testing;
+using Tickets.Api.Domain;
+using Tickets.Api.Endpoints;
+
+namespace Tickets.Tests;
+
+/// <summary>The client answering notify's mail of a public reply lands on the ticket, and the ticket's status stays put.</summary>
+[Collection(TicketsCollection.Name)]
+public sealed class ReplyMailedTests(TicketsFixture tickets)
+{
+    private static readonly Guid Client = Guid.NewGuid();
+    private readonly HttpClient _tech = tickets.Technician();
+
+    [Fact]
+    public async Task Answer_to_a_mailed_reply_threads_onto_the_ticket_by_In_Reply_To()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client, "email");
+        var mailId = $"{Guid.NewGuid():N}.reply@servicedesk.example";
+        var mailed = new ReplyMailed(Guid.NewGuid(), ticket.Id, mailId, "dana@acme-dental.example", tickets.Clock.Now);
+        await PublishAsync(mailed);
+        await PublishAsync(mailed); // redelivered
+
+        var reference = await Eventually.GetAsync(() => tickets.WithDbAsync(db => db.ThreadReferences.SingleOrDefaultAsync(r => r.MessageId == mailId)),
+            "the reply mail's Message-ID to join the thread");
+        Assert.Equal(ticket.Id, reference.TicketId);
+
+        // The client's mail program answers it without our subject token: only the Message-ID can find the ticket.
+        var answer = new ServiceRequestReceived(Guid.NewGuid(), "email", DateTimeOffset.UtcNow, Client, "dana@acme-dental.example",
+            "Dana Reyes", "Re: your answer", "That fixed it, thanks.", null, $"{Guid.NewGuid():N}@acme-dental.example")
+        {
+            Version = ServiceRequestReceived.CurrentVersion,
+            Thread = new ThreadHints(null, null, mailId, [mailId]),
+        };
+        await PublishAsync(answer);
+
+        var message = await Eventually.GetAsync(async () =>
+                (await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>())
+                .SingleOrDefault(m => m.Id == answer.RequestId && m.Kind == MessageKind.ClientMessage),
+            "the answer on the ticket");
+        Assert.Equal($"In-Reply-To <{mailId}> (SD#{ticket.Number})", message.MatchedBy);
+        Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == answer.RequestId)));
+        Assert.Equal(TicketStatus.New, (await tickets.GetTicketAsync(ticket.Id)).Status); // a reply mail is no acknowledgement
+    }
+
+    private Task PublishAsync<T>(T message) where T : class =>
+        tickets.App.Services.GetRequiredService<IBus>().Publish(message);
+}
