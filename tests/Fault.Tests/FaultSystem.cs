@@ -12,6 +12,13 @@ public sealed class FaultSystem : RunningSystem
 {
     public override int TenantRequestsPerWindow => 1_000_000;
 
+    /// <summary>
+    /// How long a stream's backlog may take to drain after a fault. Generous on purpose: the tests assert that nothing is
+    /// lost or doubled, not how fast. On a busy 2-core machine sla was measured working through its backlog at a few
+    /// events a second, and a run that lost nothing still had 1,800 events queued after three minutes.
+    /// </summary>
+    public static readonly TimeSpan DrainTime = TimeSpan.FromMinutes(10);
+
     public Databases Databases => new(DatabaseOf("intake"), DatabaseOf("tickets"), DatabaseOf("sla"), DatabaseOf("billing"));
 
     /// <summary>

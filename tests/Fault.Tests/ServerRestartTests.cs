@@ -3,8 +3,9 @@ using ServiceDesk.Testing;
 namespace Fault.Tests;
 
 /// <summary>
-/// The database restarted for real while requests keep coming. The broker's restart is not in the suite yet: it still
-/// loses work in one case (see the README's known gaps), and a test that fails on purpose would only hide others.
+/// The database restarted for real while requests keep coming. The broker's restart is not in the suite yet: one earlier
+/// loss is unexplained and no run has passed here yet (README, known gaps; ADR 18), and a test that fails on purpose
+/// would only hide others.
 /// </summary>
 [Collection(FaultCollection.Name)]
 [Trait("Category", "Fault")]
@@ -23,6 +24,6 @@ public sealed class ServerRestartTests(FaultSystem system)
 
         // While PostgreSQL was down some requests were refused, with nothing stored; the rest were accepted.
         Assert.InRange(accepted.Count, 1000, 2000);
-        await system.ReconciledAsync(accepted, TimeSpan.FromMinutes(3));
+        await system.ReconciledAsync(accepted, FaultSystem.DrainTime);
     }
 }

@@ -133,31 +133,49 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A start-up probe's allowance. A restart under load is slow, not stuck: on a busy 2-core machine a restarted app
+    /// was measured spending 8-12 s opening its first database connection, 11-17 s migrating, and then answering
+    /// /health/ready in more than 2 s while it worked through its backlog. Probes that gave up after 2 s each and 60 s in
+    /// all took that for a hang (README, known gaps).
+    /// </summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10), StartDeadline = TimeSpan.FromMinutes(3);
+
     private async Task WaitUntilReadyAsync()
     {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient { BaseAddress = Url, Timeout = ProbeTimeout };
+        var started = Stopwatch.StartNew();
         try
         {
             await Eventually.TrueAsync(async () =>
             {
                 if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}.");
                 return (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode;
-            }, $"{Name} to be ready", TimeSpan.FromSeconds(60));
+            }, $"{Name} to be ready", StartDeadline);
+            Keep($"[test supervisor] {Name} ready after {started.Elapsed.TotalSeconds:F1} s");
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"{Name} did not become ready. Its output:\n{Output}", e);
+            throw new InvalidOperationException($"{Name} did not become ready in {started.Elapsed.TotalSeconds:F0} s. Its output:\n{Output}", e);
         }
     }
 
     /// <summary>Where every app writes its whole output too, when set (for diagnosing a failed run).</summary>
     private static readonly string? LogDirectory = Environment.GetEnvironmentVariable("SERVICEDESK_TEST_LOG_DIR");
 
+    private StreamWriter? _log;
+
     private void Keep(string? line)
     {
         if (line is null) return;
         if (LogDirectory is not null)
-            lock (_output) File.AppendAllText(Path.Combine(LogDirectory, $"{Name}-{Url.Port}.log"), line + "\n");
+            lock (_output)
+            {
+                // One open file per app rather than an open, append and close per line: a broker outage makes every app
+                // print long stack traces, and the test process must keep draining their output or they block on it.
+                _log ??= new StreamWriter(Path.Combine(LogDirectory, $"{Name}-{Url.Port}.log"), append: true) { AutoFlush = true };
+                _log.WriteLine(line);
+            }
         _output.Enqueue(line);
         while (_output.Count > 200) _output.TryDequeue(out _);
     }
@@ -168,6 +186,11 @@ public sealed class AppProcess : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
+        lock (_output)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
     }
 }
 

@@ -67,12 +67,15 @@ public static class Database
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            var started = System.Diagnostics.Stopwatch.StartNew();
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<TContext>();
+            logger.LogInformation("Migrating database {Database}", db.Database.GetDbConnection().Database);
             await CreateIfMissing(db.Database.GetConnectionString()!, cancellationToken);
+            logger.LogInformation("Database {Database} exists ({Elapsed} ms)", db.Database.GetDbConnection().Database, started.ElapsedMilliseconds);
             // EF Core takes a database lock, so several instances starting together migrate once.
             await db.Database.MigrateAsync(cancellationToken);
-            logger.LogInformation("Database {Database} is migrated", db.Database.GetDbConnection().Database);
+            logger.LogInformation("Database {Database} is migrated ({Elapsed} ms)", db.Database.GetDbConnection().Database, started.ElapsedMilliseconds);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
