@@ -1,3 +1,4 @@
+using ServiceDesk.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Sms.Channel;

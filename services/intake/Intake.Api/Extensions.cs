@@ -23,14 +23,14 @@ public static class Extensions
         builder.Services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<EmailIntake>();
         builder.Services.AddScoped<IRawMailSink>(services => services.GetRequiredService<EmailIntake>());
-        builder.Services.AddHostedService<EmailReprocessor>();
+        builder.Services.AddHostedService<RawPayloadReprocessor<EmailIntake>>();
         builder.AddImapPoller();
         builder.Services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<PhoneOptions>, PhoneOptionsValidation>();
         builder.Services.AddSingleton<TwilioVerifier>();
         builder.Services.AddSingleton<PhoneProviderVerifier>();
         builder.Services.AddScoped<PhoneIntake>();
-        builder.Services.AddHostedService<PhoneReprocessor>();
+        builder.Services.AddHostedService<RawPayloadReprocessor<PhoneIntake>>();
         builder.AddServiceBus<IntakeDbContext>(bus => bus.AddConsumer<ClientChangedConsumer>());
         return builder;
     }

@@ -1,3 +1,4 @@
+using ServiceDesk.Platform;
 using Intake.Api.Phone;
 using Microsoft.Extensions.Primitives;
 

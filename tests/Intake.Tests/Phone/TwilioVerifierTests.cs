@@ -1,3 +1,4 @@
+using ServiceDesk.Platform;
 using System.Text;
 using Intake.Api.Phone;
 using Microsoft.AspNetCore.Http;

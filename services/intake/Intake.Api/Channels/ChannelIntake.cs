@@ -109,17 +109,8 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
         db.Requests.Add(request);
         db.Attachments.AddRange(attachments);
         await bus.Publish(ToEvent(request, attachments), cancellationToken);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation() && inbound.ExternalId is not null)
-        {
-            // The same delivery raced in twice; the other copy was stored with its message, this one is dropped whole.
-            db.ChangeTracker.Clear();
-            return (await EarlierAsync(inbound, !fromTriage, cancellationToken))!;
-        }
-        return new IntakeOutcome(IntakeResult.Accepted, request.Id, Fingerprint: request.Fingerprint);
+        return await SaveAsync(inbound, !fromTriage, cancellationToken)
+            ?? new IntakeOutcome(IntakeResult.Accepted, request.Id, Fingerprint: request.Fingerprint);
     }
 
     public static ServiceRequestReceived ToEvent(ServiceRequest request, IEnumerable<StoredAttachment> attachments) =>
@@ -206,16 +197,25 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
         };
         db.Triage.Add(item);
         db.Attachments.AddRange(Store(inbound, ownerId: item.Id, clientId: Guid.Empty));
+        return await SaveAsync(inbound, includeTriage: true, cancellationToken) ?? new IntakeOutcome(IntakeResult.Triaged, item.Id, reason);
+    }
+
+    /// <summary>
+    /// Saves what was added; null when it was stored. When the same delivery raced in twice, the other copy was stored
+    /// (with its message), this one is dropped whole, and the earlier outcome is returned.
+    /// </summary>
+    private async Task<IntakeOutcome?> SaveAsync(InboundRequest inbound, bool includeTriage, CancellationToken cancellationToken)
+    {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            return null;
         }
         catch (DbUpdateException e) when (e.IsUniqueViolation() && inbound.ExternalId is not null)
         {
             db.ChangeTracker.Clear();
-            return (await EarlierAsync(inbound, true, cancellationToken))!;
+            return (await EarlierAsync(inbound, includeTriage, cancellationToken))!;
         }
-        return new IntakeOutcome(IntakeResult.Triaged, item.Id, reason);
     }
 
     private static List<StoredAttachment> Store(InboundRequest inbound, Guid ownerId, Guid clientId) =>

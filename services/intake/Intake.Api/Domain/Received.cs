@@ -32,6 +32,14 @@ public sealed class RawPayload
 
     /// <summary>The request it became (Accepted, Duplicate), or the triage item (Triaged).</summary>
     public Guid? ResultId { get; set; }
+
+    /// <summary>Records what the payload became; saved in the same commit as that result.</summary>
+    public void Settle(PayloadOutcome outcome, string? reason, Guid? resultId = null)
+    {
+        Outcome = outcome;
+        Reason = reason is { Length: > 1000 } ? reason[..1000] : reason;
+        ResultId = resultId;
+    }
 }
 
 /// <summary>A request from a sender the directory does not know (or knows at more than one client), waiting for staff.</summary>

@@ -38,7 +38,7 @@ public sealed class EmailOptions
 /// the same commit as the request. A crash in between leaves it "Received", and <see cref="ReprocessAsync"/> finishes it.
 /// </summary>
 public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimeProvider clock, IOptions<EmailOptions> options,
-    ILogger<EmailIntake> logger) : IRawMailSink
+    ILogger<EmailIntake> logger) : IRawMailSink, IRawPayloadProcessor
 {
     public const string Channel = "email";
     public const string ContentType = "message/rfc822";
@@ -90,17 +90,17 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!parsed.IsAccepted)
         {
-            Settle(payload, PayloadOutcome.Quarantined, $"{parsed.Rejection.Code}: {parsed.Rejection.Message}");
+            payload.Settle(PayloadOutcome.Quarantined, $"{parsed.Rejection.Code}: {parsed.Rejection.Message}");
         }
         else if (parsed.Mail.Kind != MailKind.Normal)
         {
             // No ticket and no acknowledgement for auto-replies, bounces and list mail: that is how mail loops start.
-            Settle(payload, PayloadOutcome.Ignored, $"{parsed.Mail.Kind}: {parsed.Mail.KindReason}");
+            payload.Settle(PayloadOutcome.Ignored, $"{parsed.Mail.Kind}: {parsed.Mail.KindReason}");
         }
         else
         {
             var outcome = await intake.AcceptAsync(ToInbound(parsed.Mail, payload), cancellationToken);
-            Settle(payload, outcome.Result switch
+            payload.Settle(outcome.Result switch
             {
                 IntakeResult.Accepted => PayloadOutcome.Accepted,
                 IntakeResult.Duplicate => PayloadOutcome.Duplicate,
@@ -112,13 +112,6 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         logger.LogInformation("Email {PayloadId} from {Source}: {Outcome} {ResultId} {Reason}", payload.Id, payload.Source, payload.Outcome,
             payload.ResultId, payload.Reason);
         return payload;
-    }
-
-    private static void Settle(RawPayload payload, PayloadOutcome outcome, string? reason, Guid? resultId = null)
-    {
-        payload.Outcome = outcome;
-        payload.Reason = reason is { Length: > 1000 } ? reason[..1000] : reason;
-        payload.ResultId = resultId;
     }
 
     private static InboundRequest ToInbound(ParsedMail mail, RawPayload payload)
@@ -142,27 +135,5 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             Thread = threaded ? new Intake.Contracts.ThreadHints(null, mail.Thread.TicketNumber, mail.Thread.InReplyTo, mail.Thread.References) : null,
             Attachments = [.. mail.Attachments.Select(a => new InboundAttachment(a.FileName, a.ContentType, a.ContentId, a.Content))],
         };
-    }
-}
-
-/// <summary>Finishes stored emails that a crash left unprocessed: once at start-up, then every minute.</summary>
-public sealed class EmailReprocessor(IServiceScopeFactory scopes, ILogger<EmailReprocessor> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var done = await scope.ServiceProvider.GetRequiredService<EmailIntake>().ReprocessAsync(TimeSpan.FromMinutes(1), stoppingToken);
-                if (done > 0) logger.LogWarning("Finished {Count} stored emails left unprocessed", done);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Reprocessing stored emails failed; trying again in a minute");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

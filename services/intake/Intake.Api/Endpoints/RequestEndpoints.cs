@@ -101,7 +101,7 @@ public static class RequestEndpoints
                 {
                     [IdempotencyKeyHeader] = ["One value of 1 to 200 visible ASCII characters."],
                 });
-            var caller = http.User.FindFirst("sub")?.Value ?? "";
+            var caller = http.User.Identity?.Name ?? "";
             externalId = "idem:" + Hash($"{caller}\n{key}");
             fingerprint = Hash(JsonSerializer.Serialize(body));
         }
@@ -124,7 +124,7 @@ public static class RequestEndpoints
         CancellationToken cancellationToken)
     {
         if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
-        var by = http.User.FindFirst("sub")?.Value ?? "staff";
+        var by = http.User.Identity?.Name ?? "staff";
         return Answer(await AcceptAsync(body, "staff", externalId: null, fingerprint: null, enteredBy: by, intake, clock, cancellationToken));
     }
 

@@ -55,7 +55,7 @@ public static class TriageEndpoints
         if (string.IsNullOrEmpty(email))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["contactEmail"] = ["Required: the sender had no email address."] });
 
-        var by = http.User.FindFirst("sub")?.Value ?? "staff";
+        var by = http.User.Identity?.Name ?? "staff";
         // The item's attachments become the request's (copied by AcceptAsync, then removed from the item below).
         var attachments = await db.Attachments.IgnoreQueryFilters().Where(a => a.RequestId == item.Id).ToListAsync(cancellationToken);
         var outcome = await intake.AcceptAsync(new InboundRequest
@@ -98,7 +98,7 @@ public static class TriageEndpoints
         if (item is null) return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such triage item.");
         if (item.ResolvedAt is not null) return AlreadyResolved(item.Resolution);
         item.ResolvedAt = clock.GetUtcNow();
-        item.ResolvedBy = http.User.FindFirst("sub")?.Value ?? "staff";
+        item.ResolvedBy = http.User.Identity?.Name ?? "staff";
         item.Resolution = $"Discarded: {body.Reason.Trim()}";
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

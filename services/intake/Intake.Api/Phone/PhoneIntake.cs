@@ -34,7 +34,7 @@ public sealed record PhoneResult(RawPayload Payload, PhoneEvent? Event, Dictiona
 /// <summary>
 /// The phone channel's adapter onto <see cref="ChannelIntake"/>, the way <see cref="Email.EmailIntake"/> is email's: the
 /// verified payload is stored first in its own commit, then parsed; what it became is written on it in the same
-/// commit as the request. A crash in between leaves it "Received" and <see cref="PhoneReprocessor"/> finishes it.
+/// commit as the request. A crash in between leaves it "Received" and <see cref="RawPayloadReprocessor"/> finishes it.
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -49,7 +49,7 @@ public sealed record PhoneResult(RawPayload Payload, PhoneEvent? Event, Dictiona
 /// </list>
 /// </remarks>
 public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimeProvider clock, IOptions<PhoneOptions> options,
-    ILogger<PhoneIntake> logger)
+    ILogger<PhoneIntake> logger) : IRawPayloadProcessor
 {
     public const string Channel = "phone";
     public const string FormContentType = "application/x-www-form-urlencoded";
@@ -104,19 +104,19 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         var inTriage = false;
         if (phoneEvent is null)
         {
-            Settle(payload, PayloadOutcome.Quarantined,
+            payload.Settle(PayloadOutcome.Quarantined,
                 "Malformed: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
         }
         else if (phoneEvent.Kind == PhoneEventKind.Call)
         {
-            Settle(payload, PayloadOutcome.Ignored, $"Call {phoneEvent.ProviderId} from {phoneEvent.CallerNumber ?? "a withheld number"}: a call opens no ticket, its voicemail does.");
+            payload.Settle(PayloadOutcome.Ignored, $"Call {phoneEvent.ProviderId} from {phoneEvent.CallerNumber ?? "a withheld number"}: a call opens no ticket, its voicemail does.");
         }
         else
         {
             (var outcome, var resultId, var reason, inTriage) = await VoicemailAsync(provider, route, phoneEvent, payload, cancellationToken);
             // ChannelIntake clears the change tracker when it loses a race on the same id; the outcome must still be written.
             if (db.Entry(payload).State == EntityState.Detached) db.RawPayloads.Attach(payload);
-            Settle(payload, outcome, reason, resultId);
+            payload.Settle(outcome, reason, resultId);
         }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -238,34 +238,5 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         var firstLine = transcription?.Split('\n', 2)[0].Trim();
         if (string.IsNullOrEmpty(firstLine)) return prefix;
         return prefix + ": " + (firstLine.Length <= 80 ? firstLine : string.Concat(firstLine.AsSpan(0, 79), "…"));
-    }
-
-    private static void Settle(RawPayload payload, PayloadOutcome outcome, string? reason, Guid? resultId = null)
-    {
-        payload.Outcome = outcome;
-        payload.Reason = reason is { Length: > 1000 } ? reason[..1000] : reason;
-        payload.ResultId = resultId;
-    }
-}
-
-/// <summary>Finishes stored phone payloads that a crash left unprocessed: once at start-up, then every minute.</summary>
-public sealed class PhoneReprocessor(IServiceScopeFactory scopes, ILogger<PhoneReprocessor> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var done = await scope.ServiceProvider.GetRequiredService<PhoneIntake>().ReprocessAsync(TimeSpan.FromMinutes(1), stoppingToken);
-                if (done > 0) logger.LogWarning("Finished {Count} stored phone payloads left unprocessed", done);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Reprocessing stored phone payloads failed; trying again in a minute");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

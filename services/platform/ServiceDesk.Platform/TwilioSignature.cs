@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Primitives;
 
-namespace Intake.Api.Phone;
+namespace ServiceDesk.Platform;
 
 /// <summary>
 /// Twilio's <c>X-Twilio-Signature</c> (https://www.twilio.com/docs/usage/webhooks/webhooks-security):
@@ -15,7 +15,7 @@ namespace Intake.Api.Phone;
 /// </summary>
 /// <remarks>
 /// The signature carries no timestamp, so it cannot expire: a captured request can be replayed. Replays are refused
-/// by the provider's id (CallSid/RecordingSid, <see cref="PhoneEvent.ProviderId"/>), stored once per channel.
+/// by the provider's id (CallSid, RecordingSid, MessageSid), stored once per channel.
 /// SHA-1 is Twilio's choice, not ours; as an HMAC it is still unforgeable without the token.
 /// </remarks>
 public static class TwilioSignature
