@@ -21,6 +21,7 @@ public sealed class TenantIsolationTests(TicketsFixture tickets)
         { "POST", "/api/tickets/{id}/status", """{"to":"Resolved","version":{version}}""", HttpStatusCode.Forbidden },
         { "POST", "/api/tickets/{id}/priority", """{"priority":"P1","reason":"mine now","version":{version}}""", HttpStatusCode.Forbidden },
         { "POST", "/api/tickets/{id}/assignment", """{"assignee":"mallory","version":{version}}""", HttpStatusCode.Forbidden },
+        { "POST", "/api/tickets/{id}/merge", """{"into":"5f1c0d7e-0000-4000-8000-000000000001","version":{version}}""", HttpStatusCode.Forbidden },
         { "GET", "/api/tickets/{id}/assignments", "", HttpStatusCode.Forbidden },
         { "GET", "/api/tickets/{id}/audit", "", HttpStatusCode.Forbidden },
         { "POST", "/api/tickets/{id}/replies", """{"body":"hello"}""", HttpStatusCode.Forbidden },

@@ -48,7 +48,7 @@ public sealed class TicketsCollection : ICollectionFixture<TicketsFixture>
 public sealed class TicketsFixture : IAsyncLifetime
 {
     public static readonly string[] EventTypes =
-        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged"];
+        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged"];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 

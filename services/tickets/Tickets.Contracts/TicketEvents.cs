@@ -95,3 +95,19 @@ public sealed record TicketAssigned(
     DateTimeOffset At,
     string By,
     string Channel);
+
+/// <summary>
+/// Staff found the ticket to be a duplicate and merged it into <see cref="SurvivorId"/> (same client). The ticket is
+/// now Closed (a <see cref="TicketStatusChanged"/> to Closed is published with it); its conversation shows on the
+/// survivor, and later replies to it are added to the survivor. Its time entries stay where the work was recorded.
+/// </summary>
+public sealed record TicketMerged(
+    Guid TicketId,
+    long Number,
+    Guid SurvivorId,
+    long SurvivorNumber,
+    Guid ClientId,
+    string? Reason,
+    DateTimeOffset At,
+    string By,
+    string Channel);

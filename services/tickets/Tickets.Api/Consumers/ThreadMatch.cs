@@ -9,7 +9,8 @@ namespace Tickets.Api.Consumers;
 /// Which ticket a request's thread hints point at (docs/adr/0017). Hints are tried strongest first: intake's own
 /// knowledge (the same phone call), our subject token ("[SD#1042]"), In-Reply-To, then References newest first. A
 /// hint naming another client's ticket is ignored, so quoting a number cannot write into someone else's ticket; a
-/// closed ticket takes no more messages (ADR 12), so the request opens a new ticket instead.
+/// closed ticket takes no more messages (ADR 12), so the request opens a new ticket instead. A hint naming a merged
+/// duplicate leads to the ticket it was merged into (ADR 21).
 /// </summary>
 /// <param name="Ticket">The open ticket to add the request to (tracked), or null to open a new ticket.</param>
 /// <param name="Explanation">Why it matched, or why a hint was not followed; null when there were no hints.</param>
@@ -25,12 +26,19 @@ public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
         foreach (var (ticketId, reason) in await CandidatesAsync(db, hints, cancellationToken))
         {
             var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, cancellationToken);
+            var via = "";
+            if (ticket.MergedIntoId is { } survivorId)
+            {
+                // A merged duplicate's thread continues on its survivor (docs/adr/0021).
+                via = $"SD#{ticket.Number}, merged into ";
+                ticket = await db.Tickets.SingleAsync(t => t.Id == survivorId, cancellationToken);
+            }
             if (ticket.ClientId != request.ClientId)
                 notes.Add($"{reason} names another client's ticket; ignored");
             else if (ticket.Status == TicketStatus.Closed)
-                notes.Add($"{reason} names SD#{ticket.Number}, which is closed; this is a new ticket");
+                notes.Add($"{reason} names {via}SD#{ticket.Number}, which is closed; this is a new ticket");
             else
-                return new ThreadMatch(ticket, $"{reason} (SD#{ticket.Number})");
+                return new ThreadMatch(ticket, $"{reason} ({via}SD#{ticket.Number})");
         }
         return new ThreadMatch(null, notes.Count > 0 ? string.Join("; ", notes) : "its thread hints match no ticket");
     }

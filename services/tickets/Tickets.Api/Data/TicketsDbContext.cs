@@ -53,6 +53,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.HasIndex(t => new { t.TeamId, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_team_queue");
             ticket.HasIndex(t => new { t.Status, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_status_queue");
             ticket.HasIndex(t => new { t.ClientId, t.Priority, t.OpenedAt, t.Id }).HasDatabaseName("ix_tickets_client_queue");
+            // Few tickets are merged: the partial index finds a survivor's duplicates without indexing every NULL.
+            ticket.HasIndex(t => t.MergedIntoId).HasFilter("\"MergedIntoId\" IS NOT NULL");
+            ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoId).OnDelete(DeleteBehavior.Restrict);
             ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
         });
 

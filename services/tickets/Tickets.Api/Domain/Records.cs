@@ -13,7 +13,9 @@ public sealed class AuditEntry
     public required string Actor { get; init; }
     public required string Channel { get; init; }
 
-    /// <summary>Kebab-case verb: opened, status-changed, priority-changed, assigned, reply-posted, note-added, time-recorded, time-edited.</summary>
+    /// <summary>Kebab-case verb: opened, status-changed, priority-changed, assigned, reply-posted, note-added, time-recorded, time-edited,
+    /// client-replied,
+    /// merged (on the duplicate), merge-received (on the survivor).</summary>
     public required string Action { get; init; }
 
     /// <summary>The change's facts as a JSON object (from/to, reason, ids); stored as jsonb.</summary>

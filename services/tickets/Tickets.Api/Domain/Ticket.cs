@@ -50,6 +50,12 @@ public sealed class Ticket
     /// </summary>
     public uint Version { get; set; }
 
+    /// <summary>
+    /// The ticket this one was merged into (docs/adr/0021-merging-tickets.md). Never a ticket that is itself merged:
+    /// merging the survivor later moves these pointers on, so a reply is routed by following one pointer at most.
+    /// </summary>
+    public Guid? MergedIntoId { get; private set; }
+
     /// <summary>sla's view of the ticket, copied from its events so one read shows the whole ticket.</summary>
     public SlaSnapshot Sla { get; init; } = new();
 
@@ -59,6 +65,18 @@ public sealed class Ticket
         if (!TicketLifecycle.CanMove(Status, to)) return false;
         Status = to;
         return true;
+    }
+
+    /// <summary>
+    /// Closes this ticket as a duplicate of <paramref name="survivor"/>. Not a step of the transition table: a duplicate
+    /// is closed from whatever open status it is in, and only this way can a ticket reach Closed unresolved.
+    /// </summary>
+    public void MergeInto(Ticket survivor)
+    {
+        if (Status == TicketStatus.Closed || survivor.Status == TicketStatus.Closed || survivor.Id == Id || survivor.ClientId != ClientId)
+            throw new InvalidOperationException($"Ticket {Id} cannot be merged into {survivor.Id}.");
+        MergedIntoId = survivor.Id;
+        Status = TicketStatus.Closed;
     }
 }
 

@@ -12,8 +12,9 @@ public sealed record PostMessageRequest(string? Body);
 
 /// <param name="Channel">For a client's message: the channel it came through.</param>
 /// <param name="MatchedBy">For a client's message: why it was added to this ticket.</param>
+/// <param name="MergedFrom">For a message of a duplicate merged into this ticket: the duplicate's id.</param>
 public sealed record MessageView(Guid Id, MessageKind Kind, string Author, string Body, DateTimeOffset At, string? Channel = null,
-    string? MatchedBy = null);
+    string? MatchedBy = null, Guid? MergedFrom = null);
 
 public static class ConversationEndpoints
 {
@@ -45,14 +46,19 @@ public static class ConversationEndpoints
         return app;
     }
 
-    /// <summary>The thread, oldest first. A client token sees everything but internal notes: those never leave the building.</summary>
+    /// <summary>
+    /// The thread, oldest first, with the threads of the duplicates merged into this ticket. A client token sees
+    /// everything but internal notes: those never leave the building.
+    /// </summary>
     private static async Task<IResult> Conversation(Guid id, Tenant tenant, TicketsDbContext db, CancellationToken cancellationToken)
     {
         if (!await db.Tickets.AnyAsync(t => t.Id == id, cancellationToken)) return Problems.TicketNotFound();
-        var messages = db.Messages.AsNoTracking().Where(m => m.TicketId == id);
+        var merged = db.Tickets.Where(t => t.MergedIntoId == id).Select(t => t.Id);
+        var messages = db.Messages.AsNoTracking().Where(m => m.TicketId == id || merged.Contains(m.TicketId));
         if (tenant.ClientId is not null) messages = messages.Where(m => m.Kind != MessageKind.InternalNote);
         return TypedResults.Ok(await messages.OrderBy(m => m.Position)
-            .Select(m => new MessageView(m.Id, m.Kind, m.Author, m.Body, m.At, m.Channel, m.MatchedBy)).ToArrayAsync(cancellationToken));
+            .Select(m => new MessageView(m.Id, m.Kind, m.Author, m.Body, m.At, m.Channel, m.MatchedBy, m.TicketId == id ? null : m.TicketId))
+            .ToArrayAsync(cancellationToken));
     }
 
     /// <summary>
@@ -71,7 +77,9 @@ public static class ConversationEndpoints
         if (ticket is null) return Problems.TicketNotFound();
         // The client was told the ticket is closed; a later reply would be a conversation nobody tracks.
         if (kind == MessageKind.PublicReply && ticket.Status == TicketStatus.Closed)
-            return Problems.Conflict("A closed ticket takes no more replies.", "Reopening is not possible once closed; open a new ticket.");
+            return Problems.Conflict("A closed ticket takes no more replies.", ticket.MergedIntoId is { } survivor
+                ? $"It was merged into ticket {survivor}: reply there."
+                : "Reopening is not possible once closed; open a new ticket.");
 
         var actor = Actor.Of(user);
         var at = clock.GetUtcNow();

@@ -42,7 +42,8 @@ public sealed record TicketView(
     string? Assignee,
     DateTimeOffset OpenedAt,
     uint Version,
-    SlaView Sla);
+    SlaView Sla,
+    Guid? MergedIntoId = null);
 
 /// <param name="Version">The ticket's version as last read.</param>
 public sealed record ChangeStatusRequest(TicketStatus? To, uint? Version, string? Reason);
@@ -51,6 +52,10 @@ public sealed record ChangePriorityRequest(string? Priority, string? Reason, uin
 
 /// <summary>Sets both: a null team is the unassigned (dispatch) queue, a null assignee is the team's queue.</summary>
 public sealed record AssignRequest(Guid? TeamId, string? Assignee, string? Reason, uint? Version);
+
+/// <param name="Into">The ticket that survives; the one in the path is closed as its duplicate.</param>
+/// <param name="Version">The duplicate's version as last read.</param>
+public sealed record MergeRequest(Guid? Into, uint? Version, string? Reason);
 
 public sealed record AssignmentView(long Id, Guid? TeamId, string? Assignee, string? Reason, DateTimeOffset At, string By);
 
@@ -89,6 +94,13 @@ public static class TicketEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        tickets.MapPost("/{id:guid}/merge", Merge)
+            .RequireAuthorization(Policies.Staff)
+            .Produces<TicketView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         tickets.MapGet("/{id:guid}/assignments", Assignments)
             .RequireAuthorization(Policies.Staff)
             .Produces<AssignmentView[]>()
@@ -111,7 +123,8 @@ public static class TicketEndpoints
             new SlaView(sla.AcknowledgeDueAt, sla.AcknowledgeInternalDueAt, sla.WorkBeginsDueAt,
                 sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt,
                 sla is { RiskTarget: { } target, RiskPercent: { } percent } ? new SlaRiskView(target, percent, sla.RiskDueAt) : null,
-                sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null));
+                sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null),
+            ticket.MergedIntoId);
     }
 
     private static async Task<IResult> Get(Guid id, TicketsDbContext db, CancellationToken cancellationToken)
@@ -215,6 +228,61 @@ public static class TicketEndpoints
         db.Record(ticket, actor, at, "assigned", new { previousTeam, previousAssignee, ticket.TeamId, ticket.Assignee, reason });
         await bus.Publish(new TicketAssigned(ticket.Id, ticket.ClientId, ticket.TeamId, ticket.Assignee, previousTeam,
             previousAssignee, reason, at, actor.Subject, actor.Channel), cancellationToken);
+        return await SaveAsync(db, transaction, ticket, cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes the ticket as a duplicate of another of the same client (docs/adr/0021-merging-tickets.md). Its thread
+    /// shows on the survivor's conversation, and replies that name it are added to the survivor from now on.
+    /// </summary>
+    private static async Task<IResult> Merge(Guid id, MergeRequest body, ClaimsPrincipal user, TicketsDbContext db,
+        IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body.Into is not { } into) errors["into"] = ["Required: the id of the ticket that survives."];
+        else if (into == id) errors["into"] = ["A ticket cannot be merged into itself."];
+        Input.Version(errors, body.Version);
+        Input.Text(errors, "reason", body.Reason, TicketLimits.Reason, required: false);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Both rows, always in the same order: two merges of one pair in opposite directions wait instead of deadlocking.
+        foreach (var locked in new[] { id, body.Into!.Value }.Order())
+            await RowLocks.TicketAsync(db, locked, cancellationToken);
+        var ticket = await db.Tickets.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (ticket is null) return Problems.TicketNotFound();
+        var survivor = await db.Tickets.SingleOrDefaultAsync(t => t.Id == body.Into, cancellationToken);
+        if (survivor is null) return Problems.Invalid("into", "No such ticket.");
+        if (ticket.Version != body.Version) return Problems.StaleTicket(ticket);
+        if (ticket.Status == TicketStatus.Closed)
+            return Problems.Conflict($"SD#{ticket.Number} is closed.", ticket.MergedIntoId is null
+                ? "A closed ticket's SLA figures and invoice are final: it cannot be merged."
+                : "It is already merged into another ticket.");
+        if (survivor.ClientId != ticket.ClientId)
+            return Problems.Conflict("The tickets belong to different clients.", "Only tickets of the same client can be merged.");
+        if (survivor.Status == TicketStatus.Closed)
+            return Problems.Conflict($"SD#{survivor.Number} is closed.", survivor.MergedIntoId is null
+                ? "Merge into an open ticket."
+                : "It was merged into another ticket: merge into that one.");
+
+        var from = ticket.Status;
+        ticket.MergeInto(survivor);
+        // Duplicates merged into this ticket earlier move on to the survivor, so routing a reply follows one pointer.
+        await db.Tickets.Where(t => t.MergedIntoId == ticket.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.MergedIntoId, survivor.Id), cancellationToken);
+
+        var actor = Actor.Of(user);
+        var at = clock.GetUtcNow();
+        var reason = Input.Trimmed(body.Reason);
+        Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
+        db.Record(ticket, actor, at, "merged", new { from, into = survivor.Id, intoNumber = survivor.Number, reason });
+        db.Record(survivor, actor, at, "merge-received", new { merged = ticket.Id, mergedNumber = ticket.Number, reason });
+        // The status change is what sla already follows for a closed ticket; TicketMerged says why.
+        var closedBecause = $"Merged into SD#{survivor.Number}" + (reason is null ? "." : $": {reason}");
+        await bus.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), ticket.Status.ToString(), at,
+            actor.Subject, actor.Channel, closedBecause), cancellationToken);
+        await bus.Publish(new TicketMerged(ticket.Id, ticket.Number, survivor.Id, survivor.Number, ticket.ClientId, reason, at,
+            actor.Subject, actor.Channel), cancellationToken);
         return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 

@@ -480,6 +480,9 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid");
+
                     b.Property<long>("Number")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
@@ -552,6 +555,9 @@ namespace Tickets.Api.Data.Migrations
                         });
 
                     b.HasKey("Id");
+
+                    b.HasIndex("MergedIntoId")
+                        .HasFilter("\"MergedIntoId\" IS NOT NULL");
 
                     b.HasIndex("Number")
                         .IsUnique();
@@ -769,6 +775,14 @@ namespace Tickets.Api.Data.Migrations
                         .HasForeignKey("TicketId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.Domain.Ticket", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Tickets.Api.Domain.TicketAssignment", b =>
