@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
 using Sla.Api.Data;
 using Sla.Api.Domain;
+using Sla.Api.Reports;
 using Sla.Api.StateMachines;
 
 namespace Sla.Api;
@@ -26,6 +27,7 @@ public static class Extensions
         builder.AddServiceBus<SlaDbContext>(bus =>
         {
             bus.AddSagaStateMachine<TicketSlaStateMachine, TicketSlaState>();
+            bus.AddConsumer<ReportProjection>();
             bus.AddDurableScheduler<SlaDbContext>("sla"); // sla owns the timers, so it hosts the scheduler
         });
         return builder;

@@ -1,6 +1,7 @@
 using ServiceDesk.Platform;
 using Sla.Api;
 using Sla.Api.Endpoints;
+using Sla.Api.Reports;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -10,4 +11,5 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapSlaEndpoints();
+app.MapReportEndpoints();
 app.Run();

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
+using Sla.Api.Reports;
 using Sla.Api.StateMachines;
 
 namespace Sla.Api.Data;
@@ -13,9 +14,13 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
     /// <summary>One per ticket: the SLA saga with its clock ledger.</summary>
     public DbSet<TicketSlaState> TicketSlas => Set<TicketSlaState>();
 
+    public DbSet<TargetOutcome> TargetOutcomes => Set<TargetOutcome>();
+    public DbSet<TicketTeam> TicketTeams => Set<TicketTeam>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddReliableMessagingEntities();
         modelBuilder.MapTicketSla().HasQueryFilter(s => _clientId == null || s.ClientId == _clientId);
+        modelBuilder.MapReports(); // staff only: the reports read across clients
     }
 }

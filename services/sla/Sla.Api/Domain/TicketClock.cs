@@ -129,6 +129,25 @@ public sealed record TicketClock
     public DateTimeOffset? DueAt(ResponseType type, Commitment commitment) =>
         Target(type) is { } target ? DueAt(target, target.Target.Budget(commitment)) : null;
 
+    /// <summary>
+    /// How much business time the clock ran for <paramref name="type"/> from its start until <paramref name="until"/>
+    /// (when the target was met): its calendar's open time, less the open time of every pause in between. This is the
+    /// "time to acknowledge / begin work / resolve" of the reports.
+    /// </summary>
+    public TimeSpan BusinessTimeUntil(ResponseType type, DateTimeOffset until)
+    {
+        var calendar = Calendars.For(Target(type)?.Target.Calendar ?? CalendarKind.BusinessHours);
+        if (until <= StartedAt) return TimeSpan.Zero;
+        var elapsed = calendar.Between(StartedAt, until);
+        foreach (var pause in Pauses)
+        {
+            var from = pause.From > StartedAt ? pause.From : StartedAt;
+            var to = pause.To is { } end && end < until ? end : until;
+            if (to > from) elapsed -= calendar.Between(from, to);
+        }
+        return elapsed;
+    }
+
     /// <summary>The ticket's status changed: pause, resume, stop, reopen, or meet a target accordingly.</summary>
     public TicketClock ChangeStatus(TicketStatus status, DateTimeOffset at)
     {

@@ -232,6 +232,69 @@ namespace Sla.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
+            modelBuilder.Entity("Sla.Api.Reports.TargetOutcome", b =>
+                {
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<double?>("BusinessSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("EnteredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("MetAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool?>("MetContractual")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool?>("MetInternal")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Priority")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Tier")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("TicketId", "Target");
+
+                    b.HasIndex("EnteredAt");
+
+                    b.HasIndex("ClientId", "EnteredAt");
+
+                    b.ToTable("sla_target_outcomes", (string)null);
+                });
+
+            modelBuilder.Entity("Sla.Api.Reports.TicketTeam", b =>
+                {
+                    b.Property<Guid>("TicketId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TicketId");
+
+                    b.ToTable("sla_ticket_teams", (string)null);
+                });
+
             modelBuilder.Entity("Sla.Api.StateMachines.TicketSlaState", b =>
                 {
                     b.Property<Guid>("CorrelationId")

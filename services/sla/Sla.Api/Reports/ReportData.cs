@@ -1,0 +1,64 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Sla.Api.Reports;
+
+/// <summary>
+/// How one target of one ticket turned out: when it was met and after how much business time, and whether that was
+/// within the contractual and internal targets. A row appears when the target is met or first breached; a breached
+/// target still unmet has no time yet and counts as missed for the commitment it breached.
+/// </summary>
+public sealed class TargetOutcome
+{
+    public Guid TicketId { get; init; }
+
+    /// <summary>An Sla.Contracts.SlaTargets name: acknowledge, work-begins, resolution.</summary>
+    public required string Target { get; init; }
+
+    public Guid ClientId { get; set; }
+    public required string Priority { get; set; }
+    public required string Tier { get; set; }
+
+    /// <summary>When the ticket was entered: the report's period is chosen by this.</summary>
+    public DateTimeOffset EnteredAt { get; set; }
+
+    public DateTimeOffset? MetAt { get; set; }
+
+    /// <summary>Business time from the clock's start to <see cref="MetAt"/>, pauses not counted.</summary>
+    public double? BusinessSeconds { get; set; }
+
+    /// <summary>Null while undecided: not met yet and not breached.</summary>
+    public bool? MetContractual { get; set; }
+
+    public bool? MetInternal { get; set; }
+}
+
+/// <summary>The team a ticket is with now, from tickets' TicketOpened and TicketAssigned (the latest assignment wins).</summary>
+public sealed class TicketTeam
+{
+    public Guid TicketId { get; init; }
+    public Guid? TeamId { get; set; }
+    public DateTimeOffset AssignedAt { get; set; }
+}
+
+public static class ReportDataMap
+{
+    public static void MapReports(this ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<TargetOutcome>(outcome =>
+        {
+            outcome.ToTable("sla_target_outcomes");
+            outcome.HasKey(o => new { o.TicketId, o.Target });
+            outcome.Property(o => o.Target).HasMaxLength(32);
+            outcome.Property(o => o.Priority).HasMaxLength(2);
+            outcome.Property(o => o.Tier).HasMaxLength(64);
+            // Every report reads one period, most of them for one client.
+            outcome.HasIndex(o => o.EnteredAt);
+            outcome.HasIndex(o => new { o.ClientId, o.EnteredAt });
+        });
+        modelBuilder.Entity<TicketTeam>(team =>
+        {
+            team.ToTable("sla_ticket_teams");
+            team.HasKey(t => t.TicketId);
+        });
+    }
+}
