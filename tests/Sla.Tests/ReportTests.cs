@@ -87,6 +87,22 @@ public sealed class ReportTests(SlaFixture sla) : IClassFixture<SlaFixture>
         Assert.Contains($"{day},acknowledge,1,1,0.03,0.03,100,100", lines);
     }
 
+    [Fact]
+    public async Task A_merged_duplicate_is_left_out()
+    {
+        var start = Ahead();
+        var survivor = await OpenAsync("P2", start);
+        var duplicate = await OpenAsync("P2", start);
+        await AcknowledgeAsync(survivor, start.AddSeconds(1.8));
+        await AcknowledgeAsync(duplicate, start.AddSeconds(1.2));
+        await RowsAsync($"clientId={_client}", "acknowledge", ready: r => r.Sum(x => x.Met) == 2);
+
+        await sla.PublishAsync(new TicketMerged(duplicate, 2, survivor, 1, _client, "sent twice", start.AddSeconds(3), "tess", "web"));
+
+        var rows = await RowsAsync($"clientId={_client}", "acknowledge", ready: r => r.Sum(x => x.Met) == 1);
+        Assert.Equal(0.03, Assert.Single(rows).MedianBusinessMinutes); // the survivor's 1.8 s
+    }
+
     [Theory]
     [InlineData("groupBy=status", "groupBy")]
     [InlineData("period=year", "period")]

@@ -15,7 +15,7 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
     public DbSet<TicketSlaState> TicketSlas => Set<TicketSlaState>();
 
     public DbSet<TargetOutcome> TargetOutcomes => Set<TargetOutcome>();
-    public DbSet<TicketTeam> TicketTeams => Set<TicketTeam>();
+    public DbSet<ReportTicket> ReportTickets => Set<ReportTicket>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -32,12 +32,17 @@ public sealed class TargetOutcome
     public bool? MetInternal { get; set; }
 }
 
-/// <summary>The team a ticket is with now, from tickets' TicketOpened and TicketAssigned (the latest assignment wins).</summary>
-public sealed class TicketTeam
+/// <summary>
+/// What the reports need to know of a ticket that sla's clock does not: the team it is with now (TicketOpened and
+/// TicketAssigned; the latest assignment wins) and whether it was merged into another as a duplicate (TicketMerged),
+/// which leaves it out of every report.
+/// </summary>
+public sealed class ReportTicket
 {
     public Guid TicketId { get; init; }
     public Guid? TeamId { get; set; }
     public DateTimeOffset AssignedAt { get; set; }
+    public bool Merged { get; set; }
 }
 
 public static class ReportDataMap
@@ -55,10 +60,10 @@ public static class ReportDataMap
             outcome.HasIndex(o => o.EnteredAt);
             outcome.HasIndex(o => new { o.ClientId, o.EnteredAt });
         });
-        modelBuilder.Entity<TicketTeam>(team =>
+        modelBuilder.Entity<ReportTicket>(ticket =>
         {
-            team.ToTable("sla_ticket_teams");
-            team.HasKey(t => t.TicketId);
+            ticket.ToTable("sla_report_tickets");
+            ticket.HasKey(t => t.TicketId);
         });
     }
 }

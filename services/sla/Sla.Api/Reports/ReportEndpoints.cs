@@ -114,8 +114,8 @@ public static class ReportEndpoints
                    round((percentile_cont(0.9) WITHIN GROUP (ORDER BY o."BusinessSeconds") / 60)::numeric, 2)::float8 AS "P90BusinessMinutes",
                    round(100.0 * count(*) FILTER (WHERE o."MetContractual") / nullif(count(o."MetContractual"), 0), 1)::float8 AS "ContractualMetPercent",
                    round(100.0 * count(*) FILTER (WHERE o."MetInternal") / nullif(count(o."MetInternal"), 0), 1)::float8 AS "InternalMetPercent"
-            FROM sla_target_outcomes o LEFT JOIN sla_ticket_teams t ON t."TicketId" = o."TicketId"
-            WHERE o."EnteredAt" >= @from AND o."EnteredAt" < @to{filters}
+            FROM sla_target_outcomes o LEFT JOIN sla_report_tickets t ON t."TicketId" = o."TicketId"
+            WHERE o."EnteredAt" >= @from AND o."EnteredAt" < @to AND t."Merged" IS NOT TRUE{filters}
             GROUP BY 1, 2
             ORDER BY 1, 2
             """;

@@ -8,13 +8,13 @@ using Tickets.Contracts;
 namespace Sla.Api.Reports;
 
 /// <summary>
-/// Keeps the reports' tables from sla's own outcome events and tickets' team changes. Each message sets a row to what
+/// Keeps the reports' tables from sla's own outcome events and tickets' assignments and merges. Each message sets a row to what
 /// it says (an upsert), so a redelivery or a copy changes nothing, and events of one ticket may arrive in any order:
 /// a breach never overrides a target already met, and the latest assignment wins. Two events racing to insert one
 /// row: the loser's insert fails on the key, and its retry updates the row.
 /// </summary>
 public sealed class ReportProjection(SlaDbContext db, ClientCalendars calendars, ClockSettings settings)
-    : IConsumer<SlaTargetMet>, IConsumer<SlaBreached>, IConsumer<TicketOpened>, IConsumer<TicketAssigned>
+    : IConsumer<SlaTargetMet>, IConsumer<SlaBreached>, IConsumer<TicketOpened>, IConsumer<TicketAssigned>, IConsumer<TicketMerged>
 {
     public async Task Consume(ConsumeContext<SlaTargetMet> context)
     {
@@ -43,13 +43,30 @@ public sealed class ReportProjection(SlaDbContext db, ClientCalendars calendars,
     public Task Consume(ConsumeContext<TicketAssigned> context) =>
         AssignAsync(context.Message.TicketId, context.Message.TeamId, context.Message.At, context.CancellationToken);
 
+    public async Task Consume(ConsumeContext<TicketMerged> context)
+    {
+        var ticket = await TicketAsync(context.Message.TicketId, context.CancellationToken);
+        ticket.Merged = true;
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+
     private async Task AssignAsync(Guid ticketId, Guid? teamId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var team = await db.TicketTeams.SingleOrDefaultAsync(t => t.TicketId == ticketId, cancellationToken);
-        if (team is null) db.TicketTeams.Add(new TicketTeam { TicketId = ticketId, TeamId = teamId, AssignedAt = at });
-        else if (at >= team.AssignedAt) (team.TeamId, team.AssignedAt) = (teamId, at);
-        else return; // an older assignment arriving late
+        var ticket = await TicketAsync(ticketId, cancellationToken);
+        if (at < ticket.AssignedAt) return; // an older assignment arriving late
+        (ticket.TeamId, ticket.AssignedAt) = (teamId, at);
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task<ReportTicket> TicketAsync(Guid ticketId, CancellationToken cancellationToken)
+    {
+        var ticket = await db.ReportTickets.SingleOrDefaultAsync(t => t.TicketId == ticketId, cancellationToken);
+        if (ticket is null)
+        {
+            ticket = new ReportTicket { TicketId = ticketId, AssignedAt = DateTimeOffset.MinValue };
+            db.ReportTickets.Add(ticket);
+        }
+        return ticket;
     }
 
     /// <summary>The target's row (new or stored) with the ticket's facts as the clock now has them.</summary>

@@ -12,6 +12,20 @@ namespace Sla.Api.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "sla_report_tickets",
+                columns: table => new
+                {
+                    TicketId = table.Column<Guid>(type: "uuid", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: true),
+                    AssignedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Merged = table.Column<bool>(type: "boolean", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_sla_report_tickets", x => x.TicketId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "sla_target_outcomes",
                 columns: table => new
                 {
@@ -31,19 +45,6 @@ namespace Sla.Api.Data.Migrations
                     table.PrimaryKey("PK_sla_target_outcomes", x => new { x.TicketId, x.Target });
                 });
 
-            migrationBuilder.CreateTable(
-                name: "sla_ticket_teams",
-                columns: table => new
-                {
-                    TicketId = table.Column<Guid>(type: "uuid", nullable: false),
-                    TeamId = table.Column<Guid>(type: "uuid", nullable: true),
-                    AssignedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_sla_ticket_teams", x => x.TicketId);
-                });
-
             migrationBuilder.CreateIndex(
                 name: "IX_sla_target_outcomes_ClientId_EnteredAt",
                 table: "sla_target_outcomes",
@@ -59,10 +60,10 @@ namespace Sla.Api.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "sla_target_outcomes");
+                name: "sla_report_tickets");
 
             migrationBuilder.DropTable(
-                name: "sla_ticket_teams");
+                name: "sla_target_outcomes");
         }
     }
 }

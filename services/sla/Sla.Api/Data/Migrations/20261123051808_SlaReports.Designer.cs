@@ -12,7 +12,7 @@ using Sla.Api.Data;
 namespace Sla.Api.Data.Migrations
 {
     [DbContext(typeof(SlaDbContext))]
-    [Migration("20261123050029_SlaReports")]
+    [Migration("20261123051808_SlaReports")]
     partial class SlaReports
     {
         /// <inheritdoc />
@@ -235,6 +235,26 @@ namespace Sla.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
+            modelBuilder.Entity("Sla.Api.Reports.ReportTicket", b =>
+                {
+                    b.Property<Guid>("TicketId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Merged")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TicketId");
+
+                    b.ToTable("sla_report_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Sla.Api.Reports.TargetOutcome", b =>
                 {
                     b.Property<Guid>("TicketId")
@@ -279,23 +299,6 @@ namespace Sla.Api.Data.Migrations
                     b.HasIndex("ClientId", "EnteredAt");
 
                     b.ToTable("sla_target_outcomes", (string)null);
-                });
-
-            modelBuilder.Entity("Sla.Api.Reports.TicketTeam", b =>
-                {
-                    b.Property<Guid>("TicketId")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTimeOffset>("AssignedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid?>("TeamId")
-                        .HasColumnType("uuid");
-
-                    b.HasKey("TicketId");
-
-                    b.ToTable("sla_ticket_teams", (string)null);
                 });
 
             modelBuilder.Entity("Sla.Api.StateMachines.TicketSlaState", b =>
