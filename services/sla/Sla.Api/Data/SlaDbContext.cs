@@ -13,9 +13,16 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
     /// <summary>One per ticket: the SLA saga with its clock ledger.</summary>
     public DbSet<TicketSlaState> TicketSlas => Set<TicketSlaState>();
 
+    public DbSet<CalendarRecord> Calendars => Set<CalendarRecord>();
+    public DbSet<CalendarRevisionRecord> CalendarRevisions => Set<CalendarRevisionRecord>();
+    public DbSet<TierRecord> Tiers => Set<TierRecord>();
+    /// <summary>sla's copy of tickets' client directory (ClientChanged).</summary>
+    public DbSet<ClientRecord> Clients => Set<ClientRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddReliableMessagingEntities();
+        modelBuilder.MapPolicies();
         modelBuilder.MapTicketSla().HasQueryFilter(s => _clientId == null || s.ClientId == _clientId);
     }
 }
