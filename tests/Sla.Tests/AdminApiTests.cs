@@ -337,6 +337,19 @@ public sealed class AdminApiTests(SlaFixture sla) : IClassFixture<SlaFixture>
         Assert.Equal(HttpStatusCode.OK, (await sla.Admin().GetAsync("/api/sla/tiers/free")).StatusCode);
     }
 
+    [Fact]
+    public async Task Admin_routes_are_in_the_OpenAPI_document()
+    {
+        var document = await sla.App.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Superset(new HashSet<string>
+        {
+            "/api/sla/calendars", "/api/sla/calendars/{id}", "/api/sla/calendars/{id}/revisions/{revision}", "/api/sla/calendars/{id}/holidays",
+            "/api/sla/calendars/{id}/holidays/{date}", "/api/sla/tiers", "/api/sla/tiers/{name}", "/api/sla/tiers/{name}/targets/{priority}/{type}",
+        }, paths.ToHashSet());
+    }
+
     /// <summary>Posts <paramref name="body"/>, expects 400 naming <paramref name="field"/>, and checks nothing was stored.</summary>
     private async Task<string> AssertRefusedAsync(string collection, JsonObject body, string field)
     {
