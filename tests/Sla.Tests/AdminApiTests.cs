@@ -163,6 +163,7 @@ public sealed class AdminApiTests(SlaFixture sla) : IClassFixture<SlaFixture>
         { "closes before it opens", """{ "monday": [ { "opens": "17:00", "closes": "08:00" } ] }""", "week.monday" },
         { "not a time", """{ "monday": [ { "opens": "8am", "closes": "17:00" } ] }""", "week.monday[0].opens" },
         { "not a day", """{ "funday": [ { "opens": "08:00", "closes": "17:00" } ] }""", "week.funday" },
+        { "two days in one key", """{ "monday,tuesday": [ { "opens": "08:00", "closes": "17:00" } ] }""", "week.monday,tuesday" },
         { "no open time", """{ "monday": [] }""", "week" },
     };
 

@@ -248,7 +248,8 @@ public static class CalendarEndpoints
         if (body.Week is null) errors.Add("week", "Required: the open hours by day, e.g. { \"monday\": [{ \"opens\": \"08:00\", \"closes\": \"17:00\" }] }.");
         foreach (var (key, ranges) in body.Week ?? [])
         {
-            if (!Enum.TryParse<DayOfWeek>(key, ignoreCase: true, out var day) || !char.IsLetter(key.FirstOrDefault()))
+            // A day's name exactly: Enum.TryParse would also take "1" or "monday,tuesday" (and make it Wednesday).
+            if (Enum.GetValues<DayOfWeek>().Where(d => Name(d).Equals(key, StringComparison.OrdinalIgnoreCase)).Select(d => (DayOfWeek?)d).FirstOrDefault() is not { } day)
                 errors.Add($"week.{key}", "Not a day: monday to sunday.");
             else if (week.ContainsKey(day))
                 errors.Add($"week.{Name(day)}", "The day is given twice.");
