@@ -8,6 +8,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using ServiceDesk.Platform;
 using ServiceDesk.Testing;
+using ServiceDesk.Platform.Outbox;
 using Sla.Api.Data;
 using Sla.Api.StateMachines;
 using Tickets.Contracts;
@@ -88,13 +89,35 @@ public sealed class SlaFixture : IAsyncLifetime
     }
 
     /// <summary>Opens a ticket as the tickets service announces it; returns its id and the instant it was entered.</summary>
-    public async Task<(Guid Id, DateTimeOffset OpenedAt)> OpenTicketAsync(string priority, Guid? messageId = null)
+    public async Task<(Guid Id, DateTimeOffset OpenedAt)> OpenTicketAsync(string priority, Guid? messageId = null, Guid? clientId = null)
     {
         var id = NewId.NextGuid();
         var openedAt = Now();
-        await PublishAsync(new TicketOpened(id, 1, ClientA, "dana@acme-dental.example", "Dana", "web", "Printer jam", priority, openedAt), messageId);
+        await PublishAsync(new TicketOpened(id, 1, clientId ?? ClientA, "dana@acme-dental.example", "Dana", "web", "Printer jam", priority, openedAt), messageId);
         return (id, openedAt);
     }
+
+    /// <summary>Publishes tickets' ClientChanged for a client and waits until sla consumed it (applied or ignored).</summary>
+    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId)
+    {
+        var messageId = NewId.NextGuid();
+        await PublishAsync(new ClientChanged(clientId, revision, $"Client {clientId:N}", tier, calendarId, true, [], Now(), "dispatcher"), messageId);
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var scope = App.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<SlaDbContext>().Set<InboxState>()
+                .AnyAsync(i => i.MessageId == messageId && i.Consumed != null);
+        }, $"sla to consume ClientChanged revision {revision}");
+    }
+
+    /// <summary>The ticket's clock once it exists, as GET /api/sla/tickets/{id} shows it to staff.</summary>
+    public async Task<JsonElement> ClockAsync(Guid ticketId)
+    {
+        await Eventually.TrueAsync(async () => await SagaAsync(ticketId) is not null, "the clock to start");
+        return await StatusAsync(ticketId);
+    }
+
+    public HttpClient Admin() => App.CreateClient().As(TestAuth.Token(Roles.Admin, subject: "ada"));
 
     public Task PublishAsync<T>(T message, Guid? messageId = null) where T : class =>
         Bus.Publish(message, context =>

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
+using Sla.Api.Consumers;
 using Sla.Api.Data;
 using Sla.Api.Domain;
 using Sla.Api.Reports;
+using Sla.Api.Endpoints;
 using Sla.Api.StateMachines;
 
 namespace Sla.Api;
@@ -19,15 +21,19 @@ public static class Extensions
             .BindConfiguration(SlaOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<CalendarOptions>>().Value.ToCalendars());
-        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<SlaOptions>>().Value.Policies());
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<SlaOptions>>().Value.Settings());
+        builder.Services.AddSingleton<PolicyCatalog>();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AdminEndpoints.Admins, policy => policy.RequireRole(Roles.Admin));
 
         builder.AddServiceDatabase<SlaDbContext>();
+        // Hosted services start in order: after the migration, before the bus delivers the first TicketOpened.
+        builder.Services.AddHostedService<PolicySeeding>();
         builder.AddServiceBus<SlaDbContext>(bus =>
         {
             bus.AddSagaStateMachine<TicketSlaStateMachine, TicketSlaState>();
             bus.AddConsumer<ReportProjection>();
+            bus.AddConsumer<ClientChangedConsumer>();
             bus.AddDurableScheduler<SlaDbContext>("sla"); // sla owns the timers, so it hosts the scheduler
         });
         return builder;

@@ -12,4 +12,5 @@ app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapSlaEndpoints();
 app.MapReportEndpoints();
+app.MapAdminEndpoints();
 app.Run();

@@ -16,10 +16,16 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
 
     public DbSet<TargetOutcome> TargetOutcomes => Set<TargetOutcome>();
     public DbSet<ReportTicket> ReportTickets => Set<ReportTicket>();
+    public DbSet<CalendarRecord> Calendars => Set<CalendarRecord>();
+    public DbSet<CalendarRevisionRecord> CalendarRevisions => Set<CalendarRevisionRecord>();
+    public DbSet<TierRecord> Tiers => Set<TierRecord>();
+    /// <summary>sla's copy of tickets' client directory (ClientChanged).</summary>
+    public DbSet<ClientRecord> Clients => Set<ClientRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddReliableMessagingEntities();
+        modelBuilder.MapPolicies();
         modelBuilder.MapTicketSla().HasQueryFilter(s => _clientId == null || s.ClientId == _clientId);
         modelBuilder.MapReports(); // staff only: the reports read across clients
     }

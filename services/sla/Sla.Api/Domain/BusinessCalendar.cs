@@ -51,19 +51,36 @@ public sealed class BusinessCalendar
     public BusinessCalendar(TimeZoneInfo timeZone, IReadOnlyDictionary<DayOfWeek, OpenRange[]> week, IEnumerable<Holiday>? holidays = null)
     {
         TimeZone = timeZone;
-        var problems = new List<string>();
+        var days = holidays?.ToList() ?? [];
+        if (Problems(week, days) is { Count: > 0 } problems)
+            throw new ArgumentException(string.Join(" ", problems.Select(p => p.Message)), nameof(week));
         foreach (var day in Enum.GetValues<DayOfWeek>())
-            _week[(int)day] = Checked(week.TryGetValue(day, out var ranges) ? ranges : [], day.ToString(), problems);
-        foreach (var holiday in holidays ?? [])
+            _week[(int)day] = Sorted(week.TryGetValue(day, out var ranges) ? ranges : []);
+        foreach (var holiday in days)
+            _holidays[holiday.Date] = Sorted(holiday.OpenHours);
+    }
+
+    /// <summary>
+    /// Everything wrong with a week and its holidays (empty when sane): ranges that close before they open or overlap,
+    /// a date listed twice, a week without open time. Each problem says where it is, so an API can name the field.
+    /// </summary>
+    public static IReadOnlyList<CalendarProblem> Problems(IReadOnlyDictionary<DayOfWeek, OpenRange[]> week, IEnumerable<Holiday> holidays)
+    {
+        var problems = new List<CalendarProblem>();
+        foreach (var day in Enum.GetValues<DayOfWeek>())
+            foreach (var message in RangeProblems(week.TryGetValue(day, out var ranges) ? ranges : [], day.ToString()))
+                problems.Add(new CalendarProblem(message, Day: day));
+        var seen = new HashSet<DateOnly>();
+        foreach (var holiday in holidays)
         {
-            if (_holidays.ContainsKey(holiday.Date))
-                problems.Add($"Holiday {holiday.Date:yyyy-MM-dd} is listed twice.");
-            _holidays[holiday.Date] = Checked(holiday.OpenHours, $"Holiday {holiday.Date:yyyy-MM-dd}", problems);
+            if (!seen.Add(holiday.Date))
+                problems.Add(new CalendarProblem($"Holiday {holiday.Date:yyyy-MM-dd} is listed twice.", Holiday: holiday.Date, Duplicate: true));
+            foreach (var message in RangeProblems(holiday.OpenHours, $"Holiday {holiday.Date:yyyy-MM-dd}"))
+                problems.Add(new CalendarProblem(message, Holiday: holiday.Date));
         }
-        if (_week.All(day => day.Length == 0))
-            problems.Add("A business calendar needs at least one open range in its week.");
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join(" ", problems), nameof(week));
+        if (Enum.GetValues<DayOfWeek>().All(day => !week.TryGetValue(day, out var ranges) || ranges.Length == 0))
+            problems.Add(new CalendarProblem("A business calendar needs at least one open range in its week."));
+        return problems;
     }
 
     public TimeZoneInfo TimeZone { get; }
@@ -134,15 +151,16 @@ public sealed class BusinessCalendar
 
     private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
 
-    private static OpenRange[] Checked(IEnumerable<OpenRange> ranges, string day, List<string> problems)
+    private static OpenRange[] Sorted(IEnumerable<OpenRange> ranges) => [.. ranges.OrderBy(r => r.Opens)];
+
+    private static IEnumerable<string> RangeProblems(IEnumerable<OpenRange> ranges, string day)
     {
-        var sorted = ranges.OrderBy(r => r.Opens).ToArray();
+        var sorted = Sorted(ranges);
         foreach (var range in sorted.Where(r => !r.IsValid))
-            problems.Add($"{day}: range {range} must close after it opens.");
+            yield return $"{day}: range {range} must close after it opens.";
         for (var i = 1; i < sorted.Length; i++)
             if (sorted[i - 1].UntilMidnight || sorted[i].Opens < sorted[i - 1].Closes)
-                problems.Add($"{day}: ranges {sorted[i - 1]} and {sorted[i]} overlap.");
-        return sorted;
+                yield return $"{day}: ranges {sorted[i - 1]} and {sorted[i]} overlap.";
     }
 
     /// <summary>The cached timeline of the local year that contains <paramref name="utcTicks"/>.</summary>
@@ -260,11 +278,26 @@ public sealed class BusinessCalendar
     }
 }
 
-/// <summary>A client's two calendars: its business hours, and 24x7 in the same time zone for targets that run around the clock.</summary>
-public sealed record ClientCalendars(BusinessCalendar BusinessHours, BusinessCalendar AroundTheClock)
+/// <summary>Where a calendar problem is: a weekday, a holiday (<paramref name="Duplicate"/> when its date is listed
+/// twice), or neither (the week as a whole).</summary>
+public sealed record CalendarProblem(string Message, DayOfWeek? Day = null, DateOnly? Holiday = null, bool Duplicate = false);
+
+/// <summary>
+/// Which stored calendar, at which revision, a clock counts on (docs/adr/0019). Revisions are immutable, so the same
+/// reference always gives the same hours. The default value names no stored calendar: pure tests, and clocks started
+/// before calendars were stored (they ran on the configured calendar, which is the default calendar's revision 1).
+/// </summary>
+public readonly record struct CalendarRevision(Guid CalendarId, int Revision)
 {
-    public static ClientCalendars From(BusinessCalendar businessHours) =>
-        new(businessHours, BusinessCalendar.AlwaysOpen(businessHours.TimeZone));
+    public override string ToString() => $"{CalendarId} revision {Revision}";
+}
+
+/// <summary>A client's two calendars: its business hours, and 24x7 in the same time zone for targets that run around the
+/// clock; <paramref name="Source"/> is the stored revision they were built from.</summary>
+public sealed record ClientCalendars(BusinessCalendar BusinessHours, BusinessCalendar AroundTheClock, CalendarRevision Source = default)
+{
+    public static ClientCalendars From(BusinessCalendar businessHours, CalendarRevision source = default) =>
+        new(businessHours, BusinessCalendar.AlwaysOpen(businessHours.TimeZone), source);
 
     public BusinessCalendar For(CalendarKind kind) => kind == CalendarKind.AroundTheClock ? AroundTheClock : BusinessHours;
 }

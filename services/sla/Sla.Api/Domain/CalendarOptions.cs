@@ -2,7 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sla.Api.Domain;
 
-/// <summary>The default business calendar ("Sla:Calendar"), used for every client until calendars are per client.</summary>
+/// <summary>
+/// The default calendar's hours on first start ("Sla:Calendar"): sla stores them once as the default calendar's
+/// revision 1, and from then on the stored calendar is the default (an admin edits it at /api/sla/calendars). Clients
+/// without a calendar of their own count on it.
+/// </summary>
 public sealed class CalendarOptions : IValidatableObject
 {
     public const string Section = "Sla:Calendar";
@@ -19,13 +23,23 @@ public sealed class CalendarOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        if (!TimeZones.TryFind(TimeZone, out _))
             yield return new ValidationResult($"{Section}:TimeZone '{TimeZone}' is not a known IANA time zone.");
         if (Closes <= Opens && Closes != TimeOnly.MinValue)
             yield return new ValidationResult($"{Section}:Closes must be after {Section}:Opens (or 00:00 for midnight).");
     }
 
-    public ClientCalendars ToCalendars() => ClientCalendars.From(new BusinessCalendar(
-        TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
-        (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) })));
+    /// <summary>The configured week: the same hours on each open day.</summary>
+    public Dictionary<DayOfWeek, OpenRange[]> Week() =>
+        (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) });
+}
+
+public static class TimeZones
+{
+    /// <summary>An IANA time zone ("America/New_York"), not a Windows name: notify and clients read the id.</summary>
+    public static bool TryFind(string? id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
+    {
+        zone = null;
+        return !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone) && zone.HasIanaId;
+    }
 }

@@ -3,7 +3,7 @@ namespace Sla.Api.Domain;
 /// <summary>
 /// One immutable line of a ticket's clock ledger: what happened to the clock, when, and why in words. Each entry
 /// also carries the data the clock needs to replay it, so due times are reproducible from the ledger alone
-/// (plus the client's calendars): see <see cref="TicketClock.Replay"/>.
+/// (plus the immutable calendar revision its start names): see <see cref="TicketClock.Replay"/>.
 /// </summary>
 public abstract record ClockEntry(DateTimeOffset At, string Cause)
 {
@@ -12,10 +12,11 @@ public abstract record ClockEntry(DateTimeOffset At, string Cause)
 
 /// <summary>The ticket was entered at <see cref="ClockEntry.At"/>; the clock counts from <paramref name="StartsAt"/>
 /// (later when the arrival was outside covered hours). The targets and steps are copied in, so later edits of the
-/// policy do not rewrite history.</summary>
+/// policy do not rewrite history; <paramref name="Calendar"/> names the calendar revision every due time counts on,
+/// so later edits of the calendar do not either (docs/adr/0019).</summary>
 public sealed record ClockStarted(
     DateTimeOffset At, string Cause, Guid TicketId, Guid ClientId, string Tier, Priority Priority, DateTimeOffset StartsAt,
-    IReadOnlyList<SlaTarget> Targets, IReadOnlyList<int> EscalationPercents) : ClockEntry(At, Cause)
+    IReadOnlyList<SlaTarget> Targets, IReadOnlyList<int> EscalationPercents, CalendarRevision Calendar = default) : ClockEntry(At, Cause)
 {
     public override LedgerKind Kind => LedgerKind.Started;
 }

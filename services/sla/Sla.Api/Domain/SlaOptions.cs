@@ -3,14 +3,15 @@ using System.ComponentModel.DataAnnotations;
 namespace Sla.Api.Domain;
 
 /// <summary>
-/// How the clock runs ("Sla"): the tier every client is on until clients carry their own, the escalation steps, the
-/// statuses that pause the clock, and <see cref="TargetScale"/>, which multiplies every target of the seeded tiers so
+/// How the clock runs ("Sla"): the tier of a client whose tier sla does not know, the escalation steps, the statuses
+/// that pause the clock, and <see cref="TargetScale"/>, which multiplies every stored target when a clock uses it, so
 /// that a test (or a demo) sees warnings and breaches within seconds. Empty lists mean the defaults.
 /// </summary>
 public sealed class SlaOptions : IValidatableObject
 {
     public const string Section = "Sla";
 
+    /// <summary>A stored tier's name (checked at start-up, once the tiers are seeded: see PolicySeeding).</summary>
     public string DefaultTier { get; set; } = SlaPolicySet.DefaultTier;
 
     /// <summary>1 in production. 0.0025 turns a 1-hour target into 9 seconds.</summary>
@@ -34,28 +35,21 @@ public sealed class SlaOptions : IValidatableObject
             yield return new ValidationResult(problem.StartsWith("Escalation", StringComparison.Ordinal)
                 ? $"{Section}:EscalationPercents: {problem}"
                 : $"{Section}:PauseStatuses: {problem}");
-        var tiers = Scaled();
-        foreach (var problem in SlaPolicySet.Problems(tiers))
+        foreach (var problem in SlaPolicySet.Problems([.. SlaPolicySet.Default.Tiers.Select(Scaled)]))
             yield return new ValidationResult($"{Section}:TargetScale {TargetScale}: {problem}");
-        if (!tiers.Any(t => string.Equals(t.Tier, DefaultTier, StringComparison.OrdinalIgnoreCase)))
-            yield return new ValidationResult(
-                $"{Section}:DefaultTier '{DefaultTier}' is not a tier (one of {string.Join(", ", tiers.Select(t => t.Tier))}).");
+        if (string.IsNullOrWhiteSpace(DefaultTier))
+            yield return new ValidationResult($"{Section}:DefaultTier is required (a tier's name).");
     }
 
     public ClockSettings Settings() => new(
         PauseStatuses.Length == 0 ? ClockSettings.Default.PauseStatuses : PauseStatuses.ToHashSet(),
         EscalationPercents.Length == 0 ? ClockSettings.Default.EscalationPercents : EscalationPercents);
 
-    /// <summary>The seeded tiers with every target multiplied by <see cref="TargetScale"/>.</summary>
-    public SlaPolicySet Policies() => TargetScale == 1 ? SlaPolicySet.Default : new SlaPolicySet(Scaled());
-
-    private List<TierPolicy> Scaled() =>
-    [
-        .. SlaPolicySet.Default.Tiers.Select(tier => tier with
-        {
-            Targets = tier.Targets.ToDictionary(
-                byPriority => byPriority.Key,
-                byPriority => (IReadOnlyList<SlaTarget>)[.. byPriority.Value.Select(t => t with { Contractual = t.Contractual * TargetScale, Internal = t.Internal * TargetScale })]),
-        }),
-    ];
+    /// <summary>The tier with every target multiplied by <see cref="TargetScale"/>: what a clock copies into its ledger.</summary>
+    public TierPolicy Scaled(TierPolicy tier) => TargetScale == 1 ? tier : tier with
+    {
+        Targets = tier.Targets.ToDictionary(
+            byPriority => byPriority.Key,
+            byPriority => (IReadOnlyList<SlaTarget>)[.. byPriority.Value.Select(t => t with { Contractual = t.Contractual * TargetScale, Internal = t.Internal * TargetScale })]),
+    };
 }

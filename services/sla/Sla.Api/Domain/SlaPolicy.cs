@@ -32,33 +32,36 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
             : throw new ArgumentOutOfRangeException(nameof(priority), priority, $"Tier '{Tier}' has no targets for {priority}.");
 
     /// <summary>Everything wrong with this tier, each message naming the tier, priority and target.</summary>
-    public IEnumerable<string> Problems()
+    public IEnumerable<string> Problems() => Findings().Select(f => f.Message);
+
+    /// <summary><see cref="Problems"/> with where each one is, so an API can name the field.</summary>
+    public IEnumerable<PolicyProblem> Findings()
     {
         if (string.IsNullOrWhiteSpace(Tier))
-            yield return "A tier needs a name.";
+            yield return new("A tier needs a name.", Part: TargetPart.TierName);
         foreach (var priority in Enum.GetValues<Priority>())
         {
             if (!Targets.TryGetValue(priority, out var targets))
             {
-                yield return $"{Tier} {priority}: no targets.";
+                yield return new($"{Tier} {priority}: no targets.", priority);
                 continue;
             }
             foreach (var required in new[] { ResponseType.Acknowledge, ResponseType.WorkBegins })
                 if (!targets.Any(t => t.Type == required))
-                    yield return $"{Tier} {priority}: the {Name(required)} target is missing.";
+                    yield return new($"{Tier} {priority}: the {Name(required)} target is missing.", priority);
             foreach (var duplicate in targets.GroupBy(t => t.Type).Where(g => g.Count() > 1))
-                yield return $"{Tier} {priority}: the {Name(duplicate.Key)} target is given {duplicate.Count()} times.";
+                yield return new($"{Tier} {priority}: the {Name(duplicate.Key)} target is given {duplicate.Count()} times.", priority, duplicate.Key, TargetPart.Type);
             foreach (var target in targets)
             {
                 var name = $"{Tier} {priority} {Name(target.Type)}";
                 if (target.Contractual <= TimeSpan.Zero)
-                    yield return $"{name}: the contractual target must be greater than zero (is {target.Contractual}).";
+                    yield return new($"{name}: the contractual target must be greater than zero (is {target.Contractual}).", priority, target.Type, TargetPart.Contractual);
                 if (target.Internal <= TimeSpan.Zero)
-                    yield return $"{name}: the internal target must be greater than zero (is {target.Internal}).";
+                    yield return new($"{name}: the internal target must be greater than zero (is {target.Internal}).", priority, target.Type, TargetPart.Internal);
                 if (target.Internal > target.Contractual)
-                    yield return $"{name}: the internal target {target.Internal} is looser than the contractual {target.Contractual}.";
+                    yield return new($"{name}: the internal target {target.Internal} is looser than the contractual {target.Contractual}.", priority, target.Type, TargetPart.Internal);
                 if (target.Calendar == CalendarKind.AroundTheClock && !CoversAfterHours(priority))
-                    yield return $"{name}: counts 24x7 but the tier covers neither after-hours nor emergency service for {priority}.";
+                    yield return new($"{name}: counts 24x7 but the tier covers neither after-hours nor emergency service for {priority}.", priority, target.Type, TargetPart.Calendar);
             }
         }
     }
@@ -70,6 +73,12 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
         _ => Sla.Contracts.SlaTargets.Resolution,
     };
 }
+
+/// <summary>What a tier problem is about: its name, a priority's set of targets (<see cref="Targets"/>), or one field of a target.</summary>
+public enum TargetPart { Targets, TierName, Type, Contractual, Internal, Calendar }
+
+/// <summary>One thing wrong with a tier; <paramref name="Priority"/> and <paramref name="Target"/> say where, when it is about one.</summary>
+public sealed record PolicyProblem(string Message, Priority? Priority = null, ResponseType? Target = null, TargetPart Part = TargetPart.Targets);
 
 /// <summary>The MSP's tiers. <see cref="Default"/> seeds DOMAIN.md's typical targets.</summary>
 public sealed class SlaPolicySet

@@ -99,25 +99,35 @@ public sealed record TicketClock
     private ClientCalendars Calendars { get; }
     private ClockSettings Settings { get; }
 
+    /// <param name="note">Added to the start entry's cause, e.g. why the client's own tier or calendar was not used.</param>
     public static TicketClock Start(Guid ticketId, Guid clientId, TierPolicy tier, Priority priority, DateTimeOffset enteredAt,
-        ClientCalendars calendars, ClockSettings settings)
+        ClientCalendars calendars, ClockSettings settings, string? note = null)
     {
         var covered = tier.CoversAfterHours(priority);
         var startsAt = covered ? enteredAt : calendars.BusinessHours.NextOpen(enteredAt);
         var cause = startsAt == enteredAt
             ? $"Ticket entered at {priority} on tier {tier.Tier}."
             : $"Ticket entered at {priority} outside the hours tier {tier.Tier} covers; the clock starts at the next open instant {startsAt:u}.";
+        if (!string.IsNullOrWhiteSpace(note)) cause += " " + note;
         return new TicketClock(
-            new ClockStarted(enteredAt, cause, ticketId, clientId, tier.Tier, priority, startsAt, tier.For(priority), settings.EscalationPercents),
+            new ClockStarted(enteredAt, cause, ticketId, clientId, tier.Tier, priority, startsAt, tier.For(priority), settings.EscalationPercents,
+                calendars.Source),
             calendars, settings);
     }
 
-    /// <summary>Rebuilds a clock from its ledger: the same entries give the same state and due times.</summary>
+    /// <summary>The calendar revision a ledger's clock counts on: load it, then <see cref="Replay"/>.</summary>
+    public static CalendarRevision CalendarOf(IReadOnlyList<ClockEntry> ledger) =>
+        ledger is [ClockStarted started, ..] ? started.Calendar : throw new ArgumentException("A clock ledger begins with the clock's start.", nameof(ledger));
+
+    /// <summary>Rebuilds a clock from its ledger: the same entries give the same state and due times. The calendars
+    /// must be the revision the start names (<see cref="CalendarOf"/>); any other would give other due times.</summary>
     public static TicketClock Replay(IEnumerable<ClockEntry> ledger, ClientCalendars calendars, ClockSettings settings)
     {
         using var entries = ledger.GetEnumerator();
         if (!entries.MoveNext() || entries.Current is not ClockStarted started)
             throw new ArgumentException("A clock ledger begins with the clock's start.", nameof(ledger));
+        if (started.Calendar != calendars.Source)
+            throw new ArgumentException($"The clock counts on calendar {started.Calendar}, not on {calendars.Source}.", nameof(calendars));
         var clock = new TicketClock(started, calendars, settings);
         while (entries.MoveNext()) clock = clock.Apply(entries.Current);
         return clock;

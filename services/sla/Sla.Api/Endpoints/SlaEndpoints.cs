@@ -20,13 +20,14 @@ public static class SlaEndpoints
     /// pause suspends them) and what was met; the next escalation; and the ledger in order. A client's caller finds
     /// only its own client's tickets (the query filter), so another client's ticket is a 404.
     /// </summary>
-    private static async Task<IResult> Get(Guid id, SlaDbContext db, ClientCalendars calendars, ClockSettings settings,
+    private static async Task<IResult> Get(Guid id, SlaDbContext db, PolicyCatalog catalog, ClockSettings settings,
         CancellationToken cancellationToken)
     {
         var saga = await db.TicketSlas.AsNoTracking().SingleOrDefaultAsync(s => s.CorrelationId == id, cancellationToken);
         if (saga is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No SLA clock for this ticket.");
 
+        var calendars = await catalog.CalendarsAsync(db, TicketClock.CalendarOf(saga.Ledger), cancellationToken);
         var clock = TicketClock.Replay(saga.Ledger, calendars, settings);
         DateTimeOffset? Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment);
         return TypedResults.Ok(new
@@ -36,6 +37,8 @@ public static class SlaEndpoints
             clock.Tier,
             Priority = clock.Priority.ToString(),
             TimeZone = calendars.BusinessHours.TimeZone.Id,
+            // The calendar revision the due times count on; null for a clock started before calendars were stored.
+            Calendar = calendars.Source == default ? null : new { Id = calendars.Source.CalendarId, calendars.Source.Revision },
             StartedAt = saga.EnteredAt,
             CountsFrom = clock.StartedAt,
             Status = clock.State.ToString(),

@@ -13,7 +13,7 @@ namespace Sla.Api.Reports;
 /// a breach never overrides a target already met, and the latest assignment wins. Two events racing to insert one
 /// row: the loser's insert fails on the key, and its retry updates the row.
 /// </summary>
-public sealed class ReportProjection(SlaDbContext db, ClientCalendars calendars, ClockSettings settings)
+public sealed class ReportProjection(SlaDbContext db, PolicyCatalog catalog, ClockSettings settings)
     : IConsumer<SlaTargetMet>, IConsumer<SlaBreached>, IConsumer<TicketOpened>, IConsumer<TicketAssigned>, IConsumer<TicketMerged>
 {
     public async Task Consume(ConsumeContext<SlaTargetMet> context)
@@ -74,6 +74,7 @@ public sealed class ReportProjection(SlaDbContext db, ClientCalendars calendars,
     {
         // sla published the event after storing the clock (outbox), so the clock is there.
         var saga = await db.TicketSlas.AsNoTracking().SingleAsync(s => s.CorrelationId == ticketId, cancellationToken);
+        var calendars = await catalog.CalendarsAsync(db, TicketClock.CalendarOf(saga.Ledger), cancellationToken);
         var clock = TicketClock.Replay(saga.Ledger, calendars, settings);
         var outcome = await db.TargetOutcomes.SingleOrDefaultAsync(o => o.TicketId == ticketId && o.Target == target, cancellationToken);
         if (outcome is null)

@@ -28,6 +28,9 @@ public sealed class TicketSlaState : SagaStateMachineInstance
     /// <summary>The durable scheduler's token of the pending timer (one per saga).</summary>
     public Guid? EscalationToken { get; set; }
     public ImmutableList<ClockEntry> Ledger { get; set; } = [];
+    /// <summary>The client's revision (sla's copy of tickets' directory) the clock's tier follows: a tier change of an
+    /// older or the same revision arriving later changes nothing.</summary>
+    public int ClientRevision { get; set; }
 
     /// <summary>Copies what queries need from the clock, which already holds the new ledger.</summary>
     public void Keep(TicketClock clock)

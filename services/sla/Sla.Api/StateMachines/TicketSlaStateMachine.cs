@@ -1,6 +1,7 @@
 using MassTransit;
 using Notify.Contracts;
 using ServiceDesk.Platform;
+using Sla.Api.Data;
 using Sla.Api.Domain;
 using Sla.Contracts;
 using Tickets.Contracts;
@@ -9,6 +10,13 @@ namespace Sla.Api.StateMachines;
 
 /// <summary>The durable scheduler sends this to a ticket's saga when its next escalation step falls due.</summary>
 public sealed record SlaEscalationDue(Guid TicketId);
+
+/// <summary>
+/// sla's ClientChangedConsumer tells each open clock of a client that the client's tier (at that client revision) is
+/// <paramref name="Tier"/>, correlated by ticket id, so the saga's row lock orders it with the ticket's other events.
+/// </summary>
+/// <param name="Tier">The tier's name as tickets has it (it may be unknown to sla: the default then applies).</param>
+public sealed record ClientTierChanged(Guid TicketId, Guid ClientId, int ClientRevision, string Tier, DateTimeOffset At, string By);
 
 /// <summary>
 /// One saga per ticket (CorrelationId = ticket id) around the domain's <see cref="TicketClock"/> (ADR 0014): each
@@ -25,17 +33,14 @@ public sealed record SlaEscalationDue(Guid TicketId);
 /// </summary>
 public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaState>
 {
-    private readonly ClientCalendars _calendars;
-    private readonly SlaPolicySet _policies;
+    private readonly PolicyCatalog _catalog;
     private readonly ClockSettings _settings;
-    private readonly string _defaultTier;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public TicketSlaStateMachine(ClientCalendars calendars, SlaPolicySet policies, ClockSettings settings,
-        Microsoft.Extensions.Options.IOptions<SlaOptions> options, TimeProvider time, ILogger<TicketSlaStateMachine> logger)
+    public TicketSlaStateMachine(PolicyCatalog catalog, ClockSettings settings, TimeProvider time, ILogger<TicketSlaStateMachine> logger)
     {
-        (_calendars, _policies, _settings, _defaultTier, _time, _logger) = (calendars, policies, settings, options.Value.DefaultTier, time, logger);
+        (_catalog, _settings, _time, _logger) = (catalog, settings, time, logger);
 
         InstanceState(x => x.CurrentState);
         Event(() => Opened, e => e.CorrelateById(m => m.Message.TicketId));
@@ -45,6 +50,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         Event(() => ReplyPosted, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        // Sent only for clocks that exist (the consumer lists them), so a missing one cannot happen; nothing to do if it did.
+        Event(() => TierChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
         Schedule(() => Escalation, x => x.EscalationToken, s => s.Received = e => e.CorrelateById(m => m.Message.TicketId));
 
         Initially(
@@ -55,11 +62,12 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         During(Open,
             Ignore(Opened), // a copy with a new id: the clock started once, and SlaClockStarted left with it (outbox)
             Rescheduled(When(AcknowledgementSent).ThenAsync(c => ChangeAsync(c, c.Message.SentAt, (clock, at, note) =>
-                clock.Communicate(Communication.AcknowledgementSent, at, $"{c.Message.Medium} to {c.Message.Recipient}{note}")))),
+                Task.FromResult(clock.Communicate(Communication.AcknowledgementSent, at, $"{c.Message.Medium} to {c.Message.Recipient}{note}"))))),
             Rescheduled(When(ReplyPosted).ThenAsync(c => ChangeAsync(c, c.Message.At, (clock, at, note) =>
-                clock.Communicate(Communication.PublicReply, at, $"{c.Message.Author} wrote to {c.Message.ContactEmail}{note}")))),
+                Task.FromResult(clock.Communicate(Communication.PublicReply, at, $"{c.Message.Author} wrote to {c.Message.ContactEmail}{note}"))))),
             Rescheduled(When(StatusChanged).ThenAsync(ChangeStatusAsync)),
             Rescheduled(When(PriorityChanged).ThenAsync(ChangePriorityAsync)),
+            Rescheduled(When(TierChanged).ThenAsync(ChangeTierAsync)),
             Rescheduled(When(Escalation.Received).ThenAsync(EscalateAsync)));
     }
 
@@ -69,23 +77,34 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     public Event<PublicReplyPosted> ReplyPosted { get; private set; } = null!;
     public Event<TicketStatusChanged> StatusChanged { get; private set; } = null!;
     public Event<TicketPriorityChanged> PriorityChanged { get; private set; } = null!;
+    public Event<ClientTierChanged> TierChanged { get; private set; } = null!;
     public Schedule<TicketSlaState, SlaEscalationDue> Escalation { get; private set; } = null!;
 
+    /// <summary>
+    /// Starts the clock on the client's tier and current calendar revision (sla's copy of the directory; the defaults
+    /// when it has none or names one sla does not know, said in the start entry and the log).
+    /// </summary>
     private async Task StartAsync(BehaviorContext<TicketSlaState, TicketOpened> context)
     {
         var ticket = context.Message;
         Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
-        var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, _policies.For(_defaultTier), Priorities.Parse(ticket.Priority),
-            ticket.OpenedAt, _calendars, _settings);
+        var db = Db(context);
+        await ClientLocks.ShareAsync(db, ticket.ClientId, context.CancellationToken);
+        var terms = await _catalog.ForClientAsync(db, ticket.ClientId, context.CancellationToken);
+        if (terms.Note is { } note)
+            _logger.LogWarning("Ticket {TicketId} of client {ClientId}: {Note}", ticket.TicketId, ticket.ClientId, note);
+        var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, terms.Tier, Priorities.Parse(ticket.Priority),
+            ticket.OpenedAt, terms.Calendars, _settings, terms.Note);
         context.Saga.ClientId = ticket.ClientId;
         context.Saga.EnteredAt = ticket.OpenedAt;
+        context.Saga.ClientRevision = terms.ClientRevision;
         context.Saga.Keep(clock);
 
         DateTimeOffset Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment)!.Value;
         await context.Publish(new SlaClockStarted(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt,
             Due(ResponseType.Acknowledge, Commitment.Contractual), Due(ResponseType.Acknowledge, Commitment.Internal),
             Due(ResponseType.WorkBegins, Commitment.Contractual), Due(ResponseType.WorkBegins, Commitment.Internal),
-            _calendars.BusinessHours.TimeZone.Id));
+            terms.Calendars.BusinessHours.TimeZone.Id));
     }
 
     private Task ChangeStatusAsync(BehaviorContext<TicketSlaState, TicketStatusChanged> context)
@@ -97,7 +116,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             _logger.LogWarning("Ticket {TicketId}: unknown status {Status} ignored by the SLA clock", changed.TicketId, changed.To);
             return Task.CompletedTask;
         }
-        return ChangeAsync(context, changed.At, (clock, at, _) => clock.ChangeStatus(status, at));
+        return ChangeAsync(context, changed.At, (clock, at, _) => Task.FromResult(clock.ChangeStatus(status, at)));
     }
 
     private Task ChangePriorityAsync(BehaviorContext<TicketSlaState, TicketPriorityChanged> context)
@@ -106,8 +125,29 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         var priority = Priorities.Parse(changed.To);
         if (priority.ToString() == context.Saga.Priority) return Task.CompletedTask; // nothing to recompute (e.g. a copy)
         var reason = string.IsNullOrWhiteSpace(changed.Reason) ? "no reason given" : changed.Reason.Trim();
-        return ChangeAsync(context, changed.At, (clock, at, note) =>
-            clock.Recalculate(_policies.For(clock.Tier), priority, at, $"{reason} (by {changed.By}){note}"));
+        return ChangeAsync(context, changed.At, async (clock, at, note) =>
+        {
+            // The tier's targets as they are now; a tier deleted since the clock started gives way to the default.
+            var (tier, tierNote) = await _catalog.TierOrDefaultAsync(Db(context), clock.Tier, context.CancellationToken);
+            return clock.Recalculate(tier, priority, at, $"{reason} (by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}");
+        });
+    }
+
+    /// <summary>
+    /// The client's tier changed: recompute the targets from the start on the new tier (ADR 11, rule 7). Only a newer
+    /// client revision than the clock follows counts, so copies and revisions overtaken on the way change nothing.
+    /// </summary>
+    private async Task ChangeTierAsync(BehaviorContext<TicketSlaState, ClientTierChanged> context)
+    {
+        var changed = context.Message;
+        if (changed.ClientRevision <= context.Saga.ClientRevision) return;
+        context.Saga.ClientRevision = changed.ClientRevision;
+        var (tier, tierNote) = await _catalog.TierOrDefaultAsync(Db(context), changed.Tier, context.CancellationToken);
+        if (tierNote is not null)
+            _logger.LogWarning("Ticket {TicketId} of client {ClientId}: {Note}", changed.TicketId, changed.ClientId, tierNote);
+        if (tier.Tier == context.Saga.Tier) return; // e.g. a tier renamed in tickets to one sla resolves the same way
+        await ChangeAsync(context, changed.At, (clock, at, note) => Task.FromResult(clock.Recalculate(tier, clock.Priority, at,
+            $"tier changed from {clock.Tier} to {tier.Tier} (client revision {changed.ClientRevision}, by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}")));
     }
 
     /// <summary>The timer fired: announce every step now due, then the saga schedules the following one.</summary>
@@ -116,7 +156,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         // This timer is spent: whatever comes next gets a new one (and nothing is cancelled in its name).
         context.Saga.EscalationToken = null;
         context.Saga.EscalationScheduledAt = null;
-        var clock = Replay(context.Saga);
+        var clock = await ReplayAsync(context);
         var now = _time.GetUtcNow();
         var result = clock.Escalate(now > clock.Ledger[^1].At ? now : clock.Ledger[^1].At);
         foreach (var warning in result.Warnings) await context.Publish(warning);
@@ -129,9 +169,9 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     /// class remarks); <c>note</c> is text for the entry's cause saying so, empty when in order.
     /// </summary>
     private async Task ChangeAsync<T>(BehaviorContext<TicketSlaState, T> context, DateTimeOffset reportedAt,
-        Func<TicketClock, DateTimeOffset, string, TicketClock> change) where T : class
+        Func<TicketClock, DateTimeOffset, string, Task<TicketClock>> change) where T : class
     {
-        var clock = Replay(context.Saga);
+        var clock = await ReplayAsync(context);
         var last = clock.Ledger[^1].At;
         var at = reportedAt;
         var note = "";
@@ -142,7 +182,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             at = last;
             note = $" (happened at {reportedAt:u}, reported after later entries)";
         }
-        var changed = change(clock, at, note);
+        var changed = await change(clock, at, note);
         foreach (var met in changed.Ledger.Skip(clock.Ledger.Count).OfType<TargetMet>())
         {
             var dueAt = changed.DueAt(met.Target, Commitment.Contractual)!.Value;
@@ -153,7 +193,16 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         context.Saga.Keep(changed);
     }
 
-    private TicketClock Replay(TicketSlaState saga) => TicketClock.Replay(saga.Ledger, _calendars, _settings);
+    /// <summary>The clock from its ledger, on the calendar revision its start names (cached after the first use).</summary>
+    private async Task<TicketClock> ReplayAsync<T>(BehaviorContext<TicketSlaState, T> context) where T : class
+    {
+        var ledger = context.Saga.Ledger;
+        var calendars = await _catalog.CalendarsAsync(Db(context), TicketClock.CalendarOf(ledger), context.CancellationToken);
+        return TicketClock.Replay(ledger, calendars, _settings);
+    }
+
+    /// <summary>The message's own DbContext: the one holding the saga's row and the outbox's transaction.</summary>
+    private static SlaDbContext Db(ConsumeContext context) => context.GetServiceOrCreateInstance<SlaDbContext>();
 
     /// <summary>
     /// After a change: one timer for the clock's next escalation step. It is replaced only when that instant moved,

@@ -232,6 +232,118 @@ namespace Sla.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
+            modelBuilder.Entity("Sla.Api.Data.CalendarRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("calendars", (string)null);
+                });
+
+            modelBuilder.Entity("Sla.Api.Data.CalendarRevisionRecord", b =>
+                {
+                    b.Property<Guid>("CalendarId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("CalendarId", "Revision");
+
+                    b.ToTable("calendar_revisions", (string)null);
+                });
+
+            modelBuilder.Entity("Sla.Api.Data.ClientRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CalendarId")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Tier")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CalendarId");
+
+                    b.HasIndex("Tier");
+
+                    b.ToTable("clients", (string)null);
+                });
+
+            modelBuilder.Entity("Sla.Api.Data.TierRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<bool>("AfterHoursCovered")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("EmergencyCovered")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Targets")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("tiers", (string)null);
+                });
+
             modelBuilder.Entity("Sla.Api.Reports.ReportTicket", b =>
                 {
                     b.Property<Guid>("TicketId")
@@ -305,6 +417,9 @@ namespace Sla.Api.Data.Migrations
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("ClientRevision")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Clock")
                         .IsRequired()

@@ -12,8 +12,8 @@ using Sla.Api.Data;
 namespace Sla.Api.Data.Migrations
 {
     [DbContext(typeof(SlaDbContext))]
-    [Migration("20261123051808_SlaReports")]
-    partial class SlaReports
+    [Migration("20261123045642_AdminPolicies")]
+    partial class AdminPolicies
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -235,70 +235,116 @@ namespace Sla.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
-            modelBuilder.Entity("Sla.Api.Reports.ReportTicket", b =>
+            modelBuilder.Entity("Sla.Api.Data.CalendarRecord", b =>
                 {
-                    b.Property<Guid>("TicketId")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
-                    b.Property<DateTimeOffset>("AssignedAt")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
-                    b.Property<bool>("Merged")
-                        .HasColumnType("boolean");
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
 
-                    b.Property<Guid?>("TeamId")
-                        .HasColumnType("uuid");
+                    b.HasKey("Id");
 
-                    b.HasKey("TicketId");
+                    b.HasIndex("Name")
+                        .IsUnique();
 
-                    b.ToTable("sla_report_tickets", (string)null);
+                    b.ToTable("calendars", (string)null);
                 });
 
-            modelBuilder.Entity("Sla.Api.Reports.TargetOutcome", b =>
+            modelBuilder.Entity("Sla.Api.Data.CalendarRevisionRecord", b =>
                 {
-                    b.Property<Guid>("TicketId")
+                    b.Property<Guid>("CalendarId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Target")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
 
-                    b.Property<double?>("BusinessSeconds")
-                        .HasColumnType("double precision");
-
-                    b.Property<Guid>("ClientId")
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTimeOffset>("EnteredAt")
+                    b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<DateTimeOffset?>("MetAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<bool?>("MetContractual")
-                        .HasColumnType("boolean");
-
-                    b.Property<bool?>("MetInternal")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("Priority")
+                    b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasMaxLength(2)
-                        .HasColumnType("character varying(2)");
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
-                    b.Property<string>("Tier")
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.HasKey("TicketId", "Target");
+                    b.HasKey("CalendarId", "Revision");
 
-                    b.HasIndex("EnteredAt");
+                    b.ToTable("calendar_revisions", (string)null);
+                });
 
-                    b.HasIndex("ClientId", "EnteredAt");
+            modelBuilder.Entity("Sla.Api.Data.ClientRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
 
-                    b.ToTable("sla_target_outcomes", (string)null);
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CalendarId")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Tier")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CalendarId");
+
+                    b.HasIndex("Tier");
+
+                    b.ToTable("clients", (string)null);
+                });
+
+            modelBuilder.Entity("Sla.Api.Data.TierRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<bool>("AfterHoursCovered")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("EmergencyCovered")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Targets")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("tiers", (string)null);
                 });
 
             modelBuilder.Entity("Sla.Api.StateMachines.TicketSlaState", b =>
@@ -308,6 +354,9 @@ namespace Sla.Api.Data.Migrations
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("ClientRevision")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Clock")
                         .IsRequired()
