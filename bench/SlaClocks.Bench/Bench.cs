@@ -5,7 +5,7 @@ using Tickets.Contracts;
 
 namespace SlaClocks.Bench;
 
-public sealed record Settings(int Clocks, int Measured, TimeSpan Window, TimeSpan Idle, TimeSpan Drain, int Publishers, int Ahead);
+public sealed record Settings(int Clocks, int Measured, TimeSpan Window, TimeSpan Idle, TimeSpan Drain, int Publishers, int Ahead, TimeSpan OpenBudget);
 
 /// <summary>What one run found; <see cref="Report"/> turns it into markdown.</summary>
 public sealed class Results
@@ -13,6 +13,10 @@ public sealed class Results
     public required Settings Settings { get; init; }
     public required Plan Plan { get; init; }
     public TimeSpan WaitingOpened { get; set; }
+    /// <summary>Waiting clocks opened by TicketOpened; the rest (if the open budget ran out) were cloned in SQL.</summary>
+    public int OpenedByMessage { get; set; }
+    public int Cloned { get; set; }
+    public TimeSpan CloneTime { get; set; }
     public TimeSpan AllOpened { get; set; }
     public TimeSpan MeasuredOpened { get; set; }
     /// <summary>How long before the window's start every clock was open (negative: after it started).</summary>
@@ -54,15 +58,26 @@ public sealed class Bench(Settings settings, Plan plan, IBus bus, SlaProcess sla
         {
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken); // the empty service, for a baseline
 
-            // 1. The waiting clocks (business hours, nothing due during the run).
+            // 1. The waiting clocks (business hours, nothing due during the run), the production way for as long as the
+            // open budget allows; the rest cloned in SQL from those (see SlaDatabase.CloneWaitingAsync).
             _phase = "opening";
             var opening = Stopwatch.StartNew();
-            Progress($"opening {plan.Waiting} waiting clocks");
-            await PublishAsync(plan.Waiting, 0, i => plan.WaitingClock(i, DateTimeOffset.UtcNow), cancellationToken);
-            await WaitForTimersAsync(plan.Waiting, cancellationToken);
+            Progress($"opening {plan.Waiting} waiting clocks (for at most {settings.OpenBudget.TotalMinutes:F0} min)");
+            var published = await PublishAsync(plan.Waiting, 0, i => plan.WaitingClock(i, DateTimeOffset.UtcNow),
+                () => opening.Elapsed > settings.OpenBudget, cancellationToken);
+            await WaitForTimersAsync(published, cancellationToken);
             results.WaitingOpened = opening.Elapsed;
-            var rate = plan.Waiting / Math.Max(1, opening.Elapsed.TotalSeconds);
-            Progress($"{plan.Waiting} waiting clocks open in {opening.Elapsed.TotalSeconds:F0} s ({rate:F0}/s)");
+            results.OpenedByMessage = published;
+            var rate = published / Math.Max(1, opening.Elapsed.TotalSeconds);
+            Progress($"{published} waiting clocks open in {opening.Elapsed.TotalSeconds:F0} s ({rate:F1}/s)");
+            if (published < plan.Waiting)
+            {
+                var cloning = Stopwatch.StartNew();
+                results.Cloned = await db.CloneWaitingAsync(plan.Waiting - published, cancellationToken);
+                results.CloneTime = cloning.Elapsed;
+                Interlocked.Exchange(ref _timers, await db.TimersAsync(cancellationToken));
+                Progress($"cloned {results.Cloned} waiting clocks in {cloning.Elapsed.TotalSeconds:F0} s");
+            }
 
             // 2. The measured clocks, placed relative to a window that starts after they are open (estimated from the
             // rate just seen, with room to spare) and an idle stretch.
@@ -73,8 +88,8 @@ public sealed class Bench(Settings settings, Plan plan, IBus bus, SlaProcess sla
             var measured = Enumerable.Range(0, plan.Measured).Select(i => plan.MeasuredClock(i, windowStart)).ToArray();
             results.Expected = measured.SelectMany(t => plan.Expected(t, results.WindowEnd)).ToDictionary(s => s.Key);
             var measuredOpening = Stopwatch.StartNew();
-            await PublishAsync(plan.Measured, plan.Waiting, i => measured[i - plan.Waiting], cancellationToken);
-            await WaitForTimersAsync(plan.Clocks, cancellationToken);
+            await PublishAsync(plan.Measured, plan.Waiting, i => measured[i - plan.Waiting], () => false, cancellationToken);
+            await WaitForTimersAsync(results.OpenedByMessage + results.Cloned + plan.Measured, cancellationToken);
             results.MeasuredOpened = measuredOpening.Elapsed;
             results.AllOpened = opening.Elapsed;
             results.OpenBeforeWindow = windowStart - DateTimeOffset.UtcNow;
@@ -123,18 +138,23 @@ public sealed class Bench(Settings settings, Plan plan, IBus bus, SlaProcess sla
     /// waits for the broker's confirm), never more than <see cref="Settings.Ahead"/> ahead of the clocks sla has opened,
     /// so that the broker holds a bounded backlog rather than every message at once.
     /// </summary>
-    private async Task PublishAsync(int count, int first, Func<int, TicketOpened> message, CancellationToken cancellationToken)
+    /// <returns>How many were published before <paramref name="stop"/> said to stop.</returns>
+    private async Task<int> PublishAsync(int count, int first, Func<int, TicketOpened> message, Func<bool> stop, CancellationToken cancellationToken)
     {
         var next = first - 1;
+        var published = 0;
+        var baseline = Interlocked.Read(ref _timers) - first; // timers stored before this batch that are not of its index range
         await Task.WhenAll(Enumerable.Range(0, settings.Publishers).Select(_ => Task.Run(async () =>
         {
             int index;
-            while ((index = Interlocked.Increment(ref next)) < first + count)
+            while (!stop() && (index = Interlocked.Increment(ref next)) < first + count)
             {
-                while (index - Interlocked.Read(ref _timers) > settings.Ahead) await Task.Delay(100, cancellationToken);
+                while (index - (Interlocked.Read(ref _timers) - baseline) > settings.Ahead) await Task.Delay(100, cancellationToken);
                 await bus.Publish(message(index), cancellationToken);
+                Interlocked.Increment(ref published);
             }
         }, cancellationToken)));
+        return published;
     }
 
     /// <summary>Until sla has stored <paramref name="count"/> timers (a clock is open once its first timer is durable).</summary>
