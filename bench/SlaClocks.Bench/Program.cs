@@ -1,5 +1,5 @@
 // The sla service with 100,000 open clocks: timer lateness p50/p99 and memory (issue 4, "Measure"):
-//   eval "$(scripts/infra.sh start)"; dotnet run -c Release --project bench/SlaClocks.Bench [-- --clocks 100000 --measured 500 --window 180 --open-minutes 8]
+//   eval "$(scripts/infra.sh start)"; dotnet run -c Release --project bench/SlaClocks.Bench [-- --clocks 100000 --measured 300 --window 180 --open-minutes 8]
 // Runs the real sla (its Release build, as a child process) on a database and a RabbitMQ virtual host of its own,
 // opens the clocks by publishing TicketOpened, observes SlaWarning/SlaBreached on the broker, samples sla's memory,
 // removes the database, the virtual host and the process at the end, and prints the markdown that docs/BENCHMARKS.md
@@ -12,7 +12,7 @@ using SlaClocks.Bench;
 
 var settings = new Settings(
     Clocks: Option("--clocks", 100_000),
-    Measured: Option("--measured", 500),
+    Measured: Option("--measured", 300),
     Window: TimeSpan.FromSeconds(Option("--window", 180)),
     Idle: TimeSpan.FromSeconds(Option("--idle", 30)),
     Drain: TimeSpan.FromSeconds(Option("--drain", 120)),
