@@ -29,7 +29,7 @@ public sealed class Plan
     private readonly CalendarOptions _calendar;
     private readonly SlaOptions _sla;
     private readonly ClientCalendars _calendars;
-    private readonly SlaPolicySet _policies;
+    private readonly TierPolicy _tier;
     private readonly ClockSettings _settings;
     private readonly Guid[] _clients = [.. Enumerable.Range(0, 500).Select(i => new Guid(i + 1, 0x5ad1, 0, [0xbe, 0x4c, 0, 0, 0, 0, 0, 0]))];
 
@@ -44,8 +44,9 @@ public sealed class Plan
         OpenDay = today.AddDays(3).DayOfWeek;
         _calendar = new CalendarOptions { TimeZone = "Etc/UTC", Opens = new TimeOnly(8, 0), Closes = new TimeOnly(17, 0), Days = [OpenDay] };
         _sla = new SlaOptions { DefaultTier = Tier, TargetScale = Scale };
-        _calendars = _calendar.ToCalendars();
-        _policies = _sla.Policies();
+        // The calendar and tier sla seeds from this configuration on its first start (PolicySeeding).
+        _calendars = ClientCalendars.From(new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(_calendar.TimeZone), _calendar.Week()));
+        _tier = _sla.Scaled(SlaPolicySet.Default.For(Tier));
         _settings = _sla.Settings();
     }
 
@@ -84,7 +85,7 @@ public sealed class Plan
     /// <summary>The steps sla should announce for a measured clock up to <paramref name="until"/>, each once, timers on time.</summary>
     public IEnumerable<ExpectedStep> Expected(TicketOpened ticket, DateTimeOffset until)
     {
-        var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, _policies.For(Tier), Priorities.Parse(ticket.Priority),
+        var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, _tier, Priorities.Parse(ticket.Priority),
             ticket.OpenedAt, _calendars, _settings);
         while (clock.NextEscalations() is [var next, ..] && next.DueAt <= until)
         {
