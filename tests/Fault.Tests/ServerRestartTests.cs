@@ -23,6 +23,6 @@ public sealed class ServerRestartTests(FaultSystem system)
         // PostgreSQL was down some requests were refused, with nothing stored; the rest were accepted.
         if (server == "rabbitmq") Assert.Equal(2000, accepted.Count);
         else Assert.InRange(accepted.Count, 1000, 2000);
-        await system.ReconciledAsync(accepted, FaultSystem.DrainTime);
+        await system.ReconciledAsync(accepted);
     }
 }
