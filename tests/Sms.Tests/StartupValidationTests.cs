@@ -1,4 +1,8 @@
 using ServiceDesk.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using ServiceDesk.Platform;
 using Sms.Channel;
 
 namespace Sms.Tests;
@@ -18,17 +22,26 @@ public sealed class StartupValidationTests
     [InlineData("Auth:SigningKey", "", "Auth:SigningKey")]
     public async Task Bad_setting_fails_start_up_naming_the_key(string key, string value, string expected)
     {
-        var settings = new Dictionary<string, string>
+        var settings = new Dictionary<string, string?>
         {
             ["Sms:IntakeUrl"] = "http://127.0.0.1:5080",
             ["Sms:ChannelSecret"] = SmsFixture.ChannelSecret,
             ["Sms:PublicUrl"] = SmsFixture.PublicUrl,
             ["Sms:Twilio:AuthToken"] = SmsFixture.AuthToken,
-            [key] = value,
         };
-        await using var app = new AppFactory<SmsOptions>(await Infrastructure.Shared, "/", "sms", settings);
+        foreach (var (name, setting) in TestAuth.Settings) settings[name] = setting;
+        settings[key] = value;
+        // Built as Program.cs builds it, not through WebApplicationFactory: when an app fails this early, the factory
+        // sometimes reports its own ObjectDisposedException instead of the app's error.
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults();
+        builder.AddSmsChannel();
+        await using var app = builder.Build();
+        app.MapSmsEndpoints();
 
-        var failure = Record.Exception(() => app.Server);
+        var failure = await Record.ExceptionAsync(() => app.StartAsync());
 
         Assert.NotNull(failure);
         Assert.Contains(expected, failure.ToString(), StringComparison.Ordinal);
