@@ -49,9 +49,9 @@ public sealed class MergeTests(TicketsFixture tickets)
         var clientSees = await ConversationAsync(tickets.As(Roles.ClientUser, Client, "dana"), survivor.Id);
         Assert.Equal(["Looking at it.", "Same printer?"], clientSees.Select(m => m.Body)); // notes never leave the building
 
-        Assert.Contains(await AuditAsync(duplicate.Id), a => a.Action == "merged"
+        Assert.Contains(await tickets.AuditAsync(duplicate.Id), a => a.Action == "merged"
             && a.Details.GetProperty("into").GetGuid() == survivor.Id && a.Details.GetProperty("reason").GetString() == "Sent twice");
-        Assert.Contains(await AuditAsync(survivor.Id), a => a.Action == "merge-received" && a.Details.GetProperty("merged").GetGuid() == duplicate.Id);
+        Assert.Contains(await tickets.AuditAsync(survivor.Id), a => a.Action == "merge-received" && a.Details.GetProperty("merged").GetGuid() == duplicate.Id);
     }
 
     [Fact]
@@ -61,10 +61,10 @@ public sealed class MergeTests(TicketsFixture tickets)
         var duplicate = await tickets.OpenTicketAsync(Client, "phone");
         await MergeAsync(duplicate, survivor);
 
-        var byNumber = Request(new ThreadHints(null, duplicate.Number, null, []), "Any news?");
-        var byConversation = Request(new ThreadHints(duplicate.Id, null, null, []), "Voicemail transcription.") with { Channel = "phone" };
-        await PublishAsync(byNumber);
-        await PublishAsync(byConversation);
+        var byNumber = Request(Client, new ThreadHints(null, duplicate.Number, null, []), "Any news?");
+        var byConversation = Request(Client, new ThreadHints(duplicate.Id, null, null, []), "Voicemail transcription.") with { Channel = "phone" };
+        await tickets.PublishAsync(byNumber);
+        await tickets.PublishAsync(byConversation);
 
         var thread = await Eventually.GetAsync(async () => await ConversationAsync(_tech, survivor.Id) is { Length: 2 } found ? found : null,
             "both replies on the survivor");
@@ -91,8 +91,8 @@ public sealed class MergeTests(TicketsFixture tickets)
 
         Assert.Equal(last.Id, (await tickets.GetTicketAsync(first.Id)).MergedIntoId);
         Assert.Equal(["On the first."], (await ConversationAsync(_tech, last.Id)).Select(m => m.Body));
-        var reply = Request(new ThreadHints(null, first.Number, null, []), "Hello again.");
-        await PublishAsync(reply);
+        var reply = Request(Client, new ThreadHints(null, first.Number, null, []), "Hello again.");
+        await tickets.PublishAsync(reply);
         var message = await Eventually.GetAsync(async () => (await ConversationAsync(_tech, last.Id)).SingleOrDefault(m => m.Id == reply.RequestId),
             "the reply on the last survivor");
         Assert.Equal($"subject token [SD#{first.Number}] (SD#{first.Number}, merged into SD#{last.Number})", message.MatchedBy);
@@ -105,8 +105,8 @@ public sealed class MergeTests(TicketsFixture tickets)
         var survivor = await tickets.OpenTicketAsync(Client);
         var theirs = await tickets.OpenTicketAsync(OtherClient);
         var closed = await tickets.OpenTicketAsync(Client);
-        closed = await MoveAsync(closed, "Resolved");
-        closed = await MoveAsync(closed, "Closed");
+        closed = await tickets.MoveAsync(closed, "Resolved");
+        closed = await tickets.MoveAsync(closed, "Closed");
         var path = $"/api/tickets/{ticket.Id}/merge";
 
         await (await _tech.PostAsync(path, new { version = ticket.Version })).AssertInvalidAsync("into");
@@ -127,7 +127,7 @@ public sealed class MergeTests(TicketsFixture tickets)
 
         var after = await tickets.GetTicketAsync(ticket.Id);
         Assert.Equal((ticket.Version, TicketStatus.New, (Guid?)null), (after.Version, after.Status, after.MergedIntoId));
-        Assert.DoesNotContain(await AuditAsync(ticket.Id), a => a.Action == "merged");
+        Assert.DoesNotContain(await tickets.AuditAsync(ticket.Id), a => a.Action == "merged");
         Assert.Empty(await tickets.PublishedAsync("TicketStatusChanged", ticket.Id));
         Assert.Empty(await tickets.PublishedAsync("TicketMerged", ticket.Id));
     }
@@ -172,13 +172,6 @@ public sealed class MergeTests(TicketsFixture tickets)
         return await response.ReadAsync<TicketView>();
     }
 
-    private async Task<TicketView> MoveAsync(TicketView ticket, string to)
-    {
-        var response = await _tech.PostAsync($"/api/tickets/{ticket.Id}/status", new { to, version = ticket.Version });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.ReadAsync<TicketView>();
-    }
-
     private static async Task<System.Text.Json.JsonElement> AssertConflictAsync(HttpResponseMessage response, string title)
     {
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
@@ -187,19 +180,9 @@ public sealed class MergeTests(TicketsFixture tickets)
         return problem;
     }
 
+    private static ServiceRequestReceived Request(Guid clientId, ThreadHints thread, string body) =>
+        TicketsFixture.Request(clientId, thread, "Re: Printer jam", body);
+
     private static async Task<MessageView[]> ConversationAsync(HttpClient caller, Guid ticketId) =>
         await (await caller.GetAsync($"/api/tickets/{ticketId}/conversation")).ReadAsync<MessageView[]>();
-
-    private async Task<AuditView[]> AuditAsync(Guid ticketId) =>
-        await (await _tech.GetAsync($"/api/tickets/{ticketId}/audit")).ReadAsync<AuditView[]>();
-
-    private static ServiceRequestReceived Request(ThreadHints thread, string body) =>
-        new(Guid.NewGuid(), "email", DateTimeOffset.UtcNow.AddMinutes(-1), Client, "dana@acme-dental.example", "Dana Reyes", "Re: Printer jam", body, null)
-        {
-            Version = ServiceRequestReceived.CurrentVersion,
-            Thread = thread,
-        };
-
-    private Task PublishAsync<T>(T message) where T : class =>
-        tickets.App.Services.GetRequiredService<IBus>().Publish(message);
 }

@@ -22,8 +22,8 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
         var ticket = await tickets.OpenTicketAsync(Client, "email");
         var mailId = $"{Guid.NewGuid():N}.reply@servicedesk.example";
         var mailed = new ReplyMailed(Guid.NewGuid(), ticket.Id, mailId, "dana@acme-dental.example", tickets.Clock.Now);
-        await PublishAsync(mailed);
-        await PublishAsync(mailed); // redelivered
+        await tickets.PublishAsync(mailed);
+        await tickets.PublishAsync(mailed); // redelivered
 
         var reference = await Eventually.GetAsync(() => tickets.WithDbAsync(db => db.ThreadReferences.SingleOrDefaultAsync(r => r.MessageId == mailId)),
             "the reply mail's Message-ID to join the thread");
@@ -36,7 +36,7 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
             Version = ServiceRequestReceived.CurrentVersion,
             Thread = new ThreadHints(null, null, mailId, [mailId]),
         };
-        await PublishAsync(answer);
+        await tickets.PublishAsync(answer);
 
         var message = await Eventually.GetAsync(async () =>
                 (await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>())
@@ -46,7 +46,4 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
         Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == answer.RequestId)));
         Assert.Equal(TicketStatus.New, (await tickets.GetTicketAsync(ticket.Id)).Status); // a reply mail is no acknowledgement
     }
-
-    private Task PublishAsync<T>(T message) where T : class =>
-        tickets.App.Services.GetRequiredService<IBus>().Publish(message);
 }

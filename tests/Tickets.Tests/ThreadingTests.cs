@@ -25,8 +25,8 @@ public sealed class ThreadingTests(TicketsFixture tickets)
         var ticket = await tickets.OpenTicketAsync(Client, "email");
         var reply = Reply(Client, new ThreadHints(null, ticket.Number, null, []), "Still jammed after the restart.");
 
-        await PublishAsync(reply);
-        await PublishAsync(reply); // redelivered
+        await tickets.PublishAsync(reply);
+        await tickets.PublishAsync(reply); // redelivered
 
         var message = await ClientMessageAsync(ticket.Id, reply.RequestId);
         Assert.Equal("Still jammed after the restart.", message.Body);
@@ -34,7 +34,7 @@ public sealed class ThreadingTests(TicketsFixture tickets)
         Assert.Equal(("email", $"subject token [SD#{ticket.Number}] (SD#{ticket.Number})"), (message.Channel, message.MatchedBy));
         Assert.Equal(reply.ReceivedAt, message.At, TimeSpan.FromMilliseconds(1)); // PostgreSQL keeps microseconds
         await AssertNoTicketAsync(reply.RequestId);
-        var audit = await AuditAsync(ticket.Id);
+        var audit = await tickets.AuditAsync(ticket.Id);
         var replied = Assert.Single(audit, a => a.Action == "client-replied");
         Assert.Contains($"[SD#{ticket.Number}]", replied.Details.GetProperty("matchedBy").GetString());
         Assert.Equal(1, await tickets.WithDbAsync(db => db.Messages.CountAsync(m => m.TicketId == ticket.Id)));
@@ -45,12 +45,12 @@ public sealed class ThreadingTests(TicketsFixture tickets)
     {
         var ticket = await tickets.OpenTicketAsync(Client, "email");
         var acknowledgement = $"{ticket.Id:N}.ack@servicedesk.example";
-        await PublishAsync(new AcknowledgementSent(ticket.Id, "email", "dana@acme-dental.example", acknowledgement, tickets.Clock.Now));
+        await tickets.PublishAsync(new AcknowledgementSent(ticket.Id, "email", "dana@acme-dental.example", acknowledgement, tickets.Clock.Now));
         await Eventually.TrueAsync(() => tickets.WithDbAsync(db => db.ThreadReferences.AnyAsync(r => r.MessageId == acknowledgement)),
             "the acknowledgement's Message-ID to join the thread");
 
         var reply = Reply(Client, new ThreadHints(null, null, acknowledgement, [acknowledgement]), "Thanks, see you at 3.");
-        await PublishAsync(reply);
+        await tickets.PublishAsync(reply);
 
         var message = await ClientMessageAsync(ticket.Id, reply.RequestId);
         Assert.Equal($"In-Reply-To <{acknowledgement}> (SD#{ticket.Number})", message.MatchedBy);
@@ -61,17 +61,17 @@ public sealed class ThreadingTests(TicketsFixture tickets)
     public async Task Reply_all_to_the_clients_own_first_mail_finds_the_ticket_by_References_and_joins_the_thread()
     {
         var first = $"{Guid.NewGuid():N}@acme-dental.example";
-        var opening = Request(Client, null, "Printer jams", "The printer jams.") with { Channel = "email", ExternalId = first };
-        await PublishAsync(opening);
+        var opening = TicketsFixture.Request(Client, null, "Printer jams", "The printer jams.") with { Channel = "email", ExternalId = first };
+        await tickets.PublishAsync(opening);
         await Eventually.TrueAsync(() => tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == opening.RequestId)), "the ticket to open");
 
         // A colleague answers the first mail (no subject token); then someone answers the colleague.
         var colleague = $"{Guid.NewGuid():N}@acme-dental.example";
         var second = Reply(Client, new ThreadHints(null, null, first, [first]), "Same here on the 2nd floor.") with { ExternalId = colleague };
-        await PublishAsync(second);
+        await tickets.PublishAsync(second);
         await ClientMessageAsync(opening.RequestId, second.RequestId);
         var third = Reply(Client, new ThreadHints(null, null, null, ["unknown@elsewhere.example", first, colleague]), "And now the 3rd.");
-        await PublishAsync(third);
+        await tickets.PublishAsync(third);
 
         var message = await ClientMessageAsync(opening.RequestId, third.RequestId);
         Assert.StartsWith($"References <{colleague}>", message.MatchedBy); // the newest reference we know
@@ -83,11 +83,11 @@ public sealed class ThreadingTests(TicketsFixture tickets)
         var theirs = await tickets.OpenTicketAsync(OtherClient, "email");
         var reply = Reply(Client, new ThreadHints(null, theirs.Number, null, []), "Quoting someone else's number.");
 
-        await PublishAsync(reply);
+        await tickets.PublishAsync(reply);
 
         await Eventually.TrueAsync(() => tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == reply.RequestId)), "a new ticket");
         Assert.Equal(0, await tickets.WithDbAsync(db => db.Messages.CountAsync(m => m.TicketId == theirs.Id)));
-        var opened = Assert.Single(await AuditAsync(reply.RequestId), a => a.Action == "opened");
+        var opened = Assert.Single(await tickets.AuditAsync(reply.RequestId), a => a.Action == "opened");
         Assert.Contains("another client's ticket; ignored", opened.Details.GetProperty("thread").GetString());
         Assert.Single(await tickets.EventuallyPublishedAsync("TicketOpened", reply.RequestId));
     }
@@ -96,14 +96,14 @@ public sealed class ThreadingTests(TicketsFixture tickets)
     public async Task A_reply_to_a_closed_ticket_opens_a_new_ticket_that_names_the_old_one()
     {
         var ticket = await tickets.OpenTicketAsync(Client, "email");
-        ticket = await MoveAsync(ticket, "Resolved");
-        await MoveAsync(ticket, "Closed");
+        ticket = await tickets.MoveAsync(ticket, "Resolved");
+        await tickets.MoveAsync(ticket, "Closed");
         var reply = Reply(Client, new ThreadHints(null, ticket.Number, null, []), "It is jammed again.");
 
-        await PublishAsync(reply);
+        await tickets.PublishAsync(reply);
 
         await Eventually.TrueAsync(() => tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == reply.RequestId)), "a new ticket");
-        var opened = Assert.Single(await AuditAsync(reply.RequestId), a => a.Action == "opened");
+        var opened = Assert.Single(await tickets.AuditAsync(reply.RequestId), a => a.Action == "opened");
         Assert.Contains($"SD#{ticket.Number}, which is closed", opened.Details.GetProperty("thread").GetString());
         Assert.Equal(TicketStatus.Closed, (await tickets.GetTicketAsync(ticket.Id)).Status);
     }
@@ -114,11 +114,11 @@ public sealed class ThreadingTests(TicketsFixture tickets)
     public async Task A_client_reply_puts_a_resolved_or_waiting_ticket_back_to_work(string before, string after)
     {
         var ticket = await tickets.OpenTicketAsync(Client, "email");
-        if (before == "WaitingOnClient") ticket = await MoveAsync(ticket, "InProgress");
-        ticket = await MoveAsync(ticket, before);
+        if (before == "WaitingOnClient") ticket = await tickets.MoveAsync(ticket, "InProgress");
+        ticket = await tickets.MoveAsync(ticket, before);
         var reply = Reply(Client, new ThreadHints(null, ticket.Number, null, []), "Not fixed, sorry.");
 
-        await PublishAsync(reply);
+        await tickets.PublishAsync(reply);
 
         var changes = await tickets.EventuallyPublishedAsync("TicketStatusChanged", ticket.Id, before == "WaitingOnClient" ? 3 : 2);
         var change = changes[^1];
@@ -132,10 +132,10 @@ public sealed class ThreadingTests(TicketsFixture tickets)
     public async Task A_follow_up_naming_the_first_request_of_its_conversation_joins_that_ticket_and_the_client_sees_it()
     {
         var voicemail = await tickets.OpenTicketAsync(Client, "phone");
-        var transcription = Request(Client, new ThreadHints(voicemail.Id, null, null, []), "Voicemail transcription",
+        var transcription = TicketsFixture.Request(Client, new ThreadHints(voicemail.Id, null, null, []), "Voicemail transcription",
             "Hi, the server room is beeping.") with { Channel = "phone" };
 
-        await PublishAsync(transcription);
+        await tickets.PublishAsync(transcription);
 
         var message = await ClientMessageAsync(voicemail.Id, transcription.RequestId);
         Assert.Equal("phone", message.Channel);
@@ -144,18 +144,8 @@ public sealed class ThreadingTests(TicketsFixture tickets)
         Assert.Equal(["Hi, the server room is beeping."], seen.Select(m => m.Body));
     }
 
-    private static ServiceRequestReceived Request(Guid clientId, ThreadHints? thread, string subject, string body) =>
-        new(Guid.NewGuid(), "email", DateTimeOffset.UtcNow.AddMinutes(-1), clientId, "dana@acme-dental.example", "Dana Reyes", subject, body, null)
-        {
-            Version = ServiceRequestReceived.CurrentVersion,
-            Thread = thread,
-        };
-
     private static ServiceRequestReceived Reply(Guid clientId, ThreadHints thread, string body) =>
-        Request(clientId, thread, "Re: Printer jam", body) with { ExternalId = $"{Guid.NewGuid():N}@acme-dental.example" };
-
-    private Task PublishAsync<T>(T message) where T : class =>
-        tickets.App.Services.GetRequiredService<IBus>().Publish(message);
+        TicketsFixture.Request(clientId, thread, "Re: Printer jam", body) with { ExternalId = $"{Guid.NewGuid():N}@acme-dental.example" };
 
     private async Task<MessageView> ClientMessageAsync(Guid ticketId, Guid messageId) =>
         await Eventually.GetAsync(async () =>
@@ -168,15 +158,5 @@ public sealed class ThreadingTests(TicketsFixture tickets)
     {
         Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == requestId)));
         Assert.Empty(await tickets.PublishedAsync("TicketOpened", requestId));
-    }
-
-    private async Task<AuditView[]> AuditAsync(Guid ticketId) =>
-        await (await _tech.GetAsync($"/api/tickets/{ticketId}/audit")).ReadAsync<AuditView[]>();
-
-    private async Task<TicketView> MoveAsync(TicketView ticket, string to)
-    {
-        var response = await _tech.PostAsync($"/api/tickets/{ticket.Id}/status", new { to, version = ticket.Version });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.ReadAsync<TicketView>();
     }
 }

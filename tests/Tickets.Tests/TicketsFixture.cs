@@ -109,6 +109,28 @@ public sealed class TicketsFixture : IAsyncLifetime
         return await GetTicketAsync(id);
     }
 
+    /// <summary>Publishes as another service would, through the broker to the consumer.</summary>
+    public Task PublishAsync<T>(T message) where T : class => App.Services.GetRequiredService<IBus>().Publish(message);
+
+    /// <summary>A request from the client's contact, with the thread hints intake would have read.</summary>
+    public static ServiceRequestReceived Request(Guid clientId, ThreadHints? thread, string subject, string body) =>
+        new(Guid.NewGuid(), "email", DateTimeOffset.UtcNow.AddMinutes(-1), clientId, "dana@acme-dental.example", "Dana Reyes", subject, body, null)
+        {
+            Version = ServiceRequestReceived.CurrentVersion,
+            Thread = thread,
+        };
+
+    /// <summary>Moves the ticket as a technician, asserting the move is accepted.</summary>
+    public async Task<TicketView> MoveAsync(TicketView ticket, string to)
+    {
+        var response = await Technician().PostAsync($"/api/tickets/{ticket.Id}/status", new { to, version = ticket.Version });
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadAsync<TicketView>();
+    }
+
+    public async Task<AuditView[]> AuditAsync(Guid ticketId) =>
+        await (await Technician().GetAsync($"/api/tickets/{ticketId}/audit")).ReadAsync<AuditView[]>();
+
     public async Task<TicketView> GetTicketAsync(Guid id) =>
         (await Technician().GetFromJsonAsync<TicketView>(new Uri($"/api/tickets/{id}", UriKind.Relative), Json))!;
 
