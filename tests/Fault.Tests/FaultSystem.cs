@@ -14,15 +14,21 @@ public sealed class FaultSystem : RunningSystem
 
     /// <summary>
     /// How long the system may go without consuming a single message, anywhere, before a fault test calls the missing work
-    /// lost. A backlog that still drains is slow, not lost: on the shared 2-core machine sla worked through a post-restart
-    /// backlog at a few events a second (ADR 18), and a run that lost nothing still lacked 475 clocks after 10 minutes
-    /// (ADR 20). The longest quiet spell a healthy recovery has is a restart that waits out the watchdog (30 s) and a
-    /// start-up under load (up to about 3 minutes) while nothing else has work left.
+    /// lost. This is the suite's only deadline: a backlog that still drains is slow, not lost, however long it takes on a
+    /// loaded machine (issue 20). On the shared 2-core machine sla worked through a post-restart backlog at a few events a
+    /// second (ADR 18), and a run that lost nothing still lacked 475 clocks after 10 minutes (ADR 20). The longest quiet
+    /// spell a healthy recovery has is a restart that waits out the watchdog (30 s) and a start-up under load (up to about
+    /// 3 minutes) while nothing else has work left.
     /// </summary>
     public static readonly TimeSpan StallTime = TimeSpan.FromMinutes(5);
 
-    /// <summary>The longest a fault test's backlog may take to drain while it still makes progress; throughput is for bench/.</summary>
-    public static readonly TimeSpan DrainTime = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// Requests per fault stream. Accepting runs several times faster than the back end drains, so a backlog is in flight
+    /// in every service well before the first fault at a quarter of the stream; more requests only make the drain longer.
+    /// <c>SERVICEDESK_FAULT_REQUESTS=2000</c> runs the long version (README, "Tests").
+    /// </summary>
+    public static int StreamLength { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("SERVICEDESK_FAULT_REQUESTS"), out var n) && n > 0 ? n : 400;
 
     public Databases Databases => new(DatabaseOf("intake"), DatabaseOf("tickets"), DatabaseOf("sla"), DatabaseOf("billing"));
 
@@ -111,33 +117,87 @@ public sealed class FaultSystem : RunningSystem
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
-    /// <summary>
-    /// Every message consumed so far, service by service, with the reconciliation's counts: while this changes, the
-    /// system is still working through its backlog.
-    /// </summary>
-    private async Task<string> ProgressAsync(Report report)
+    /// <summary>Every message consumed so far, service by service: while this changes, the system is still working.</summary>
+    private async Task<string> ConsumedAsync()
     {
         var consumed = new List<long>();
         foreach (var service in Services)
-        {
-            await using var db = new Npgsql.NpgsqlConnection(DatabaseOf(service));
-            await db.OpenAsync();
-            await using var count = new Npgsql.NpgsqlCommand("""SELECT count(*) FROM "InboxState" WHERE "Consumed" IS NOT NULL""", db);
-            consumed.Add((long)(await count.ExecuteScalarAsync())!);
-        }
-        return $"{string.Join(',', consumed)}/{report.Tickets},{report.Clocks},{report.BillingRecords}";
+            consumed.Add(await CountAsync(service, """SELECT count(*) FROM "InboxState" WHERE "Consumed" IS NOT NULL"""));
+        return string.Join(',', consumed);
+    }
+
+    private async Task<long> CountAsync(string service, string sql)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(DatabaseOf(service));
+        await db.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand(sql, db);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     /// <summary>
-    /// Waits until every accepted request is stored and has exactly one ticket, one SLA clock and one billing record.
-    /// Fails as <em>lost</em> once nothing at all has been consumed for <paramref name="stall"/> (<see cref="StallTime"/>),
-    /// and as <em>too slow</em> if it is still draining after <paramref name="within"/> (<see cref="DrainTime"/>).
+    /// Messages not yet handled: in the virtual host's queues (ready or being consumed; parked error and skipped queues
+    /// aside) and in every service's outbox.
     /// </summary>
-    public async Task<Report> ReconciledAsync(IReadOnlyCollection<Guid> accepted, TimeSpan? stall = null, TimeSpan? within = null)
+    private async Task<long> WaitingAsync()
     {
-        var quiet = stall ?? StallTime;
-        var limit = within ?? DrainTime;
-        var started = System.Diagnostics.Stopwatch.StartNew();
+        long waiting = 0;
+        foreach (var line in (await Infrastructure.DescribeQueuesAsync(VirtualHost)).Split('\n'))
+        {
+            // rabbitmqctl's rows: name, messages_ready, messages_unacknowledged, consumers (tab-separated, after headers).
+            var fields = line.Split('\t');
+            if (fields.Length == 4 && !fields[0].EndsWith("_error", StringComparison.Ordinal) && !fields[0].EndsWith("_skipped", StringComparison.Ordinal)
+                && long.TryParse(fields[1], out var ready) && long.TryParse(fields[2], out var unacknowledged))
+                waiting += ready + unacknowledged;
+        }
+        foreach (var service in Services) waiting += await CountAsync(service, """SELECT count(*) FROM "OutboxMessage" """);
+        return waiting;
+    }
+
+    /// <summary>The queues and their depths, for a failure's message (best effort: rabbitmqctl may fail on a loaded machine).</summary>
+    private async Task<string> QueuesAsync()
+    {
+        try { return await Infrastructure.DescribeQueuesAsync(VirtualHost); }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException) { return e.Message; }
+    }
+
+    /// <summary>
+    /// Waits until the earlier cases' work is done: no message waiting in a queue or an outbox. Each fault case starts
+    /// here, so it never waits on, or reconciles against, someone else's backlog. Fails only on a stall: nothing consumed
+    /// and nothing moved anywhere for <see cref="StallTime"/>.
+    /// </summary>
+    public async Task DrainedAsync()
+    {
+        var sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        string? progress = null;
+        Exception? error = null;
+        while (true)
+        {
+            try
+            {
+                var waiting = await WaitingAsync();
+                if (waiting == 0) return;
+                var now = $"{await ConsumedAsync()}/{waiting} waiting";
+                if (now != progress) sinceProgress.Restart();
+                (progress, error) = (now, null);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or OperationCanceledException)
+            {
+                error = e; // a server still coming back, or a slow rabbitmqctl: no progress either
+            }
+            if (sinceProgress.Elapsed > StallTime)
+                throw new TimeoutException($"Stuck: the earlier cases' messages were not drained, and nothing moved for {StallTime.TotalMinutes} minutes ({progress}).\n" +
+                    $"{await QueuesAsync()}\n{Output}", error);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>
+    /// Waits until every accepted request is stored and has exactly one ticket, one SLA clock and one billing record,
+    /// however long that takes while the system makes progress. Fails as <em>lost</em> once nothing at all has been
+    /// consumed for <see cref="StallTime"/>.
+    /// </summary>
+    public async Task<Report> ReconciledAsync(IReadOnlyCollection<Guid> accepted)
+    {
         var sinceProgress = System.Diagnostics.Stopwatch.StartNew();
         Report? last = null;
         string? progress = null;
@@ -150,7 +210,7 @@ public sealed class FaultSystem : RunningSystem
                 {
                     last = await Reconciliation.RunAsync(Databases, DateTimeOffset.UtcNow.AddMinutes(1));
                     if (last.Consistent && await StoredRequestsAsync(accepted) == accepted.Count) return last;
-                    var now = await ProgressAsync(last);
+                    var now = $"{await ConsumedAsync()}/{last.Tickets},{last.Clocks},{last.BillingRecords}";
                     if (now != progress) sinceProgress.Restart();
                     (progress, error) = (now, null);
                 }
@@ -158,10 +218,8 @@ public sealed class FaultSystem : RunningSystem
                 {
                     error = e; // the database is still coming back: that is no progress either
                 }
-                if (sinceProgress.Elapsed > quiet)
-                    throw new TimeoutException($"Lost: nothing was consumed anywhere for {quiet.TotalMinutes} minutes, and not every accepted request has its ticket, clock and billing record.", error);
-                if (started.Elapsed > limit)
-                    throw new TimeoutException($"Too slow: after {limit.TotalMinutes} minutes the backlog was still draining ({progress}).", error);
+                if (sinceProgress.Elapsed > StallTime)
+                    throw new TimeoutException($"Lost: nothing was consumed anywhere for {StallTime.TotalMinutes} minutes, and not every accepted request has its ticket, clock and billing record ({progress}).", error);
                 await Task.Delay(TimeSpan.FromSeconds(2)); // each probe reads every service's database
             }
         }
@@ -178,18 +236,10 @@ public sealed class FaultSystem : RunningSystem
             var outboxes = new List<string>();
             foreach (var service in Services)
             {
-                try
-                {
-                    await using var db = new Npgsql.NpgsqlConnection(DatabaseOf(service));
-                    await db.OpenAsync();
-                    await using var count = new Npgsql.NpgsqlCommand("""SELECT count(*) FROM "OutboxMessage" """, db);
-                    outboxes.Add($"{service}: {await count.ExecuteScalarAsync()}");
-                }
+                try { outboxes.Add($"{service}: {await CountAsync(service, """SELECT count(*) FROM "OutboxMessage" """)}"); }
                 catch (Npgsql.NpgsqlException n) { outboxes.Add($"{service}: {n.Message}"); }
             }
-            string queues;
-            try { queues = await Infrastructure.DescribeQueuesAsync(VirtualHost); }
-            catch (Exception q) when (q is InvalidOperationException or OperationCanceledException) { queues = q.Message; }
+            var queues = await QueuesAsync();
             // The apps' output first and the summary last: a CI log that keeps only the tail still shows the summary.
             throw new TimeoutException($"{e.Message}\n{Output}\n\n== Summary ==\nHealth: {string.Join("; ", health)}\nOutbox messages waiting: {string.Join("; ", outboxes)}\nQueues:\n{queues}\nLast report: requests {last?.Requests}, tickets {last?.Tickets}, clocks {last?.Clocks}, " +
                 $"billing {last?.BillingRecords}; without ticket {last?.RequestsWithoutTicket.Count}, without clock {last?.TicketsWithoutClock.Count}, " +

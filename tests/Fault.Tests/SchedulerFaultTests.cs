@@ -85,6 +85,18 @@ public sealed class SchedulerSystem : IAsyncLifetime
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Makes every pending timer due now, as if its time had come: what an outage leaves behind, without a test that races
+    /// the clock to store the timers before they fall due.
+    /// </summary>
+    public async Task FallDueAsync()
+    {
+        await using var connection = new NpgsqlConnection(_infrastructure.Database(_database));
+        await connection.OpenAsync();
+        await using var due = new NpgsqlCommand("""UPDATE "ScheduledTimer" SET "DueAt" = now() - interval '1 second' WHERE "State" = 0""", connection);
+        await due.ExecuteNonQueryAsync();
+    }
+
     public string Output => string.Join("\n\n", Sla.Select(app => $"== {app.Name} ==\n{app.Output}"));
 
     public async Task DisposeAsync()
@@ -116,7 +128,7 @@ public sealed class SchedulerFaultTests(SchedulerSystem system) : IClassFixture<
         await system.ScheduleAsync(last, due.AddSeconds(2));
 
         var fired = await Eventually.GetAsync(async () => await system.FiredAsync() is var f && f.Contains(last[0]) ? f : null,
-            "the last timer", TimeSpan.FromMinutes(1), () => system.Output);
+            "the last timer", explain: () => system.Output, progress: async () => (object?)(await system.FiredAsync()).Count);
         Assert.All(timers, t => Assert.Equal(1, fired.Count(f => f == t)));
         Assert.Equal(fired.Count, fired.Distinct().Count());
     }
@@ -125,20 +137,16 @@ public sealed class SchedulerFaultTests(SchedulerSystem system) : IClassFixture<
     public async Task Timers_that_fall_due_while_every_instance_is_down_fire_after_restart()
     {
         var timers = Sequences(100);
-        var due = DateTime.UtcNow.AddSeconds(30); // room to store them all first, even on a loaded machine
-        await system.ScheduleAsync(timers, due);
+        await system.ScheduleAsync(timers, DateTime.UtcNow.AddHours(1));
         await Eventually.TrueAsync(async () => await system.PendingTimersAsync() >= timers.Length, "the timers to be stored",
-            due - DateTime.UtcNow - TimeSpan.FromSeconds(1), () => system.Output);
+            explain: () => system.Output, progress: async () => (object?)await system.PendingTimersAsync());
         foreach (var sla in system.Sla) await sla.KillAsync();
 
-        // The scenario itself: the due time passes while nothing runs.
-        var untilDue = due.AddSeconds(2) - DateTime.UtcNow;
-        if (untilDue > TimeSpan.Zero) await Task.Delay(untilDue);
-        Assert.DoesNotContain(await system.FiredAsync(), timers.Contains);
-
+        // The scenario itself: their time comes while nothing runs.
+        await system.FallDueAsync();
         foreach (var sla in system.Sla) await sla.RestartAsync();
         await Eventually.TrueAsync(async () => timers.All((await system.FiredAsync()).Contains), "every timer after the restart",
-            TimeSpan.FromMinutes(1), () => system.Output);
+            explain: () => system.Output, progress: async () => (object?)(await system.FiredAsync()).Count);
         var fired = await system.FiredAsync();
         Assert.All(timers, t => Assert.Equal(1, fired.Count(f => f == t)));
     }

@@ -60,7 +60,8 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
 
         var count = await Eventually.GetAsync(async () =>
             await probe.QueryAsync(db => db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter)) is { Count: 200 } c ? c : null,
-            "all 200 increments", TimeSpan.FromMinutes(1));
+            "all 200 increments", progress: async () => (object?)
+                (await probe.QueryAsync(db => db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == counter)))?.Count);
         Assert.Equal(200, count.Count);
     }
 

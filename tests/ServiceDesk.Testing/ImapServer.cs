@@ -70,7 +70,7 @@ public sealed class ImapServer : IAsyncDisposable
                 using var client = new TcpClient();
                 await client.ConnectAsync(Host, port);
                 return true;
-            }, "the IMAP server to listen", TimeSpan.FromSeconds(20), server.Log);
+            }, "the IMAP server to listen", explain: server.Log);
         }
         catch
         {

@@ -55,7 +55,7 @@ public sealed class SmtpServer : IAsyncDisposable
             using var client = new TcpClient();
             await client.ConnectAsync("127.0.0.1", port);
             return true;
-        }, "the SMTP server to listen", TimeSpan.FromSeconds(20));
+        }, "the SMTP server to listen");
         return server;
     }
 

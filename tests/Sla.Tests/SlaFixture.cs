@@ -139,7 +139,7 @@ public sealed class SlaFixture : IAsyncLifetime
     public IReadOnlyList<Published> PublishedFor(Guid ticketId) => [.. _published.Where(p => p.TicketId == ticketId)];
 
     public Task<Published> PublishedAsync(Guid ticketId, string what, Func<Published, bool> match, TimeSpan? within = null) =>
-        Eventually.GetAsync(() => Task.FromResult(PublishedFor(ticketId).FirstOrDefault(match)), what, within ?? TimeSpan.FromSeconds(40),
+        Eventually.GetAsync(() => Task.FromResult(PublishedFor(ticketId).FirstOrDefault(match)), what, within,
             () => string.Join("\n", PublishedFor(ticketId).Select(p => $"{p.Type} {p.Message}")));
 
     public async Task<TicketSlaState?> SagaAsync(Guid ticketId)
