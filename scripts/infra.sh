@@ -35,6 +35,8 @@ SD_RUN=$SD_DATA/run
 SD_CTL=$SD_DATA/bin/rabbitmqctl
 SD_POLICY=/usr/sbin/policy-rc.d
 SD_POLICY_CREATED=
+# Every server this script starts inherits it: how an install tells another checkout's servers from apt's.
+export SD_INFRA_DATA=$SD_DATA
 
 sd_log() { echo "infra: $*" >&2; }
 sd_die() { echo "infra: ERROR: $*" >&2; exit 1; }
@@ -87,18 +89,20 @@ sd_wait() {
 sd_spawn() {
   local pidfile=$1 log=$2
   shift 2
-  (cd "$SD_RMQ" && exec setsid env SD_INFRA_DATA="$SD_DATA" "$@" </dev/null >>"$log" 2>&1 9>&-) &
+  (cd "$SD_RMQ" && exec setsid env "$@" </dev/null >>"$log" 2>&1 9>&-) &
   echo $! >"$pidfile"
 }
 
 # --- installation -------------------------------------------------------------------------------
 
-# Top-level postgres/beam/epmd pids (children excluded): used to spot services apt starts.
+# Top-level postgres/beam/epmd pids (children excluded): used to spot services apt starts. Servers that carry
+# SD_INFRA_DATA were started by this script for some checkout (maybe another one, starting while we install).
 sd_service_roots() {
   local d comm ppid all
   all=$(for d in /proc/[0-9]*; do
     read -r comm 2>/dev/null <"$d/comm" || continue
-    case $comm in postgres | beam.smp | epmd) echo "${d#/proc/}" ;; esac
+    case $comm in postgres | beam.smp | epmd) ;; *) continue ;; esac
+    grep -qz '^SD_INFRA_DATA=' "$d/environ" 2>/dev/null || echo "${d#/proc/}"
   done)
   for d in $all; do
     read -r _ _ _ ppid _ 2>/dev/null <"/proc/$d/stat" || continue

@@ -119,16 +119,20 @@ public sealed class SchedulerFaultTests(SchedulerSystem system) : IClassFixture<
     [Fact]
     public async Task With_two_scheduler_instances_every_timer_fires_once()
     {
-        // Due together, so both instances reach for the same rows at the same moment.
+        // Stored first, then made due together, so both instances reach for the same rows at the same moment.
         var timers = Sequences(500);
-        var due = DateTime.UtcNow.AddSeconds(15);
-        await system.ScheduleAsync(timers, due);
-        // A last timer, due after all the others: once it is in, any double firing of the others would be too.
-        var last = Sequences(1);
-        await system.ScheduleAsync(last, due.AddSeconds(2));
+        await system.ScheduleAsync(timers, DateTime.UtcNow.AddHours(1));
+        await Eventually.TrueAsync(async () => await system.PendingTimersAsync() >= timers.Length, "the timers to be stored",
+            explain: () => system.Output, progress: async () => (object?)await system.PendingTimersAsync());
+        await system.FallDueAsync();
+        await Eventually.TrueAsync(async () => timers.All((await system.FiredAsync()).Contains) && await system.PendingTimersAsync() == 0,
+            "every timer", explain: () => system.Output, progress: async () => (object?)(await system.FiredAsync()).Count);
 
+        // A last timer, scheduled after every other one was claimed: once it is in, a double firing would be too.
+        var last = Sequences(1);
+        await system.ScheduleAsync(last, DateTime.UtcNow);
         var fired = await Eventually.GetAsync(async () => await system.FiredAsync() is var f && f.Contains(last[0]) ? f : null,
-            "the last timer", explain: () => system.Output, progress: async () => (object?)(await system.FiredAsync()).Count);
+            "the last timer", explain: () => system.Output);
         Assert.All(timers, t => Assert.Equal(1, fired.Count(f => f == t)));
         Assert.Equal(fired.Count, fired.Distinct().Count());
     }

@@ -155,7 +155,7 @@ public sealed class ReportTests(SlaFixture sla) : IClassFixture<SlaFixture>
             var report = await sla.Staff().GetFromJsonAsync<Report>(new Uri($"/api/sla/reports?{parameters}&to={Tomorrow}", UriKind.Relative), Json);
             var rows = report!.Rows.Where(r => r.Target == target).ToArray();
             return ready(rows) ? rows : null;
-        }, $"the {target} outcomes of {parameters}", TimeSpan.FromSeconds(40));
+        }, $"the {target} outcomes of {parameters}");
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }

@@ -163,7 +163,7 @@ public sealed class MailPipeTests : IAsyncLifetime
         {
             // Broken pipe: the script gave up before reading the message (e.g. no token), as an MTA would also see.
         }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Eventually.DefaultLimit);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await error + await output);
     }
