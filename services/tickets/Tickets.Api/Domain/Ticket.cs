@@ -51,6 +51,18 @@ public sealed class Ticket
     public uint Version { get; set; }
 
     /// <summary>
+    /// The version of the last event this ticket published (docs/adr/0023): TicketOpened is 1, and each later event that
+    /// changes the ticket takes <see cref="NextEventVersion"/> in the transaction that stores the change and the event
+    /// (outbox), so consumers can apply a ticket's events in order although they may arrive in any. Not xmin: xmin moves
+    /// on every write (a due time copied from sla too) and wraps; consumers need a gapless counter. Tickets older than
+    /// the counter start at 0.
+    /// </summary>
+    public int EventVersion { get; private set; } = 1;
+
+    /// <summary>The version for an event about to be published with this change.</summary>
+    public int NextEventVersion() => ++EventVersion;
+
+    /// <summary>
     /// The ticket this one was merged into (docs/adr/0021-merging-tickets.md). Never a ticket that is itself merged:
     /// merging the survivor later moves these pointers on, so a reply is routed by following one pointer at most.
     /// </summary>
@@ -82,6 +94,18 @@ public sealed class Ticket
 
 public sealed class SlaSnapshot
 {
+    /// <summary>
+    /// The clock's state as sla last announced it (Running, Paused, Stopped); null until sla has started the clock,
+    /// which the API shows as "starting" (the clock exists a moment after the ticket).
+    /// </summary>
+    public string? Clock { get; set; }
+
+    /// <summary>
+    /// The clock version (sla's ledger length) the due times below come from: a copy from an older version arriving
+    /// late changes nothing (SlaDueTimesChanged, docs/adr/0023).
+    /// </summary>
+    public int ClockVersion { get; set; }
+
     public DateTimeOffset? AcknowledgeDueAt { get; set; }
     public DateTimeOffset? AcknowledgeInternalDueAt { get; set; }
     public DateTimeOffset? WorkBeginsDueAt { get; set; }

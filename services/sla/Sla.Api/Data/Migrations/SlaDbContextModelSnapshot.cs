@@ -353,6 +353,9 @@ namespace Sla.Api.Data.Migrations
                     b.Property<DateTimeOffset>("AssignedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("AssignedVersion")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("Merged")
                         .HasColumnType("boolean");
 
@@ -440,6 +443,10 @@ namespace Sla.Api.Data.Migrations
                     b.Property<Guid?>("EscalationToken")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Held")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
                     b.Property<string>("Ledger")
                         .IsRequired()
                         .HasColumnType("jsonb");
@@ -451,6 +458,9 @@ namespace Sla.Api.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(2)
                         .HasColumnType("character varying(2)");
+
+                    b.Property<int>("TicketVersion")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Tier")
                         .IsRequired()

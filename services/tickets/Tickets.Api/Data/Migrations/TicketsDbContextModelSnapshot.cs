@@ -480,6 +480,9 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<int>("EventVersion")
+                        .HasColumnType("integer");
+
                     b.Property<Guid?>("MergedIntoId")
                         .HasColumnType("uuid");
 
@@ -537,6 +540,12 @@ namespace Tickets.Api.Data.Migrations
 
                             b1.Property<string>("BreachedTarget")
                                 .HasColumnType("text");
+
+                            b1.Property<string>("Clock")
+                                .HasColumnType("text");
+
+                            b1.Property<int>("ClockVersion")
+                                .HasColumnType("integer");
 
                             b1.Property<DateTimeOffset?>("RiskDueAt")
                                 .HasColumnType("timestamp with time zone");
