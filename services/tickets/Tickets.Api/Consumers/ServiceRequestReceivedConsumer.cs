@@ -132,12 +132,11 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
         }
     }
 
-    /// <summary>The first rule, by order, whose client, channel and category all match (null matches anything).</summary>
+    /// <summary>The first rule, by order, whose client and channel both match (null matches anything).</summary>
     private Task<Guid?> RouteAsync(Ticket ticket, CancellationToken cancellationToken) =>
         db.RoutingRules.AsNoTracking()
             .Where(r => (r.ClientId == null || r.ClientId == ticket.ClientId)
-                && (r.Channel == null || r.Channel == ticket.Channel)
-                && (r.Category == null || r.Category == ticket.Category))
+                && (r.Channel == null || r.Channel == ticket.Channel))
             .OrderBy(r => r.Order).ThenBy(r => r.Id)
             .Select(r => (Guid?)r.TeamId)
             .FirstOrDefaultAsync(cancellationToken);

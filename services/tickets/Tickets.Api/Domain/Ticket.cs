@@ -33,9 +33,6 @@ public sealed class Ticket
     public required string Priority { get; set; }
     public string? PriorityHint { get; init; }
 
-    /// <summary>What routing rules match besides client and channel; requests do not carry one yet (null).</summary>
-    public string? Category { get; init; }
-
     public DateTimeOffset OpenedAt { get; init; }
 
     /// <summary>The team whose queue holds the ticket; null is the unassigned (dispatch) queue.</summary>

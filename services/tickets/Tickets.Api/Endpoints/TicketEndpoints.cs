@@ -43,7 +43,6 @@ public sealed record TicketView(
     TicketStatus Status,
     string Priority,
     string? PriorityHint,
-    string? Category,
     Guid? TeamId,
     string? Assignee,
     DateTimeOffset OpenedAt,
@@ -124,7 +123,7 @@ public static class TicketEndpoints
         var sla = ticket.Sla;
         return new TicketView(ticket.Id, ticket.Number, $"SD#{ticket.Number}", ticket.ClientId,
             new ContactView(ticket.ContactEmail, ticket.ContactName), ticket.Channel, ticket.Subject, ticket.Description,
-            ticket.Status, ticket.Priority, ticket.PriorityHint, ticket.Category, ticket.TeamId, ticket.Assignee,
+            ticket.Status, ticket.Priority, ticket.PriorityHint, ticket.TeamId, ticket.Assignee,
             ticket.OpenedAt, ticket.Version,
             new SlaView(sla.AcknowledgeDueAt, sla.AcknowledgeInternalDueAt, sla.WorkBeginsDueAt,
                 sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt,
