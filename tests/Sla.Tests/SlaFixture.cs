@@ -98,10 +98,10 @@ public sealed class SlaFixture : IAsyncLifetime
     }
 
     /// <summary>Publishes tickets' ClientChanged for a client and waits until sla consumed it (applied or ignored).</summary>
-    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId)
+    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId, string? name = null)
     {
         var messageId = NewId.NextGuid();
-        await PublishAsync(new ClientChanged(clientId, revision, $"Client {clientId:N}", tier, calendarId, true, [], Now(), "dispatcher"), messageId);
+        await PublishAsync(new ClientChanged(clientId, revision, name ?? $"Client {clientId:N}", tier, calendarId, true, [], Now(), "dispatcher"), messageId);
         await Eventually.TrueAsync(async () =>
         {
             await using var scope = App.Services.CreateAsyncScope();
