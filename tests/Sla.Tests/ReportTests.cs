@@ -81,10 +81,10 @@ public sealed class ReportTests(SlaFixture sla) : IClassFixture<SlaFixture>
 
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         var lines = (await response.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
-        Assert.Equal("group,target,tickets,met,medianBusinessMinutes,p90BusinessMinutes,contractualMetPercent,internalMetPercent", lines[0]);
+        Assert.Equal("group,target,tickets,met,medianBusinessMinutes,p90BusinessMinutes,contractualMetPercent,internalMetPercent,clientName", lines[0]);
         // UTC+14: the day in Kiritimati, not in UTC.
         var day = TimeZoneInfo.ConvertTime(start, TimeZoneInfo.FindSystemTimeZoneById("Pacific/Kiritimati")).ToString("yyyy-MM-dd");
-        Assert.Contains($"{day},acknowledge,1,1,0.03,0.03,100,100", lines);
+        Assert.Contains($"{day},acknowledge,1,1,0.03,0.03,100,100,", lines);
     }
 
     [Fact]
@@ -101,6 +101,38 @@ public sealed class ReportTests(SlaFixture sla) : IClassFixture<SlaFixture>
 
         var rows = await RowsAsync($"clientId={_client}", "acknowledge", ready: r => r.Sum(x => x.Met) == 1);
         Assert.Equal(0.03, Assert.Single(rows).MedianBusinessMinutes); // the survivor's 1.8 s
+    }
+
+    /// <summary>
+    /// On a New York office calendar (Mon-Fri 08:00-17:00, Thanksgiving 2027-11-25 closed): entered Wednesday 16:00,
+    /// waiting on the client 16:30-16:45, In Progress Friday 08:30. Business time to begin work: 30 + 15 + 0 (the
+    /// holiday) + 30 minutes. A year ahead, so no timer fires before the events are applied; they are sent newest first,
+    /// and the saga applies them in the ticket's order.
+    /// </summary>
+    [Fact]
+    public async Task Business_time_leaves_out_nights_a_holiday_and_the_pause_and_the_client_is_named()
+    {
+        var calendar = await NewYorkOfficeAsync();
+        await sla.ChangeClientAsync(_client, 1, await BusinessHoursTierAsync(), calendar.ToString(), name: "Acme Dental, Inc.");
+        var entered = NewYork("2027-11-24T16:00:00");
+        var id = NewId.NextGuid();
+        await sla.PublishConsumedAsync(new TicketOpened(id, 1, _client, "dana@acme-dental.example", "Dana", "web", "Printer jam", "P3",
+            entered, TicketVersion: 1), "TicketOpened");
+        foreach (var (from, to, at, version) in new[]
+        {
+            ("Scheduled", "InProgress", NewYork("2027-11-26T08:30:00"), 4),
+            ("WaitingOnClient", "Scheduled", NewYork("2027-11-24T16:45:00"), 3),
+            ("New", "WaitingOnClient", NewYork("2027-11-24T16:30:00"), 2),
+        })
+            await sla.PublishAsync(new TicketStatusChanged(id, _client, from, to, at, "tess", "web", TicketVersion: version));
+
+        var range = $"from=2027-11-01&to=2027-12-01&groupBy=client&clientId={_client}";
+        var row = Assert.Single(await RowsAsync(range, "work-begins", ready: r => r.Sum(x => x.Met) == 1, to: null));
+        Assert.Equal((_client.ToString(), "Acme Dental, Inc.", 75.0), (row.Group, row.ClientName, row.MedianBusinessMinutes));
+
+        var csv = await (await sla.Staff().GetAsync(new Uri($"/api/sla/reports?{range}&format=csv", UriKind.Relative))).Content.ReadAsStringAsync();
+        Assert.Contains($"{_client},work-begins,1,1,75,75,", csv);
+        Assert.EndsWith(",\"Acme Dental, Inc.\"", csv.Split('\n').Single(l => l.Contains("work-begins", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -129,6 +161,41 @@ public sealed class ReportTests(SlaFixture sla) : IClassFixture<SlaFixture>
 
     private static DateTimeOffset Ahead() => SlaFixture.Now().AddMinutes(1);
 
+    private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"];
+    private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
+
+    private static DateTimeOffset NewYork(string local) => Calendars.At(Calendars.NewYork, local);
+
+    private async Task<Guid> NewYorkOfficeAsync()
+    {
+        var hours = new[] { new { opens = "08:00", closes = "17:00" } };
+        using var admin = sla.Admin();
+        var response = await admin.PostAsJsonAsync("/api/sla/calendars", new
+        {
+            name = $"New York office ({Guid.NewGuid():N})",
+            timeZone = "America/New_York",
+            week = Weekdays.ToDictionary(d => d, _ => hours),
+            holidays = new[] { new { date = "2027-11-25", name = "Thanksgiving" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A tier without after-hours cover, so every target counts on the client's business hours.</summary>
+    private async Task<string> BusinessHoursTierAsync()
+    {
+        var name = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var targets = Priorities.SelectMany(p => new object[]
+        {
+            new { priority = p, type = "acknowledge", contractualMinutes = 60, internalMinutes = 30 },
+            new { priority = p, type = "work-begins", contractualMinutes = 1440, internalMinutes = 480 },
+        }).ToArray();
+        using var admin = sla.Admin();
+        var response = await admin.PostAsJsonAsync("/api/sla/tiers", new { name, afterHoursCovered = false, emergencyCovered = false, targets });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return name;
+    }
+
     /// <summary>The default period ends now; these tickets were entered a minute ahead.</summary>
     private static string Tomorrow => Uri.EscapeDataString(DateTimeOffset.UtcNow.AddDays(1).ToString("O"));
 
@@ -149,10 +216,11 @@ public sealed class ReportTests(SlaFixture sla) : IClassFixture<SlaFixture>
         sla.PublishedAsync(ticketId, "the contractual breach", p => p is { Type: "SlaBreached", Commitment: "contractual" });
 
     /// <summary>The report's rows for one target, once the projection has consumed what the test waits for.</summary>
-    private Task<ReportRow[]> RowsAsync(string parameters, string target, Func<ReportRow[], bool> ready) =>
+    private Task<ReportRow[]> RowsAsync(string parameters, string target, Func<ReportRow[], bool> ready, string? to = "") =>
         Eventually.GetAsync(async () =>
         {
-            var report = await sla.Staff().GetFromJsonAsync<Report>(new Uri($"/api/sla/reports?{parameters}&to={Tomorrow}", UriKind.Relative), Json);
+            var end = to is null ? "" : $"&to={Tomorrow}";
+            var report = await sla.Staff().GetFromJsonAsync<Report>(new Uri($"/api/sla/reports?{parameters}{end}", UriKind.Relative), Json);
             var rows = report!.Rows.Where(r => r.Target == target).ToArray();
             return ready(rows) ? rows : null;
         }, $"the {target} outcomes of {parameters}");

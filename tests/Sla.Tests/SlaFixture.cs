@@ -32,7 +32,7 @@ public sealed class SlaFixture : IAsyncLifetime
 {
     public const double Scale = 0.0025;
     public static readonly Guid ClientA = Guid.Parse("5b0c7a4e-8a59-4c47-9d0e-6f1f3c2b9a10");
-    private static readonly string[] Events = ["SlaClockStarted", "SlaTargetMet", "SlaWarning", "SlaBreached"];
+    private static readonly string[] Events = ["SlaClockStarted", "SlaDueTimesChanged", "SlaTargetMet", "SlaWarning", "SlaBreached"];
 
     private readonly ConcurrentQueue<Published> _published = new();
     private Infrastructure _infrastructure = null!;
@@ -98,10 +98,10 @@ public sealed class SlaFixture : IAsyncLifetime
     }
 
     /// <summary>Publishes tickets' ClientChanged for a client and waits until sla consumed it (applied or ignored).</summary>
-    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId)
+    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId, string? name = null)
     {
         var messageId = NewId.NextGuid();
-        await PublishAsync(new ClientChanged(clientId, revision, $"Client {clientId:N}", tier, calendarId, true, [], Now(), "dispatcher"), messageId);
+        await PublishAsync(new ClientChanged(clientId, revision, name ?? $"Client {clientId:N}", tier, calendarId, true, [], Now(), "dispatcher"), messageId);
         await Eventually.TrueAsync(async () =>
         {
             await using var scope = App.Services.CreateAsyncScope();
@@ -125,8 +125,25 @@ public sealed class SlaFixture : IAsyncLifetime
             if (messageId is { } id) context.MessageId = id;
         });
 
-    public static TicketStatusChanged StatusChanged(Guid id, string from, string to, DateTimeOffset at) =>
-        new(id, ClientA, from, to, at, "tech@msp.example", "web");
+    public static TicketStatusChanged StatusChanged(Guid id, string from, string to, DateTimeOffset at, int version = 0) =>
+        new(id, ClientA, from, to, at, "tech@msp.example", "web", TicketVersion: version);
+
+    /// <summary>
+    /// Publishes and waits until sla's consumers of it consumed it (the saga; TicketOpened and TicketAssigned also
+    /// reach the reports' projection), so the next message arrives after it.
+    /// </summary>
+    public async Task PublishConsumedAsync<T>(T message, string what) where T : class
+    {
+        var consumers = message is TicketOpened or TicketAssigned or TicketMerged ? 2 : 1;
+        var messageId = NewId.NextGuid();
+        await PublishAsync(message, messageId);
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var scope = App.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<SlaDbContext>().Set<InboxState>()
+                .CountAsync(i => i.MessageId == messageId && i.Consumed != null) == consumers;
+        }, $"sla to consume {what}");
+    }
 
     /// <summary>Now, to the millisecond (what the events and the database carry round-trip exactly).</summary>
     public static DateTimeOffset Now()

@@ -65,6 +65,14 @@ public sealed class TeamRoutingTests(TicketsFixture tickets)
     }
 
     [Fact]
+    public async Task A_rule_by_category_is_refused_since_no_ticket_has_one()
+    {
+        var network = await CreateTeamAsync("Network");
+        var response = await _dispatcher.PostAsync("/api/routing-rules", new { order = 1, category = "printers", teamId = network.Id });
+        await response.AssertInvalidAsync("category");
+    }
+
+    [Fact]
     public async Task Reassignment_keeps_the_history_and_is_published()
     {
         var field = await CreateTeamAsync("Field");

@@ -17,6 +17,8 @@ public static class SlaCommitments
 
 /// <summary>A ticket's SLA clock runs; the due times are contractual, the internal ones stricter.</summary>
 /// <param name="TimeZone">IANA id of the business calendar, for telling the client local times.</param>
+/// <param name="ClockVersion">The clock's version (its ledger's length) these due times are from; later ones come in
+/// <see cref="SlaDueTimesChanged"/> with higher versions. 0 = unknown (an older publisher).</param>
 public sealed record SlaClockStarted(
     Guid TicketId,
     Guid ClientId,
@@ -26,7 +28,31 @@ public sealed record SlaClockStarted(
     DateTimeOffset AcknowledgeInternalDueAt,
     DateTimeOffset WorkBeginsDueAt,
     DateTimeOffset WorkBeginsInternalDueAt,
-    string TimeZone);
+    string TimeZone,
+    int ClockVersion = 0);
+
+/// <summary>
+/// A ticket's clock paused, resumed or was recalculated (priority or tier), so its due times changed; tickets keeps the
+/// copy it shows, and anything showing countdowns follows this. A due time is null while a pause suspends it, or when
+/// the tier has no such target. The clock's later changes have higher <paramref name="ClockVersion"/>s: keep the
+/// highest, since copies may arrive in any order.
+/// </summary>
+/// <param name="Clock">"Running", "Paused" or "Stopped" (resolved or closed).</param>
+/// <param name="At">The change's instant on the clock.</param>
+/// <param name="ClockVersion">The clock's ledger length after the change: higher is newer.</param>
+public sealed record SlaDueTimesChanged(
+    Guid TicketId,
+    Guid ClientId,
+    string Clock,
+    string Priority,
+    DateTimeOffset? AcknowledgeDueAt,
+    DateTimeOffset? AcknowledgeInternalDueAt,
+    DateTimeOffset? WorkBeginsDueAt,
+    DateTimeOffset? WorkBeginsInternalDueAt,
+    DateTimeOffset? ResolutionDueAt,
+    DateTimeOffset? ResolutionInternalDueAt,
+    DateTimeOffset At,
+    int ClockVersion);
 
 /// <summary>A target was met (<see cref="SlaTargets"/>), on time or late against each of its due times.</summary>
 public sealed record SlaTargetMet(

@@ -22,6 +22,9 @@ public static class TicketStatuses
 /// <param name="By">The staff member's subject, or "system:&lt;service&gt;" when a message made the change.</param>
 /// <param name="Channel">How the change came in: "web" for the API, "notify" etc. for a system change.</param>
 /// <param name="Reason">Free text from the person who made the change, if any.</param>
+/// <param name="TicketVersion">The ticket's event version (docs/adr/0023): TicketOpened is 1 and every later event of the
+/// ticket that changes it (status, priority, assignment, merge) one more, so a consumer that keeps state per ticket can
+/// apply them in order. 0 = unknown (published before versions existed).</param>
 public sealed record TicketStatusChanged(
     Guid TicketId,
     Guid ClientId,
@@ -30,9 +33,11 @@ public sealed record TicketStatusChanged(
     DateTimeOffset At,
     string By,
     string Channel,
-    string? Reason = null);
+    string? Reason = null,
+    int TicketVersion = 0);
 
 /// <summary>Triage changed the priority ("P1".."P4"); sla recomputes the targets, and the ledger keeps the reason.</summary>
+/// <param name="TicketVersion">As on <see cref="TicketStatusChanged"/>.</param>
 public sealed record TicketPriorityChanged(
     Guid TicketId,
     Guid ClientId,
@@ -41,11 +46,13 @@ public sealed record TicketPriorityChanged(
     string Reason,
     DateTimeOffset At,
     string By,
-    string Channel);
+    string Channel,
+    int TicketVersion = 0);
 
 /// <summary>
-/// Staff answered the client on the ticket. notify mails <see cref="Body"/> to the contact; sla counts it as a real
-/// communication (it may meet the acknowledgement target). Internal notes never produce a message.
+/// Staff answered the client on the ticket. notify mails <see cref="Body"/> to the contact; the mail
+/// (<c>Notify.Contracts.ReplyMailed</c>) is what sla counts as a real communication, not this post. Internal notes never
+/// produce a message. A reply changes no field of the ticket, so it carries no ticket version (docs/adr/0023).
 /// </summary>
 /// <param name="Number">The human ticket number, for "SD#Number" in the mail's subject.</param>
 public sealed record PublicReplyPosted(
@@ -84,6 +91,7 @@ public sealed record TimeEntryRecorded(
 
 /// <summary>The ticket's team or technician changed (a routing rule at opening, or a dispatcher); the history keeps every one.</summary>
 /// <param name="Assignee">The technician's subject, or null (the team's queue).</param>
+/// <param name="TicketVersion">As on <see cref="TicketStatusChanged"/>.</param>
 public sealed record TicketAssigned(
     Guid TicketId,
     Guid ClientId,
@@ -94,13 +102,15 @@ public sealed record TicketAssigned(
     string? Reason,
     DateTimeOffset At,
     string By,
-    string Channel);
+    string Channel,
+    int TicketVersion = 0);
 
 /// <summary>
 /// Staff found the ticket to be a duplicate and merged it into <see cref="SurvivorId"/> (same client). The ticket is
 /// now Closed (a <see cref="TicketStatusChanged"/> to Closed is published with it); its conversation shows on the
 /// survivor, and later replies to it are added to the survivor. Its time entries stay where the work was recorded.
 /// </summary>
+/// <param name="TicketVersion">As on <see cref="TicketStatusChanged"/> (one more than the status change to Closed).</param>
 public sealed record TicketMerged(
     Guid TicketId,
     long Number,
@@ -110,4 +120,5 @@ public sealed record TicketMerged(
     string? Reason,
     DateTimeOffset At,
     string By,
-    string Channel);
+    string Channel,
+    int TicketVersion = 0);

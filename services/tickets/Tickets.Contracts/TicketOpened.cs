@@ -5,6 +5,7 @@ namespace Tickets.Contracts;
 /// <param name="Priority">"P1".."P4".</param>
 /// <param name="OpenedAt">When the request was received: the SLA clock starts here.</param>
 /// <param name="TeamId">The team a routing rule gave the ticket, or null (the unassigned queue).</param>
+/// <param name="TicketVersion">1: the first of the ticket's events in order (docs/adr/0023); 0 = unknown (older publisher).</param>
 public sealed record TicketOpened(
     Guid TicketId,
     long Number,
@@ -15,4 +16,5 @@ public sealed record TicketOpened(
     string Subject,
     string Priority,
     DateTimeOffset OpenedAt,
-    Guid? TeamId = null);
+    Guid? TeamId = null,
+    int TicketVersion = 0);

@@ -38,6 +38,7 @@ public sealed class ClientChangedConsumer(SlaDbContext db, PolicyCatalog catalog
             db.Clients.Add(client);
         }
         client.Revision = message.Revision;
+        client.Name = message.Name;
         client.Tier = tierName;
         client.CalendarId = string.IsNullOrWhiteSpace(message.CalendarId) ? null
             : Guid.TryParse(message.CalendarId, out var calendarId) ? calendarId.ToString() : message.CalendarId.Trim();

@@ -98,6 +98,8 @@ public sealed class ClientRecord
 {
     public Guid Id { get; set; }
     public int Revision { get; set; }
+    /// <summary>The client's name, for the reports; null for a copy made before sla kept names (until its next revision).</summary>
+    public string? Name { get; set; }
     /// <summary>The tier's name as tickets has it, lower-cased; it may name no tier sla knows (the default applies).</summary>
     public string Tier { get; set; } = "";
     /// <summary>A calendar's id as tickets has it (a GUID in its "D" form when it is one), or null for the default.</summary>
@@ -137,6 +139,7 @@ public static class PolicyModel
         client.ToTable("clients");
         client.HasKey(c => c.Id);
         client.Property(c => c.Id).ValueGeneratedNever();
+        client.Property(c => c.Name).HasMaxLength(Limits.Name);
         client.Property(c => c.Tier).HasMaxLength(Limits.Reference);
         client.Property(c => c.CalendarId).HasMaxLength(Limits.Reference);
         client.HasIndex(c => c.Tier);

@@ -34,7 +34,7 @@ public sealed class TargetOutcome
 
 /// <summary>
 /// What the reports need to know of a ticket that sla's clock does not: the team it is with now (TicketOpened and
-/// TicketAssigned; the latest assignment wins) and whether it was merged into another as a duplicate (TicketMerged),
+/// TicketAssigned; the highest ticket version wins, docs/adr/0023) and whether it was merged into another as a duplicate (TicketMerged),
 /// which leaves it out of every report.
 /// </summary>
 public sealed class ReportTicket
@@ -42,6 +42,8 @@ public sealed class ReportTicket
     public Guid TicketId { get; init; }
     public Guid? TeamId { get; set; }
     public DateTimeOffset AssignedAt { get; set; }
+    /// <summary>The ticket version of the event <see cref="TeamId"/> came from; 0 when it had none.</summary>
+    public int AssignedVersion { get; set; }
     public bool Merged { get; set; }
 }
 

@@ -21,6 +21,8 @@ public sealed record ReportQuery(string? From, string? To, string? GroupBy, stri
 public sealed class ReportRow
 {
     public required string Group { get; init; }
+    /// <summary>With groupBy=client: the client's name as sla last heard it from tickets (null if it never did).</summary>
+    public string? ClientName { get; init; }
     public required string Target { get; init; }
     /// <summary>Targets met or breached in the group (an undecided target is not counted yet).</summary>
     public int Tickets { get; init; }
@@ -98,6 +100,8 @@ public static class ReportEndpoints
             "period" => """to_char(date_trunc(@period, o."EnteredAt" AT TIME ZONE @zone), 'YYYY-MM-DD')""",
             _ => """o."Priority" """,
         };
+        // Names are not unique; the group stays the id, and the name rides along.
+        var clientName = groupBy == "client" ? """c."Name" """ : "NULL::text";
         var parameters = new List<NpgsqlParameter>
         {
             new("from", from), new("to", to), new("period", period), new("zone", timeZone),
@@ -107,7 +111,7 @@ public static class ReportEndpoints
         if (query.TeamId is { } teamId) { filters.Append(""" AND t."TeamId" = @team"""); parameters.Add(new("team", teamId)); }
         if (query.Priority is { } priority) { filters.Append(""" AND o."Priority" = @priority"""); parameters.Add(new("priority", priority)); }
         var sql = $"""
-            SELECT {group} AS "Group", o."Target" AS "Target",
+            SELECT {group} AS "Group", o."Target" AS "Target", {clientName} AS "ClientName",
                    count(*)::int AS "Tickets",
                    count(o."MetAt")::int AS "Met",
                    round((percentile_cont(0.5) WITHIN GROUP (ORDER BY o."BusinessSeconds") / 60)::numeric, 2)::float8 AS "MedianBusinessMinutes",
@@ -115,8 +119,9 @@ public static class ReportEndpoints
                    round(100.0 * count(*) FILTER (WHERE o."MetContractual") / nullif(count(o."MetContractual"), 0), 1)::float8 AS "ContractualMetPercent",
                    round(100.0 * count(*) FILTER (WHERE o."MetInternal") / nullif(count(o."MetInternal"), 0), 1)::float8 AS "InternalMetPercent"
             FROM sla_target_outcomes o LEFT JOIN sla_report_tickets t ON t."TicketId" = o."TicketId"
+                 LEFT JOIN clients c ON c."Id" = o."ClientId"
             WHERE o."EnteredAt" >= @from AND o."EnteredAt" < @to AND t."Merged" IS NOT TRUE{filters}
-            GROUP BY 1, 2
+            GROUP BY 1, 2, 3
             ORDER BY 1, 2
             """;
         return db.Database.SqlQueryRaw<ReportRow>(sql, [.. parameters]).ToListAsync(cancellationToken);
@@ -124,12 +129,17 @@ public static class ReportEndpoints
 
     private static string Csv(IReadOnlyList<ReportRow> rows)
     {
-        var csv = new StringBuilder("group,target,tickets,met,medianBusinessMinutes,p90BusinessMinutes,contractualMetPercent,internalMetPercent\n");
+        // clientName last: columns readers already know keep their places.
+        var csv = new StringBuilder("group,target,tickets,met,medianBusinessMinutes,p90BusinessMinutes,contractualMetPercent,internalMetPercent,clientName\n");
         foreach (var row in rows)
             csv.AppendJoin(',', row.Group, row.Target, Number(row.Tickets), Number(row.Met), Number(row.MedianBusinessMinutes),
-                Number(row.P90BusinessMinutes), Number(row.ContractualMetPercent), Number(row.InternalMetPercent)).Append('\n');
+                Number(row.P90BusinessMinutes), Number(row.ContractualMetPercent), Number(row.InternalMetPercent), Text(row.ClientName)).Append('\n');
         return csv.ToString();
     }
+
+    /// <summary>RFC 4180: a name with a comma, quote or line break is quoted, its quotes doubled.</summary>
+    private static string Text(string? value) =>
+        value is null ? "" : value.IndexOfAny([',', '"', '\r', '\n']) < 0 ? value : $"\"{value.Replace("\"", "\"\"")}\"";
 
     /// <summary>Invariant digits; empty when there is nothing to measure (no target met yet).</summary>
     private static string Number(double? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";

@@ -10,7 +10,7 @@ namespace Sla.Api.Reports;
 /// <summary>
 /// Keeps the reports' tables from sla's own outcome events and tickets' assignments and merges. Each message sets a row to what
 /// it says (an upsert), so a redelivery or a copy changes nothing, and events of one ticket may arrive in any order:
-/// a breach never overrides a target already met, and the latest assignment wins. Two events racing to insert one
+/// a breach never overrides a target already met, and the assignment of the highest ticket version wins. Two events racing to insert one
 /// row: the loser's insert fails on the key, and its retry updates the row.
 /// </summary>
 public sealed class ReportProjection(SlaDbContext db, PolicyCatalog catalog, ClockSettings settings)
@@ -38,10 +38,10 @@ public sealed class ReportProjection(SlaDbContext db, PolicyCatalog catalog, Clo
     }
 
     public Task Consume(ConsumeContext<TicketOpened> context) =>
-        AssignAsync(context.Message.TicketId, context.Message.TeamId, context.Message.OpenedAt, context.CancellationToken);
+        AssignAsync(context.Message.TicketId, context.Message.TeamId, context.Message.OpenedAt, context.Message.TicketVersion, context.CancellationToken);
 
     public Task Consume(ConsumeContext<TicketAssigned> context) =>
-        AssignAsync(context.Message.TicketId, context.Message.TeamId, context.Message.At, context.CancellationToken);
+        AssignAsync(context.Message.TicketId, context.Message.TeamId, context.Message.At, context.Message.TicketVersion, context.CancellationToken);
 
     public async Task Consume(ConsumeContext<TicketMerged> context)
     {
@@ -50,11 +50,14 @@ public sealed class ReportProjection(SlaDbContext db, PolicyCatalog catalog, Clo
         await db.SaveChangesAsync(context.CancellationToken);
     }
 
-    private async Task AssignAsync(Guid ticketId, Guid? teamId, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task AssignAsync(Guid ticketId, Guid? teamId, DateTimeOffset at, int version, CancellationToken cancellationToken)
     {
         var ticket = await TicketAsync(ticketId, cancellationToken);
-        if (at < ticket.AssignedAt) return; // an older assignment arriving late
-        (ticket.TeamId, ticket.AssignedAt) = (teamId, at);
+        // An older assignment arriving late changes nothing. The ticket's version orders them (two in one instant too);
+        // only between unversioned events (0, older publishers) does the instant decide.
+        var older = version > 0 && ticket.AssignedVersion > 0 ? version <= ticket.AssignedVersion : at < ticket.AssignedAt;
+        if (older) return;
+        (ticket.TeamId, ticket.AssignedAt, ticket.AssignedVersion) = (teamId, at, version);
         await db.SaveChangesAsync(cancellationToken);
     }
 

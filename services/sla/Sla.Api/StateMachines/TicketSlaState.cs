@@ -32,6 +32,15 @@ public sealed class TicketSlaState : SagaStateMachineInstance
     /// older or the same revision arriving later changes nothing.</summary>
     public int ClientRevision { get; set; }
 
+    /// <summary>
+    /// The version of the last ticket event applied (docs/adr/0023): the next one applies only when it is this plus one.
+    /// 0 on a clock opened by an unversioned TicketOpened: the first versioned event is applied and sets it.
+    /// </summary>
+    public int TicketVersion { get; set; }
+
+    /// <summary>Ticket events that arrived before an earlier version: applied, in order, when the gap fills.</summary>
+    public ImmutableList<HeldEvent> Held { get; set; } = [];
+
     /// <summary>Copies what queries need from the clock, which already holds the new ledger.</summary>
     public void Keep(TicketClock clock)
     {
@@ -42,3 +51,9 @@ public sealed class TicketSlaState : SagaStateMachineInstance
         NextEscalationAt = clock.NextEscalations() is [var next, ..] ? next.DueAt : null;
     }
 }
+
+/// <summary>
+/// A ticket event kept on the saga until the versions before it arrive, as its message type's name and its JSON (the
+/// contracts' own shape), so it is applied later exactly as it came.
+/// </summary>
+public sealed record HeldEvent(int Version, string Type, System.Text.Json.JsonElement Message);

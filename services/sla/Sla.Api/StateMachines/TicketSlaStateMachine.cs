@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MassTransit;
 using Notify.Contracts;
 using ServiceDesk.Platform;
@@ -30,6 +31,12 @@ public sealed record ClientTierChanged(Guid TicketId, Guid ClientId, int ClientR
 /// Duplicates: the inbox drops a redelivered message; a copy with a new id finds the change already made (a met
 /// target stays met, a paused clock stays paused, the same priority recalculates nothing).
 /// </para>
+/// <para>
+/// Order (docs/adr/0023): the ticket's events carry its version and are applied in that order, whatever order they
+/// arrive in. The next version is applied (then any held ones it unblocks), a later one is held on the saga's row until
+/// the gap fills, a version already applied is dropped. Assignments and merges change nothing on the clock but are
+/// consumed for their versions, so the sequence sla sees has no gaps. Unversioned events (0) apply as they arrive.
+/// </para>
 /// </summary>
 public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaState>
 {
@@ -47,9 +54,11 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         // Anything but the opening needs the clock. Before it exists (a race with TicketOpened) the message faults and
         // the bus's retries find it; a ticket that never got a clock ends in _error, where it is visible.
         Event(() => AcknowledgementSent, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => ReplyPosted, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        Event(() => Merged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         // Sent only for clocks that exist (the consumer lists them), so a missing one cannot happen; nothing to do if it did.
         Event(() => TierChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
         Schedule(() => Escalation, x => x.EscalationToken, s => s.Received = e => e.CorrelateById(m => m.Message.TicketId));
@@ -61,12 +70,15 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
 
         During(Open,
             Ignore(Opened), // a copy with a new id: the clock started once, and SlaClockStarted left with it (outbox)
-            Rescheduled(When(AcknowledgementSent).ThenAsync(c => ChangeAsync(c, c.Message.SentAt, (clock, at, note) =>
+            Rescheduled(When(AcknowledgementSent).ThenAsync(c => ChangeAsync(c, nameof(AcknowledgementSent), c.Message.SentAt, (clock, at, note) =>
                 Task.FromResult(clock.Communicate(Communication.AcknowledgementSent, at, $"{c.Message.Medium} to {c.Message.Recipient}{note}"))))),
-            Rescheduled(When(ReplyPosted).ThenAsync(c => ChangeAsync(c, c.Message.At, (clock, at, note) =>
-                Task.FromResult(clock.Communicate(Communication.PublicReply, at, $"{c.Message.Author} wrote to {c.Message.ContactEmail}{note}"))))),
-            Rescheduled(When(StatusChanged).ThenAsync(ChangeStatusAsync)),
-            Rescheduled(When(PriorityChanged).ThenAsync(ChangePriorityAsync)),
+            // A reply counts when it was mailed, as the acknowledgement does (DOMAIN.md: when it reached the provider).
+            Rescheduled(When(ReplyMailed).ThenAsync(c => ChangeAsync(c, nameof(ReplyMailed), c.Message.SentAt, (clock, at, note) =>
+                Task.FromResult(clock.Communicate(Communication.PublicReply, at, $"reply mailed to {c.Message.Recipient}{note}"))))),
+            Rescheduled(When(StatusChanged).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
+            Rescheduled(When(PriorityChanged).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
+            Rescheduled(When(Assigned).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
+            Rescheduled(When(Merged).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
             Rescheduled(When(TierChanged).ThenAsync(ChangeTierAsync)),
             Rescheduled(When(Escalation.Received).ThenAsync(EscalateAsync)));
     }
@@ -74,9 +86,11 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     public State Open { get; private set; } = null!;
     public Event<TicketOpened> Opened { get; private set; } = null!;
     public Event<AcknowledgementSent> AcknowledgementSent { get; private set; } = null!;
-    public Event<PublicReplyPosted> ReplyPosted { get; private set; } = null!;
+    public Event<ReplyMailed> ReplyMailed { get; private set; } = null!;
     public Event<TicketStatusChanged> StatusChanged { get; private set; } = null!;
     public Event<TicketPriorityChanged> PriorityChanged { get; private set; } = null!;
+    public Event<TicketAssigned> Assigned { get; private set; } = null!;
+    public Event<TicketMerged> Merged { get; private set; } = null!;
     public Event<ClientTierChanged> TierChanged { get; private set; } = null!;
     public Schedule<TicketSlaState, SlaEscalationDue> Escalation { get; private set; } = null!;
 
@@ -98,34 +112,90 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         context.Saga.ClientId = ticket.ClientId;
         context.Saga.EnteredAt = ticket.OpenedAt;
         context.Saga.ClientRevision = terms.ClientRevision;
+        context.Saga.TicketVersion = ticket.TicketVersion;
         context.Saga.Keep(clock);
 
         DateTimeOffset Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment)!.Value;
         await context.Publish(new SlaClockStarted(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt,
             Due(ResponseType.Acknowledge, Commitment.Contractual), Due(ResponseType.Acknowledge, Commitment.Internal),
             Due(ResponseType.WorkBegins, Commitment.Contractual), Due(ResponseType.WorkBegins, Commitment.Internal),
-            terms.Calendars.BusinessHours.TimeZone.Id));
+            terms.Calendars.BusinessHours.TimeZone.Id, clock.Ledger.Count));
     }
 
-    private Task ChangeStatusAsync(BehaviorContext<TicketSlaState, TicketStatusChanged> context)
+    /// <summary>
+    /// Applies a ticket event in the ticket's version order (class remarks): the next version now, with the held ones
+    /// it unblocks; a later one is held; an applied one is dropped.
+    /// </summary>
+    private async Task InOrderAsync(BehaviorContext<TicketSlaState> context, int version, object message)
     {
-        var changed = context.Message;
+        var saga = context.Saga;
+        if (version == 0 || saga.TicketVersion == 0)
+        {
+            // Unversioned (an older publisher), or a clock opened before versions: arrival order is all there is.
+            await ApplyAsync(context, message);
+            if (version > saga.TicketVersion) saga.TicketVersion = version;
+            return;
+        }
+        if (version <= saga.TicketVersion)
+        {
+            _logger.LogInformation("Ticket {TicketId}: {Event} version {Version} dropped, version {Applied} is applied already",
+                saga.CorrelationId, message.GetType().Name, version, saga.TicketVersion);
+            return;
+        }
+        if (version > saga.TicketVersion + 1)
+        {
+            if (saga.Held.All(h => h.Version != version)) // a copy of a held event is held once
+                saga.Held = saga.Held.Add(new HeldEvent(version, message.GetType().Name, JsonSerializer.SerializeToElement(message, message.GetType(), Json)));
+            _logger.LogInformation("Ticket {TicketId}: {Event} version {Version} held until version {Next} arrives",
+                saga.CorrelationId, message.GetType().Name, version, saga.TicketVersion + 1);
+            return;
+        }
+        await ApplyAsync(context, message);
+        saga.TicketVersion = version;
+        while (saga.Held.FirstOrDefault(h => h.Version == saga.TicketVersion + 1) is { } next)
+        {
+            saga.Held = saga.Held.Remove(next);
+            await ApplyAsync(context, Restore(next));
+            saga.TicketVersion = next.Version;
+        }
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static object Restore(HeldEvent held) => held.Type switch
+    {
+        nameof(TicketStatusChanged) => held.Message.Deserialize<TicketStatusChanged>(Json)!,
+        nameof(TicketPriorityChanged) => held.Message.Deserialize<TicketPriorityChanged>(Json)!,
+        nameof(TicketAssigned) => held.Message.Deserialize<TicketAssigned>(Json)!,
+        nameof(TicketMerged) => held.Message.Deserialize<TicketMerged>(Json)!,
+        _ => throw new InvalidOperationException($"Held event of unknown type {held.Type}."),
+    };
+
+    private Task ApplyAsync(BehaviorContext<TicketSlaState> context, object message) => message switch
+    {
+        TicketStatusChanged changed => ChangeStatusAsync(context, changed),
+        TicketPriorityChanged changed => ChangePriorityAsync(context, changed),
+        // Nothing on the clock depends on who works the ticket; a merge closes it by its status change.
+        _ => Task.CompletedTask,
+    };
+
+    private Task ChangeStatusAsync(BehaviorContext<TicketSlaState> context, TicketStatusChanged changed)
+    {
         if (!Enum.TryParse<TicketStatus>(changed.To, ignoreCase: false, out var status))
         {
             // A status this version does not know cannot be one that pauses or meets anything here.
             _logger.LogWarning("Ticket {TicketId}: unknown status {Status} ignored by the SLA clock", changed.TicketId, changed.To);
             return Task.CompletedTask;
         }
-        return ChangeAsync(context, changed.At, (clock, at, _) => Task.FromResult(clock.ChangeStatus(status, at)));
+        return ChangeAsync(context, nameof(TicketStatusChanged), changed.At, (clock, at, _) => Task.FromResult(clock.ChangeStatus(status, at)));
     }
 
-    private Task ChangePriorityAsync(BehaviorContext<TicketSlaState, TicketPriorityChanged> context)
+    private Task ChangePriorityAsync(BehaviorContext<TicketSlaState> context, TicketPriorityChanged changed)
     {
-        var changed = context.Message;
         var priority = Priorities.Parse(changed.To);
         if (priority.ToString() == context.Saga.Priority) return Task.CompletedTask; // nothing to recompute (e.g. a copy)
         var reason = string.IsNullOrWhiteSpace(changed.Reason) ? "no reason given" : changed.Reason.Trim();
-        return ChangeAsync(context, changed.At, async (clock, at, note) =>
+        return ChangeAsync(context, nameof(TicketPriorityChanged), changed.At, async (clock, at, note) =>
         {
             // The tier's targets as they are now; a tier deleted since the clock started gives way to the default.
             var (tier, tierNote) = await _catalog.TierOrDefaultAsync(Db(context), clock.Tier, context.CancellationToken);
@@ -146,7 +216,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         if (tierNote is not null)
             _logger.LogWarning("Ticket {TicketId} of client {ClientId}: {Note}", changed.TicketId, changed.ClientId, tierNote);
         if (tier.Tier == context.Saga.Tier) return; // e.g. a tier renamed in tickets to one sla resolves the same way
-        await ChangeAsync(context, changed.At, (clock, at, note) => Task.FromResult(clock.Recalculate(tier, clock.Priority, at,
+        await ChangeAsync(context, nameof(ClientTierChanged), changed.At, (clock, at, note) => Task.FromResult(clock.Recalculate(tier, clock.Priority, at,
             $"tier changed from {clock.Tier} to {tier.Tier} (client revision {changed.ClientRevision}, by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}")));
     }
 
@@ -168,8 +238,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     /// Applies one command at the event's instant, or at the ledger's last instant when the event is older (see the
     /// class remarks); <c>note</c> is text for the entry's cause saying so, empty when in order.
     /// </summary>
-    private async Task ChangeAsync<T>(BehaviorContext<TicketSlaState, T> context, DateTimeOffset reportedAt,
-        Func<TicketClock, DateTimeOffset, string, Task<TicketClock>> change) where T : class
+    private async Task ChangeAsync(BehaviorContext<TicketSlaState> context, string eventName, DateTimeOffset reportedAt,
+        Func<TicketClock, DateTimeOffset, string, Task<TicketClock>> change)
     {
         var clock = await ReplayAsync(context);
         var last = clock.Ledger[^1].At;
@@ -178,7 +248,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         if (reportedAt < last)
         {
             _logger.LogWarning("Ticket {TicketId}: {Event} for {ReportedAt:O} arrived after the ledger entry at {LastAt:O}; recorded at {LastAt:O}",
-                context.Saga.CorrelationId, typeof(T).Name, reportedAt, last, last);
+                context.Saga.CorrelationId, eventName, reportedAt, last, last);
             at = last;
             note = $" (happened at {reportedAt:u}, reported after later entries)";
         }
@@ -190,11 +260,21 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             await context.Publish(new SlaTargetMet(changed.TicketId, TierPolicy.Name(met.Target), met.At, dueAt,
                 MetContractual: met.At <= dueAt, MetInternal: met.At <= internalDueAt));
         }
+        // A pause, a resume or a recalculation moves the due times: tickets (and any countdown) follows this.
+        if (changed.Ledger.Skip(clock.Ledger.Count).Any(e => e is ClockPaused or ClockResumed or TargetsRecalculated))
+            await context.Publish(DueTimes(changed));
         context.Saga.Keep(changed);
     }
 
+    private static SlaDueTimesChanged DueTimes(TicketClock clock) => new(clock.TicketId, clock.ClientId, clock.State.ToString(),
+        clock.Priority.ToString(),
+        clock.DueAt(ResponseType.Acknowledge, Commitment.Contractual), clock.DueAt(ResponseType.Acknowledge, Commitment.Internal),
+        clock.DueAt(ResponseType.WorkBegins, Commitment.Contractual), clock.DueAt(ResponseType.WorkBegins, Commitment.Internal),
+        clock.DueAt(ResponseType.Resolution, Commitment.Contractual), clock.DueAt(ResponseType.Resolution, Commitment.Internal),
+        clock.Ledger[^1].At, clock.Ledger.Count);
+
     /// <summary>The clock from its ledger, on the calendar revision its start names (cached after the first use).</summary>
-    private async Task<TicketClock> ReplayAsync<T>(BehaviorContext<TicketSlaState, T> context) where T : class
+    private async Task<TicketClock> ReplayAsync(BehaviorContext<TicketSlaState> context)
     {
         var ledger = context.Saga.Ledger;
         var calendars = await _catalog.CalendarsAsync(Db(context), TicketClock.CalendarOf(ledger), context.CancellationToken);

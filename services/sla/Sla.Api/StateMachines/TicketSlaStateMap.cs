@@ -28,9 +28,24 @@ public static class TicketSlaStateMap
         saga.Property(x => x.Priority).HasMaxLength(2);
         saga.Property(x => x.Clock).HasMaxLength(16);
         saga.Property(x => x.Ledger).HasColumnType("jsonb").HasConversion(LedgerJson.Converter, LedgerJson.Comparer);
+        saga.Property(x => x.Held).HasColumnType("jsonb").HasConversion(HeldJson.Converter, HeldJson.Comparer);
         saga.HasIndex(x => x.ClientId);
         return saga;
     }
+}
+
+/// <summary>The held events' JSON: usually an empty array; a few entries while a ticket's events arrive out of order.</summary>
+public static class HeldJson
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public static readonly ValueConverter<ImmutableList<HeldEvent>, string> Converter = new(
+        held => JsonSerializer.Serialize<IReadOnlyList<HeldEvent>>(held, Options),
+        json => JsonSerializer.Deserialize<ImmutableList<HeldEvent>>(json, Options) ?? ImmutableList<HeldEvent>.Empty);
+
+    /// <summary>Like the ledger: replaced, never changed in place.</summary>
+    public static readonly ValueComparer<ImmutableList<HeldEvent>> Comparer = new(
+        (a, b) => ReferenceEquals(a, b), held => held.Count, held => held);
 }
 
 /// <summary>The ledger's JSON: each entry tagged with its type, so replay gets back exactly the records written.</summary>

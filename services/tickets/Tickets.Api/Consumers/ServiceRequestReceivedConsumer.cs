@@ -41,7 +41,7 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
 
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         await context.Publish(new TicketOpened(ticket.Id, ticket.Number, ticket.ClientId, ticket.ContactEmail,
-            ticket.ContactName, ticket.Channel, ticket.Subject, ticket.Priority, ticket.OpenedAt, ticket.TeamId));
+            ticket.ContactName, ticket.Channel, ticket.Subject, ticket.Priority, ticket.OpenedAt, ticket.TeamId, TicketVersion: 1));
     }
 
     /// <summary>
@@ -71,15 +71,17 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
             _ => from,
         };
         const string reason = "The client replied.";
-        if (to != from && ticket.TryMoveTo(to))
+        var moved = to != from && ticket.TryMoveTo(to);
+        if (moved)
             db.Record(ticket, actor, request.ReceivedAt, "status-changed", new { from, to, reason });
+        var version = moved ? ticket.NextEventVersion() : 0;
 
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         // A redelivery racing this one fails here on the message's key and, retried, finds the message added.
         await db.SaveChangesAsync(context.CancellationToken);
-        if (to != from)
+        if (moved)
             await context.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), to.ToString(),
-                request.ReceivedAt, actor.Subject, actor.Channel, reason));
+                request.ReceivedAt, actor.Subject, actor.Channel, reason, version));
     }
 
     /// <summary>An email's Message-ID joins its ticket's thread, so answers to it (a colleague's reply-all) find the ticket.</summary>
@@ -130,12 +132,11 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
         }
     }
 
-    /// <summary>The first rule, by order, whose client, channel and category all match (null matches anything).</summary>
+    /// <summary>The first rule, by order, whose client and channel both match (null matches anything).</summary>
     private Task<Guid?> RouteAsync(Ticket ticket, CancellationToken cancellationToken) =>
         db.RoutingRules.AsNoTracking()
             .Where(r => (r.ClientId == null || r.ClientId == ticket.ClientId)
-                && (r.Channel == null || r.Channel == ticket.Channel)
-                && (r.Category == null || r.Category == ticket.Category))
+                && (r.Channel == null || r.Channel == ticket.Channel))
             .OrderBy(r => r.Order).ThenBy(r => r.Id)
             .Select(r => (Guid?)r.TeamId)
             .FirstOrDefaultAsync(cancellationToken);

@@ -10,16 +10,36 @@ namespace Tickets.Api.Consumers;
 
 /// <summary>
 /// Keeps the ticket's copy of its SLA clock and its acknowledgement up to date. Each message sets values rather
-/// than adding to them, so a redelivery changes nothing. A staff change racing one of these makes the later
+/// than adding to them, so a redelivery changes nothing; due times come with the clock's version, and only a newer one
+/// replaces them, so copies arriving out of order leave the latest. A staff change racing one of these makes the later
 /// SaveChanges fail on the ticket's version; the message is retried on the fresh row.
 /// </summary>
 public sealed class SlaProgressConsumer(TicketsDbContext db)
-    : IConsumer<SlaClockStarted>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>, IConsumer<SlaWarning>, IConsumer<SlaBreached>
+    : IConsumer<SlaClockStarted>, IConsumer<SlaDueTimesChanged>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>, IConsumer<SlaWarning>, IConsumer<SlaBreached>
 {
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
         var clock = context.Message;
         var ticket = await db.Tickets.SingleAsync(t => t.Id == clock.TicketId, context.CancellationToken);
+        // A pause or a recalculation can overtake the start; an unversioned start (0) only fills a copy never made.
+        if (ticket.Sla.Clock is not null && clock.ClockVersion <= ticket.Sla.ClockVersion) return;
+        ticket.Sla.Clock = "Running";
+        ticket.Sla.ClockVersion = clock.ClockVersion;
+        ticket.Sla.AcknowledgeDueAt = clock.AcknowledgeDueAt;
+        ticket.Sla.AcknowledgeInternalDueAt = clock.AcknowledgeInternalDueAt;
+        ticket.Sla.WorkBeginsDueAt = clock.WorkBeginsDueAt;
+        ticket.Sla.WorkBeginsInternalDueAt = clock.WorkBeginsInternalDueAt;
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+
+    /// <summary>The clock paused, resumed or was recalculated: the copy follows the highest clock version.</summary>
+    public async Task Consume(ConsumeContext<SlaDueTimesChanged> context)
+    {
+        var clock = context.Message;
+        var ticket = await db.Tickets.SingleAsync(t => t.Id == clock.TicketId, context.CancellationToken);
+        if (clock.ClockVersion <= ticket.Sla.ClockVersion) return; // older, or a copy
+        ticket.Sla.Clock = clock.Clock;
+        ticket.Sla.ClockVersion = clock.ClockVersion;
         ticket.Sla.AcknowledgeDueAt = clock.AcknowledgeDueAt;
         ticket.Sla.AcknowledgeInternalDueAt = clock.AcknowledgeInternalDueAt;
         ticket.Sla.WorkBeginsDueAt = clock.WorkBeginsDueAt;
@@ -87,6 +107,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
             return;
         }
         ticket.TryMoveTo(TicketStatus.Acknowledged);
+        var version = ticket.NextEventVersion();
 
         var actor = Actor.System("notify");
         var at = context.Message.SentAt;
@@ -95,6 +116,6 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
         // ticket's version before it has published anything, and its retry finds the ticket Acknowledged.
         await db.SaveChangesAsync(context.CancellationToken);
         await context.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, nameof(TicketStatus.New),
-            nameof(TicketStatus.Acknowledged), at, actor.Subject, actor.Channel));
+            nameof(TicketStatus.Acknowledged), at, actor.Subject, actor.Channel, TicketVersion: version));
     }
 }

@@ -37,7 +37,6 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.Property(t => t.Priority).HasMaxLength(2);
             ticket.Property(t => t.PriorityHint).HasMaxLength(2);
             ticket.Property(t => t.Channel).HasMaxLength(40);
-            ticket.Property(t => t.Category).HasMaxLength(60);
             ticket.Property(t => t.ContactEmail).HasMaxLength(254);
             ticket.Property(t => t.ContactName).HasMaxLength(200);
             ticket.Property(t => t.Subject).HasMaxLength(200);
@@ -156,7 +155,6 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
         {
             rule.ToTable("routing_rules");
             rule.Property(r => r.Channel).HasMaxLength(40);
-            rule.Property(r => r.Category).HasMaxLength(60);
             rule.HasIndex(r => r.Order);
             // A team with rules pointing at it cannot disappear under them.
             rule.HasOne<Team>().WithMany().HasForeignKey(r => r.TeamId).OnDelete(DeleteBehavior.Restrict);
@@ -180,7 +178,6 @@ public static class TicketLimits
     public const int TimeEntryNote = 2_000;
     public const int TeamName = 100;
     public const int Subject = 200;
-    public const int Category = 60;
     public const int Channel = 40;
     public const int MaxTimeEntryMinutes = 24 * 60;
     public const int MaxTeamMembers = 200;

@@ -117,7 +117,6 @@ public sealed class RoutingRule
     public int Order { get; set; }
     public Guid? ClientId { get; set; }
     public string? Channel { get; set; }
-    public string? Category { get; set; }
     public Guid TeamId { get; set; }
 }
 

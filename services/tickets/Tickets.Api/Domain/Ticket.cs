@@ -33,9 +33,6 @@ public sealed class Ticket
     public required string Priority { get; set; }
     public string? PriorityHint { get; init; }
 
-    /// <summary>What routing rules match besides client and channel; requests do not carry one yet (null).</summary>
-    public string? Category { get; init; }
-
     public DateTimeOffset OpenedAt { get; init; }
 
     /// <summary>The team whose queue holds the ticket; null is the unassigned (dispatch) queue.</summary>
@@ -49,6 +46,18 @@ public sealed class Ticket
     /// (optimistic concurrency). Callers see it as "version" and send it back with every change (docs/adr/0012).
     /// </summary>
     public uint Version { get; set; }
+
+    /// <summary>
+    /// The version of the last event this ticket published (docs/adr/0023): TicketOpened is 1, and each later event that
+    /// changes the ticket takes <see cref="NextEventVersion"/> in the transaction that stores the change and the event
+    /// (outbox), so consumers can apply a ticket's events in order although they may arrive in any. Not xmin: xmin moves
+    /// on every write (a due time copied from sla too) and wraps; consumers need a gapless counter. Tickets older than
+    /// the counter start at 0.
+    /// </summary>
+    public int EventVersion { get; private set; } = 1;
+
+    /// <summary>The version for an event about to be published with this change.</summary>
+    public int NextEventVersion() => ++EventVersion;
 
     /// <summary>
     /// The ticket this one was merged into (docs/adr/0021-merging-tickets.md). Never a ticket that is itself merged:
@@ -82,6 +91,18 @@ public sealed class Ticket
 
 public sealed class SlaSnapshot
 {
+    /// <summary>
+    /// The clock's state as sla last announced it (Running, Paused, Stopped); null until sla has started the clock,
+    /// which the API shows as "starting" (the clock exists a moment after the ticket).
+    /// </summary>
+    public string? Clock { get; set; }
+
+    /// <summary>
+    /// The clock version (sla's ledger length) the due times below come from: a copy from an older version arriving
+    /// late changes nothing (SlaDueTimesChanged, docs/adr/0023).
+    /// </summary>
+    public int ClockVersion { get; set; }
+
     public DateTimeOffset? AcknowledgeDueAt { get; set; }
     public DateTimeOffset? AcknowledgeInternalDueAt { get; set; }
     public DateTimeOffset? WorkBeginsDueAt { get; set; }

@@ -10,9 +10,10 @@ public sealed record TeamRequest(string? Name, string? Description, string[]? Me
 public sealed record TeamView(Guid Id, string Name, string? Description, string[] Members);
 
 /// <param name="Order">Lower wins when several rules match.</param>
+/// <param name="Category">Refused: nothing gives a ticket a category, so such a rule could never match (docs/adr/0023).</param>
 public sealed record RoutingRuleRequest(int? Order, Guid? ClientId, string? Channel, string? Category, Guid? TeamId);
 
-public sealed record RoutingRuleView(Guid Id, int Order, Guid? ClientId, string? Channel, string? Category, Guid TeamId);
+public sealed record RoutingRuleView(Guid Id, int Order, Guid? ClientId, string? Channel, Guid TeamId);
 
 /// <summary>
 /// Teams and the rules that route new tickets to them: the MSP's own organisation, not any client's data. Every
@@ -59,7 +60,7 @@ public static class TeamEndpoints
         var rules = app.MapGroup("/api/routing-rules").WithTags("Teams").RequireAuthorization(Policies.Staff);
         rules.MapGet("", async (TicketsDbContext db, CancellationToken ct) =>
             TypedResults.Ok(await db.RoutingRules.AsNoTracking().OrderBy(r => r.Order).ThenBy(r => r.Id)
-                .Select(r => new RoutingRuleView(r.Id, r.Order, r.ClientId, r.Channel, r.Category, r.TeamId)).ToArrayAsync(ct)))
+                .Select(r => new RoutingRuleView(r.Id, r.Order, r.ClientId, r.Channel, r.TeamId)).ToArrayAsync(ct)))
             .Produces<RoutingRuleView[]>();
         rules.MapPost("", CreateRule)
             .RequireAuthorization(Dispatchers)
@@ -154,7 +155,7 @@ public static class TeamEndpoints
         return errors;
     }
 
-    private static RoutingRuleView View(RoutingRule rule) => new(rule.Id, rule.Order, rule.ClientId, rule.Channel, rule.Category, rule.TeamId);
+    private static RoutingRuleView View(RoutingRule rule) => new(rule.Id, rule.Order, rule.ClientId, rule.Channel, rule.TeamId);
 
     private static async Task<IResult> CreateRule(RoutingRuleRequest body, TicketsDbContext db, CancellationToken cancellationToken)
     {
@@ -184,7 +185,6 @@ public static class TeamEndpoints
         rule.Order = body.Order!.Value;
         rule.ClientId = body.ClientId;
         rule.Channel = Input.Trimmed(body.Channel);
-        rule.Category = Input.Trimmed(body.Category);
         rule.TeamId = body.TeamId!.Value;
     }
 
@@ -193,7 +193,8 @@ public static class TeamEndpoints
         var errors = new Dictionary<string, string[]>();
         if (body.Order is null) errors["order"] = ["Required: lower wins when several rules match."];
         Input.Text(errors, "channel", body.Channel, TicketLimits.Channel, required: false);
-        Input.Text(errors, "category", body.Category, TicketLimits.Category, required: false);
+        if (body.Category is not null)
+            errors["category"] = ["Not supported: tickets have no category. Route by client and channel."];
         if (body.TeamId is not { } teamId) errors["teamId"] = ["Required."];
         else if (!await db.Teams.AnyAsync(t => t.Id == teamId, cancellationToken)) errors["teamId"] = ["Unknown team."];
         return errors;

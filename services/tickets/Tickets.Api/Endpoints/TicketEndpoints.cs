@@ -10,6 +10,11 @@ namespace Tickets.Api.Endpoints;
 
 public sealed record ContactView(string Email, string? Name);
 
+/// <param name="State">
+/// "starting" until sla has started the clock (a moment after the ticket is stored: the due times are not known yet),
+/// then "running", "paused" (the due times are null while a pause suspends them) or "stopped" (resolved or closed);
+/// "unknown" for a ticket from before sla reported its state.
+/// </param>
 public sealed record SlaView(
     DateTimeOffset? AcknowledgeDueAt,
     DateTimeOffset? AcknowledgeInternalDueAt,
@@ -17,7 +22,8 @@ public sealed record SlaView(
     DateTimeOffset? WorkBeginsInternalDueAt,
     DateTimeOffset? AcknowledgedAt,
     SlaRiskView? Risk = null,
-    SlaBreachView? Breach = null);
+    SlaBreachView? Breach = null,
+    string State = "starting");
 
 /// <summary>sla warned that <paramref name="Percent"/> of the target's budget is used, due at <paramref name="DueAt"/>.</summary>
 public sealed record SlaRiskView(string Target, int Percent, DateTimeOffset? DueAt);
@@ -37,7 +43,6 @@ public sealed record TicketView(
     TicketStatus Status,
     string Priority,
     string? PriorityHint,
-    string? Category,
     Guid? TeamId,
     string? Assignee,
     DateTimeOffset OpenedAt,
@@ -118,14 +123,18 @@ public static class TicketEndpoints
         var sla = ticket.Sla;
         return new TicketView(ticket.Id, ticket.Number, $"SD#{ticket.Number}", ticket.ClientId,
             new ContactView(ticket.ContactEmail, ticket.ContactName), ticket.Channel, ticket.Subject, ticket.Description,
-            ticket.Status, ticket.Priority, ticket.PriorityHint, ticket.Category, ticket.TeamId, ticket.Assignee,
+            ticket.Status, ticket.Priority, ticket.PriorityHint, ticket.TeamId, ticket.Assignee,
             ticket.OpenedAt, ticket.Version,
             new SlaView(sla.AcknowledgeDueAt, sla.AcknowledgeInternalDueAt, sla.WorkBeginsDueAt,
                 sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt,
                 sla is { RiskTarget: { } target, RiskPercent: { } percent } ? new SlaRiskView(target, percent, sla.RiskDueAt) : null,
-                sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null),
+                sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null,
+                SlaState(sla)),
             ticket.MergedIntoId);
     }
+
+    private static string SlaState(SlaSnapshot sla) => sla.Clock?.ToLowerInvariant()
+        ?? (sla.AcknowledgeDueAt is null ? "starting" : "unknown");
 
     private static async Task<IResult> Get(Guid id, TicketsDbContext db, CancellationToken cancellationToken)
     {
@@ -158,7 +167,7 @@ public static class TicketEndpoints
         db.Record(ticket, actor, at, "status-changed", new { from, to = ticket.Status, reason });
         // Publish, then save: the transactional outbox (issue 3) makes the pair atomic.
         await bus.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), ticket.Status.ToString(), at,
-            actor.Subject, actor.Channel, reason), cancellationToken);
+            actor.Subject, actor.Channel, reason, ticket.NextEventVersion()), cancellationToken);
         return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 
@@ -188,7 +197,7 @@ public static class TicketEndpoints
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         db.Record(ticket, actor, at, "priority-changed", new { from, to = ticket.Priority, reason });
         await bus.Publish(new TicketPriorityChanged(ticket.Id, ticket.ClientId, from, ticket.Priority, reason, at,
-            actor.Subject, actor.Channel), cancellationToken);
+            actor.Subject, actor.Channel, ticket.NextEventVersion()), cancellationToken);
         return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 
@@ -227,7 +236,7 @@ public static class TicketEndpoints
         });
         db.Record(ticket, actor, at, "assigned", new { previousTeam, previousAssignee, ticket.TeamId, ticket.Assignee, reason });
         await bus.Publish(new TicketAssigned(ticket.Id, ticket.ClientId, ticket.TeamId, ticket.Assignee, previousTeam,
-            previousAssignee, reason, at, actor.Subject, actor.Channel), cancellationToken);
+            previousAssignee, reason, at, actor.Subject, actor.Channel, ticket.NextEventVersion()), cancellationToken);
         return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 
@@ -280,9 +289,9 @@ public static class TicketEndpoints
         // The status change is what sla already follows for a closed ticket; TicketMerged says why.
         var closedBecause = $"Merged into SD#{survivor.Number}" + (reason is null ? "." : $": {reason}");
         await bus.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), ticket.Status.ToString(), at,
-            actor.Subject, actor.Channel, closedBecause), cancellationToken);
+            actor.Subject, actor.Channel, closedBecause, ticket.NextEventVersion()), cancellationToken);
         await bus.Publish(new TicketMerged(ticket.Id, ticket.Number, survivor.Id, survivor.Number, ticket.ClientId, reason, at,
-            actor.Subject, actor.Channel), cancellationToken);
+            actor.Subject, actor.Channel, ticket.NextEventVersion()), cancellationToken);
         return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 

@@ -302,6 +302,10 @@ namespace Sla.Api.Data.Migrations
                         .HasMaxLength(60)
                         .HasColumnType("character varying(60)");
 
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
 
@@ -352,6 +356,9 @@ namespace Sla.Api.Data.Migrations
 
                     b.Property<DateTimeOffset>("AssignedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("AssignedVersion")
+                        .HasColumnType("integer");
 
                     b.Property<bool>("Merged")
                         .HasColumnType("boolean");
@@ -440,6 +447,10 @@ namespace Sla.Api.Data.Migrations
                     b.Property<Guid?>("EscalationToken")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Held")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
                     b.Property<string>("Ledger")
                         .IsRequired()
                         .HasColumnType("jsonb");
@@ -451,6 +462,9 @@ namespace Sla.Api.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(2)
                         .HasColumnType("character varying(2)");
+
+                    b.Property<int>("TicketVersion")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Tier")
                         .IsRequired()

@@ -370,10 +370,6 @@ namespace Tickets.Api.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Category")
-                        .HasMaxLength(60)
-                        .HasColumnType("character varying(60)");
-
                     b.Property<string>("Channel")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
@@ -455,10 +451,6 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<string>("Category")
-                        .HasMaxLength(60)
-                        .HasColumnType("character varying(60)");
-
                     b.Property<string>("Channel")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -479,6 +471,9 @@ namespace Tickets.Api.Data.Migrations
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<int>("EventVersion")
+                        .HasColumnType("integer");
 
                     b.Property<Guid?>("MergedIntoId")
                         .HasColumnType("uuid");
@@ -537,6 +532,12 @@ namespace Tickets.Api.Data.Migrations
 
                             b1.Property<string>("BreachedTarget")
                                 .HasColumnType("text");
+
+                            b1.Property<string>("Clock")
+                                .HasColumnType("text");
+
+                            b1.Property<int>("ClockVersion")
+                                .HasColumnType("integer");
 
                             b1.Property<DateTimeOffset?>("RiskDueAt")
                                 .HasColumnType("timestamp with time zone");
