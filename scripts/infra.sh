@@ -16,7 +16,8 @@ SD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 sd_default_data() {
   local dir=$SD_ROOT
   while [[ $dir != / ]]; do
-    [[ $(stat -c %A "$dir") == *x ]] || { echo "/var/tmp/servicedesk-$(echo "$SD_ROOT" | md5sum | cut -c1-8)"; return; }
+    # Others' execute bit, read from the octal mode: the symbolic one ends in "t" for a sticky folder like /tmp.
+    (( 0$(stat -c %a "$dir") & 1 )) || { echo "/var/tmp/servicedesk-$(echo "$SD_ROOT" | md5sum | cut -c1-8)"; return; }
     dir=$(dirname "$dir")
   done
   echo "$SD_ROOT/.data"
@@ -314,6 +315,7 @@ export SERVICEDESK_RABBITMQ_USER="servicedesk"
 export SERVICEDESK_RABBITMQ_PASS="servicedesk"
 export SERVICEDESK_RABBITMQCTL="$SD_CTL"
 export SERVICEDESK_INFRA="$SD_ROOT/scripts/infra.sh"
+export SERVICEDESK_DATA="$SD_DATA"
 EOF
 }
 

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine, everything bound to 127.0.0.1: RabbitMQ and PostgreSQL from the OS
 # packages (installed if missing, data under .data/), a development mail server that keeps every message under
-# .data/mail/, the five services, the SMS channel and the gateway. Ctrl-C stops everything this script started.
-# Ports: gateway 5080; services 5101-5105; SMS channel 5106; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set, receives telemetry.
+# .data/mail/, the five services, the SMS channel and the gateway. Ctrl-C (or SIGTERM) stops everything this script
+# started. Ports: gateway 5080; services 5101-5105; SMS channel 5106; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set,
+# receives telemetry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd -P)
+source scripts/lib/processes.sh
 
-if scripts/infra.sh status >/dev/null 2>&1; then infra_started=false; else infra_started=true; fi
-infra_env=$(scripts/infra.sh start) # a plain eval "$(...)" would hide a failed start
-eval "$infra_env"
-data=$(realpath "$(dirname "$SERVICEDESK_RABBITMQCTL")/..") # infra data folder (.data, or /var/tmp for untraversable checkouts)
+eval "$(scripts/infra.sh env)" # where this checkout's data lives (.data/, or /var/tmp for an untraversable checkout)
+data=$SERVICEDESK_DATA
 run=$data/run
-mkdir -p "$run" "$data/logs" "$data/mail"/{tmp,new,cur}
+apps_run=$run/apps # one pid file per process this script starts (scripts/lib/processes.sh)
+logs=$data/logs
+mail=$data/mail
+mkdir -p "$apps_run" "$logs" "$mail"/{tmp,new,cur}
+
+# One run per checkout: a second would find the ports taken half-way, or stop the first one's apps as leftovers.
+sd_run_lock "$run" || exit 1
+
+# A previous run that was killed (SIGKILL, a closed terminal) left its apps and mail server running: stop those,
+# and only those (pid, start time and boot id as recorded when it started them).
+sd_proc_stop_all "$apps_run"
 
 # name:project:port for each app; the gateway last, once its services answer.
 apps=(
@@ -24,86 +34,110 @@ apps=(
   sms:channels/Sms/Sms.Channel:5106
   gateway:gateway/Gateway:5080
 )
-
-# A previous run that was killed (not Ctrl-C'd) leaves its apps running: stop those, and only those.
-stop_pidfile() {
-  local pidfile=$1 pid
-  pid=$(cat "$pidfile" 2>/dev/null || true)
-  if [[ -n $pid ]] && grep -qzF -- "$root" "/proc/$pid/cmdline" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Every port first, before minutes of building: another process on one (another checkout's run.sh?) would take the
+# messages meant for ours. The mail server too: mail sent to someone else's would not land in $mail.
+for app in "${apps[@]}" mail::2525; do
+  IFS=: read -r name _ port <<<"$app"
+  if port_busy "$port"; then
+    echo "Port $port (for $name) is taken by another process, perhaps scripts/run.sh of another checkout: stop it and try again." >&2
+    exit 1
   fi
-  rm -f "$pidfile"
-}
-for pidfile in "$run"/app-*.pid; do [[ -e $pidfile ]] && stop_pidfile "$pidfile"; done
+done
 
+echo "ServiceDesk data: $data (logs: $logs, mail: $mail/new)"
+
+if scripts/infra.sh status >/dev/null 2>&1; then infra_started=false; else infra_started=true; fi
 cleanup() {
   trap - EXIT INT TERM
-  echo "Stopping ServiceDesk..."
-  for pidfile in "$run"/app-*.pid; do [[ -e $pidfile ]] && stop_pidfile "$pidfile"; done
-  if $infra_started; then scripts/infra.sh stop; fi
+  echo "Stopping ServiceDesk..." >&2
+  sd_proc_stop_all "$apps_run"
+  if $infra_started; then scripts/infra.sh stop 8>&-; fi
+  rm -f "$run/run.pid"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-dotnet build ServiceDesk.slnx -c Release -v quiet -nologo
+infra_env=$(scripts/infra.sh start 8>&-) # a plain eval "$(...)" would hide a failed start
+eval "$infra_env"
 
-# Development mail server: nothing leaves the machine; read the messages in .data/mail/new.
-if ! (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null; then
-  /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox "$data/mail" \
-    >"$data/logs/mail.log" 2>&1 &
-  echo $! >"$run/app-mail.pid"
+# Only what runs (the apps and the token tool, ServiceDesk.Apps.slnf), not the tests and benchmarks. A checkout whose
+# sources did not change since the last build is not built again: MSBuild's own up-to-date check of every project takes
+# 10-15 s of a start. A changed, added or deleted file (its folder changes too) is newer than the stamp; bin/ and obj/
+# are the build's own output. The stamp is taken before the build, so an edit made during it counts next time.
+stamp=$run/apps-built
+sources=(services channels gateway tools/Tokens Directory.Build.props Directory.Packages.props ServiceDesk.Apps.slnf ServiceDesk.slnx)
+if [[ -e $stamp && -z $(find "${sources[@]}" \( -name bin -o -name obj \) -prune -o -newer "$stamp" -print -quit) ]]; then
+  echo "The apps are built and no source changed since (remove $stamp to build anyway)."
+else
+  echo "Building the apps (Release; the first build also downloads NuGet packages)..."
+  touch "$stamp.next"
+  dotnet build ServiceDesk.Apps.slnf -c Release -nologo -v minimal -clp:NoSummary 8>&-
+  mv "$stamp.next" "$stamp"
 fi
 
-# The key that signs local bearer tokens: made once per checkout, kept out of the repo, shared by all apps.
-key_file=$data/auth-signing-key
-[[ -s $key_file ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$key_file")
-export Auth__SigningKey
-Auth__SigningKey=$(cat "$key_file")
+# Development mail server: nothing leaves the machine; read the messages in $mail/new.
+sd_proc_start "$apps_run/mail.pid" "$logs/mail.log" \
+  /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox "$mail"
 
-# The SMS channel signs what it posts to intake's "sms" channel with a secret both share (made once, outside the
-# repo), and checks Twilio's signature with the account's auth token (TWILIO_AUTH_TOKEN, or a local stand-in).
-sms_secret_file=$data/sms-channel-secret
-[[ -s $sms_secret_file ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$sms_secret_file")
+# Secrets made once per checkout, kept out of the repo (under $data), and given to the apps below.
+secret() { [[ -s $1 ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$1"); cat "$1"; }
+
+# The key that signs local bearer tokens, shared by all apps.
+export Auth__SigningKey
+Auth__SigningKey=$(secret "$data/auth-signing-key")
+
+# The bearer token of intake's email channel: what tools/mail-pipe sends (SERVICEDESK_MAIL_TOKEN_FILE).
+email_token_file=$data/email-inbound-token
+export Email__InboundToken
+Email__InboundToken=$(secret "$email_token_file")
+
+# The SMS channel signs what it posts to intake's "sms" channel with a secret both share, and checks Twilio's
+# signature with the account's auth token (TWILIO_AUTH_TOKEN, or a local stand-in).
 export Channels__sms__Secret Channels__sms__ClientIds__0=0f8fad5b-d9cb-469f-a165-70867728950e
-Channels__sms__Secret=$(cat "$sms_secret_file")
+Channels__sms__Secret=$(secret "$data/sms-channel-secret")
 export Sms__ChannelSecret=$Channels__sms__Secret Sms__IntakeUrl=http://127.0.0.1:5080
 export Sms__PublicUrl=${SMS_PUBLIC_URL:-http://127.0.0.1:5080/channels/sms/twilio}
 export Sms__Twilio__AuthToken=${TWILIO_AUTH_TOKEN:-local-twilio-auth-token}
 
 export RabbitMq__Host=$SERVICEDESK_RABBITMQ_HOST RabbitMq__Port=$SERVICEDESK_RABBITMQ_PORT
 export RabbitMq__Username=$SERVICEDESK_RABBITMQ_USER RabbitMq__Password=$SERVICEDESK_RABBITMQ_PASS
+wait_ready() { # name port
+  local i
+  for i in $(seq 240); do
+    curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "$1 did not become ready in 2 minutes; see $logs/$1.log" >&2
+  exit 1
+}
+echo "Starting the services, ${SECONDS} s after the start (logs in $logs)..."
 for app in "${apps[@]}"; do
   IFS=: read -r name project port <<<"$app"
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "Port $port (for $name) is taken by another process; stop it and try again." >&2
-    exit 1
-  fi
-  dll="$root/$project/bin/Release/net10.0/$(basename "$project").dll"
-  (cd "$(dirname "$dll")" &&
-    ConnectionStrings__Database="$SERVICEDESK_PG;Database=servicedesk_$name" Urls="http://127.0.0.1:$port" \
-      exec dotnet "$dll" >"$data/logs/$name.log" 2>&1) &
-  echo $! >"$run/app-$name.pid"
-  if [[ $name == sms ]]; then
+  if [[ $name == gateway ]]; then
     # The gateway goes last: wait until every service reports ready (bus and database).
     for service in "${apps[@]:0:6}"; do
       IFS=: read -r sname _ sport <<<"$service"
-      for i in $(seq 120); do
-        curl -fsS "http://127.0.0.1:$sport/health/ready" >/dev/null 2>&1 && break
-        if ((i == 120)); then echo "$sname did not become ready; see $data/logs/$sname.log" >&2; exit 1; fi
-        sleep 0.5
-      done
+      wait_ready "$sname" "$sport"
+      echo "  $sname ready"
     done
   fi
+  dll="$root/$project/bin/Release/net10.0/$(basename "$project").dll"
+  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" env -C "$(dirname "$dll")" \
+    ConnectionStrings__Database="$SERVICEDESK_PG;Database=servicedesk_$name" Urls="http://127.0.0.1:$port" dotnet "$dll"
 done
+wait_ready gateway 5080
 
-for i in $(seq 60); do curl -fsS http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
 demo_client=0f8fad5b-d9cb-469f-a165-70867728950e
-token() { dotnet "$root/tools/Tokens/bin/Release/net10.0/Tokens.dll" "$@"; }
+token() { dotnet "$root/tools/Tokens/bin/Release/net10.0/Tokens.dll" "$@" 8>&-; }
 cat <<EOT
 
-ServiceDesk is running. Gateway: http://127.0.0.1:5080   API docs: http://127.0.0.1:5080/docs   (Ctrl-C stops everything)
-  Logs: $data/logs/    Mail sent by notify: $data/mail/new/
+ServiceDesk is running (started in ${SECONDS} s). Gateway: http://127.0.0.1:5080   API docs: http://127.0.0.1:5080/docs   (Ctrl-C stops everything)
+  Data: $data
+  Logs: $logs/
+  Mail sent by notify: $mail/new/
+  Email intake token: $email_token_file (tools/mail-pipe: SERVICEDESK_URL=http://127.0.0.1:5080 SERVICEDESK_MAIL_TOKEN_FILE=$email_token_file)
   Tokens (8 h; more with scripts/token.sh):
     STAFF=$(token technician --sub tess)
     CLIENT=$(token client-user --client $demo_client --sub dana)
@@ -111,4 +145,5 @@ ServiceDesk is running. Gateway: http://127.0.0.1:5080   API docs: http://127.0.
           -d '{"contactEmail":"dana@acme-dental.example","subject":"Printer jams","description":"Front desk printer"}'
         then GET the Location it returns with the same header.
 EOT
+# Until Ctrl-C or SIGTERM; an app that exits early leaves its reason in its log.
 wait

@@ -4,7 +4,7 @@
 #   scripts/token.sh client-user --client 0f8fad5b-d9cb-469f-a165-70867728950e --sub dana
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=$(realpath "$(dirname "$(scripts/infra.sh env | sed -n 's/^export SERVICEDESK_RABBITMQCTL="\(.*\)"$/\1/p')")/..")
+data=$(scripts/infra.sh env | sed -n 's/^export SERVICEDESK_DATA="\(.*\)"$/\1/p')
 key_file=$data/auth-signing-key
 [[ -s $key_file ]] || { echo "No signing key at $key_file: start the system with scripts/run.sh first." >&2; exit 1; }
 Auth__SigningKey=$(cat "$key_file") exec dotnet run --project tools/Tokens -c Release -- "$@"

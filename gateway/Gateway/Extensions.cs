@@ -35,8 +35,11 @@ public static class Extensions
     public const string PerChannel = "per-channel";
     public const string Portal = "portal";
 
-    /// <summary>The services whose OpenAPI documents the gateway serves at /docs.</summary>
-    private static readonly string[] DocumentedServices = ["intake", "tickets", "sla", "billing"];
+    /// <summary>
+    /// The services whose OpenAPI documents the gateway serves at /docs/{service}/openapi.json (a "docs-{service}" route
+    /// each). notify's has no operations (it only consumes events), but it answers like the others.
+    /// </summary>
+    public static readonly string[] DocumentedServices = ["intake", "tickets", "sla", "billing", "notify"];
 
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
@@ -110,6 +113,13 @@ public static class Extensions
             ui.DocumentTitle = "ServiceDesk API";
             foreach (var service in DocumentedServices) ui.SwaggerEndpoint($"/docs/{service}/openapi.json", service);
         });
+
+        // The documents of the services above are YARP routes, whose literal paths win over this one: any other
+        // service name is a 404 problem, not the 401 of the fallback policy (there is nothing to authorize).
+        app.MapGet("/docs/{service}/openapi.json", (string service) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
+                title: $"There is no API document for '{service}'.", detail: $"The documents are those of {string.Join(", ", DocumentedServices)}."))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
 
         app.UseAuthentication();
         app.UseRateLimiter();

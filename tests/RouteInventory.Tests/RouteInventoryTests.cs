@@ -26,6 +26,7 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
     [
         "/health/live", "/health/ready", "/openapi/{documentName}.json",
         "/docs/intake/openapi.json", "/docs/tickets/openapi.json", "/docs/sla/openapi.json", "/docs/billing/openapi.json",
+        "/docs/notify/openapi.json", "/docs/{service}/openapi.json",
         "/portal/{**path}", "/portal/{**rest}",
     ];
 

@@ -125,7 +125,7 @@ public class RunningSystem : IAsyncLifetime
             ["Gateway__TenantRequestsPerWindow"] = TenantRequestsPerWindow.ToString(CultureInfo.InvariantCulture),
             ["Gateway__RateLimitWindow"] = "00:00:10",
         };
-        foreach (var (cluster, app) in new[] { ("intake", 0), ("tickets", 1), ("sla", 2), ("billing", 3) })
+        foreach (var (cluster, app) in new[] { ("intake", 0), ("tickets", 1), ("sla", 2), ("billing", 3), ("notify", 4) })
             gateway[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = services[app].Url.ToString();
         gateway["ReverseProxy__Clusters__sms__Destinations__primary__Address"] = sms.Url.ToString();
         _apps.Add(await AppProcess.StartAsync("gateway/Gateway", gateway, gatewayUrl));

@@ -157,6 +157,58 @@ public sealed class AdminApiTests(SlaFixture sla) : IClassFixture<SlaFixture>
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/sla/tiers/{name}")).StatusCode);
     }
 
+    [Fact]
+    public async Task Tier_and_calendar_as_read_can_be_changed_and_sent_back_and_their_read_only_fields_are_ignored()
+    {
+        using var admin = sla.Admin();
+        var name = Tier()["name"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/sla/tiers", Tier(name))).StatusCode);
+        var tier = (await admin.GetFromJsonAsync<JsonObject>($"/api/sla/tiers/{name}"))!;
+        Assert.False(tier["isDefault"]!.GetValue<bool>());
+        tier["afterHoursCovered"] = true;
+        tier["isDefault"] = true; // read-only: ignored, the default tier is Sla:DefaultTier
+        var changed = await admin.PutAsJsonAsync($"/api/sla/tiers/{name}", tier);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var tierNow = await changed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((true, false, 2), (tierNow.GetProperty("afterHoursCovered").GetBoolean(), tierNow.GetProperty("isDefault").GetBoolean(), tierNow.GetProperty("revision").GetInt32()));
+
+        var calendar = (await (await admin.PostAsJsonAsync("/api/sla/calendars", Calendar())).Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = calendar["id"]!.GetValue<Guid>();
+        calendar = (await admin.GetFromJsonAsync<JsonObject>($"/api/sla/calendars/{id}"))!;
+        calendar["timeZone"] = "Europe/Paris";
+        calendar["changedBy"] = "mallory"; // read-only: the server records who and when
+        calendar["changedAt"] = "2000-01-01T00:00:00Z";
+        var saved = await admin.PutAsJsonAsync($"/api/sla/calendars/{id}", calendar);
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var calendarNow = await saved.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("Europe/Paris", "ada", 2), (calendarNow.GetProperty("timeZone").GetString(), calendarNow.GetProperty("changedBy").GetString(), calendarNow.GetProperty("revision").GetInt32()));
+        Assert.True(calendarNow.GetProperty("changedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(-1));
+
+        // A copy of it as a new calendar: the id it was read with is not the new one's.
+        calendar["name"] = $"Copy {Guid.NewGuid():N}";
+        calendar.Remove("revision");
+        var copy = await admin.PostAsJsonAsync("/api/sla/calendars", calendar);
+        Assert.Equal(HttpStatusCode.Created, copy.StatusCode);
+        Assert.NotEqual(id, (await copy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task Calendar_sent_to_another_calendars_path_gets_400_naming_id_and_nothing_changes()
+    {
+        using var admin = sla.Admin();
+        var first = (await (await admin.PostAsJsonAsync("/api/sla/calendars", Calendar())).Content.ReadFromJsonAsync<JsonObject>())!;
+        var second = (await (await admin.PostAsJsonAsync("/api/sla/calendars", Calendar())).Content.ReadFromJsonAsync<JsonObject>())!;
+        first["timeZone"] = "Europe/Paris";
+
+        var response = await admin.PutAsJsonAsync($"/api/sla/calendars/{second["id"]}", first);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("id", out _));
+        var unchanged = await admin.GetFromJsonAsync<JsonElement>($"/api/sla/calendars/{second["id"]}");
+        Assert.Equal(("Europe/Berlin", 1), (unchanged.GetProperty("timeZone").GetString(), unchanged.GetProperty("revision").GetInt32()));
+    }
+
     public static TheoryData<string, string, string> BadCalendars => new()
     {
         { "overlapping ranges", """{ "monday": [ { "opens": "08:00", "closes": "12:00" }, { "opens": "11:00", "closes": "13:00" } ] }""", "week.monday" },

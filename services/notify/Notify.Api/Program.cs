@@ -7,4 +7,5 @@ builder.AddNotify();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapApiDocs(); // no operations: notify works from events; served at /docs/notify/openapi.json like the others
 app.Run();

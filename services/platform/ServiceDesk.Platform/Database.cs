@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -27,8 +28,15 @@ public static class Database
             throw new InvalidOperationException($"{ConnectionStringKey} is required (the service's PostgreSQL connection string).");
 
         builder.Services.TryAddSingleton<OutboxSignal>();
-        builder.Services.AddDbContext<TContext>((services, options) =>
-            options.UseNpgsql(connectionString).AddInterceptors(services.GetRequiredService<OutboxSignal>()));
+        builder.Services.AddDbContext<TContext>((services, options) => options
+            .UseNpgsql(connectionString)
+            .AddInterceptors(services.GetRequiredService<OutboxSignal>())
+            // A failed command is not an error by itself: a duplicate name (answered 409) and the first start's look
+            // for the migrations table fail by design. A real fault surfaces as an exception, logged where it is handled
+            // (the exception handler, MassTransit's retry), so EF Core's own line is kept at Information.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Information),
+                (CoreEventId.SaveChangesFailed, LogLevel.Information))));
         builder.Services.AddHostedService<MigrateDatabase<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>("database", tags: [ServiceDefaults.ReadyTag]);
         return builder;

@@ -18,7 +18,12 @@ public sealed record CalendarHoliday(string? Date, string? Name, OpenHours[]? Op
 /// <param name="TimeZone">An IANA time zone, e.g. "America/New_York".</param>
 /// <param name="Week">Open hours by day, "monday" to "sunday"; a day not given (or given no hours) is closed.</param>
 /// <param name="Revision">For updates only: the calendar's revision as last read.</param>
-public sealed record CalendarRequest(string? Name, string? TimeZone, Dictionary<string, OpenHours[]?>? Week, CalendarHoliday[]? Holidays, int? Revision);
+/// <param name="Id">Read-only: accepted so that a calendar as read can be sent back; on a PUT it must be the path's id.</param>
+/// <param name="IsDefault">Read-only, ignored (the default calendar is the one stored from Sla:Calendar).</param>
+/// <param name="ChangedAt">Read-only, ignored: the server records when.</param>
+/// <param name="ChangedBy">Read-only, ignored: the server records who, from the token.</param>
+public sealed record CalendarRequest(string? Name, string? TimeZone, Dictionary<string, OpenHours[]?>? Week, CalendarHoliday[]? Holidays, int? Revision,
+    Guid? Id = null, bool? IsDefault = null, DateTimeOffset? ChangedAt = null, string? ChangedBy = null);
 
 /// <param name="Date">For POST only (a PUT names the date in its path).</param>
 /// <param name="Revision">The calendar's revision as last read.</param>
@@ -118,6 +123,7 @@ public static class CalendarEndpoints
     {
         var errors = new Errors();
         Input.Revision(errors, body.Revision, "calendar", update: true);
+        if (body.Id is { } bodyId && bodyId != id) errors.Add("id", $"This is calendar {id}; leave id out or send that one.");
         var hours = Parse(body, errors);
         if (errors.Count > 0) return errors.Problem();
         if (await LoadAsync(db, id, cancellationToken) is not var (calendar, current)) return Problems.NotFound("calendar");

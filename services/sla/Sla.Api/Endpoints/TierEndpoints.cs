@@ -19,7 +19,9 @@ public sealed record TierTarget(string? Priority, string? Type, int? Contractual
 /// <param name="EmergencyCovered">P1 is served outside business hours.</param>
 /// <param name="Targets">For each priority, acknowledge and work-begins (required) and resolution (optional).</param>
 /// <param name="Revision">For updates only: the tier's revision as last read.</param>
-public sealed record TierRequest(string? Name, bool? AfterHoursCovered, bool? EmergencyCovered, TierTarget[]? Targets, int? Revision);
+/// <param name="IsDefault">Read-only, ignored: accepted so that a tier as read can be sent back (Sla:DefaultTier decides it).</param>
+public sealed record TierRequest(string? Name, bool? AfterHoursCovered, bool? EmergencyCovered, TierTarget[]? Targets, int? Revision,
+    bool? IsDefault = null);
 
 /// <param name="Revision">The tier's revision as last read.</param>
 public sealed record TargetRequest(int? ContractualMinutes, int? InternalMinutes, string? Calendar, int? Revision);
