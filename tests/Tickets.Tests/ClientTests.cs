@@ -11,6 +11,10 @@ public sealed class ClientTests(TicketsFixture tickets)
 {
     private static readonly string[] MalloryEmails = ["m@evil.example"];
     private static readonly string[] SomeEmails = ["n@a.example"];
+    private static readonly string[] DanasEmail = ["dana@harbor-dental.example"];
+    private static readonly string[] DanasPhone = ["+15551230001"];
+    private static readonly string[] SamsEmail = ["sam@harbor-dental.example"];
+    private static readonly string[] DanasEmailShouted = ["DANA@harbor-dental.example"];
     private readonly HttpClient _dispatcher = tickets.Dispatcher();
     private readonly HttpClient _tech = tickets.Technician();
 
@@ -127,6 +131,28 @@ public sealed class ClientTests(TicketsFixture tickets)
         await response.AssertInvalidAsync(field);
         var after = await (await _tech.GetAsync($"/api/clients/{client.Id}")).ReadAsync<ClientView>();
         Assert.Equal((1, 0), (after.Revision, after.Contacts.Length));
+    }
+
+    [Fact]
+    public async Task An_address_names_one_contact_of_a_client()
+    {
+        var client = await CreateAsync();
+        var dana = (await AddContactAsync(client.Id, "Dana Reyes", DanasEmail, DanasPhone)).Contacts.Single();
+        var sam = (await AddContactAsync(client.Id, "Sam Ortiz", SamsEmail)).Contacts.Single(c => c.Id != dana.Id);
+
+        var again = await _tech.PostAsync($"/api/clients/{client.Id}/contacts", new { name = "D. Reyes", emails = DanasEmailShouted });
+        var samTakesDanasPhone = await _tech.PutAsync($"/api/clients/{client.Id}/contacts/{sam.Id}",
+            new { name = "Sam Ortiz", emails = SamsEmail, phones = DanasPhone });
+        var danaKeepsHers = await _tech.PutAsync($"/api/clients/{client.Id}/contacts/{dana.Id}",
+            new { name = "Dana Reyes", emails = DanasEmail, phones = DanasPhone });
+
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("dana@harbor-dental.example belongs to another contact of this client.", (await again.ProblemAsync()).GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, samTakesDanasPhone.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, danaKeepsHers.StatusCode);
+        var stored = await (await _tech.GetAsync($"/api/clients/{client.Id}")).ReadAsync<ClientView>();
+        Assert.Equal(2, stored.Contacts.Length);
+        Assert.Empty(stored.Contacts.Single(c => c.Id == sam.Id).Phones);
     }
 
     [Fact]

@@ -46,4 +46,37 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
         Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == answer.RequestId)));
         Assert.Equal(TicketStatus.New, (await tickets.GetTicketAsync(ticket.Id)).Status); // a reply mail is no acknowledgement
     }
+
+    [Fact]
+    public async Task Answer_to_a_reply_mail_threads_even_before_tickets_heard_it_was_mailed()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client, "email");
+        var posted = await _tech.PostAsync($"/api/tickets/{ticket.Id}/replies", new { body = "Please restart the printer." });
+        var replyId = (await posted.ReadAsync<MessageView>()).Id;
+
+        // No ReplyMailed yet: the client's mail program answered faster than tickets' queue drained.
+        var mailId = ReplyMessageIds.For(replyId, "servicedesk.example");
+        var answer = new ServiceRequestReceived(Guid.NewGuid(), "email", DateTimeOffset.UtcNow, Client, "dana@acme-dental.example",
+            "Dana Reyes", "Re: your answer", "Restarted, it prints.", null, $"{Guid.NewGuid():N}@acme-dental.example")
+        {
+            Version = ServiceRequestReceived.CurrentVersion,
+            Thread = new ThreadHints(null, null, mailId, [mailId]),
+        };
+        await tickets.PublishAsync(answer);
+
+        var message = await Eventually.GetAsync(async () =>
+                (await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>())
+                .SingleOrDefault(m => m.Id == answer.RequestId && m.Kind == MessageKind.ClientMessage),
+            "the answer on the ticket");
+        Assert.Equal($"In-Reply-To <{mailId}> (SD#{ticket.Number})", message.MatchedBy);
+        Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == answer.RequestId)));
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef.reply@servicedesk.example", true)]
+    [InlineData("0123456789abcdef0123456789abcdef@servicedesk.example", false)]
+    [InlineData("x0123456789abcdef0123456789abcdef.reply@servicedesk.example", false)]
+    [InlineData("not-a-guid-not-a-guid-not-a-guid.reply@servicedesk.example", false)]
+    public void Only_our_reply_mails_name_a_reply(string messageId, bool named) =>
+        Assert.Equal(named, ReplyMessageIds.TryParse(messageId, out _));
 }

@@ -35,7 +35,7 @@ public sealed class PublicReplyPostedConsumer(NotifyDbContext db, Mailer mailer,
         if (sent is null)
         {
             // Deterministic, so a resend is recognisably the same message.
-            var messageId = MessageIdFor(reply.ReplyId, mailer.From.Domain);
+            var messageId = ReplyMessageIds.For(reply.ReplyId, mailer.From.Domain);
             var acknowledgement = await db.Acknowledgements.AsNoTracking()
                 .Where(a => a.TicketId == contact.TicketId).Select(a => a.MessageId).SingleOrDefaultAsync(cancellationToken);
             var message = Compose(reply, contact, messageId, acknowledgement);
@@ -52,8 +52,6 @@ public sealed class PublicReplyPostedConsumer(NotifyDbContext db, Mailer mailer,
 
         await context.Publish(new ReplyMailed(sent.ReplyId, sent.TicketId, sent.MessageId, sent.Recipient, sent.SentAt));
     }
-
-    internal static string MessageIdFor(Guid replyId, string domain) => $"{replyId:N}.reply@{domain}";
 
     /// <summary>To the contact the reply names (tickets' current one), falling back to whom notify knows for the ticket.</summary>
     private MimeMessage Compose(PublicReplyPosted reply, TicketContact contact, string messageId, string? acknowledgementId)

@@ -1,5 +1,6 @@
 using Intake.Contracts;
 using Microsoft.EntityFrameworkCore;
+using Notify.Contracts;
 using Tickets.Api.Data;
 using Tickets.Api.Domain;
 
@@ -7,9 +8,9 @@ namespace Tickets.Api.Consumers;
 
 /// <summary>
 /// Which ticket a request's thread hints point at (docs/adr/0017). Hints are tried strongest first: intake's own
-/// knowledge (the same phone call), our subject token ("[SD#1042]"), In-Reply-To, then References newest first. A
-/// hint naming another client's ticket is ignored, so quoting a number cannot write into someone else's ticket; a
-/// closed ticket takes no more messages (ADR 12), so the request opens a new ticket instead. A hint naming a merged
+/// knowledge (the same phone call), our subject token ("[SD#1042]"), In-Reply-To, then References newest first (a
+/// Message-ID we know, or the mail of one of our public replies). A hint naming another client's ticket is ignored, so
+/// quoting a number cannot write into someone else's ticket; a closed ticket takes no more messages (ADR 12), so the request opens a new ticket instead. A hint naming a merged
 /// duplicate leads to the ticket it was merged into (ADR 21).
 /// </summary>
 /// <param name="Ticket">The open ticket to add the request to (tracked), or null to open a new ticket.</param>
@@ -69,6 +70,18 @@ public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
         var wanted = messageIds.Select(m => m.Id).Where(IsMessageId).Distinct().ToList();
         var known = await db.ThreadReferences.Where(r => wanted.Contains(r.MessageId))
             .ToDictionaryAsync(r => r.MessageId, r => r.TicketId, cancellationToken);
+        // The mail of one of our public replies names the reply: the answer threads even before ReplyMailed is consumed.
+        var replies = wanted.Where(m => !known.ContainsKey(m))
+            .Select(m => (MessageId: m, Parsed: ReplyMessageIds.TryParse(m, out var replyId), ReplyId: replyId))
+            .Where(m => m.Parsed).ToList();
+        if (replies.Count > 0)
+        {
+            var replyIds = replies.Select(r => r.ReplyId).ToList();
+            var tickets = await db.Messages.Where(m => replyIds.Contains(m.Id) && m.Kind == MessageKind.PublicReply)
+                .ToDictionaryAsync(m => m.Id, m => m.TicketId, cancellationToken);
+            foreach (var reply in replies)
+                if (tickets.TryGetValue(reply.ReplyId, out var ticketId)) known[reply.MessageId] = ticketId;
+        }
         foreach (var (messageId, header) in messageIds)
             if (known.TryGetValue(messageId, out var ticketId))
                 candidates.Add((ticketId, $"{header} <{messageId}>"));

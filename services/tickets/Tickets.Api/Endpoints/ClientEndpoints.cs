@@ -119,6 +119,7 @@ public static partial class ClientEndpoints
         if (client is null) return Problems.NotFound("client");
         if (client.Contacts.Count >= TicketLimits.MaxContacts)
             return Problems.Invalid("contacts", $"A client has at most {TicketLimits.MaxContacts} contacts.");
+        if (Taken(client, body, except: null) is { } taken) return taken;
         var contact = new Contact { Id = Guid.CreateVersion7(clock.GetUtcNow()), ClientId = client.Id, Name = "" };
         Apply(contact, body);
         // Added through the DbSet, not the collection: EF would take a contact found there with its key already set for an
@@ -136,6 +137,7 @@ public static partial class ClientEndpoints
         await RowLocks.ClientAsync(db, id, cancellationToken);
         var client = await LoadAsync(db, id, cancellationToken);
         if (client?.Contacts.SingleOrDefault(c => c.Id == contactId) is not { } contact) return Problems.NotFound(client is null ? "client" : "contact");
+        if (Taken(client, body, except: contactId) is { } taken) return taken;
         return await SaveAsync(db, transaction, bus, client, user, clock, _ => Apply(contact, body), StatusCodes.Status200OK, cancellationToken);
     }
 
@@ -225,6 +227,21 @@ public static partial class ClientEndpoints
         client.Tier = body.Tier!.Trim();
         client.CalendarId = Input.Trimmed(body.CalendarId);
         client.Active = body.Active ?? client.Active;
+    }
+
+    /// <summary>
+    /// A 409 when another contact of the client already has one of these addresses: mail or a call from it must name one
+    /// person, and the call-down list must not ring the same number twice as two people.
+    /// </summary>
+    private static IResult? Taken(Client client, ContactRequest body, Guid? except)
+    {
+        var emails = (body.Emails ?? []).Select(e => e.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        var phones = (body.Phones ?? []).Select(p => p.Trim()).ToHashSet(StringComparer.Ordinal);
+        foreach (var other in client.Contacts.Where(c => c.Id != except))
+            if ((other.Emails.FirstOrDefault(emails.Contains) ?? other.Phones.FirstOrDefault(phones.Contains)) is { } address)
+                return Problems.Conflict($"{address} belongs to another contact of this client.",
+                    $"Contact '{other.Name}' ({other.Id}) has it: change that contact, or remove the address from it first.");
+        return null;
     }
 
     private static void Apply(Contact contact, ContactRequest body)
