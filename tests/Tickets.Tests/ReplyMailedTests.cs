@@ -30,18 +30,7 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
         Assert.Equal(ticket.Id, reference.TicketId);
 
         // The client's mail program answers it without our subject token: only the Message-ID can find the ticket.
-        var answer = new ServiceRequestReceived(Guid.NewGuid(), "email", DateTimeOffset.UtcNow, Client, "dana@acme-dental.example",
-            "Dana Reyes", "Re: your answer", "That fixed it, thanks.", null, $"{Guid.NewGuid():N}@acme-dental.example")
-        {
-            Version = ServiceRequestReceived.CurrentVersion,
-            Thread = new ThreadHints(null, null, mailId, [mailId]),
-        };
-        await tickets.PublishAsync(answer);
-
-        var message = await Eventually.GetAsync(async () =>
-                (await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>())
-                .SingleOrDefault(m => m.Id == answer.RequestId && m.Kind == MessageKind.ClientMessage),
-            "the answer on the ticket");
+        var (answer, message) = await AnswerAsync(ticket.Id, mailId, "That fixed it, thanks.");
         Assert.Equal($"In-Reply-To <{mailId}> (SD#{ticket.Number})", message.MatchedBy);
         Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == answer.RequestId)));
         Assert.Equal(TicketStatus.New, (await tickets.GetTicketAsync(ticket.Id)).Status); // a reply mail is no acknowledgement
@@ -56,18 +45,7 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
 
         // No ReplyMailed yet: the client's mail program answered faster than tickets' queue drained.
         var mailId = ReplyMessageIds.For(replyId, "servicedesk.example");
-        var answer = new ServiceRequestReceived(Guid.NewGuid(), "email", DateTimeOffset.UtcNow, Client, "dana@acme-dental.example",
-            "Dana Reyes", "Re: your answer", "Restarted, it prints.", null, $"{Guid.NewGuid():N}@acme-dental.example")
-        {
-            Version = ServiceRequestReceived.CurrentVersion,
-            Thread = new ThreadHints(null, null, mailId, [mailId]),
-        };
-        await tickets.PublishAsync(answer);
-
-        var message = await Eventually.GetAsync(async () =>
-                (await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>())
-                .SingleOrDefault(m => m.Id == answer.RequestId && m.Kind == MessageKind.ClientMessage),
-            "the answer on the ticket");
+        var (answer, message) = await AnswerAsync(ticket.Id, mailId, "Restarted, it prints.");
         Assert.Equal($"In-Reply-To <{mailId}> (SD#{ticket.Number})", message.MatchedBy);
         Assert.False(await tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == answer.RequestId)));
     }
@@ -79,4 +57,21 @@ public sealed class ReplyMailedTests(TicketsFixture tickets)
     [InlineData("not-a-guid-not-a-guid-not-a-guid.reply@servicedesk.example", false)]
     public void Only_our_reply_mails_name_a_reply(string messageId, bool named) =>
         Assert.Equal(named, ReplyMessageIds.TryParse(messageId, out _));
+
+    /// <summary>Dana's mail answering <paramref name="mailId"/> (In-Reply-To and References, no subject token), once on the ticket.</summary>
+    private async Task<(ServiceRequestReceived Answer, MessageView Message)> AnswerAsync(Guid ticketId, string mailId, string body)
+    {
+        var answer = new ServiceRequestReceived(Guid.NewGuid(), "email", DateTimeOffset.UtcNow, Client, "dana@acme-dental.example",
+            "Dana Reyes", "Re: your answer", body, null, $"{Guid.NewGuid():N}@acme-dental.example")
+        {
+            Version = ServiceRequestReceived.CurrentVersion,
+            Thread = new ThreadHints(null, null, mailId, [mailId]),
+        };
+        await tickets.PublishAsync(answer);
+        var message = await Eventually.GetAsync(async () =>
+                (await (await _tech.GetAsync($"/api/tickets/{ticketId}/conversation")).ReadAsync<MessageView[]>())
+                .SingleOrDefault(m => m.Id == answer.RequestId && m.Kind == MessageKind.ClientMessage),
+            "the answer on the ticket");
+        return (answer, message);
+    }
 }

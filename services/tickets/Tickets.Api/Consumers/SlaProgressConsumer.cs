@@ -23,12 +23,8 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
         var ticket = await db.Tickets.SingleAsync(t => t.Id == clock.TicketId, context.CancellationToken);
         // A pause or a recalculation can overtake the start; an unversioned start (0) only fills a copy never made.
         if (ticket.Sla.Clock is not null && clock.ClockVersion <= ticket.Sla.ClockVersion) return;
-        ticket.Sla.Clock = "Running";
-        ticket.Sla.ClockVersion = clock.ClockVersion;
-        ticket.Sla.AcknowledgeDueAt = clock.AcknowledgeDueAt;
-        ticket.Sla.AcknowledgeInternalDueAt = clock.AcknowledgeInternalDueAt;
-        ticket.Sla.WorkBeginsDueAt = clock.WorkBeginsDueAt;
-        ticket.Sla.WorkBeginsInternalDueAt = clock.WorkBeginsInternalDueAt;
+        Copy(ticket.Sla, "Running", clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,
+            clock.WorkBeginsInternalDueAt);
         await db.SaveChangesAsync(context.CancellationToken);
     }
 
@@ -38,13 +34,20 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
         var clock = context.Message;
         var ticket = await db.Tickets.SingleAsync(t => t.Id == clock.TicketId, context.CancellationToken);
         if (clock.ClockVersion <= ticket.Sla.ClockVersion) return; // older, or a copy
-        ticket.Sla.Clock = clock.Clock;
-        ticket.Sla.ClockVersion = clock.ClockVersion;
-        ticket.Sla.AcknowledgeDueAt = clock.AcknowledgeDueAt;
-        ticket.Sla.AcknowledgeInternalDueAt = clock.AcknowledgeInternalDueAt;
-        ticket.Sla.WorkBeginsDueAt = clock.WorkBeginsDueAt;
-        ticket.Sla.WorkBeginsInternalDueAt = clock.WorkBeginsInternalDueAt;
+        Copy(ticket.Sla, clock.Clock, clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,
+            clock.WorkBeginsInternalDueAt);
         await db.SaveChangesAsync(context.CancellationToken);
+    }
+
+    private static void Copy(SlaSnapshot sla, string clock, int version, DateTimeOffset? acknowledgeDueAt,
+        DateTimeOffset? acknowledgeInternalDueAt, DateTimeOffset? workBeginsDueAt, DateTimeOffset? workBeginsInternalDueAt)
+    {
+        sla.Clock = clock;
+        sla.ClockVersion = version;
+        sla.AcknowledgeDueAt = acknowledgeDueAt;
+        sla.AcknowledgeInternalDueAt = acknowledgeInternalDueAt;
+        sla.WorkBeginsDueAt = workBeginsDueAt;
+        sla.WorkBeginsInternalDueAt = workBeginsInternalDueAt;
     }
 
     public async Task Consume(ConsumeContext<SlaTargetMet> context)
