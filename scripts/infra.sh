@@ -79,7 +79,9 @@ sd_wait() {
   local what=$1 pid=$2 log=$3 deadline=$((SECONDS + SD_TIMEOUT))
   shift 3
   until "$@" >/dev/null 2>&1; do
-    sd_is_ours "$pid" || sd_fail "$what exited during startup" "$log"
+    # Alive, not "ours": we just started it, and while it execs (env, rabbitmq-server's scripts, beam) its environment
+    # reads empty for a moment, which sd_is_ours would take for another process.
+    sd_alive "$pid" || sd_fail "$what exited during startup" "$log"
     ((SECONDS < deadline)) || sd_fail "$what not ready after ${SD_TIMEOUT}s" "$log"
     sleep 0.5
   done
