@@ -25,6 +25,9 @@ public sealed class AppProcess : IAsyncDisposable
     public string Name { get; }
     public Uri Url { get; }
 
+    /// <summary>The running process's id (a new one after a restart), e.g. to read its CPU time.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The last lines the app wrote, for failure messages.</summary>
     public string Output => string.Join('\n', _output);
 
