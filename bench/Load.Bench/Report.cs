@@ -35,21 +35,24 @@ public static class Report
         var costed = result.Costed;
         var tickets = Math.Max(costed.Done, 1);
         Line($"");
-        Line($"Cost per ticket at {costed.Accept.Load} ({costed.Done} tickets; from the first request to {LoadPlanNote}, less the same time idle):");
+        Line($"Cost per ticket at {costed.Accept.Load} ({costed.Done} tickets; from the first request to {LoadPlanNote}), and what each spends per second idle:");
         Line($"");
-        Line($"| Process | CPU-ms | Deliveries | Transactions |");
-        Line($"|---|---:|---:|---:|");
+        Line($"| Process | CPU-ms | Deliveries | Transactions | Idle CPU-ms/s | Idle transactions/s |");
+        Line($"|---|---:|---:|---:|---:|---:|");
+        var idle = result.IdlePerSecond;
         var cost = costed.Cost;
         foreach (var name in cost.CpuMs.Keys.Union(cost.Transactions.Keys).OrderBy(Order))
         {
             var cpu = cost.CpuMs.TryGetValue(name, out var ms) ? (ms / tickets).ToString("0.0", CultureInfo.InvariantCulture) : "";
             var deliveries = cost.Deliveries.TryGetValue(name, out var d) ? (d / tickets).ToString("0.0", CultureInfo.InvariantCulture) : "";
             var transactions = cost.Transactions.TryGetValue(name, out var t) ? (t / tickets).ToString("0.0", CultureInfo.InvariantCulture) : "";
-            Line($"| {name} | {cpu} | {deliveries} | {transactions} |");
+            var idleCpu = idle.CpuMs.TryGetValue(name, out var ic) ? ic.ToString("0.0", CultureInfo.InvariantCulture) : "";
+            var idleTransactions = idle.Transactions.TryGetValue(name, out var it) ? it.ToString("0.0", CultureInfo.InvariantCulture) : "";
+            Line($"| {name} | {cpu} | {deliveries} | {transactions} | {idleCpu} | {idleTransactions} |");
         }
         var totalDeliveries = cost.Deliveries.Values.Sum() / tickets;
         var totalTransactions = cost.Transactions.Values.Sum() / tickets;
-        Line($"| **total** | **{cost.CpuMs.Values.Sum() / tickets:0.0}** | **{totalDeliveries:0.0}** | **{totalTransactions:0.0}** |");
+        Line($"| **total** | **{cost.CpuMs.Values.Sum() / tickets:0.0}** | **{totalDeliveries:0.0}** | **{totalTransactions:0.0}** | {idle.CpuMs.Values.Sum():0.0} | {idle.Transactions.Values.Sum():0.0} |");
         Line($"");
         var sustained = result.Phases.Max(p => p.EndToEndPerSecond(p.Started));
         Line($"Timers stored by the scheduler: {cost.TimersStored / tickets:0.0} per ticket. At the best end-to-end rate ({sustained:0.0} tickets/s) the system uses {100 * sustained * totalDeliveries / result.BrokerConfirmedPerSecond:0.0}% of the raw broker rate (deliveries) and {100 * sustained * totalTransactions / result.DatabaseCommitsPerSecond:0.0}% of the raw commit rate.");

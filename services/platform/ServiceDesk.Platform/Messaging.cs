@@ -119,6 +119,7 @@ public static class Messaging
     public static void AddDurableScheduler<TDbContext>(this IBusRegistrationConfigurator bus, string serviceName) where TDbContext : DbContext
     {
         bus.AddConsumer<ScheduleMessageConsumer<TDbContext>>().Endpoint(endpoint => endpoint.Name = $"{serviceName}-scheduler");
+        bus.AddSingleton<LocalTimers.Hosted>();
         bus.AddHostedService<SchedulerService<TDbContext>>();
     }
 

@@ -2,123 +2,110 @@ using System.Data;
 using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
+using MassTransit.Scheduling;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ServiceDesk.Platform.Outbox;
 
 /// <summary>
-/// The consumer outbox and inbox on PostgreSQL, behind MassTransit's <see cref="IOutboxContextFactory{TContext}"/>.
-/// MassTransit's OutboxConsumeFilter drives the passes; each runs in one transaction that holds the inbox row
-/// (MessageId + consumer) locked: (1) record the message as received and run the consumer, whose database changes,
-/// captured messages and the "consumed" mark commit together; (2) send the captured messages to the broker, mark the
-/// inbox row delivered and remove the sent rows. (MassTransit's own EF outbox spends four commits on this; two matter
-/// at our volumes, and the new row's unique key gives the same exclusion as its separate first pass.) A redelivered or duplicated message finds its row consumed and has no second effect.
+/// The consumer outbox and inbox on PostgreSQL, behind MassTransit's <see cref="IOutboxContextFactory{TContext}"/>: one
+/// transaction per delivery (docs/adr/0030). It asks the inbox whether this consumer has had the message (MessageId +
+/// consumer); if not, it runs the consumer, and its database changes, the messages it published (as an outbox of their
+/// own, which <see cref="OutboxDeliveryService{TDbContext}"/> sends after the commit, batched with others) and the
+/// inbox row commit together, in one batch of statements where the consumer leaves them pending. A redelivered or
+/// duplicated message finds the row and has no second effect; a copy processed at the same moment meets the first on
+/// the inbox row's unique key, fails, and is retried into finding it.
 /// </summary>
-internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, IServiceProvider provider) : IOutboxContextFactory<TDbContext>
+internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, OutboxSignal signal, IServiceProvider provider) : IOutboxContextFactory<TDbContext>
     where TDbContext : DbContext
 {
     public async Task Send<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
         where T : class
     {
         var messageId = context.GetOriginalMessageId() ?? throw new MessageException(typeof(T), "The inbox needs a MessageId.");
-        var continueProcessing = true;
-        while (continueProcessing)
-            continueProcessing = await Pass(context, messageId, options, next);
-    }
-
-    private async Task<bool> Pass<T>(ConsumeContext<T> context, Guid messageId, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
-        where T : class
-    {
         db.ChangeTracker.Clear(); // a retried attempt starts from the database, not from what a failed one tracked
-        // Read committed is enough: the inbox row lock serialises every pass for one message and consumer.
+        // Read committed is enough: rows the consumer changes are locked by it, and the inbox row's key settles duplicates.
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
-        var inbox = await db.Set<InboxState>()
-            .FromSql($"""SELECT * FROM "InboxState" WHERE "MessageId" = {messageId} AND "ConsumerId" = {options.ConsumerId} FOR UPDATE""")
-            .AsTracking()
-            .SingleOrDefaultAsync(context.CancellationToken);
-        if (inbox is null)
-        {
-            // First delivery: the new row's unique key holds any concurrent copy until this transaction ends; that copy
-            // then fails, is retried, and finds the message consumed.
-            inbox = new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow, LockId = NewId.NextGuid() };
-            db.Add(inbox);
-        }
-        else
-        {
-            inbox.LockId = NewId.NextGuid();
-        }
-        inbox.ReceiveCount++;
-        await db.SaveChangesAsync(context.CancellationToken);
-        var outboxContext = new InboxConsumeContext<TDbContext, T>(context, options, provider, db, inbox);
-        var wasDelivered = outboxContext.IsOutboxDelivered;
-        await next.Send(outboxContext);
-        // Delivered just now: the closing step (remove the sent rows, report the message consumed) joins this commit.
-        if (!wasDelivered && outboxContext.IsOutboxDelivered && outboxContext.ContinueProcessing) await next.Send(outboxContext);
-        await db.SaveChangesAsync(context.CancellationToken);
+        var consumed = await db.Set<InboxState>()
+            .AnyAsync(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId, context.CancellationToken);
+        if (consumed) return; // had it: acknowledged with no second effect
+
+        var outboxContext = new InboxConsumeContext<TDbContext, T>(context, options, provider, db, messageId, provider.GetService<LocalTimers.Hosted>() is not null);
+        await next.Send(outboxContext); // runs the consumer, then SetConsumed
         // Not cancellable: once the work is done, abandoning the commit would only make it run again.
         await transaction.CommitAsync(CancellationToken.None);
-        return outboxContext.ContinueProcessing;
+        if (outboxContext.Published) signal.Signal();
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("outboxContextFactory").Add("provider", "servicedesk-postgres");
 }
 
-/// <summary>What the outbox filter sees of one pass: the inbox row, and where captured messages are stored.</summary>
+/// <summary>What MassTransit's outbox pipe sees of one delivery: never consumed before (else it is not called), and where captured messages go.</summary>
 internal sealed class InboxConsumeContext<TDbContext, TMessage>(
-    ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, TDbContext db, InboxState inbox)
+    ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, TDbContext db, Guid messageId, bool localTimers)
     : OutboxConsumeContextProxy<TMessage>(context, options, provider)
     where TDbContext : DbContext
     where TMessage : class
 {
-    private readonly Lock _adding = new();
+    private readonly SemaphoreSlim _adding = new(1); // a consumer may publish from several tasks at once
+    private OutboxState? _outbox;
+    private bool _consumed;
 
-    public override Guid? MessageId => inbox.MessageId;
+    public bool Published => _outbox is not null;
+
+    public override Guid? MessageId => messageId;
     public override bool ContinueProcessing { get; set; } = true;
-    public override bool IsMessageConsumed => inbox.Consumed.HasValue;
-    public override bool IsOutboxDelivered => inbox.Delivered.HasValue;
-    public override int ReceiveCount => inbox.ReceiveCount;
-    public override long? LastSequenceNumber => inbox.LastSequenceNumber;
+    public override bool IsMessageConsumed => _consumed;
+    public override bool IsOutboxDelivered => _consumed;
+    public override int ReceiveCount => 1;
+    public override long? LastSequenceNumber => null;
 
+    /// <summary>The inbox row, with whatever the consumer left pending and the captured messages: one batch, one round trip.</summary>
     public override async Task SetConsumed()
     {
-        inbox.Consumed = DateTime.UtcNow;
+        var now = DateTime.UtcNow;
+        db.Add(new InboxState
+        {
+            MessageId = messageId, ConsumerId = ConsumerId, LockId = NewId.NextGuid(), Received = now, ReceiveCount = 1, Consumed = now, Delivered = now,
+        });
         await db.SaveChangesAsync(CancellationToken);
+        _consumed = true;
+        ContinueProcessing = false;
     }
 
-    public override async Task SetDelivered()
-    {
-        inbox.Delivered = DateTime.UtcNow;
-        await db.SaveChangesAsync(CancellationToken);
-    }
+    // The delivery passes of MassTransit's pipe never run: a delivery is consumed in one pass, its messages sent after the commit.
+    public override Task SetDelivered() => throw new NotSupportedException("The consumer outbox delivers through the bus outbox.");
+    public override Task<List<OutboxMessageContext>> LoadOutboxMessages() => throw new NotSupportedException("The consumer outbox delivers through the bus outbox.");
+    public override Task NotifyOutboxMessageDelivered(OutboxMessageContext message) => throw new NotSupportedException("The consumer outbox delivers through the bus outbox.");
+    public override Task RemoveOutboxMessages() => throw new NotSupportedException("The consumer outbox delivers through the bus outbox.");
 
-    public override async Task<List<OutboxMessageContext>> LoadOutboxMessages()
+    public override async Task AddSend<T>(SendContext<T> context)
     {
-        var after = LastSequenceNumber ?? 0;
-        var messages = await db.Set<OutboxMessage>()
-            .Where(m => m.InboxMessageId == inbox.MessageId && m.InboxConsumerId == ConsumerId && m.SequenceNumber > after)
-            .OrderBy(m => m.SequenceNumber)
-            .Take(Options.MessageDeliveryLimit + 1)
-            .AsNoTracking()
-            .ToListAsync(CancellationToken);
-        foreach (var message in messages) message.Deserialize(SerializerContext);
-        return [.. messages];
-    }
-
-    public override Task NotifyOutboxMessageDelivered(OutboxMessageContext message)
-    {
-        inbox.LastSequenceNumber = message.SequenceNumber;
-        return Task.CompletedTask;
-    }
-
-    public override Task RemoveOutboxMessages() =>
-        db.Set<OutboxMessage>()
-            .Where(m => m.InboxMessageId == inbox.MessageId && m.InboxConsumerId == ConsumerId)
-            .ExecuteDeleteAsync(CancellationToken);
-
-    public override Task AddSend<T>(SendContext<T> context)
-    {
-        var message = OutboxMessage.From(context, inbox.MessageId, ConsumerId, outboxId: null);
-        lock (_adding) db.Add(message); // a consumer may publish from several tasks at once
-        return Task.CompletedTask;
+        await _adding.WaitAsync(CancellationToken);
+        try
+        {
+            // This service hosts the scheduler: a timer is a row of this transaction, not a message to itself (docs/adr/0031).
+            if (localTimers && context is SendContext<ScheduleMessage> schedule)
+            {
+                LocalTimers.Schedule(db, schedule);
+                return;
+            }
+            if (localTimers && context is SendContext<CancelScheduledMessage> cancel)
+            {
+                await LocalTimers.CancelAsync(db, cancel.Message.TokenId, CancellationToken);
+                return;
+            }
+            if (_outbox is null)
+            {
+                _outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = DateTime.UtcNow };
+                db.Add(_outbox);
+            }
+            db.Add(OutboxMessage.From(context, inboxMessageId: null, inboxConsumerId: null, _outbox.OutboxId));
+        }
+        finally
+        {
+            _adding.Release();
+        }
     }
 }

@@ -14,7 +14,8 @@ namespace ServiceDesk.Platform.Outbox;
 /// (<c>FOR UPDATE</c>), so two events for one instance processed at once take turns; <c>xmin</c> stays the concurrency
 /// token as a guard, and two first events racing to create an instance meet on the primary key, after which the bus's
 /// retry loads the winner's state. The saga's
-/// reads and writes share the consumer outbox's transaction, so state, published events and timers commit together.
+/// reads and writes share the consumer outbox's transaction, so state, published events and timers commit together,
+/// and its changes are left pending for the outbox's one batch of statements at the end of the delivery.
 /// </summary>
 internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(TDbContext db, ISagaConsumeContextFactory<DbContext, TSaga> factory)
     : ISagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>
@@ -40,7 +41,10 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(TDbContext
 
     public void Probe(ProbeContext context) => context.Add("persistence", "servicedesk-postgres");
 
-    /// <summary>Inside the consumer outbox the transaction exists already; a saga used without it gets its own.</summary>
+    /// <summary>
+    /// Inside the consumer outbox the transaction exists already, and the outbox saves what the saga changed together
+    /// with the inbox row and the published messages; a saga used without it gets a transaction of its own.
+    /// </summary>
     private async Task InTransaction(Func<Task> work, CancellationToken cancellationToken)
     {
         if (db.Database.CurrentTransaction is not null)
@@ -50,6 +54,7 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(TDbContext
         }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await work();
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
     }
 
@@ -93,18 +98,19 @@ internal sealed class SagaContext<TSaga, TMessage>(DbContext db, ConsumeContext<
         return instance is null ? null! : await factory.CreateSagaConsumeContext(db, _context, instance, SagaConsumeContextMode.Load);
     }
 
-    public async Task Save(SagaConsumeContext<TSaga> context)
+    // Save, Update and Delete leave the change pending: whoever owns the transaction saves once (see InTransaction).
+    public Task Save(SagaConsumeContext<TSaga> context)
     {
         db.Set<TSaga>().Add(context.Saga);
-        await db.SaveChangesAsync(CancellationToken);
+        return Task.CompletedTask;
     }
 
-    public Task Update(SagaConsumeContext<TSaga> context) => db.SaveChangesAsync(CancellationToken);
+    public Task Update(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
 
-    public async Task Delete(SagaConsumeContext<TSaga> context)
+    public Task Delete(SagaConsumeContext<TSaga> context)
     {
         db.Set<TSaga>().Remove(context.Saga);
-        await db.SaveChangesAsync(CancellationToken);
+        return Task.CompletedTask;
     }
 
     public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;

@@ -11,34 +11,18 @@ using Microsoft.Extensions.Options;
 namespace ServiceDesk.Platform.Outbox;
 
 /// <summary>
-/// The durable scheduler's intake: MassTransit's publish scheduler (sagas' <c>Schedule</c>/<c>Unschedule</c>) publishes
-/// ScheduleMessage and CancelScheduledMessage; this stores them as rows. It runs under the consumer inbox, so a
-/// redelivered command changes nothing, and a cancel that overtakes its schedule leaves a tombstone the schedule
-/// cannot overwrite.
+/// The durable scheduler's intake from other services: MassTransit's publish scheduler publishes ScheduleMessage and
+/// CancelScheduledMessage; this stores them as rows. It runs under the consumer inbox, so a redelivered command changes
+/// nothing, and a cancel that overtakes its schedule leaves a tombstone the schedule cannot overwrite. The hosting
+/// service's own sagas skip this round trip (<see cref="LocalTimers"/>).
 /// </summary>
 public sealed class ScheduleMessageConsumer<TDbContext>(TDbContext db) : IConsumer<ScheduleMessage>, IConsumer<CancelScheduledMessage>
     where TDbContext : DbContext
 {
     public async Task Consume(ConsumeContext<ScheduleMessage> context)
     {
-        var schedule = context.Message;
-        // The payload as an envelope of its own, ready to send when the timer fires.
-        var body = context.SerializerContext.GetMessageSerializer(schedule.Payload, schedule.PayloadType)
-            .GetMessageBody(new MessageSendContext<ScheduleMessage>(schedule));
-        var timer = new ScheduledTimer
-        {
-            TokenId = schedule.CorrelationId,
-            State = ScheduledTimerState.Pending,
-            DueAt = schedule.ScheduledTime.ToUniversalTime(),
-            Created = DateTime.UtcNow,
-            MessageId = context.MessageId, // so a timer fired twice is one message to the receiver's inbox
-            DestinationAddress = schedule.Destination,
-            ContentType = context.ReceiveContext.ContentType.ToString(),
-            MessageType = string.Join(";", schedule.PayloadType),
-            Body = body.GetString(),
-            // Includes MT-Scheduling-TokenId, which sagas check, and the trace parent of whoever scheduled it.
-            Headers = SystemTextJsonMessageSerializer.Instance.SerializeDictionary(context.Headers.GetAll()),
-        };
+        var timer = ScheduledTimers.Pending(context.SerializerContext, context.Message, context.MessageId,
+            context.ReceiveContext.ContentType.ToString(), context.Headers.GetAll());
         if (await db.Set<ScheduledTimer>().AnyAsync(t => t.TokenId == timer.TokenId, context.CancellationToken)) return;
         db.Add(timer);
         await db.SaveChangesAsync(context.CancellationToken);
@@ -53,6 +37,66 @@ public sealed class ScheduleMessageConsumer<TDbContext>(TDbContext db) : IConsum
         else if (timer.State == ScheduledTimerState.Pending)
             timer.State = ScheduledTimerState.Cancelled;
         await db.SaveChangesAsync(context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// Timers of the service that hosts the scheduler, kept in the transaction of the consume that schedules or cancels
+/// them (docs/adr/0031): a saga's Schedule becomes a timer row beside its state, an Unschedule marks the row
+/// cancelled. Nothing goes over the bus until the timer fires, and a cancel cannot race its schedule.
+/// </summary>
+internal static class LocalTimers
+{
+    /// <summary>Registered by AddDurableScheduler: this service hosts the scheduler, so its timers are its own rows.</summary>
+    public sealed class Hosted;
+
+    public static void Schedule(DbContext db, SendContext<ScheduleMessage> context)
+    {
+        // Read back as the scheduler's consumer would read it from its queue, so both store the same row.
+        var body = context.Serializer.GetMessageBody(context);
+        var received = SystemTextJsonMessageSerializer.Instance.Deserialize(body, context.Headers, context.DestinationAddress);
+        if (!received.TryGetMessage<ScheduleMessage>(out var schedule) || schedule is null)
+            throw new MessageException(typeof(ScheduleMessage), "A ScheduleMessage could not be read back.");
+        var contentType = context.ContentType?.ToString() ?? context.Serialization.DefaultContentType.ToString();
+        db.Add(ScheduledTimers.Pending(received, schedule, context.MessageId, contentType, context.Headers.GetAll()));
+    }
+
+    public static async Task CancelAsync(DbContext db, Guid token, CancellationToken cancellationToken)
+    {
+        // Scheduled earlier in this same transaction: the row is not written yet.
+        if (db.ChangeTracker.Entries<ScheduledTimer>().FirstOrDefault(e => e.Entity.TokenId == token) is { } scheduled)
+        {
+            scheduled.Entity.State = ScheduledTimerState.Cancelled;
+            return;
+        }
+        await db.Set<ScheduledTimer>()
+            .Where(t => t.TokenId == token && t.State == ScheduledTimerState.Pending)
+            .ExecuteUpdateAsync(t => t.SetProperty(x => x.State, ScheduledTimerState.Cancelled), cancellationToken);
+    }
+}
+
+internal static class ScheduledTimers
+{
+    /// <summary>A pending timer for <paramref name="schedule"/>: its payload as an envelope of its own, ready to send when it falls due.</summary>
+    public static ScheduledTimer Pending(SerializerContext serializer, ScheduleMessage schedule, Guid? messageId, string contentType,
+        IEnumerable<KeyValuePair<string, object>> headers)
+    {
+        var body = serializer.GetMessageSerializer(schedule.Payload, schedule.PayloadType)
+            .GetMessageBody(new MessageSendContext<ScheduleMessage>(schedule));
+        return new ScheduledTimer
+        {
+            TokenId = schedule.CorrelationId,
+            State = ScheduledTimerState.Pending,
+            DueAt = schedule.ScheduledTime.ToUniversalTime(),
+            Created = DateTime.UtcNow,
+            MessageId = messageId, // so a timer fired twice is one message to the receiver's inbox
+            DestinationAddress = schedule.Destination,
+            ContentType = contentType,
+            MessageType = string.Join(";", schedule.PayloadType),
+            Body = body.GetString(),
+            // Includes MT-Scheduling-TokenId, which sagas check, and the trace parent of whoever scheduled it.
+            Headers = SystemTextJsonMessageSerializer.Instance.SerializeDictionary(headers),
+        };
     }
 }
 
