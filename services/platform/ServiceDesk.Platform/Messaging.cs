@@ -76,6 +76,7 @@ public static class Messaging
             bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
                 context.GetRequiredService<ReceiveQueues>().Add(name);
+                if (context.GetServices<WithoutInbox>().Any(e => e.Endpoint == name)) return; // AddBatchConsumer
                 var outbox = new OutboxConsumePipeSpecificationObserver<TDbContext>(endpoint, context) { MessageDeliveryLimit = 10 };
                 endpoint.ConnectConsumerConfigurationObserver(outbox);
                 endpoint.ConnectSagaConfigurationObserver(outbox);
@@ -122,6 +123,31 @@ public static class Messaging
         bus.AddSingleton<LocalTimers.Hosted>();
         bus.AddHostedService<SchedulerService<TDbContext>>();
     }
+
+    /// <summary>
+    /// A consumer of batches of <typeparamref name="TMessage"/> on an endpoint of its own, outside the consumer outbox
+    /// and inbox: for work that is idempotent by itself (an UPDATE of what is not yet done) and publishes nothing, where
+    /// one transaction per batch rather than per message is the point. The inbox could not serve it anyway: a batch is
+    /// acknowledged whole, and a redelivered message may share a batch with new ones.
+    /// </summary>
+    public static void AddBatchConsumer<TConsumer, TMessage>(this IBusRegistrationConfigurator bus, string endpointName,
+        int messageLimit = 100, TimeSpan? timeLimit = null)
+        where TConsumer : class, IConsumer<Batch<TMessage>>
+        where TMessage : class
+    {
+        bus.AddSingleton(new WithoutInbox(endpointName));
+        bus.AddConsumer<TConsumer>(consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(messageLimit)
+                .SetTimeLimit(timeLimit ?? TimeSpan.FromMilliseconds(200))
+                .SetConcurrencyLimit(1)))
+            .Endpoint(endpoint =>
+            {
+                endpoint.Name = endpointName;
+                endpoint.PrefetchCount = messageLimit * 2; // a full batch waiting while one is written
+            });
+    }
+
+    private sealed record WithoutInbox(string Endpoint);
 
     private sealed class SagaRepositoryProvider<TDbContext> : ISagaRepositoryRegistrationProvider where TDbContext : DbContext
     {

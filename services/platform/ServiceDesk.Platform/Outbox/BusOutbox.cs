@@ -12,45 +12,78 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ServiceDesk.Platform.Outbox;
 
+/// <summary>An outbox whose transaction committed, with its messages as they were written: ready to send without a read.</summary>
+public sealed record CommittedOutbox(Guid OutboxId, IReadOnlyList<OutboxMessage> Messages);
+
 /// <summary>
-/// Wakes the outbox delivery service when a transaction that wrote outbox rows commits. A pending signal is kept
-/// until the service waits for it, so a commit that lands while the service is busy is never missed.
+/// Hands committed outboxes to the delivery service in memory (docs/adr/0032), so that it sends them at once and reads
+/// the database only for outboxes nobody handed over (written before a crash, or by an instance that died). Consumers
+/// and the scheduler hand theirs over after their commit; for HTTP requests, whose SaveChanges commits, an EF Core
+/// transaction interceptor does it when the transaction that wrote them commits.
 /// </summary>
 public sealed class OutboxSignal : DbTransactionInterceptor
 {
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly ConditionalWeakTable<DbContext, object> _pending = [];
+    private readonly Channel<CommittedOutbox> _committed = Channel.CreateUnbounded<CommittedOutbox>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConditionalWeakTable<DbContext, List<CommittedOutbox>> _pending = [];
 
-    /// <summary>Notes that <paramref name="db"/> holds outbox rows that its next commit makes deliverable.</summary>
-    public void Expect(DbContext db) => _pending.AddOrUpdate(db, this);
-
-    public void Signal() => _signal.Writer.TryWrite(true);
-
-    /// <summary>Returns when signalled, or after <paramref name="timeout"/> at the latest (for other instances' commits).</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Notes that <paramref name="db"/> holds <paramref name="outbox"/>, which its next commit makes deliverable.</summary>
+    public void Expect(DbContext db, CommittedOutbox outbox)
     {
+        var pending = _pending.GetOrCreateValue(db);
+        lock (pending) pending.Add(outbox);
+    }
+
+    /// <summary>Outboxes whose transaction has committed.</summary>
+    public void Committed(CommittedOutbox outbox) => _committed.Writer.TryWrite(outbox);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> committed outboxes: waits up to <paramref name="timeout"/> for the first, then takes
+    /// what is there. Empty after the timeout.
+    /// </summary>
+    public async Task<List<CommittedOutbox>> TakeAsync(int max, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var taken = new List<CommittedOutbox>();
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(timeout);
         try
         {
-            await _signal.Reader.ReadAsync(wait.Token);
+            if (!await _committed.Reader.WaitToReadAsync(wait.Token)) return taken;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            return taken;
         }
+        while (taken.Count < max && _committed.Reader.TryRead(out var outbox)) taken.Add(outbox);
+        return taken;
     }
 
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData.Context);
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData.Context, committed: true);
 
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Committed(eventData.Context);
+        Ended(eventData.Context, committed: true);
         return Task.CompletedTask;
     }
 
-    private void Committed(DbContext? db)
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData.Context, committed: false);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        if (db is not null && _pending.Remove(db)) Signal();
+        Ended(eventData.Context, committed: false);
+        return Task.CompletedTask;
+    }
+
+    private void Ended(DbContext? db, bool committed)
+    {
+        if (db is null || !_pending.TryGetValue(db, out var pending)) return;
+        List<CommittedOutbox> ended;
+        lock (pending)
+        {
+            ended = [.. pending];
+            pending.Clear();
+        }
+        if (!committed) return; // rolled back: nothing was written, and the orphan pass has nothing to find either
+        foreach (var outbox in ended) Committed(outbox);
     }
 }
 
@@ -84,6 +117,7 @@ internal sealed class OutboxBusContext<TDbContext>(IBus bus, TDbContext db, Outb
 {
     private readonly Lock _adding = new();
     private OutboxState? _outbox;
+    private List<OutboxMessage> _messages = [];
 
     public ISendEndpointProvider SendEndpointProvider => field ??= new OutboxSendEndpointProvider(this, bus);
     public IPublishEndpoint PublishEndpoint => field ??= new PublishEndpoint(new OutboxPublishEndpointProvider(this, bus));
@@ -98,10 +132,13 @@ internal sealed class OutboxBusContext<TDbContext>(IBus bus, TDbContext db, Outb
             if (_outbox is null || db.Entry(_outbox).State != EntityState.Added)
             {
                 _outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = DateTime.UtcNow };
+                _messages = [];
                 db.Add(_outbox);
+                signal.Expect(db, new CommittedOutbox(_outbox.OutboxId, _messages));
             }
-            db.Add(OutboxMessage.From(context, inboxMessageId: null, inboxConsumerId: null, _outbox.OutboxId));
-            signal.Expect(db);
+            var message = OutboxMessage.From(context, inboxMessageId: null, inboxConsumerId: null, _outbox.OutboxId);
+            db.Add(message);
+            _messages.Add(message);
         }
         return Task.CompletedTask;
     }

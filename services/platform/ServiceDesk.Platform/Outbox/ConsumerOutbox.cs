@@ -35,7 +35,7 @@ internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, OutboxSign
         await next.Send(outboxContext); // runs the consumer, then SetConsumed
         // Not cancellable: once the work is done, abandoning the commit would only make it run again.
         await transaction.CommitAsync(CancellationToken.None);
-        if (outboxContext.Published) signal.Signal();
+        if (outboxContext.Outbox is { } outbox) signal.Committed(outbox);
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("outboxContextFactory").Add("provider", "servicedesk-postgres");
@@ -49,10 +49,11 @@ internal sealed class InboxConsumeContext<TDbContext, TMessage>(
     where TMessage : class
 {
     private readonly SemaphoreSlim _adding = new(1); // a consumer may publish from several tasks at once
-    private OutboxState? _outbox;
+    private CommittedOutbox? _outbox;
     private bool _consumed;
 
-    public bool Published => _outbox is not null;
+    /// <summary>What the consumer published, if anything: handed to the delivery service once the transaction commits.</summary>
+    public CommittedOutbox? Outbox => _outbox;
 
     public override Guid? MessageId => messageId;
     public override bool ContinueProcessing { get; set; } = true;
@@ -98,10 +99,13 @@ internal sealed class InboxConsumeContext<TDbContext, TMessage>(
             }
             if (_outbox is null)
             {
-                _outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = DateTime.UtcNow };
-                db.Add(_outbox);
+                var state = new OutboxState { OutboxId = NewId.NextGuid(), Created = DateTime.UtcNow };
+                db.Add(state);
+                _outbox = new CommittedOutbox(state.OutboxId, new List<OutboxMessage>());
             }
-            db.Add(OutboxMessage.From(context, inboxMessageId: null, inboxConsumerId: null, _outbox.OutboxId));
+            var message = OutboxMessage.From(context, inboxMessageId: null, inboxConsumerId: null, _outbox.OutboxId);
+            db.Add(message);
+            ((List<OutboxMessage>)_outbox.Messages).Add(message);
         }
         finally
         {

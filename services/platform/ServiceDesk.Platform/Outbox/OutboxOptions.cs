@@ -12,11 +12,19 @@ public sealed class OutboxOptions
     public TimeSpan DuplicateDetectionWindow { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
-    /// The delivery service wakes at once on a local commit; this bounds how long it takes to see another instance's
-    /// commit or to retry after a failure.
+    /// Committed outboxes reach the delivery service in memory at once; this is how often it looks in the database for
+    /// orphans (<see cref="OrphanAge"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Outbox:DeliveryPollInterval must be between 50 ms and 1 minute.")]
     public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How old an outbox in the database must be before an orphan pass sends it: one this instance holds in memory is
+    /// sent within milliseconds (a send gives up after <see cref="SendTimeout"/>), so an older one was written before a
+    /// crash, by an instance that died, or failed to send. Longer than SendTimeout, so a slow send is not doubled.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Outbox:OrphanAge must be between 1 second and 1 hour.")]
+    public TimeSpan OrphanAge { get; set; } = TimeSpan.FromSeconds(15);
 
     [Range(1, 10_000, ErrorMessage = "Outbox:DeliveryBatchSize must be between 1 and 10000.")]
     public int DeliveryBatchSize { get; set; } = 100;

@@ -94,7 +94,7 @@ internal sealed class SagaContext<TSaga, TMessage>(DbContext db, ConsumeContext<
     {
         // FOR UPDATE: events for one instance then take turns instead of colliding, so a burst of them cannot use up
         // the retries (optimistic concurrency alone lost events that way on a machine with more parallelism).
-        var instance = await db.Set<TSaga>().FromSqlRaw(LockingSelect<TSaga>.For(db), correlationId).AsTracking().SingleOrDefaultAsync(CancellationToken);
+        var instance = await db.Set<TSaga>().FromSqlRaw(LockingQueries.SelectForUpdate<TSaga>(db), correlationId).AsTracking().SingleOrDefaultAsync(CancellationToken);
         return instance is null ? null! : await factory.CreateSagaConsumeContext(db, _context, instance, SagaConsumeContextMode.Load);
     }
 
@@ -124,23 +124,6 @@ internal sealed class SagaContext<TSaga, TMessage>(DbContext db, ConsumeContext<
 
     public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> consumeContext, TSaga instance, SagaConsumeContextMode mode)
         where T : class => factory.CreateSagaConsumeContext(db, consumeContext, instance, mode);
-}
-
-/// <summary>The statement that loads and locks one instance of <typeparamref name="TSaga"/>, built once from the model.</summary>
-internal static class LockingSelect<TSaga> where TSaga : class, ISaga
-{
-    private static string? _sql;
-
-    // xmin is a system column, so "*" leaves it out; the row version mapped on it must be selected by name.
-    public static string For(DbContext db) => _sql ??= Build(db);
-
-    private static string Build(DbContext db)
-    {
-        var entity = db.Model.FindEntityType(typeof(TSaga)) ?? throw new InvalidOperationException($"{typeof(TSaga).Name} is not mapped; call AddSagaState.");
-        var sql = db.GetService<ISqlGenerationHelper>();
-        var key = entity.FindProperty(nameof(ISaga.CorrelationId))!.GetColumnName();
-        return $"SELECT *, xmin FROM {sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema())} WHERE {sql.DelimitIdentifier(key)} = {{0}} FOR UPDATE";
-    }
 }
 
 public static class SagaModel

@@ -148,12 +148,13 @@ internal sealed class SchedulerService<TDbContext>(
         if (due.Count == 0) return 0;
 
         var now = DateTime.UtcNow;
+        var outboxes = new List<CommittedOutbox>(due.Count);
         foreach (var timer in due)
         {
             // An outbox each: timers need no order among themselves, so the delivery service sends them all at once.
             var outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = now };
             db.Add(outbox);
-            db.Add(new OutboxMessage
+            var message = new OutboxMessage
             {
                 OutboxId = outbox.OutboxId,
                 MessageId = timer.MessageId ?? NewId.NextGuid(),
@@ -163,13 +164,15 @@ internal sealed class SchedulerService<TDbContext>(
                 Body = timer.Body!,
                 Headers = timer.Headers,
                 SentTime = now,
-            });
+            };
+            db.Add(message);
+            outboxes.Add(new CommittedOutbox(outbox.OutboxId, [message]));
             timer.State = ScheduledTimerState.Fired;
             timer.Fired = now;
         }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
-        signal.Signal();
+        foreach (var outbox in outboxes) signal.Committed(outbox);
         return due.Count;
     }
 }

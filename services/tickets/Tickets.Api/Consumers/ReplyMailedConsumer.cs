@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Notify.Contracts;
 using Tickets.Api.Data;
 
@@ -16,7 +17,7 @@ public sealed class ReplyMailedConsumer(TicketsDbContext db) : IConsumer<ReplyMa
     {
         var mailed = context.Message;
         if (!ThreadMatch.IsMessageId(mailed.MessageId)) return;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == mailed.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(mailed.TicketId, context.CancellationToken);
         await db.AddThreadReferenceAsync(mailed.MessageId, ticket, mailed.SentAt, context.CancellationToken);
         await db.SaveChangesAsync(context.CancellationToken);
     }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Notify.Contracts;
 using Sla.Contracts;
 using Tickets.Api.Data;
@@ -11,8 +12,8 @@ namespace Tickets.Api.Consumers;
 /// <summary>
 /// Keeps the ticket's copy of its SLA clock and its acknowledgement up to date. Each message sets values rather
 /// than adding to them, so a redelivery changes nothing; due times come with the clock's version, and only a newer one
-/// replaces them, so copies arriving out of order leave the latest. A staff change racing one of these makes the later
-/// SaveChanges fail on the ticket's version; the message is retried on the fresh row.
+/// replaces them, so copies arriving out of order leave the latest. Each loads the ticket locked (FOR UPDATE), so
+/// deliveries about one ticket take turns; a staff change racing one of these fails on the ticket's version (409).
 /// </summary>
 public sealed class SlaProgressConsumer(TicketsDbContext db)
     : IConsumer<SlaClockStarted>, IConsumer<SlaDueTimesChanged>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>, IConsumer<SlaWarning>, IConsumer<SlaBreached>
@@ -20,7 +21,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
         var clock = context.Message;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == clock.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(clock.TicketId, context.CancellationToken);
         // A pause or a recalculation can overtake the start; an unversioned start (0) only fills a copy never made.
         if (ticket.Sla.Clock is not null && clock.ClockVersion <= ticket.Sla.ClockVersion) return;
         Copy(ticket.Sla, "Running", clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,
@@ -32,7 +33,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<SlaDueTimesChanged> context)
     {
         var clock = context.Message;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == clock.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(clock.TicketId, context.CancellationToken);
         if (clock.ClockVersion <= ticket.Sla.ClockVersion) return; // older, or a copy
         Copy(ticket.Sla, clock.Clock, clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,
             clock.WorkBeginsInternalDueAt);
@@ -53,7 +54,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<SlaTargetMet> context)
     {
         var met = context.Message;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == met.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(met.TicketId, context.CancellationToken);
         if (met.Target == SlaTargets.Acknowledge) ticket.Sla.AcknowledgedAt = met.MetAt;
         if (ticket.Sla.RiskTarget == met.Target) // met after all: no longer at risk
         {
@@ -68,7 +69,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<SlaWarning> context)
     {
         var warning = context.Message;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == warning.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(warning.TicketId, context.CancellationToken);
         if (ticket.Sla.RiskTarget == warning.Target && ticket.Sla.RiskPercent >= warning.Percent) return; // redelivered, or out of order
         ticket.Sla.RiskPercent = warning.Percent;
         ticket.Sla.RiskTarget = warning.Target;
@@ -80,7 +81,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<SlaBreached> context)
     {
         var breach = context.Message;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == breach.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(breach.TicketId, context.CancellationToken);
         if (ticket.Sla.BreachedAt is null || breach.DueAt < ticket.Sla.BreachedAt)
         {
             ticket.Sla.BreachedAt = breach.DueAt;
@@ -100,7 +101,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db)
     public async Task Consume(ConsumeContext<AcknowledgementSent> context)
     {
         var sent = context.Message;
-        var ticket = await db.Tickets.SingleAsync(t => t.Id == sent.TicketId, context.CancellationToken);
+        var ticket = await db.Tickets.SingleForUpdateAsync(sent.TicketId, context.CancellationToken);
         // A reply to the acknowledgement threads onto this ticket by its Message-ID (ThreadMatch).
         if (sent.Medium == "email" && ThreadMatch.IsMessageId(sent.MessageId))
             await db.AddThreadReferenceAsync(sent.MessageId, ticket, sent.SentAt, context.CancellationToken);

@@ -1,5 +1,6 @@
 using Intake.Contracts;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
 using Notify.Contracts;
 using Tickets.Api.Data;
 using Tickets.Api.Domain;
@@ -26,13 +27,13 @@ public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
         var notes = new List<string>();
         foreach (var (ticketId, reason) in await CandidatesAsync(db, hints, cancellationToken))
         {
-            var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, cancellationToken);
+            var ticket = await db.Tickets.SingleForUpdateAsync(ticketId, cancellationToken);
             var via = "";
             if (ticket.MergedIntoId is { } survivorId)
             {
                 // A merged duplicate's thread continues on its survivor (docs/adr/0021).
                 via = $"SD#{ticket.Number}, merged into ";
-                ticket = await db.Tickets.SingleAsync(t => t.Id == survivorId, cancellationToken);
+                ticket = await db.Tickets.SingleForUpdateAsync(survivorId, cancellationToken);
             }
             if (ticket.ClientId != request.ClientId)
                 notes.Add($"{reason} names another client's ticket; ignored");
