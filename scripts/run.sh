@@ -130,6 +130,7 @@ done
 wait_ready gateway 5080
 
 demo_client=0f8fad5b-d9cb-469f-a165-70867728950e
+demo_contact=7c9e6679-7425-40de-944b-e07fc1f90ae7 # Dana Reyes, seeded with the demo client (docs/adr/0025)
 token() { dotnet "$root/tools/Tokens/bin/Release/net10.0/Tokens.dll" "$@" 8>&-; }
 cat <<EOT
 
@@ -140,10 +141,10 @@ ServiceDesk is running (started in ${SECONDS} s). Gateway: http://127.0.0.1:5080
   Email intake token: $email_token_file (tools/mail-pipe: SERVICEDESK_URL=http://127.0.0.1:5080 SERVICEDESK_MAIL_TOKEN_FILE=$email_token_file)
   Tokens (8 h; more with scripts/token.sh):
     STAFF=$(token technician --sub tess)
-    CLIENT=$(token client-user --client $demo_client --sub dana)
+    CLIENT=$(token client-user --client $demo_client --contact $demo_contact --sub dana)
   Try:  curl -i http://127.0.0.1:5080/api/requests -H "Authorization: Bearer \$CLIENT" -H 'Content-Type: application/json' \\
-          -d '{"contactEmail":"dana@acme-dental.example","subject":"Printer jams","description":"Front desk printer"}'
-        then GET the Location it returns with the same header.
+          -d '{"subject":"Printer jams","description":"Front desk printer"}'
+        then GET the Location it returns with the same header. The acknowledgement goes to Dana (dana@acme-dental.example).
 EOT
 # Until Ctrl-C or SIGTERM; an app that exits early leaves its reason in its log.
 wait

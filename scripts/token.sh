@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mints a bearer token for the system scripts/run.sh started (it keeps the signing key in .data/auth-signing-key):
 #   scripts/token.sh technician
-#   scripts/token.sh client-user --client 0f8fad5b-d9cb-469f-a165-70867728950e --sub dana
+#   scripts/token.sh client-user --client 0f8fad5b-d9cb-469f-a165-70867728950e --contact 7c9e6679-7425-40de-944b-e07fc1f90ae7 --sub dana
+# (a client token opens requests as the contact --contact names: the demo client's Dana here, docs/adr/0025)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$(scripts/infra.sh env | sed -n 's/^export SERVICEDESK_DATA="\(.*\)"$/\1/p')

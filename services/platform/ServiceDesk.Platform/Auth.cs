@@ -65,6 +65,12 @@ public static class Claims
 {
     /// <summary>The client (tenant) a client user or client admin belongs to.</summary>
     public const string ClientId = "client_id";
+
+    /// <summary>
+    /// The contact (in tickets' client directory) a client user signs in as. Requests opened with the token are made as
+    /// this contact, to their own address (docs/adr/0025).
+    /// </summary>
+    public const string ContactId = "contact_id";
 }
 
 /// <summary>Authorization policies, by what a route needs.</summary>
@@ -133,11 +139,12 @@ public static class Auth
 
     /// <summary>Creates a signed token: for `tools/Tokens` and tests. Production tokens come from the identity provider.</summary>
     public static string CreateToken(AuthOptions options, string subject, string role, Guid? clientId = null,
-        DateTimeOffset? expires = null, DateTimeOffset? now = null)
+        DateTimeOffset? expires = null, DateTimeOffset? now = null, Guid? contactId = null)
     {
         var issuedAt = now ?? DateTimeOffset.UtcNow;
         var claims = new Dictionary<string, object> { ["role"] = role };
         if (clientId is not null) claims[Claims.ClientId] = clientId.Value.ToString();
+        if (contactId is not null) claims[Claims.ContactId] = contactId.Value.ToString();
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = options.Issuer,
@@ -174,6 +181,12 @@ public sealed class Tenant(IHttpContextAccessor http)
         return Roles.AllClients.Any(user.IsInRole) ? null : Guid.Empty;
     }
 
-    internal static Guid? ClientIdOf(ClaimsPrincipal user) =>
-        Guid.TryParse(user.FindFirstValue(Claims.ClientId), out var id) && id != Guid.Empty ? id : null;
+    /// <summary>The contact a client caller speaks as (claim "contact_id"); null for staff and for a token without one.</summary>
+    public Guid? ContactId { get; } = http.HttpContext is { } context && Roles.Client.Any(context.User.IsInRole)
+        ? GuidClaim(context.User, Claims.ContactId) : null;
+
+    internal static Guid? ClientIdOf(ClaimsPrincipal user) => GuidClaim(user, Claims.ClientId);
+
+    private static Guid? GuidClaim(ClaimsPrincipal user, string type) =>
+        Guid.TryParse(user.FindFirstValue(type), out var id) && id != Guid.Empty ? id : null;
 }
