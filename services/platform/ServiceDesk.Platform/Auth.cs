@@ -27,6 +27,9 @@ public sealed class AuthOptions : IValidatableObject
     public string Audience { get; set; } = "servicedesk";
 
     public string? Authority { get; set; }
+
+    /// <summary>Fetch the <see cref="Authority"/>'s metadata and keys over HTTPS only (a loopback authority is exempt).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
     public string? SigningKey { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -63,8 +66,11 @@ public static class Roles
 /// <summary>Claims ServiceDesk reads from a token besides "sub" and "role".</summary>
 public static class Claims
 {
-    /// <summary>The client (tenant) a client user or client admin belongs to.</summary>
-    public const string ClientId = "client_id";
+    /// <summary>
+    /// The client (tenant) a client user or client admin belongs to. Not "client_id": RFC 9068 gives that name to the OAuth
+    /// application a token was issued to, and the identity service (OpenIddict) puts it in every access token (ADR 26).
+    /// </summary>
+    public const string ClientId = "tenant_id";
 
     /// <summary>
     /// The contact (in tickets' client directory) a client user signs in as. Requests opened with the token are made as
@@ -106,7 +112,13 @@ public static class Auth
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false;
-            if (!string.IsNullOrWhiteSpace(options.Authority)) jwt.Authority = options.Authority;
+            if (!string.IsNullOrWhiteSpace(options.Authority))
+            {
+                jwt.Authority = options.Authority;
+                // The issuer's keys over plain HTTP only from this machine (scripts/run.sh) or where configured (compose).
+                jwt.RequireHttpsMetadata = options.RequireHttpsMetadata
+                    && !(Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) && authority.IsLoopback);
+            }
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = options.Issuer,
@@ -123,7 +135,7 @@ public static class Auth
                 {
                     var user = context.Principal!;
                     if (Roles.Client.Any(user.IsInRole) && Tenant.ClientIdOf(user) is null)
-                        context.Fail("A client-user or client-admin token must carry a client_id.");
+                        context.Fail($"A client-user or client-admin token must carry a {Claims.ClientId}.");
                     return Task.CompletedTask;
                 },
             };
