@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 data=$(scripts/infra.sh env | sed -n 's/^export SERVICEDESK_DATA="\(.*\)"$/\1/p')
 key_file=$data/auth-signing-key
 [[ -s $key_file ]] || { echo "No signing key at $key_file: start the system with scripts/run.sh first." >&2; exit 1; }
-Auth__SigningKey=$(cat "$key_file") exec dotnet run --project tools/Tokens -c Release -- "$@"
+# The issuer scripts/run.sh's services check: the identity service's (docs/adr/0026).
+Auth__Issuer=http://127.0.0.1:5080/ Auth__SigningKey=$(cat "$key_file") exec dotnet run --project tools/Tokens -c Release -- "$@"

@@ -7,6 +7,7 @@ using Intake.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
+using ServiceDesk.Testing;
 
 namespace Identity.Tests;
 
@@ -258,5 +259,61 @@ internal static class Totp
             }
         }
         return [.. bytes];
+    }
+}
+
+/// <summary>
+/// scripts/run.sh: the services keep their local HS256 key (scripts/token.sh mints with it), and the identity service
+/// signs access tokens with the same key, so a person who signs in is served too (Identity:LocalSigningKey).
+/// </summary>
+public sealed class LocalSigningKeyTests : IAsyncLifetime
+{
+    private Infrastructure _infrastructure = null!;
+    private string _virtualHost = null!;
+    private IdentityFactory _identity = null!;
+    private AppFactory<IntakeDbContext> _intake = null!;
+
+    public async Task InitializeAsync()
+    {
+        _infrastructure = await Infrastructure.Shared;
+        _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-identity-local");
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        _identity = new IdentityFactory(_infrastructure, _virtualHost, TimeProvider.System, new Dictionary<string, string>
+        {
+            ["Identity:Issuer"] = "http://localhost/",
+            ["Identity:AllowHttp"] = "true",
+            ["Identity:LocalSigningKey"] = TestAuth.Options.SigningKey!,
+            ["Identity:SigningKeys:0"] = rsa.ExportRSAPrivateKeyPem(),
+            ["Identity:EncryptionKeys:0"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            [$"Identity:Applications:{IdentityFixture.Machine}:Secret"] = IdentityFixture.MachineSecret,
+            [$"Identity:Applications:{IdentityFixture.Machine}:Role"] = "dispatcher",
+        });
+        _ = _identity.Server;
+        // Intake as scripts/run.sh runs it: the local key, and the identity's issuer.
+        _intake = new AppFactory<IntakeDbContext>(_infrastructure, _virtualHost, "intake", new Dictionary<string, string> { ["Auth:Issuer"] = "http://localhost/" });
+        _ = _intake.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _intake.DisposeAsync();
+        await _identity.DisposeAsync();
+        await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+
+    [Fact]
+    public async Task A_service_on_the_local_key_takes_the_identity_services_access_tokens()
+    {
+        using var identity = _identity.CreateClient();
+        var response = await identity.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = IdentityFixture.Machine, ["client_secret"] = IdentityFixture.MachineSecret,
+        }));
+        var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
+        Assert.Equal("HS256", new JsonWebToken(token).Alg);
+
+        using var intake = _intake.CreateClient();
+        intake.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await intake.GetAsync("/api/triage")).StatusCode);
     }
 }

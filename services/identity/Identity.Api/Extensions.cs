@@ -80,6 +80,9 @@ public static class Extensions
 
                 // Keys from configuration, newest first: the first of each kind is used, all are published or tried,
                 // so rolling a key over is configuration (docs/adr/0026).
+                // Registered first, so it signs the access tokens (identity tokens need the RSA key that follows).
+                if (options.LocalSigningKey is { Length: >= 32 } local)
+                    server.AddSigningKey(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(local)));
                 foreach (var pem in options.SigningKeys)
                     if (IdentityProviderOptions.RsaKey(pem) is { } key) server.AddSigningKey(key);
                 foreach (var base64 in options.EncryptionKeys)
@@ -104,6 +107,20 @@ public static class Extensions
 
     public static WebApplication UseIdentityProvider(this WebApplication app)
     {
+        // Behind the gateway: redirects (to the sign-in page, back to the app) name the public host, not 127.0.0.1:5107.
+        // Only from loopback proxies, or any with Identity:TrustAllProxies (a container network only the gateway reaches).
+        var forwarded = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor
+                | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto
+                | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedHost,
+        };
+        if (app.Services.GetRequiredService<IOptions<IdentityProviderOptions>>().Value.TrustAllProxies)
+        {
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+        }
+        app.UseForwardedHeaders(forwarded);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -31,6 +31,18 @@ public sealed class IdentityProviderOptions : IValidatableObject
     /// <summary>Plain HTTP, only for an issuer on this machine (127.0.0.1, localhost): local runs and tests.</summary>
     public bool AllowHttp { get; set; }
 
+    /// <summary>
+    /// Local runs only (with <see cref="AllowHttp"/>): the services' shared HS256 key (their Auth:SigningKey). Access tokens
+    /// are then signed with it, so services in local-key mode take them beside scripts/token.sh's; id tokens keep the RSA key.
+    /// </summary>
+    public string? LocalSigningKey { get; set; }
+
+    /// <summary>
+    /// Take X-Forwarded-Host/Proto from any proxy, not only loopback ones: for a private container network where only the
+    /// gateway reaches this service (docker-compose.yml).
+    /// </summary>
+    public bool TrustAllProxies { get; set; }
+
     [Range(1, 24 * 60, ErrorMessage = "Identity:AccessTokenMinutes must be between 1 and 1440.")]
     public int AccessTokenMinutes { get; set; } = 15;
 
@@ -57,6 +69,8 @@ public sealed class IdentityProviderOptions : IValidatableObject
         else if (issuer.Scheme != Uri.UriSchemeHttps && !(AllowHttp && issuer.IsLoopback))
             yield return new ValidationResult("Identity:Issuer must be https (Identity:AllowHttp allows http only on 127.0.0.1 or localhost).");
 
+        if (LocalSigningKey is { Length: > 0 } && (LocalSigningKey.Length < 32 || !AllowHttp))
+            yield return new ValidationResult("Identity:LocalSigningKey is for local runs: 32+ characters, and only with Identity:AllowHttp.");
         if (SigningKeys.Length == 0) yield return new ValidationResult("Identity:SigningKeys needs at least one RSA private key (PEM).");
         for (var i = 0; i < SigningKeys.Length; i++)
             if (RsaKey(SigningKeys[i]) is null) yield return new ValidationResult($"Identity:SigningKeys:{i} is not an RSA private key in PEM (2048 bits or more).");

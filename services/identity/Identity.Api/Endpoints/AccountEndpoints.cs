@@ -27,6 +27,10 @@ public static class AccountEndpoints
         account.MapGet("/2fa", SetUpTwoFactor);
         account.MapPost("/2fa", ConfirmTwoFactor);
         account.MapGet("/signed-out", () => Html(Page("Signed out", "<p>You are signed out.</p>")));
+        // Where a sign-in without an app to go back to ends (someone opened /account/login by hand).
+        account.MapGet("/signed-in", async (HttpContext http, UserManager<User> users) => await SignedInAsync(http, users) is { } user
+            ? Html(Page("Signed in", $"<p>You are signed in as {E(user.DisplayName)} ({E(user.Email ?? "")}), {E(user.Role)}.</p>"))
+            : Results.Redirect("/account/login"));
         return app;
     }
 
