@@ -40,6 +40,7 @@ public sealed partial class IdentityFixture : IAsyncLifetime
     private string _virtualHost = null!;
 
     public MovableClock Clock { get; } = new();
+    public SmtpServer Mail { get; private set; } = null!;
     public IdentityFactory Identity { get; private set; } = null!;
     public TrustingIntake Intake { get; private set; } = null!;
 
@@ -47,9 +48,13 @@ public sealed partial class IdentityFixture : IAsyncLifetime
     {
         _infrastructure = await Infrastructure.Shared;
         _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-identity");
+        Mail = await SmtpServer.StartAsync();
         using var rsa = RSA.Create(2048);
         Identity = new IdentityFactory(_infrastructure, _virtualHost, Clock, new Dictionary<string, string>
         {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = Mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:Security"] = "None",
             ["Identity:Issuer"] = Issuer,
             ["Identity:AllowHttp"] = "true",
             ["Identity:SigningKeys:0"] = rsa.ExportRSAPrivateKeyPem(),
@@ -84,6 +89,7 @@ public sealed partial class IdentityFixture : IAsyncLifetime
     {
         await Intake.DisposeAsync();
         await Identity.DisposeAsync();
+        await Mail.DisposeAsync();
         await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
     }
 

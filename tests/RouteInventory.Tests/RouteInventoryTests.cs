@@ -33,6 +33,7 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/connect/{**rest}", "/account/{**rest}", "/.well-known/{**rest}",
         "/connect/authorize", "/connect/token", "/connect/endsession", "/connect/userinfo",
         "/account/login", "/account/login/code", "/account/2fa", "/account/signed-out", "/account/signed-in",
+        "/account/invitation", "/account/forgot", "/account/reset",
     ];
 
     private Infrastructure _infrastructure = null!;

@@ -23,6 +23,9 @@ public static class Extensions
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(IdentityProviderOptions.Section).Get<IdentityProviderOptions>() ?? new();
 
+        builder.Services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Mailer>();
+
         builder.AddServiceDatabase<IdentityDbContext>();
         builder.Services.AddScoped<AuditTrail>();
         builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "sd.antiforgery");
@@ -52,6 +55,8 @@ public static class Extensions
                 identity.Lockout.MaxFailedAccessAttempts = options.MaxFailedSignIns;
                 identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(options.LockoutMinutes);
                 identity.SignIn.RequireConfirmedEmail = false;
+                // Invitation and reset links: one day, and one use (bound to the security stamp, which a new password changes).
+                identity.Tokens.PasswordResetTokenProvider = TokenOptions.DefaultProvider;
                 identity.ClaimsIdentity.UserIdClaimType = Claims.Subject;
                 identity.ClaimsIdentity.UserNameClaimType = Claims.Name;
                 identity.ClaimsIdentity.RoleClaimType = Claims.Role;
@@ -59,6 +64,7 @@ public static class Extensions
             .AddSignInManager()
             .AddEntityFrameworkStores<IdentityDbContext>()
             .AddDefaultTokenProviders();
+        builder.Services.Configure<DataProtectionTokenProviderOptions>(tokens => tokens.TokenLifespan = TimeSpan.FromDays(1));
 
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<IdentityDbContext>().ReplaceDefaultEntities<Guid>())

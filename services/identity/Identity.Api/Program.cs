@@ -11,4 +11,5 @@ app.MapDefaultEndpoints();
 app.UseIdentityProvider();
 app.MapAccountEndpoints();
 app.MapConnectEndpoints();
+app.MapUserEndpoints();
 app.Run();

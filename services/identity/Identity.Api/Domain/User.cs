@@ -30,6 +30,8 @@ public enum AuditKind
     TwoFactorFailed,
     RoleChanged,
     UserCreated,
+    PasswordSet,
+    PasswordResetRequested,
 }
 
 /// <summary>One line of the audit trail, never updated or deleted by the service.</summary>

@@ -26,6 +26,16 @@ public static class AccountEndpoints
         account.MapPost("/login/code", SignInWithCode);
         account.MapGet("/2fa", SetUpTwoFactor);
         account.MapPost("/2fa", ConfirmTwoFactor);
+        account.MapGet("/invitation", (HttpContext http, IAntiforgery antiforgery, Guid? user, string? token) =>
+            Html(NewPasswordForm(http, antiforgery, "/account/invitation", "Choose your password", user, token, error: null)));
+        account.MapPost("/invitation", (HttpContext http, IAntiforgery antiforgery, UserManager<User> users, AuditTrail audit) =>
+            SetPassword(http, antiforgery, users, audit, invitation: true));
+        account.MapGet("/forgot", (HttpContext http, IAntiforgery antiforgery) => Html(ForgotForm(http, antiforgery, sent: false)));
+        account.MapPost("/forgot", Forgot);
+        account.MapGet("/reset", (HttpContext http, IAntiforgery antiforgery, Guid? user, string? token) =>
+            Html(NewPasswordForm(http, antiforgery, "/account/reset", "Choose a new password", user, token, error: null)));
+        account.MapPost("/reset", (HttpContext http, IAntiforgery antiforgery, UserManager<User> users, AuditTrail audit) =>
+            SetPassword(http, antiforgery, users, audit, invitation: false));
         account.MapGet("/signed-out", () => Html(Page("Signed out", "<p>You are signed out.</p>")));
         // Where a sign-in without an app to go back to ends (someone opened /account/login by hand).
         account.MapGet("/signed-in", async (HttpContext http, UserManager<User> users) => await SignedInAsync(http, users) is { } user
@@ -59,6 +69,68 @@ public static class AccountEndpoints
         await audit.WriteAsync(AuditKind.SignInFailed, user, email, user is null ? "unknown email" : "wrong password");
         // The same words whether the address is unknown or the password wrong: no probing for accounts.
         return Html(LoginForm(http, antiforgery, returnUrl, "The email address or password is not right."), 401);
+    }
+
+    /// <summary>
+    /// The one-time link of an invitation or a reset: sets the password. Invitation tokens are made for the "invitation"
+    /// purpose, reset tokens for password reset; neither opens the other, and either stops working once used.
+    /// </summary>
+    private static async Task<IResult> SetPassword(HttpContext http, IAntiforgery antiforgery, UserManager<User> users, AuditTrail audit, bool invitation)
+    {
+        var action = invitation ? "/account/invitation" : "/account/reset";
+        var title = invitation ? "Choose your password" : "Choose a new password";
+        if (!await antiforgery.IsRequestValidAsync(http)) return Html(Page(title, "<p>The form expired: reload the page.</p>"), 400);
+        var form = await http.Request.ReadFormAsync();
+        var token = form["token"].ToString();
+        var user = Guid.TryParse(form["user"], out var id) ? await users.FindByIdAsync(id.ToString()) : null;
+        var password = form["password"].ToString();
+        if (password != form["confirm"].ToString())
+            return Html(NewPasswordForm(http, antiforgery, action, title, id, token, "The two passwords differ."), 400);
+
+        var invalid = IdentityResult.Failed(new IdentityError { Code = "InvalidToken", Description = "This link is not valid." });
+        IdentityResult result;
+        if (user is null) result = invalid;
+        else if (invitation)
+        {
+            result = !await users.HasPasswordAsync(user) && await users.VerifyUserTokenAsync(user, TokenOptions.DefaultProvider, UserEndpoints.InvitationPurpose, token)
+                ? await users.AddPasswordAsync(user, password) // changes the security stamp: the link is spent
+                : invalid;
+            if (result.Succeeded)
+            {
+                user.EmailConfirmed = true; // the mail reached them
+                await users.UpdateAsync(user);
+            }
+        }
+        else result = await users.ResetPasswordAsync(user, token, password);
+
+        if (!result.Succeeded)
+        {
+            return Html(result.Errors.Any(e => e.Code == "InvalidToken")
+                ? Page(title, """<p role="alert">This link is not valid: it was used already, or is more than a day old. Ask for a new one.</p>""")
+                : NewPasswordForm(http, antiforgery, action, title, id, token, string.Join(" ", result.Errors.Select(e => e.Description))), 400);
+        }
+        await users.ResetAccessFailedCountAsync(user!);
+        await audit.WriteAsync(AuditKind.PasswordSet, user, user!.UserName, invitation ? "invitation accepted" : "password reset by email");
+        return Html(Page(title, """<p>Your password is set. <a href="/account/login">Sign in</a>.</p>"""));
+    }
+
+    /// <summary>Mails a reset link when the address has an account; answers the same either way (no probing for accounts).</summary>
+    private static async Task<IResult> Forgot(HttpContext http, IAntiforgery antiforgery, UserManager<User> users, Mailer mailer, AuditTrail audit,
+        Microsoft.Extensions.Options.IOptions<IdentityProviderOptions> options, CancellationToken cancellationToken)
+    {
+        if (!await antiforgery.IsRequestValidAsync(http)) return Html(Page("Forgot your password", "<p>The form expired: reload the page.</p>"), 400);
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var email = form["email"].ToString().Trim();
+        if (email.Length > 0 && await users.FindByEmailAsync(email) is { } user && await users.HasPasswordAsync(user))
+        {
+            var token = await users.GeneratePasswordResetTokenAsync(user);
+            var link = $"{options.Value.Issuer}account/reset?user={user.Id}&token={Uri.EscapeDataString(token)}";
+            await mailer.SendAsync(user.Email!, "Reset your ServiceDesk password",
+                $"Hello {user.DisplayName},\n\nsomeone asked to reset your ServiceDesk password. If it was you, choose a new one here (the link works once, within a day):\n\n{link}\n\nIf it was not you, ignore this message: your password stays as it is.\n",
+                cancellationToken);
+            await audit.WriteAsync(AuditKind.PasswordResetRequested, user, email, cancellationToken: cancellationToken);
+        }
+        return Html(ForgotForm(http, antiforgery, sent: true));
     }
 
     private static async Task<IResult> SignInWithCode(HttpContext http, IAntiforgery antiforgery, SignInManager<User> signIn, AuditTrail audit)
@@ -135,6 +207,32 @@ public static class AccountEndpoints
           <p><label for="email">Email address</label><br><input id="email" name="email" type="email" autocomplete="username" required autofocus></p>
           <p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
           <p><button type="submit">Sign in</button></p>
+        </form>
+        <p><a href="/account/forgot">Forgot your password?</a></p>
+        """);
+
+    private static string NewPasswordForm(HttpContext http, IAntiforgery antiforgery, string action, string title, Guid? user, string? token, string? error) =>
+        Page(title, $"""
+        {Error(error)}
+        <form method="post" action="{E(action)}">
+          {Token(http, antiforgery)}
+          <input type="hidden" name="user" value="{E(user?.ToString() ?? "")}">
+          <input type="hidden" name="token" value="{E(token ?? "")}">
+          <p><label for="password">New password (12 characters or more)</label><br>
+             <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required autofocus></p>
+          <p><label for="confirm">The same password again</label><br>
+             <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required></p>
+          <p><button type="submit">Set password</button></p>
+        </form>
+        """);
+
+    private static string ForgotForm(HttpContext http, IAntiforgery antiforgery, bool sent) => Page("Forgot your password", sent
+        ? """<p role="status">If that address has an account, a link to choose a new password is on its way. It works once, within a day.</p>"""
+        : $"""
+        <form method="post" action="/account/forgot">
+          {Token(http, antiforgery)}
+          <p><label for="email">Email address</label><br><input id="email" name="email" type="email" autocomplete="username" required autofocus></p>
+          <p><button type="submit">Mail me a link</button></p>
         </form>
         """);
 
