@@ -181,7 +181,7 @@ ServiceDesk is running (started in ${SECONDS} s). Gateway: http://127.0.0.1:5080
     dana@acme-dental.example (client user, contact Dana Reyes), sam@acme-dental.example (client admin, contact Sam Ortiz)
     Apps sign people in with authorization code + PKCE at http://127.0.0.1:5080/connect/authorize (client "portal").
   Machine access (integrators): curl -s http://127.0.0.1:5080/connect/token -d grant_type=client_credentials \\
-          -d client_id=demo-integrator -d client_secret=$integrator_secret   # a dispatcher's access token
+          -d client_id=demo-integrator --data-urlencode client_secret=$integrator_secret   # a dispatcher's access token
 EOT
 # Until Ctrl-C or SIGTERM; an app that exits early leaves its reason in its log.
 wait
