@@ -1,5 +1,6 @@
 using Identity.Api.Data;
 using Identity.Api.Domain;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -27,6 +28,8 @@ public static class Extensions
         builder.Services.AddSingleton<Mailer>();
 
         builder.AddServiceDatabase<IdentityDbContext>();
+        // In the database: a restart or a second instance still reads the cookies and the mailed links it issued.
+        builder.Services.AddDataProtection().PersistKeysToDbContext<IdentityDbContext>().SetApplicationName("servicedesk-identity");
         builder.Services.AddScoped<AuditTrail>();
         builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "sd.antiforgery");
 

@@ -1,15 +1,20 @@
 using Identity.Api.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Identity.Api.Data;
 
-/// <summary>Users (ASP.NET Core Identity), OpenIddict's applications, authorizations and tokens, and the audit trail.</summary>
+/// <summary>
+/// Users (ASP.NET Core Identity), OpenIddict's applications, authorizations and tokens, the audit trail, and the Data
+/// Protection keys that protect cookies, antiforgery and invitation links (shared by every instance, kept across restarts).
+/// </summary>
 public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> options)
-    : IdentityDbContext<User, IdentityRole<Guid>, Guid>(options)
+    : IdentityDbContext<User, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
     public DbSet<AuditEvent> Audit => Set<AuditEvent>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -21,6 +26,7 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
             user.Property(u => u.Role).HasMaxLength(40);
             user.HasIndex(u => u.ContactId).IsUnique().HasFilter("\"ContactId\" IS NOT NULL"); // one sign-in per contact
         });
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
         builder.Entity<AuditEvent>(audit =>
         {
             audit.ToTable("audit_events");
