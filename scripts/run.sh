@@ -2,7 +2,7 @@
 # Runs the whole system on this machine, everything bound to 127.0.0.1: RabbitMQ and PostgreSQL from the OS
 # packages (installed if missing, data under .data/), a development mail server that keeps every message under
 # .data/mail/, the five services, the SMS channel and the gateway. Ctrl-C (or SIGTERM) stops everything this script
-# started. Ports: gateway 5080; services 5101-5105; SMS channel 5106; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set,
+# started. Ports: gateway 5080; services 5101-5105; SMS channel 5106; identity 5107; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set,
 # receives telemetry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,7 @@ apps=(
   billing:services/billing/Billing.Api:5104
   notify:services/notify/Notify.Api:5105
   sms:channels/Sms/Sms.Channel:5106
+  identity:services/identity/Identity.Api:5107
   gateway:gateway/Gateway:5080
 )
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -84,9 +85,38 @@ sd_proc_start "$apps_run/mail.pid" "$logs/mail.log" \
 # Secrets made once per checkout, kept out of the repo (under $data), and given to the apps below.
 secret() { [[ -s $1 ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$1"); cat "$1"; }
 
-# The key that signs local bearer tokens, shared by all apps.
-export Auth__SigningKey
+# The key that signs local bearer tokens, shared by all apps, and the issuer they check: the identity service's
+# (it signs access tokens with the same key here, docs/adr/0026), which scripts/token.sh mints as too.
+export Auth__SigningKey Auth__Issuer=http://127.0.0.1:5080/
 Auth__SigningKey=$(secret "$data/auth-signing-key")
+
+# The identity service: its RSA key (id tokens, JWKS), the key that encrypts codes and refresh tokens, the demo
+# integrator's secret and the demo users' password, each made once per checkout. Given to the identity process only.
+identity_key=$data/identity-signing-key.pem
+[[ -s $identity_key ]] || (umask 077 && openssl genrsa -out "$identity_key" 2048 2>/dev/null)
+[[ -s $data/identity-encryption-key ]] || (umask 077 && head -c 32 /dev/urandom | base64 -w0 >"$data/identity-encryption-key")
+integrator_secret=$(secret "$data/identity-demo-integrator-secret")
+demo_password_file=$data/identity-demo-password
+[[ -s $demo_password_file ]] || (umask 077 && head -c 12 /dev/urandom | base64 -w0 | tr '+/' 'xy' >"$demo_password_file")
+demo_password=$(cat "$demo_password_file")
+demo_client=0f8fad5b-d9cb-469f-a165-70867728950e
+identity_env=(
+  Identity__Issuer=http://127.0.0.1:5080/ Identity__AllowHttp=true Identity__LocalSigningKey="$Auth__SigningKey"
+  Identity__SigningKeys__0="$(cat "$identity_key")" Identity__EncryptionKeys__0="$(cat "$data/identity-encryption-key")"
+  Identity__Applications__portal__RedirectUris__0=http://127.0.0.1:5080/portal/
+  Identity__Applications__portal__PostLogoutRedirectUris__0=http://127.0.0.1:5080/portal/
+  Identity__Applications__demo-integrator__Secret="$integrator_secret" Identity__Applications__demo-integrator__Role=dispatcher
+)
+seed=0
+for user in "admin@msp.example:Ada Admin:admin::" "tess@msp.example:Tess Ng:technician::" \
+    "dana@acme-dental.example:Dana Reyes:client-user:$demo_client:7c9e6679-7425-40de-944b-e07fc1f90ae7" \
+    "sam@acme-dental.example:Sam Ortiz:client-admin:$demo_client:16fd2706-8baf-433b-82eb-8c7fada847da"; do
+  IFS=: read -r email name role client contact <<<"$user"
+  identity_env+=(Identity__SeedUsers__${seed}__Email="$email" Identity__SeedUsers__${seed}__DisplayName="$name"
+    Identity__SeedUsers__${seed}__Role="$role" Identity__SeedUsers__${seed}__Password="$demo_password")
+  [[ -z $client ]] || identity_env+=(Identity__SeedUsers__${seed}__ClientId="$client" Identity__SeedUsers__${seed}__ContactId="$contact")
+  seed=$((seed + 1))
+done
 
 # The bearer token of intake's email channel: what tools/mail-pipe sends (SERVICEDESK_MAIL_TOKEN_FILE).
 email_token_file=$data/email-inbound-token
@@ -117,19 +147,21 @@ for app in "${apps[@]}"; do
   IFS=: read -r name project port <<<"$app"
   if [[ $name == gateway ]]; then
     # The gateway goes last: wait until every service reports ready (bus and database).
-    for service in "${apps[@]:0:6}"; do
+    for service in "${apps[@]:0:7}"; do
       IFS=: read -r sname _ sport <<<"$service"
       wait_ready "$sname" "$sport"
       echo "  $sname ready"
     done
   fi
   dll="$root/$project/bin/Release/net10.0/$(basename "$project").dll"
-  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" env -C "$(dirname "$dll")" \
+  extra=()
+  [[ $name != identity ]] || extra=("${identity_env[@]}")
+  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" env -C "$(dirname "$dll")" "${extra[@]}" \
     ConnectionStrings__Database="$SERVICEDESK_PG;Database=servicedesk_$name" Urls="http://127.0.0.1:$port" dotnet "$dll"
 done
 wait_ready gateway 5080
 
-demo_client=0f8fad5b-d9cb-469f-a165-70867728950e
+demo_contact=7c9e6679-7425-40de-944b-e07fc1f90ae7 # Dana Reyes, seeded with the demo client (docs/adr/0025)
 token() { dotnet "$root/tools/Tokens/bin/Release/net10.0/Tokens.dll" "$@" 8>&-; }
 cat <<EOT
 
@@ -140,10 +172,16 @@ ServiceDesk is running (started in ${SECONDS} s). Gateway: http://127.0.0.1:5080
   Email intake token: $email_token_file (tools/mail-pipe: SERVICEDESK_URL=http://127.0.0.1:5080 SERVICEDESK_MAIL_TOKEN_FILE=$email_token_file)
   Tokens (8 h; more with scripts/token.sh):
     STAFF=$(token technician --sub tess)
-    CLIENT=$(token client-user --client $demo_client --sub dana)
+    CLIENT=$(token client-user --client $demo_client --contact $demo_contact --sub dana)
   Try:  curl -i http://127.0.0.1:5080/api/requests -H "Authorization: Bearer \$CLIENT" -H 'Content-Type: application/json' \\
-          -d '{"contactEmail":"dana@acme-dental.example","subject":"Printer jams","description":"Front desk printer"}'
-        then GET the Location it returns with the same header.
+          -d '{"subject":"Printer jams","description":"Front desk printer"}'
+        then GET the Location it returns with the same header. The acknowledgement goes to Dana (dana@acme-dental.example).
+  Sign in: http://127.0.0.1:5080/account/login  password for every demo user: $demo_password
+    admin@msp.example (admin), tess@msp.example (technician): set up an authenticator app (TOTP) at the first sign-in
+    dana@acme-dental.example (client user, contact Dana Reyes), sam@acme-dental.example (client admin, contact Sam Ortiz)
+    Apps sign people in with authorization code + PKCE at http://127.0.0.1:5080/connect/authorize (client "portal").
+  Machine access (integrators): curl -s http://127.0.0.1:5080/connect/token -d grant_type=client_credentials \\
+          -d client_id=demo-integrator --data-urlencode client_secret=$integrator_secret   # a dispatcher's access token
 EOT
 # Until Ctrl-C or SIGTERM; an app that exits early leaves its reason in its log.
 wait

@@ -82,7 +82,7 @@ public sealed class ApiDocsTests(RunningSystem system)
             .EnumerateObject().Select(p => p.Name).ToList();
         var samples = new Dictionary<string, object>
         {
-            ["clientId"] = RunningSystem.DemoClient, ["contactEmail"] = "doc.check@example.com", ["contactName"] = "Doc Check",
+            ["clientId"] = RunningSystem.DemoClient, ["contactEmail"] = RunningSystem.DemoContactEmail, ["contactName"] = "Dana Reyes",
             ["subject"] = "Documented fields", ["description"] = "Every documented field, nothing else.", ["priorityHint"] = "P4",
         };
         Assert.All(properties, p => Assert.True(samples.ContainsKey(p), $"The document lists '{p}', which this test has no sample for."));

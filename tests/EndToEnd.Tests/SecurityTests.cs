@@ -192,7 +192,8 @@ public sealed class SecurityTests(RunningSystem system)
         {
             var response = await staff.PostAsJsonAsync("/api/requests", new
             {
-                clientId = client, contactEmail = "someone@example.com", subject = "Isolation check", description = "Whose is this?",
+                clientId = client, contactEmail = client == ClientA ? RunningSystem.DemoContactEmail : SomeoneAtB, subject = "Isolation check",
+                description = "Whose is this?",
             });
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
@@ -206,15 +207,23 @@ public sealed class SecurityTests(RunningSystem system)
         return (ids[0], ids[1]);
     }
 
-    /// <summary>Adds a client to intake's directory, as an admin does until client management exists (issue 6).</summary>
+    private const string SomeoneAtB = "someone@example.com";
+
+    /// <summary>
+    /// Adds a client with one contact (<see cref="SomeoneAtB"/>) to intake's directory alone: these tests need only intake to
+    /// know it (ClientDirectory adds one through tickets, as staff do).
+    /// </summary>
     private async Task<Guid> AddClientAsync()
     {
         var id = Guid.NewGuid();
         await using var intake = new NpgsqlConnection(system.DatabaseOf("intake"));
         await intake.OpenAsync();
-        await using var insert = new NpgsqlCommand("INSERT INTO clients (\"Id\", \"Name\") VALUES ($1, $2)", intake)
+        await using var insert = new NpgsqlCommand("""
+            WITH client AS (INSERT INTO clients ("Id", "Name") VALUES ($1, $2))
+            INSERT INTO contacts ("Id", "ClientId", "Name", "Emails", "Phones") VALUES ($3, $1, 'Someone', ARRAY[$4::text], '{}')
+            """, intake)
         {
-            Parameters = { new() { Value = id }, new() { Value = $"Client {id:N}" } },
+            Parameters = { new() { Value = id }, new() { Value = $"Client {id:N}" }, new() { Value = Guid.NewGuid() }, new() { Value = SomeoneAtB } },
         };
         await insert.ExecuteNonQueryAsync();
         return id;

@@ -18,16 +18,14 @@ public sealed class WebRequestJourneyTests(RunningSystem system)
     public async Task Web_request_becomes_an_acknowledged_ticket_with_sla_billing_and_one_trace()
     {
         var traceId = ActivityTraceId.CreateRandom();
-        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, DemoClient, "dana"));
+        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, DemoClient, "dana", RunningSystem.DemoContact));
         using var billingClerk = system.Client(TestAuth.Token(Roles.Billing, subject: "bea"));
-        var contact = $"dana.{Guid.NewGuid():N}@acme-dental.example";
+        const string contact = RunningSystem.DemoContactEmail; // the signed-in contact's own address (ADR 25)
         using var post = new HttpRequestMessage(HttpMethod.Post, "/api/requests")
         {
             Content = JsonContent.Create(new
             {
                 clientId = DemoClient,
-                contactEmail = contact,
-                contactName = "Dana Reyes",
                 subject = "Front desk printer jams",
                 description = "It reports a jam with no paper in it.",
                 priorityHint = "P2",
@@ -71,9 +69,9 @@ public sealed class WebRequestJourneyTests(RunningSystem system)
 
         // 4. The contact's acknowledgement email, over real SMTP, names the ticket and when work begins.
         var mail = await Eventually.GetAsync(() => Task.FromResult(
-            system.Mail.Messages().SingleOrDefault(m => m.To.Mailboxes.Any(to => to.Address == contact))), "the acknowledgement email",
+            system.Mail.Messages().SingleOrDefault(m => (m.Subject ?? "").Contains($"[SD#{number}]", StringComparison.Ordinal))), "the acknowledgement email",
             explain: () => system.Output);
-        Assert.Contains($"[SD#{number}]", mail.Subject, StringComparison.Ordinal);
+        Assert.Equal([contact], mail.To.Mailboxes.Select(to => to.Address).Concat(mail.Cc.Mailboxes.Select(cc => cc.Address)));
         var localDue = TimeZoneInfo.ConvertTime(workBeginsDue, NewYork).ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture);
         Assert.Contains($"Work will begin by {localDue} (America/New_York)", mail.TextBody, StringComparison.Ordinal);
 
@@ -96,6 +94,41 @@ public sealed class WebRequestJourneyTests(RunningSystem system)
             everyone.All(service => system.Traces.Spans.Any(s => s.TraceId == traceId.ToString() && s.Service == service))),
             $"spans of trace {traceId} from {string.Join(", ", everyone)}",
             explain: () => "Seen: " + string.Join(", ", system.Traces.Spans.Where(s => s.TraceId == traceId.ToString()).Select(s => s.Service).Distinct()));
+    }
+
+    [Fact]
+    public async Task Signed_in_contact_cannot_have_the_acknowledgement_mailed_to_another_address()
+    {
+        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, DemoClient, "dana", RunningSystem.DemoContact));
+        const string victim = "ceo@victim-corp.example";
+        var spoofed = $"You have won {Guid.NewGuid():N}";
+
+        var refused = await dana.PostAsJsonAsync("/api/requests", new { contactEmail = victim, subject = spoofed, description = "Click here." });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("contactEmail", out _));
+
+        // Once a request Dana makes next has been acknowledged, a mail the refused one had set off would have left long
+        // before it. None did: the refused request was not stored, and nobody mailed the victim.
+        var honest = await dana.PostAsJsonAsync("/api/requests", new { subject = $"Printer {Guid.NewGuid():N}", description = "Jams." });
+        Assert.Equal(HttpStatusCode.Accepted, honest.StatusCode);
+        var id = (await honest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await Eventually.TrueAsync(async () =>
+        {
+            using var response = await dana.GetAsync(new Uri($"/api/tickets/{id}", UriKind.Relative));
+            return response.IsSuccessStatusCode
+                && (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "Acknowledged";
+        }, "Dana's honest request to be acknowledged", explain: () => system.Output);
+
+        Assert.DoesNotContain(system.Mail.Messages(), m => m.To.Mailboxes.Any(to => to.Address == victim) || (m.Subject ?? "").Contains(spoofed, StringComparison.Ordinal));
+        await using var intake = new Npgsql.NpgsqlConnection(system.DatabaseOf("intake"));
+        await intake.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM service_requests WHERE \"Subject\" = $1 OR \"ContactEmail\" = $2", intake)
+        {
+            Parameters = { new() { Value = spoofed }, new() { Value = victim } },
+        };
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public sealed class WebRequestTests(IntakeFixture intake) : IClassFixture<Intake
     [Fact]
     public async Task Client_user_opens_requests_for_their_own_client_without_naming_it()
     {
-        var client = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, IntakeDbContext.DemoClientId));
+        var client = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, IntakeDbContext.DemoClientId, contactId: IntakeDbContext.DemoContactId));
         var body = JsonSerializer.Serialize(new { contactEmail = "dana@acme-dental.example", subject = "Scanner", description = "Offline." });
 
         var response = await PostAsync(body, client);

@@ -19,7 +19,7 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
     /// <summary>A request becomes a ticket through the broker: seconds, not instantly.</summary>
     private static readonly LocatorAssertionsToBeVisibleOptions WithinAMoment = new() { Timeout = 30_000 };
 
-    private readonly string _dana = TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "dana");
+    private readonly string _dana = TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "dana", RunningSystem.DemoContact);
     private readonly List<string> _pageErrors = [];
     private IBrowserContext _context = null!;
     private IPage _page = null!;

@@ -28,6 +28,12 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/docs/intake/openapi.json", "/docs/tickets/openapi.json", "/docs/sla/openapi.json", "/docs/billing/openapi.json",
         "/docs/notify/openapi.json", "/docs/{service}/openapi.json",
         "/portal/{**path}", "/portal/{**rest}",
+        // The identity service (OpenID Connect): its endpoints check their own proof (client, code, PKCE, refresh token),
+        // and its sign-in pages are what an anonymous person uses to stop being one.
+        "/connect/{**rest}", "/account/{**rest}", "/.well-known/{**rest}",
+        "/connect/authorize", "/connect/token", "/connect/endsession", "/connect/userinfo",
+        "/account/login", "/account/login/code", "/account/2fa", "/account/signed-out", "/account/signed-in",
+        "/account/invitation", "/account/forgot", "/account/reset",
     ];
 
     private Infrastructure _infrastructure = null!;
@@ -41,7 +47,7 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
 
     public Task DisposeAsync() => _infrastructure.DeleteVirtualHostAsync(_virtualHost);
 
-    public static TheoryData<string> Apps => ["intake", "tickets", "sla", "billing", "notify", "gateway"];
+    public static TheoryData<string> Apps => ["intake", "tickets", "sla", "billing", "notify", "identity", "gateway"];
 
 
     [Theory]
@@ -90,6 +96,13 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "sla" => Wrap(new AppFactory<Sla.Api.Data.SlaDbContext>(_infrastructure, _virtualHost, app)),
         "billing" => Wrap(new AppFactory<Billing.Api.Data.BillingDbContext>(_infrastructure, _virtualHost, app)),
         "notify" => Wrap(new AppFactory<Notify.Api.Data.NotifyDbContext>(_infrastructure, _virtualHost, app)),
+        "identity" => Wrap(new AppFactory<Identity.Api.Data.IdentityDbContext>(_infrastructure, _virtualHost, app, new Dictionary<string, string>
+            {
+                ["Identity:Issuer"] = "http://localhost/",
+                ["Identity:AllowHttp"] = "true",
+                ["Identity:SigningKeys:0"] = System.Security.Cryptography.RSA.Create(2048).ExportRSAPrivateKeyPem(),
+                ["Identity:EncryptionKeys:0"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            })),
         _ => Wrap(new AppFactory<Gateway.GatewayOptions>(_infrastructure, _virtualHost, app)),
     };
 

@@ -12,6 +12,9 @@ public class RunningSystem : IAsyncLifetime
 {
     public static readonly string[] Services = ["intake", "tickets", "sla", "billing", "notify"];
     public static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    /// <summary>The demo client's contact Dana Reyes (dana@acme-dental.example), seeded in tickets and intake.</summary>
+    public static readonly Guid DemoContact = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+    public const string DemoContactEmail = "dana@acme-dental.example";
     public const string Channel = "e2e-rmm";
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
     /// <summary>The bearer token of the email channel (what tools/mail-pipe sends), given to intake as Email:InboundToken.</summary>

@@ -21,11 +21,12 @@ public static class TestAuth
         ["Auth:SigningKey"] = Options.SigningKey!,
     };
 
-    public static string Token(string role, Guid? clientId = null, string? subject = null) =>
-        Auth.CreateToken(Options, subject ?? role, role, clientId);
+    /// <param name="contactId">For client roles: the contact the caller signs in as (needed to open requests).</param>
+    public static string Token(string role, Guid? clientId = null, string? subject = null, Guid? contactId = null) =>
+        Auth.CreateToken(Options, subject ?? role, role, clientId, contactId: contactId);
 
-    public static AuthenticationHeaderValue Bearer(string role, Guid? clientId = null, string? subject = null) =>
-        new("Bearer", Token(role, clientId, subject));
+    public static AuthenticationHeaderValue Bearer(string role, Guid? clientId = null, string? subject = null, Guid? contactId = null) =>
+        new("Bearer", Token(role, clientId, subject, contactId));
 
     /// <summary>A client that sends every request with the given token.</summary>
     public static HttpClient As(this HttpClient client, string token)

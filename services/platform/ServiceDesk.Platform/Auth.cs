@@ -27,6 +27,9 @@ public sealed class AuthOptions : IValidatableObject
     public string Audience { get; set; } = "servicedesk";
 
     public string? Authority { get; set; }
+
+    /// <summary>Fetch the <see cref="Authority"/>'s metadata and keys over HTTPS only (a loopback authority is exempt).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
     public string? SigningKey { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -63,8 +66,17 @@ public static class Roles
 /// <summary>Claims ServiceDesk reads from a token besides "sub" and "role".</summary>
 public static class Claims
 {
-    /// <summary>The client (tenant) a client user or client admin belongs to.</summary>
-    public const string ClientId = "client_id";
+    /// <summary>
+    /// The client (tenant) a client user or client admin belongs to. Not "client_id": RFC 9068 gives that name to the OAuth
+    /// application a token was issued to, and the identity service (OpenIddict) puts it in every access token (ADR 26).
+    /// </summary>
+    public const string ClientId = "tenant_id";
+
+    /// <summary>
+    /// The contact (in tickets' client directory) a client user signs in as. Requests opened with the token are made as
+    /// this contact, to their own address (docs/adr/0025).
+    /// </summary>
+    public const string ContactId = "contact_id";
 }
 
 /// <summary>Authorization policies, by what a route needs.</summary>
@@ -100,7 +112,13 @@ public static class Auth
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false;
-            if (!string.IsNullOrWhiteSpace(options.Authority)) jwt.Authority = options.Authority;
+            if (!string.IsNullOrWhiteSpace(options.Authority))
+            {
+                jwt.Authority = options.Authority;
+                // The issuer's keys over plain HTTP only from this machine (scripts/run.sh) or where configured (compose).
+                jwt.RequireHttpsMetadata = options.RequireHttpsMetadata
+                    && !(Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) && authority.IsLoopback);
+            }
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = options.Issuer,
@@ -117,7 +135,7 @@ public static class Auth
                 {
                     var user = context.Principal!;
                     if (Roles.Client.Any(user.IsInRole) && Tenant.ClientIdOf(user) is null)
-                        context.Fail("A client-user or client-admin token must carry a client_id.");
+                        context.Fail($"A client-user or client-admin token must carry a {Claims.ClientId}.");
                     return Task.CompletedTask;
                 },
             };
@@ -133,11 +151,12 @@ public static class Auth
 
     /// <summary>Creates a signed token: for `tools/Tokens` and tests. Production tokens come from the identity provider.</summary>
     public static string CreateToken(AuthOptions options, string subject, string role, Guid? clientId = null,
-        DateTimeOffset? expires = null, DateTimeOffset? now = null)
+        DateTimeOffset? expires = null, DateTimeOffset? now = null, Guid? contactId = null)
     {
         var issuedAt = now ?? DateTimeOffset.UtcNow;
         var claims = new Dictionary<string, object> { ["role"] = role };
         if (clientId is not null) claims[Claims.ClientId] = clientId.Value.ToString();
+        if (contactId is not null) claims[Claims.ContactId] = contactId.Value.ToString();
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = options.Issuer,
@@ -174,6 +193,12 @@ public sealed class Tenant(IHttpContextAccessor http)
         return Roles.AllClients.Any(user.IsInRole) ? null : Guid.Empty;
     }
 
-    internal static Guid? ClientIdOf(ClaimsPrincipal user) =>
-        Guid.TryParse(user.FindFirstValue(Claims.ClientId), out var id) && id != Guid.Empty ? id : null;
+    /// <summary>The contact a client caller speaks as (claim "contact_id"); null for staff and for a token without one.</summary>
+    public Guid? ContactId { get; } = http.HttpContext is { } context && Roles.Client.Any(context.User.IsInRole)
+        ? GuidClaim(context.User, Claims.ContactId) : null;
+
+    internal static Guid? ClientIdOf(ClaimsPrincipal user) => GuidClaim(user, Claims.ClientId);
+
+    private static Guid? GuidClaim(ClaimsPrincipal user, string type) =>
+        Guid.TryParse(user.FindFirstValue(type), out var id) && id != Guid.Empty ? id : null;
 }

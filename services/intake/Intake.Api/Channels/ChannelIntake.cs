@@ -26,6 +26,12 @@ public sealed record InboundRequest
     /// <summary>Set when the channel itself knows the client (a signed-in user, staff entry); else the directory decides.</summary>
     public Guid? ClientId { get; init; }
 
+    /// <summary>
+    /// Set when the channel knows who is speaking (a signed-in contact, docs/adr/0025): that contact of
+    /// <see cref="ClientId"/>, never whoever else shares the address.
+    /// </summary>
+    public Guid? ContactId { get; init; }
+
     /// <summary>A channel that serves only some clients: the directory decides among these alone.</summary>
     public IReadOnlyCollection<Guid>? ServedClients { get; init; }
 
@@ -157,7 +163,10 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
         if (inbound.ClientId is { } given)
         {
             if (!await db.Clients.IgnoreQueryFilters().AnyAsync(c => c.Id == given, cancellationToken)) return (null, null, "Unknown client.");
-            return (given, contacts.FirstOrDefault(c => c.ClientId == given), null);
+            var speaker = inbound.ContactId is { } contactId
+                ? await db.Contacts.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(c => c.Id == contactId && c.ClientId == given, cancellationToken)
+                : contacts.FirstOrDefault(c => c.ClientId == given);
+            return (given, speaker, null);
         }
         var clients = contacts.Select(c => c.ClientId).Distinct().ToList();
         if (inbound.ServedClients is { } served && clients.Count > 0 && !clients.Any(served.Contains))

@@ -13,6 +13,9 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
     /// <summary>The demo client every fresh install has, so the system can be tried at once.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
+    /// <summary>The demo client's first contact, Dana Reyes (dana@acme-dental.example), seeded by migration DemoContacts.</summary>
+    public static readonly Guid DemoContactId = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+
     public DbSet<ServiceRequest> Requests => Set<ServiceRequest>();
     public DbSet<Client> Clients => Set<Client>();
     public DbSet<Contact> Contacts => Set<Contact>();

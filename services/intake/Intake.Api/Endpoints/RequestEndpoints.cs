@@ -15,6 +15,11 @@ namespace Intake.Api.Endpoints;
 
 /// <summary>A support request as JSON: from the web channel, or from an integrator's signed webhook.</summary>
 /// <param name="ClientId">Required for staff and channels; a client user may leave it out (their own client).</param>
+/// <param name="ContactEmail">
+/// Staff: the address of a contact of the client. A signed-in contact may leave it out: the request is made as them, to
+/// their own address, and another address is refused (docs/adr/0025).
+/// </param>
+/// <param name="ContactName">Ignored for a signed-in contact: their name in the client directory is used.</param>
 public sealed record SubmitRequest(
     Guid? ClientId,
     string? ContactEmail,
@@ -78,17 +83,20 @@ public static class RequestEndpoints
     }
 
     private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, HttpContext http, ChannelIntake intake,
-        TimeProvider clock, CancellationToken cancellationToken)
+        IntakeDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (tenant.IsClient)
         {
             if (body.ClientId is not null && body.ClientId != tenant.ClientId)
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                     title: "A client user can open requests only for their own client.");
-            body = body with { ClientId = tenant.ClientId };
+            var (asContact, refusal) = await AsSignedInContactAsync(body with { ClientId = tenant.ClientId }, tenant, db, cancellationToken);
+            if (refusal is not null) return refusal;
+            body = asContact!;
         }
 
         if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        if (!tenant.IsClient && await NotAContactAsync(body, db, cancellationToken) is { } notAContact) return notAContact;
 
         // A retried POST with the same Idempotency-Key is the same request (RFC draft "The Idempotency-Key HTTP Header
         // Field"): the key is scoped to the caller, and the body's fingerprint tells a retry from a reuse.
@@ -106,7 +114,8 @@ public static class RequestEndpoints
             fingerprint = Hash(JsonSerializer.Serialize(body));
         }
 
-        var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken);
+        var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken,
+            contactId: tenant.ContactId);
         if (outcome is not { Result: IntakeResult.Duplicate } duplicate) return Answer(outcome);
         if (duplicate.Fingerprint != fingerprint)
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
@@ -120,10 +129,11 @@ public static class RequestEndpoints
     /// Staff entry: a technician records a request that reached them off-channel (a call to a cell phone, a word on
     /// site) on behalf of a contact. The ticket is marked "staff" with who entered it; its clock starts now.
     /// </summary>
-    private static async Task<IResult> SubmitStaffEntry(SubmitRequest body, HttpContext http, ChannelIntake intake, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitStaffEntry(SubmitRequest body, HttpContext http, ChannelIntake intake, IntakeDbContext db,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        if (await NotAContactAsync(body, db, cancellationToken) is { } notAContact) return notAContact;
         var by = http.User.Identity?.Name ?? "staff";
         return Answer(await AcceptAsync(body, "staff", externalId: null, fingerprint: null, enteredBy: by, intake, clock, cancellationToken));
     }
@@ -171,7 +181,7 @@ public static class RequestEndpoints
     /// <summary>Hands a validated JSON request to intake's one way in (<see cref="ChannelIntake"/>).</summary>
     private static async Task<IntakeOutcome> AcceptAsync(SubmitRequest body, string channel, string? externalId, string? fingerprint,
         string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken,
-        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null)
+        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null, Guid? contactId = null)
     {
         return await intake.AcceptAsync(new InboundRequest
         {
@@ -182,6 +192,7 @@ public static class RequestEndpoints
             Sender = new Sender(string.IsNullOrWhiteSpace(body.ContactEmail) ? null : body.ContactEmail.Trim(), contactPhone,
                 string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim()),
             ClientId = body.ClientId,
+            ContactId = contactId,
             ServedClients = servedClients,
             Subject = body.Subject!.Trim(),
             Text = body.Description!,
@@ -190,6 +201,53 @@ public static class RequestEndpoints
             EnteredBy = enteredBy,
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// A client caller speaks as the contact their token names (claim contact_id, docs/adr/0025): the request carries that
+    /// contact's name and own address, so the acknowledgement cannot be sent anywhere else. A body naming another address
+    /// is refused (400 naming contactEmail), not quietly corrected: the caller would otherwise believe the mail went there.
+    /// </summary>
+    private static async Task<(SubmitRequest? Body, IResult? Refusal)> AsSignedInContactAsync(SubmitRequest body, Tenant tenant,
+        IntakeDbContext db, CancellationToken cancellationToken)
+    {
+        if (tenant.ContactId is not { } contactId)
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                title: "This sign-in is not bound to a contact, so it cannot open requests.",
+                detail: "A client token opens requests as the contact its contact_id claim names."));
+        // The tenant filter limits this to the caller's own client: another client's contact is not found.
+        var contact = await db.Contacts.AsNoTracking().Where(c => c.Id == contactId)
+            .Select(c => new { c.Name, c.Emails }).SingleOrDefaultAsync(cancellationToken);
+        if (contact is null)
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                title: "The signed-in contact is not a contact of this client.",
+                detail: "A contact removed from the client can no longer open requests; one just added reaches intake within seconds."));
+
+        if (string.IsNullOrWhiteSpace(body.ContactEmail))
+        {
+            if (contact.Emails.FirstOrDefault() is not { } own)
+                return (null, ContactEmailProblem("Your contact record has no email address to acknowledge to: ask your service provider to add one."));
+            return (body with { ContactEmail = own, ContactName = contact.Name }, null);
+        }
+        if (!contact.Emails.Contains(body.ContactEmail.Trim().ToLowerInvariant()))
+            return (null, ContactEmailProblem("Requests are made as the signed-in contact: leave contactEmail out, or give one of your own addresses."));
+        return (body with { ContactEmail = body.ContactEmail.Trim(), ContactName = contact.Name }, null);
+    }
+
+    /// <summary>
+    /// Staff speak for a contact of the client, never for an arbitrary address (docs/adr/0025): null when the address is a
+    /// contact's of that client, or when the client itself is unknown (intake refuses that naming clientId).
+    /// </summary>
+    private static async Task<IResult?> NotAContactAsync(SubmitRequest body, IntakeDbContext db, CancellationToken cancellationToken)
+    {
+        var email = body.ContactEmail!.Trim().ToLowerInvariant();
+        if (await db.Contacts.IgnoreQueryFilters().AnyAsync(c => c.ClientId == body.ClientId && c.Emails.Contains(email), cancellationToken))
+            return null;
+        if (!await db.Clients.IgnoreQueryFilters().AnyAsync(c => c.Id == body.ClientId, cancellationToken)) return null;
+        return ContactEmailProblem($"Not the address of a contact of this client: add the contact first (POST /api/clients/{body.ClientId}/contacts).");
+    }
+
+    private static IResult ContactEmailProblem(string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["contactEmail"] = [message] });
 
     /// <summary>The Location is the ticket the request becomes (the ticket takes the request's id).</summary>
     private static IResult Answer(IntakeOutcome outcome) => outcome.Result switch

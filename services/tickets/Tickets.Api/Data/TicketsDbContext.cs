@@ -24,6 +24,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     /// <summary>Intake's demo client (ADR 3), so both directories start alike.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
+    /// <summary>The demo client's first contact, Dana Reyes (dana@acme-dental.example), seeded by migration DemoContacts.</summary>
+    public static readonly Guid DemoContactId = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddReliableMessagingEntities();

@@ -1,0 +1,15 @@
+using Identity.Api;
+using Identity.Api.Endpoints;
+using ServiceDesk.Platform;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddIdentityProvider();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.UseIdentityProvider();
+app.MapAccountEndpoints();
+app.MapConnectEndpoints();
+app.MapUserEndpoints();
+app.Run();
