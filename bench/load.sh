@@ -26,7 +26,9 @@ until grep -q "ServiceDesk is running" "$log"; do
   sleep 1
 done
 
-LOAD_TOKEN=$(Auth__SigningKey=$(cat "$SERVICEDESK_DATA/auth-signing-key") \
-  dotnet tools/Tokens/bin/Release/net10.0/Tokens.dll client-user --client 0f8fad5b-d9cb-469f-a165-70867728950e --sub dana)
+# As the demo client's contact Dana (a client token speaks as its contact, docs/adr/0025), for the issuer run.sh sets.
+LOAD_TOKEN=$(Auth__Issuer=http://127.0.0.1:5080/ Auth__SigningKey=$(cat "$SERVICEDESK_DATA/auth-signing-key") \
+  dotnet tools/Tokens/bin/Release/net10.0/Tokens.dll client-user --client 0f8fad5b-d9cb-469f-a165-70867728950e \
+    --contact 7c9e6679-7425-40de-944b-e07fc1f90ae7 --sub dana)
 export LOAD_TOKEN
 dotnet bench/Load.Bench/bin/Release/net10.0/Load.Bench.dll "$@"

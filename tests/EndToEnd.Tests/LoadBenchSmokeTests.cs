@@ -22,8 +22,8 @@ public sealed class LoadBenchSmokeTests(RunningSystem system)
         var target = new SystemUnderTest
         {
             Gateway = system.App("gateway").Url,
-            Token = TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "dana"),
-            ContactEmail = "dana@acme-dental.example",
+            Token = TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "dana", RunningSystem.DemoContact),
+            ContactEmail = RunningSystem.DemoContactEmail,
             Databases = RunningSystem.Services.ToDictionary(s => s, system.DatabaseOf),
             Processes = processes,
             Postgres = system.Infrastructure.Postgres,

@@ -1,3 +1,4 @@
+using Intake.Api.Overload;
 using Intake.Api.Channels;
 using Intake.Api.Consumers;
 using Intake.Api.Data;
@@ -5,6 +6,7 @@ using Intake.Api.Email;
 using Intake.Api.Phone;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Platform;
+using Sla.Contracts;
 
 namespace Intake.Api;
 
@@ -31,7 +33,15 @@ public static class Extensions
         builder.Services.AddSingleton<PhoneProviderVerifier>();
         builder.Services.AddScoped<PhoneIntake>();
         builder.Services.AddHostedService<RawPayloadReprocessor<PhoneIntake>>();
-        builder.AddServiceBus<IntakeDbContext>(bus => bus.AddConsumer<ClientChangedConsumer>());
+        builder.Services.AddOptions<BacklogOptions>().BindConfiguration(BacklogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Backlog>();
+        builder.Services.AddHostedService<BacklogMonitor>();
+        builder.Services.AddHealthChecks().AddCheck<BacklogHealthCheck>("backlog", tags: [ServiceDefaults.ReadyTag]);
+        builder.AddServiceBus<IntakeDbContext>(bus =>
+        {
+            bus.AddConsumer<ClientChangedConsumer>();
+            bus.AddBatchConsumer<ClockStartedConsumer, SlaClockStarted>("intake-clock-started");
+        });
         return builder;
     }
 }

@@ -91,7 +91,7 @@ public static class ServiceDefaults
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())
             .WithMetrics(metrics => metrics
-                .AddMeter("MassTransit")
+                .AddMeter("MassTransit", "ServiceDesk.*")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation());

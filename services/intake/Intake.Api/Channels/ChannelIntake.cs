@@ -107,6 +107,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             ThreadTicketNumber = inbound.Thread?.TicketNumber,
             InReplyTo = inbound.Thread?.InReplyTo,
             References = [.. inbound.Thread?.References ?? []],
+            AwaitingClock = inbound.Thread is null,
         };
         var attachments = Store(inbound, request.Id, request.ClientId);
         Telemetry.TagTicket(request.Id, request.ClientId);

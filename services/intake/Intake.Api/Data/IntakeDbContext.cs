@@ -42,6 +42,8 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             request.Property(r => r.EnteredBy).HasMaxLength(RequestLimits.Name);
             request.Property(r => r.InReplyTo).HasMaxLength(RequestLimits.ExternalId);
             request.HasIndex(r => r.ReceivedAt);
+            // Holds only the backlog (BacklogMonitor counts it every second), so it stays as small as the backlog.
+            request.HasIndex(r => r.ReceivedAt, "ix_service_requests_awaiting_clock").HasFilter("\"AwaitingClock\"");
             // A webhook delivered twice (same channel, same delivery id) is one request.
             request.HasIndex(r => new { r.Channel, r.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
             request.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);

@@ -30,6 +30,12 @@ public sealed class ServiceRequest
     public long? ThreadTicketNumber { get; init; }
     public string? InReplyTo { get; init; }
     public string[] References { get; init; } = [];
+
+    /// <summary>
+    /// Accepted, opens a ticket (no thread hints), and its SLA clock has not started yet: the backlog the overload
+    /// policy watches (Backlog). Cleared when sla announces the clock (ClockStartedConsumer).
+    /// </summary>
+    public bool AwaitingClock { get; set; }
 }
 
 /// <summary>A client company whose contacts may open requests; a copy of tickets' directory (ClientChanged).</summary>

@@ -1,3 +1,4 @@
+using Intake.Api.Overload;
 using System.Net.Mail;
 using System.Security.Cryptography;
 using System.Text;
@@ -60,6 +61,7 @@ public static class RequestEndpoints
         app.MapPost("/api/requests", SubmitWeb)
             .RequireAuthorization(Policies.ClientsAndStaff)
             .Accepts<SubmitRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .Produces(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
@@ -83,7 +85,7 @@ public static class RequestEndpoints
     }
 
     private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, HttpContext http, ChannelIntake intake,
-        IntakeDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        IntakeDbContext db, Backlog backlog, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (tenant.IsClient)
         {
@@ -114,6 +116,7 @@ public static class RequestEndpoints
             fingerprint = Hash(JsonSerializer.Serialize(body));
         }
 
+        if (backlog.Overloaded && body.PriorityHint != "P1") return Overloaded(backlog, http);
         var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken,
             contactId: tenant.ContactId);
         if (outcome is not { Result: IntakeResult.Duplicate } duplicate) return Answer(outcome);
@@ -248,6 +251,19 @@ public static class RequestEndpoints
 
     private static IResult ContactEmailProblem(string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["contactEmail"] = [message] });
+
+    /// <summary>
+    /// The overload policy (docs/adr/0033): while the backlog is over a bound, a non-emergency web request is turned away
+    /// before anything is stored, and told when to come back. Emergencies (P1), staff entries and the other channels
+    /// are always taken: a mail server or a phone call cannot be asked to wait, and nothing accepted is ever dropped.
+    /// </summary>
+    private static IResult Overloaded(Backlog backlog, HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(backlog.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "The service desk is catching up; nothing was stored.",
+            detail: $"{backlog.Describe()}. Send this request again after the Retry-After time; for an emergency, send it with priorityHint P1 or call the emergency line.");
+    }
 
     /// <summary>The Location is the ticket the request becomes (the ticket takes the request's id).</summary>
     private static IResult Answer(IntakeOutcome outcome) => outcome.Result switch

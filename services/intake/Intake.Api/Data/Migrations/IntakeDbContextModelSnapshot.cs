@@ -143,6 +143,9 @@ namespace Intake.Api.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("AwaitingClock")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Channel")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -224,6 +227,9 @@ namespace Intake.Api.Data.Migrations
                     b.HasIndex("Channel", "ExternalId")
                         .IsUnique()
                         .HasFilter("\"ExternalId\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "ReceivedAt" }, "ix_service_requests_awaiting_clock")
+                        .HasFilter("\"AwaitingClock\"");
 
                     b.ToTable("service_requests", (string)null);
                 });
