@@ -3,7 +3,7 @@
 #   bench/load.sh            # the full run: about 5 minutes, more while the system is slow (each drain stops on a 2-min stall)
 #   bench/load.sh --smoke    # seconds: every measure taken, no conclusions
 # Starts the whole system with scripts/run.sh (its own log: .data/logs/load-run.log) with the gateway's rate limits
-# lifted, so that the benchmark finds the back end's limit and not the gateway's; mints a client user's token; runs the
+# lifted, so that the benchmark finds the back end's limit and not the gateway's or intake's overload policy; mints a client user's token; runs the
 # benchmark; stops the system it started. Prints the report's markdown on stdout, progress on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,8 @@ dotnet build bench/Load.Bench -c Release -nologo -v quiet -clp:NoSummary >&2
 
 export Gateway__TenantRequestsPerWindow=${Gateway__TenantRequestsPerWindow:-1000000}
 export Gateway__ChannelRequestsPerWindow=${Gateway__ChannelRequestsPerWindow:-1000000}
+# And intake's overload bound (docs/adr/0033): the benchmark drains whatever it offered.
+export Intake__Backlog__Limit=${Intake__Backlog__Limit:-10000000} Intake__Backlog__MaxAge=${Intake__Backlog__MaxAge:-1.00:00:00}
 echo "Starting the system (scripts/run.sh; log $log)..." >&2
 scripts/run.sh >"$log" 2>&1 &
 run_pid=$!

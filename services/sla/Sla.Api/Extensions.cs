@@ -32,7 +32,6 @@ public static class Extensions
         builder.AddServiceBus<SlaDbContext>(bus =>
         {
             bus.AddSagaStateMachine<TicketSlaStateMachine, TicketSlaState>();
-            bus.AddConsumer<ReportProjection>();
             bus.AddConsumer<ClientChangedConsumer>();
             bus.AddDurableScheduler<SlaDbContext>("sla"); // sla owns the timers, so it hosts the scheduler
         });

@@ -4,6 +4,7 @@ using Notify.Contracts;
 using ServiceDesk.Platform;
 using Sla.Api.Data;
 using Sla.Api.Domain;
+using Sla.Api.Reports;
 using Sla.Contracts;
 using Tickets.Contracts;
 
@@ -114,6 +115,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         context.Saga.ClientRevision = terms.ClientRevision;
         context.Saga.TicketVersion = ticket.TicketVersion;
         context.Saga.Keep(clock);
+        await ReportProjection.AssignedAsync(db, ticket.TicketId, ticket.TeamId, ticket.OpenedAt, ticket.TicketVersion, context.CancellationToken);
 
         DateTimeOffset Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment)!.Value;
         await context.Publish(new SlaClockStarted(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt,
@@ -175,7 +177,11 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     {
         TicketStatusChanged changed => ChangeStatusAsync(context, changed),
         TicketPriorityChanged changed => ChangePriorityAsync(context, changed),
-        // Nothing on the clock depends on who works the ticket; a merge closes it by its status change.
+        // Nothing on the clock depends on who works the ticket, and a merge closes it by its status change: both are for
+        // the reports.
+        TicketAssigned assigned => ReportProjection.AssignedAsync(Db(context), assigned.TicketId, assigned.TeamId, assigned.At,
+            assigned.TicketVersion, context.CancellationToken),
+        TicketMerged merged => ReportProjection.MergedAsync(Db(context), merged.TicketId, context.CancellationToken),
         _ => Task.CompletedTask,
     };
 
@@ -230,7 +236,11 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         var now = _time.GetUtcNow();
         var result = clock.Escalate(now > clock.Ledger[^1].At ? now : clock.Ledger[^1].At);
         foreach (var warning in result.Warnings) await context.Publish(warning);
-        foreach (var breach in result.Breaches) await context.Publish(breach);
+        foreach (var breach in result.Breaches)
+        {
+            await context.Publish(breach);
+            await ReportProjection.BreachedAsync(Db(context), result.Clock, breach, context.CancellationToken);
+        }
         context.Saga.Keep(result.Clock);
     }
 
@@ -257,8 +267,10 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         {
             var dueAt = changed.DueAt(met.Target, Commitment.Contractual)!.Value;
             var internalDueAt = changed.DueAt(met.Target, Commitment.Internal)!.Value;
-            await context.Publish(new SlaTargetMet(changed.TicketId, TierPolicy.Name(met.Target), met.At, dueAt,
-                MetContractual: met.At <= dueAt, MetInternal: met.At <= internalDueAt));
+            var targetMet = new SlaTargetMet(changed.TicketId, TierPolicy.Name(met.Target), met.At, dueAt,
+                MetContractual: met.At <= dueAt, MetInternal: met.At <= internalDueAt);
+            await context.Publish(targetMet);
+            await ReportProjection.TargetMetAsync(Db(context), changed, targetMet, context.CancellationToken);
         }
         // A pause, a resume or a recalculation moves the due times: tickets (and any countdown) follows this.
         if (changed.Ledger.Skip(clock.Ledger.Count).Any(e => e is ClockPaused or ClockResumed or TargetsRecalculated))
