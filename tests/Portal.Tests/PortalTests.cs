@@ -178,7 +178,7 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
     [Fact]
     public async Task A_refused_access_code_asks_for_a_new_link()
     {
-        var wrongKey = Auth.CreateToken(new AuthOptions { SigningKey = new string('k', 48) }, "mallory", Roles.ClientUser, RunningSystem.DemoClient);
+        var wrongKey = Auth.CreateToken(new AuthOptions { Issuer = TestAuth.Options.Issuer, SigningKey = new string('k', 48) }, "mallory", Roles.ClientUser, RunningSystem.DemoClient);
 
         await _page.GotoAsync($"/portal/#token={wrongKey}");
 
