@@ -41,8 +41,8 @@ public sealed class SecurityTests(RunningSystem system)
         {
             "missing" => null,
             "expired" => Auth.CreateToken(TestAuth.Options, "old", Roles.Admin, expires: now.AddHours(-2), now: now.AddHours(-3)),
-            "wrong-key" => Auth.CreateToken(new AuthOptions { SigningKey = Base64UrlEncoder.Encode(new byte[48]) }, "mallory", Roles.Admin),
-            "wrong-audience" => Auth.CreateToken(new AuthOptions { SigningKey = TestAuth.Options.SigningKey, Audience = "another-app" }, "mallory", Roles.Admin),
+            "wrong-key" => Auth.CreateToken(new AuthOptions { Issuer = TestAuth.Options.Issuer, SigningKey = Base64UrlEncoder.Encode(new byte[48]) }, "mallory", Roles.Admin),
+            "wrong-audience" => Auth.CreateToken(new AuthOptions { Issuer = TestAuth.Options.Issuer, SigningKey = TestAuth.Options.SigningKey, Audience = "another-app" }, "mallory", Roles.Admin),
             "client-without-client-id" => TestAuth.Token(Roles.ClientUser),
             _ => "not.a.jwt",
         });

@@ -12,6 +12,9 @@ public sealed class FaultSystem : RunningSystem
 {
     public override int TenantRequestsPerWindow => 1_000_000;
 
+    /// <summary>Nobody signs in during the fault cases: one process less to share the machine with.</summary>
+    protected override bool WithIdentity => false;
+
     /// <summary>
     /// How long the system may go without consuming a single message, anywhere, before a fault test calls the missing work
     /// lost. This is the suite's only deadline: a backlog that still drains is slow, not lost, however long it takes on a

@@ -178,7 +178,7 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
     [Fact]
     public async Task A_refused_access_code_asks_for_a_new_link()
     {
-        var wrongKey = Auth.CreateToken(new AuthOptions { SigningKey = new string('k', 48) }, "mallory", Roles.ClientUser, RunningSystem.DemoClient);
+        var wrongKey = Auth.CreateToken(new AuthOptions { Issuer = TestAuth.Options.Issuer, SigningKey = new string('k', 48) }, "mallory", Roles.ClientUser, RunningSystem.DemoClient);
 
         await _page.GotoAsync($"/portal/#token={wrongKey}");
 
@@ -233,6 +233,32 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
         var background = colours[0];
         Assert.True(colours.Count > 20, $"only {colours.Count} distinct colours");
         Assert.True(png.Pixels.Length - background > png.Pixels.Length / 20, $"only {png.Pixels.Length - background} pixels differ from the background");
+    }
+
+    [Fact]
+    public async Task Contact_signs_in_with_email_and_password_and_opens_a_request_as_herself()
+    {
+        await _page.GotoAsync("/portal/");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        // The identity service's page, through the gateway: labelled fields, no script.
+        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await _page.GetByLabel("Email address").FillAsync(RunningSystem.DemoContactEmail);
+        await _page.GetByLabel("Password").FillAsync(RunningSystem.DemoPassword);
+        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "sign-in.png"), await _page.ScreenshotAsync()); // for humans to look at
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        // Back in the portal, signed in by name; the code has left the address bar.
+        await Expect(_page.GetByText("Signed in as Dana Reyes")).ToBeVisibleAsync();
+        Assert.DoesNotContain("code=", _page.Url, StringComparison.Ordinal);
+        var subject = $"Signed in {Guid.NewGuid():N}";
+        await FillRequestAsync(subject);
+        await SendButton.ClickAsync();
+        await Expect(RequestResult).ToContainTextAsync(new Regex("your request was received|Your request is now ticket"));
+        await Expect(_page.GetByRole(AriaRole.Row).Filter(new() { HasText = subject })).ToBeVisibleAsync(WithinAMoment);
+        Assert.Empty(_pageErrors);
     }
 
     [GeneratedRegex(@"SD#\d+")]

@@ -15,6 +15,11 @@ public class RunningSystem : IAsyncLifetime
     /// <summary>The demo client's contact Dana Reyes (dana@acme-dental.example), seeded in tickets and intake.</summary>
     public static readonly Guid DemoContact = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
     public const string DemoContactEmail = "dana@acme-dental.example";
+    /// <summary>The password of the identity service's users in this system (Dana, as <see cref="DemoContactEmail"/>).</summary>
+    public const string DemoPassword = "a demo password long enough";
+
+    /// <summary>Whether the identity service runs (and the gateway forwards /connect, /account, /.well-known to it).</summary>
+    protected virtual bool WithIdentity => true;
     public const string Channel = "e2e-rmm";
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
     /// <summary>The bearer token of the email channel (what tools/mail-pipe sends), given to intake as Email:InboundToken.</summary>
@@ -41,7 +46,7 @@ public class RunningSystem : IAsyncLifetime
     /// <summary>The SMS channel's webhook at the gateway, as configured at Twilio (channels/Sms/Sms.Channel).</summary>
     public const string SmsWebhookPath = "/channels/sms/twilio";
 
-    /// <summary>The apps, by name ("intake".."notify", "sms", "gateway"), to kill and restart in fault tests.</summary>
+    /// <summary>The apps, by name ("intake".."notify", "sms", "identity", "gateway"), to kill and restart in fault tests.</summary>
     public AppProcess App(string name) => _apps.Single(a => a.Name.Equals(name switch
     {
         "gateway" => "Gateway",
@@ -123,6 +128,33 @@ public class RunningSystem : IAsyncLifetime
         });
         _apps.Add(sms);
 
+        // The identity service signs access tokens with the test key under the test issuer (Identity:LocalSigningKey, as
+        // scripts/run.sh does), so the services take the tokens of a person who signs in through the gateway.
+        AppProcess? identity = null;
+        if (WithIdentity)
+        {
+            var database = Infrastructure.UniqueName("sdtest_identity");
+            _databases.Add(database);
+            using var rsa = System.Security.Cryptography.RSA.Create(2048);
+            identity = await AppProcess.StartAsync("services/identity/Identity.Api", new Dictionary<string, string>(common)
+            {
+                ["ConnectionStrings__Database"] = _infrastructure.Database(database),
+                ["Identity__Issuer"] = TestAuth.Options.Issuer,
+                ["Identity__AllowHttp"] = "true",
+                ["Identity__LocalSigningKey"] = TestAuth.Options.SigningKey!,
+                ["Identity__SigningKeys__0"] = rsa.ExportRSAPrivateKeyPem(),
+                ["Identity__EncryptionKeys__0"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["Identity__Applications__portal__RedirectUris__0"] = publicOrigin + "/portal/",
+                ["Identity__SeedUsers__0__Email"] = DemoContactEmail,
+                ["Identity__SeedUsers__0__Password"] = DemoPassword,
+                ["Identity__SeedUsers__0__DisplayName"] = "Dana Reyes",
+                ["Identity__SeedUsers__0__Role"] = "client-user",
+                ["Identity__SeedUsers__0__ClientId"] = DemoClient.ToString(),
+                ["Identity__SeedUsers__0__ContactId"] = DemoContact.ToString(),
+            });
+            _apps.Add(identity);
+        }
+
         var gateway = new Dictionary<string, string>(common)
         {
             ["Gateway__TenantRequestsPerWindow"] = TenantRequestsPerWindow.ToString(CultureInfo.InvariantCulture),
@@ -131,6 +163,7 @@ public class RunningSystem : IAsyncLifetime
         foreach (var (cluster, app) in new[] { ("intake", 0), ("tickets", 1), ("sla", 2), ("billing", 3), ("notify", 4) })
             gateway[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = services[app].Url.ToString();
         gateway["ReverseProxy__Clusters__sms__Destinations__primary__Address"] = sms.Url.ToString();
+        if (identity is not null) gateway["ReverseProxy__Clusters__identity__Destinations__primary__Address"] = identity.Url.ToString();
         _apps.Add(await AppProcess.StartAsync("gateway/Gateway", gateway, gatewayUrl));
     }
 

@@ -8,7 +8,8 @@ public static class TestAuth
 {
     public static readonly AuthOptions Options = new()
     {
-        Issuer = "servicedesk-local",
+        // An absolute URL, as an OpenID Connect issuer is: the identity service of the running system issues under it too.
+        Issuer = "http://localhost/",
         Audience = "servicedesk",
         SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
     };

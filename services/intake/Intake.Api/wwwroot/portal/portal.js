@@ -59,8 +59,54 @@ function showPortal({ claims }) {
   $("portal").hidden = false;
   $("who").hidden = false;
   const until = typeof claims.exp === "number" ? ` until ${dateFormat.format(new Date(claims.exp * 1000))}` : "";
-  $("who").textContent = `Signed in as ${claims.sub ?? "a contact"}${until}.`;
+  $("who").textContent = `Signed in as ${claims.name ?? claims.sub ?? "a contact"}${until}.`;
   loadTickets();
+}
+
+// --- Signing in ---------------------------------------------------------------------------------------------------
+
+// OpenID Connect at the identity service (docs/adr/0026): authorization code + PKCE, the portal being a public client.
+// The verifier and state wait in sessionStorage while the browser is away signing in; the code comes back in the query.
+const PKCE_KEY = "servicedesk.portal.pkce";
+const redirectUri = () => location.origin + location.pathname;
+const base64Url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+async function signIn() {
+  const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
+  const challenge = base64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
+  const query = new URLSearchParams({
+    client_id: "portal", response_type: "code", redirect_uri: redirectUri(), scope: "openid profile",
+    code_challenge: challenge, code_challenge_method: "S256", state,
+  });
+  location.assign(`/connect/authorize?${query}`);
+}
+
+/** Back from signing in: trades the code for an access token, and takes the code out of the address bar and history. */
+async function takeCodeFromQuery() {
+  const params = new URLSearchParams(location.search);
+  const code = params.get("code");
+  if (!code && !params.has("error")) return;
+  history.replaceState(null, "", location.pathname);
+  const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
+  sessionStorage.removeItem(PKCE_KEY);
+  const failed = () => { $("sign-in-error").textContent = "Signing in did not work. Please try again."; };
+  if (!code || !pending || params.get("state") !== pending.state) return failed();
+  try {
+    const response = await fetch("/connect/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code", code, redirect_uri: redirectUri(), client_id: "portal", code_verifier: pending.verifier,
+      }),
+      credentials: "omit",
+    });
+    if (!response.ok) return failed();
+    sessionStorage.setItem(TOKEN_KEY, (await response.json()).access_token);
+  } catch {
+    failed();
+  }
 }
 
 // --- Calling the API ----------------------------------------------------------------------------------------------
@@ -259,8 +305,10 @@ async function watchFor(id) {
 
 // --- Wiring -------------------------------------------------------------------------------------------------------
 
-function start() {
+async function start() {
   takeTokenFromFragment();
+  await takeCodeFromQuery();
+  $("sign-in").addEventListener("click", () => signIn());
   $("access-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const token = $("token").value.trim();
