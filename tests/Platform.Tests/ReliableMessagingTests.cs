@@ -54,6 +54,36 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_message_whose_save_failed_never_leaves_though_its_transaction_commits()
+    {
+        var dropped = new ProbeRecord(NewId.NextGuid());
+        var kept = new ProbeRecord(NewId.NextGuid());
+        await probe.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<ProbeDbContext>();
+            var publish = services.GetRequiredService<IPublishEndpoint>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var (messageId, consumerId) = (NewId.NextGuid(), NewId.NextGuid());
+            db.Add(new InboxState { MessageId = messageId, ConsumerId = consumerId, Received = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+            // The same inbox key again: this save fails (EF Core rolls back to its savepoint), and the caller recovers
+            // as intake does on a duplicate delivery: it drops what it tracked and goes on in the same transaction.
+            await publish.Publish(dropped);
+            db.Add(new InboxState { MessageId = messageId, ConsumerId = consumerId, Received = DateTime.UtcNow });
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            db.ChangeTracker.Clear();
+            await publish.Publish(kept);
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        });
+
+        await Eventually.TrueAsync(async () => await probe.EffectsAsync(kept.RecordId, "observed") == 1, "the kept message's effects");
+        Assert.Equal(0, await probe.EffectsAsync(dropped.RecordId, "recorded"));
+        Assert.Equal(0, await probe.EffectsAsync(dropped.RecordId, "observed"));
+    }
+
+    [Fact]
     public async Task Concurrent_events_for_one_saga_are_all_applied()
     {
         var counter = NewId.NextGuid();

@@ -27,6 +27,11 @@ public static class Database
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException($"{ConnectionStringKey} is required (the service's PostgreSQL connection string).");
 
+        // A pooled connection is reused as it was left: the services keep no session state (their locks and settings
+        // are transaction-scoped), and resetting it cost a DISCARD ALL, a transaction of its own on the server, on every
+        // open (about a third of all transactions per ticket in the end-to-end benchmark, docs/BENCHMARKS.md).
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+
         builder.Services.TryAddSingleton<OutboxSignal>();
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(connectionString)

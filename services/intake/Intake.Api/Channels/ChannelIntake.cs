@@ -76,6 +76,17 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
     /// <param name="fromTriage">Staff assigning a triage item: the item itself is not a duplicate of it.</param>
     public async Task<IntakeOutcome> AcceptAsync(InboundRequest inbound, CancellationToken cancellationToken, bool fromTriage = false)
     {
+        // The caller's transaction (email, phone, triage keep their raw payload or item in it), or one of its own: the
+        // directory reads and the write are one unit of work, not one transaction per statement.
+        if (db.Database.CurrentTransaction is not null) return await AcceptInTransactionAsync(inbound, fromTriage, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var outcome = await AcceptInTransactionAsync(inbound, fromTriage, cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+        return outcome;
+    }
+
+    private async Task<IntakeOutcome> AcceptInTransactionAsync(InboundRequest inbound, bool fromTriage, CancellationToken cancellationToken)
+    {
         if (await EarlierAsync(inbound, !fromTriage, cancellationToken) is { } earlier) return earlier;
         if (inbound.TriageReason is { } reason && !fromTriage) return await TriageAsync(inbound, reason, cancellationToken);
 
@@ -223,6 +234,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
         }
         catch (DbUpdateException e) when (e.IsUniqueViolation() && inbound.ExternalId is not null)
         {
+            // Inside a transaction EF Core rolled back to the savepoint it took before saving: the transaction goes on.
             db.ChangeTracker.Clear();
             return (await EarlierAsync(inbound, includeTriage, cancellationToken))!;
         }

@@ -18,22 +18,31 @@ public sealed record CommittedOutbox(Guid OutboxId, IReadOnlyList<OutboxMessage>
 /// <summary>
 /// Hands committed outboxes to the delivery service in memory (docs/adr/0032), so that it sends them at once and reads
 /// the database only for outboxes nobody handed over (written before a crash, or by an instance that died). Consumers
-/// and the scheduler hand theirs over after their commit; for HTTP requests, whose SaveChanges commits, an EF Core
-/// transaction interceptor does it when the transaction that wrote them commits.
+/// and the scheduler hand theirs over after their commit. For HTTP requests EF Core interceptors do it: an outbox
+/// counts once a SaveChanges wrote it, and goes out when the transaction that wrote it commits (SaveChanges' own
+/// transaction, or the caller's); one rolled back, or never written (a failed save whose rows were then dropped), never
+/// goes out.
 /// </summary>
-public sealed class OutboxSignal : DbTransactionInterceptor
+public sealed class OutboxSignal : DbTransactionInterceptor, ISaveChangesInterceptor
 {
     private readonly Channel<CommittedOutbox> _committed = Channel.CreateUnbounded<CommittedOutbox>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConditionalWeakTable<DbContext, List<CommittedOutbox>> _pending = [];
+    private readonly ConditionalWeakTable<DbContext, List<Pending>> _pending = [];
 
-    /// <summary>Notes that <paramref name="db"/> holds <paramref name="outbox"/>, which its next commit makes deliverable.</summary>
-    public void Expect(DbContext db, CommittedOutbox outbox)
+    private sealed class Pending(OutboxState state, CommittedOutbox outbox)
     {
-        var pending = _pending.GetOrCreateValue(db);
-        lock (pending) pending.Add(outbox);
+        public OutboxState State { get; } = state;
+        public CommittedOutbox Outbox { get; } = outbox;
+        public bool Written { get; set; }
     }
 
-    /// <summary>Outboxes whose transaction has committed.</summary>
+    /// <summary>Notes that <paramref name="db"/> holds the outbox <paramref name="state"/> (not yet saved).</summary>
+    public void Expect(DbContext db, OutboxState state, CommittedOutbox outbox)
+    {
+        var pending = _pending.GetOrCreateValue(db);
+        lock (pending) pending.Add(new Pending(state, outbox));
+    }
+
+    /// <summary>An outbox whose transaction has committed.</summary>
     public void Committed(CommittedOutbox outbox) => _committed.Writer.TryWrite(outbox);
 
     /// <summary>
@@ -57,6 +66,22 @@ public sealed class OutboxSignal : DbTransactionInterceptor
         return taken;
     }
 
+    // SaveChanges commits its own transaction before it reports success, so an outbox it wrote without a caller's
+    // transaction goes out here; inside a caller's transaction it waits for that transaction's commit.
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result) => result;
+
+    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Saved(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Saved(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData.Context, committed: true);
 
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -73,17 +98,27 @@ public sealed class OutboxSignal : DbTransactionInterceptor
         return Task.CompletedTask;
     }
 
+    private void Saved(DbContext? db)
+    {
+        if (db is null || !_pending.TryGetValue(db, out var pending)) return;
+        lock (pending)
+            foreach (var entry in pending)
+                entry.Written |= db.Entry(entry.State).State == EntityState.Unchanged;
+        if (db.Database.CurrentTransaction is null) Ended(db, committed: true); // its own transaction has committed
+    }
+
+    /// <summary>Written outboxes go out on a commit and are forgotten on a rollback; unwritten ones wait for a later save.</summary>
     private void Ended(DbContext? db, bool committed)
     {
         if (db is null || !_pending.TryGetValue(db, out var pending)) return;
-        List<CommittedOutbox> ended;
+        List<Pending> written;
         lock (pending)
         {
-            ended = [.. pending];
-            pending.Clear();
+            written = [.. pending.Where(p => p.Written)];
+            pending.RemoveAll(p => p.Written || db.Entry(p.State).State == EntityState.Detached);
         }
-        if (!committed) return; // rolled back: nothing was written, and the orphan pass has nothing to find either
-        foreach (var outbox in ended) Committed(outbox);
+        if (!committed) return;
+        foreach (var entry in written) Committed(entry.Outbox);
     }
 }
 
@@ -134,7 +169,7 @@ internal sealed class OutboxBusContext<TDbContext>(IBus bus, TDbContext db, Outb
                 _outbox = new OutboxState { OutboxId = NewId.NextGuid(), Created = DateTime.UtcNow };
                 _messages = [];
                 db.Add(_outbox);
-                signal.Expect(db, new CommittedOutbox(_outbox.OutboxId, _messages));
+                signal.Expect(db, _outbox, new CommittedOutbox(_outbox.OutboxId, _messages));
             }
             var message = OutboxMessage.From(context, inboxMessageId: null, inboxConsumerId: null, _outbox.OutboxId);
             db.Add(message);
