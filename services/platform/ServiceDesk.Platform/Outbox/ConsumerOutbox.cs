@@ -11,11 +11,11 @@ namespace ServiceDesk.Platform.Outbox;
 /// <summary>
 /// The consumer outbox and inbox on PostgreSQL, behind MassTransit's <see cref="IOutboxContextFactory{TContext}"/>: one
 /// transaction per delivery (docs/adr/0030). It asks the inbox whether this consumer has had the message (MessageId +
-/// consumer); if not, it runs the consumer, and its database changes, the messages it published (as an outbox of their
-/// own, which <see cref="OutboxDeliveryService{TDbContext}"/> sends after the commit, batched with others) and the
-/// inbox row commit together, in one batch of statements where the consumer leaves them pending. A redelivered or
-/// duplicated message finds the row and has no second effect; a copy processed at the same moment meets the first on
-/// the inbox row's unique key, fails, and is retried into finding it.
+/// consumer; if so it only counts the redelivery). If not, it runs the consumer, and its database changes, the messages
+/// it published (as an outbox of their own, which <see cref="OutboxDeliveryService{TDbContext}"/> sends after the
+/// commit, batched with others) and the inbox row commit together, in one batch of statements where the consumer leaves
+/// them pending. A redelivered or duplicated message finds the row and has no second effect; a copy processed at the
+/// same moment meets the first on the inbox row's unique key, fails, and is retried into finding it.
 /// </summary>
 internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, OutboxSignal signal, IServiceProvider provider) : IOutboxContextFactory<TDbContext>
     where TDbContext : DbContext
@@ -27,9 +27,16 @@ internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, OutboxSign
         db.ChangeTracker.Clear(); // a retried attempt starts from the database, not from what a failed one tracked
         // Read committed is enough: rows the consumer changes are locked by it, and the inbox row's key settles duplicates.
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
-        var consumed = await db.Set<InboxState>()
-            .AnyAsync(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId, context.CancellationToken);
-        if (consumed) return; // had it: acknowledged with no second effect
+        // Had it already: counted as received once more (ops see redeliveries), acknowledged, no second effect. One
+        // statement either way: for a new message it updates nothing.
+        var seen = await db.Set<InboxState>()
+            .Where(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId)
+            .ExecuteUpdateAsync(i => i.SetProperty(x => x.ReceiveCount, x => x.ReceiveCount + 1), context.CancellationToken);
+        if (seen > 0)
+        {
+            await transaction.CommitAsync(CancellationToken.None);
+            return;
+        }
 
         var outboxContext = new InboxConsumeContext<TDbContext, T>(context, options, provider, db, messageId, provider.GetService<LocalTimers.Hosted>() is not null);
         await next.Send(outboxContext); // runs the consumer, then SetConsumed
