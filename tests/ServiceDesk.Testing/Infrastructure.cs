@@ -72,15 +72,38 @@ public sealed class Infrastructure
         }
     }
 
-    /// <summary>Drops databases the apps created, even while a stopped app's pool still holds connections.</summary>
+    /// <summary>
+    /// Drops databases the apps created, even while a stopped app's pool still holds connections. Best effort, like the
+    /// virtual host: on a connection of its own (a pooled one may predate a fault test's PostgreSQL restart and fail on
+    /// first use), tried three times, and a database left behind is reported, not failed: the server and its data go
+    /// away with the test run.
+    /// </summary>
     public async Task DropDatabasesAsync(IEnumerable<string> names)
     {
-        await using var connection = new NpgsqlConnection($"{Postgres};Database=postgres");
-        await connection.OpenAsync();
+        var server = new NpgsqlConnectionStringBuilder($"{Postgres};Database=postgres") { Pooling = false }.ConnectionString;
         foreach (var name in names)
         {
-            await using var drop = new NpgsqlCommand($"""DROP DATABASE IF EXISTS "{name}" WITH (FORCE)""", connection);
-            await drop.ExecuteNonQueryAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var connection = new NpgsqlConnection(server);
+                    await connection.OpenAsync();
+                    await using var drop = new NpgsqlCommand($"""DROP DATABASE IF EXISTS "{name}" WITH (FORCE)""", connection);
+                    await drop.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (NpgsqlException e) when (attempt < 3)
+                {
+                    await Console.Error.WriteLineAsync($"Dropping test database {name} failed ({e.Message}); trying again");
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+                catch (NpgsqlException e)
+                {
+                    await Console.Error.WriteLineAsync($"Could not drop test database {name}: {e.Message}");
+                    break;
+                }
+            }
         }
     }
 
