@@ -103,8 +103,7 @@ public sealed record TicketClock
     public static TicketClock Start(Guid ticketId, Guid clientId, TierPolicy tier, Priority priority, DateTimeOffset enteredAt,
         ClientCalendars calendars, ClockSettings settings, string? note = null)
     {
-        var covered = tier.CoversAfterHours(priority);
-        var startsAt = covered ? enteredAt : calendars.BusinessHours.NextOpen(enteredAt);
+        var startsAt = tier.CoverageAt(priority, enteredAt, calendars).CountsFrom;
         var cause = startsAt == enteredAt
             ? $"Ticket entered at {priority} on tier {tier.Tier}."
             : $"Ticket entered at {priority} outside the hours tier {tier.Tier} covers; the clock starts at the next open instant {startsAt:u}.";

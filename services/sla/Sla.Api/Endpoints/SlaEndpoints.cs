@@ -12,6 +12,7 @@ public static class SlaEndpoints
         app.MapGet("/api/sla/tickets/{id:guid}", Get)
             .RequireAuthorization(Policies.ClientsAndStaff)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPreviewEndpoints();
         return app;
     }
 
