@@ -39,7 +39,7 @@ public sealed class PreviewTests(SlaFixture sla) : IClassFixture<SlaFixture>
             Assert.Equal(covered && priority == "P1", preview.GetProperty("coverage").GetProperty("pagesOnCall").GetBoolean());
             var told = preview.GetProperty("told").GetString()!;
             if (covered) Assert.DoesNotContain("nobody is being woken", told);
-            else Assert.Contains($"nobody is being woken: it counts from {Day:yyyy-MM-dd} 10:00", told);
+            else Assert.Contains($"nobody is being woken: it counts from {Day.ToString("ddd yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)} 10:00", told);
         }
     }
 

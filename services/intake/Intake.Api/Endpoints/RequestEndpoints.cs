@@ -338,7 +338,7 @@ public static class RequestEndpoints
         // An emergency is declared knowingly: the portal shows the after-hours terms (billable, the rate, the minimum
         // charge) and the client confirms them (docs/adr/0037).
         if (body.Emergency == true && body.EmergencyTermsConfirmed != true)
-            errors["emergencyTermsConfirmed"] = ["A declared emergency must confirm the after-hours terms shown with it (true)."];
+            errors["emergencyTermsConfirmed"] = ["Confirm that you have read the after-hours terms: an emergency is declared knowingly."];
         return errors;
     }
 

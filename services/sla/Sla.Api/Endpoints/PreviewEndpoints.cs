@@ -71,7 +71,7 @@ public static class PreviewEndpoints
         var started = TicketClock.Start(Guid.Empty, clientId, terms.Tier, parsed!.Value, arrival, terms.Calendars, settings, terms.Note);
         var coverage = terms.Tier.CoverageAt(parsed.Value, arrival, terms.Calendars);
         var zone = terms.Calendars.BusinessHours.TimeZone;
-        string Local(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, zone).ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture);
+        string Local(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, zone).ToString("ddd yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture);
         return TypedResults.Ok(new
         {
             Client = clientId,
@@ -115,7 +115,7 @@ public static class PreviewEndpoints
     {
         var workBy = clock.DueAt(ResponseType.WorkBegins, Commitment.Contractual) is { } due ? local(due) : "when the clock resumes";
         if (!coverage.Covered)
-            return $"Your request is received. Your agreement does not cover this priority at this hour, so nobody is being woken: "
+            return $"Your request is received. Your agreement does not cover {clock.Priority} requests at this hour, so nobody is being woken: "
                 + $"it counts from {local(coverage.CountsFrom)}, and work begins by {workBy}.";
         return coverage.PagesOnCall
             ? $"Your emergency is received and the on-call technician is being paged. Work begins by {workBy}."
