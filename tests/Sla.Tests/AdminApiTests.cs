@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;

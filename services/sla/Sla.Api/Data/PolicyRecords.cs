@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;

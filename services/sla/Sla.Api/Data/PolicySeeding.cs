@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Sla.Api.Domain;

@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
