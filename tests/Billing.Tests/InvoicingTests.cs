@@ -184,6 +184,66 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.Empty((await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/unbilled?clientId={client}")).EnumerateArray());
     }
 
+    [Fact]
+    public async Task The_readme_example_month_invoices_as_described()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        using var http = billing.Clerk();
+        var agreement = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", monthlyFee = 500m, afterHoursMultiplier = 1.5m,
+            rates = new[] { new { workType = "BusinessHours", businessHours = 100m } }, roundingIncrementMinutes = 15,
+        });
+        Assert.Equal(HttpStatusCode.Created, agreement.StatusCode);
+        var ticket = Guid.NewGuid();
+        await RecordAsync(client, LateMonday, 90, ticket);
+        await ConsumeAsync(new AfterHoursWorkApproved(Guid.NewGuid(), ticket, client, null, "Dana Reyes", "phone", 180m, "USD", LateMonday, "oscar"));
+        await RecordAsync(client, new DateTimeOffset(2026, 11, 24, 10, 0, 0, NewYork), 20);
+        var thanksgiving = await RecordAsync(client, new DateTimeOffset(2026, 11, 26, 10, 0, 0, NewYork), 60);
+
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+
+        Assert.Equal([("MonthlyFee", 0, 0, 500.00m), ("Time", 30, 30, 50.00m), ("Time", 60, 60, 180.00m), ("Time", 20, 30, 50.00m)],
+            invoice.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("kind").GetString(), l.GetProperty("rawMinutes").GetInt32(),
+                l.GetProperty("billedMinutes").GetInt32(), l.GetProperty("amount").GetDecimal())));
+        Assert.Equal(780.00m, invoice.GetProperty("total").GetDecimal());
+        var waiting = Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/unbilled?clientId={client}")).EnumerateArray());
+        Assert.Equal((thanksgiving, "AwaitingApproval"), (waiting.GetProperty("timeEntryId").GetGuid(), waiting.GetProperty("state").GetString()));
+    }
+
+    [Fact]
+    public async Task Block_hours_are_drawn_on_the_invoice_and_given_back_by_its_credit_note()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        using var http = billing.Clerk();
+        var block = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = 1m, validFrom = "2026-11-01", expiresOn = "2026-12-31" });
+        Assert.Equal(HttpStatusCode.Created, block.StatusCode);
+        var covered = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 9, 0, 0, NewYork), 40);
+        var partly = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 13, 0, 0, NewYork), 50);
+
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+
+        Assert.Equal([("BlockDrawdown", 40, 0.00m), ("BlockDrawdown", 20, 0.00m), ("Time", 30, 50.00m)],
+            invoice.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("kind").GetString(), l.GetProperty("billedMinutes").GetInt32(),
+                l.GetProperty("amount").GetDecimal())));
+        Assert.Equal(("Covered", "Invoiced"), ((await EntryAsync(client, covered)).GetProperty("state").GetString(),
+            (await EntryAsync(client, partly)).GetProperty("state").GetString()));
+        Assert.Equal(0, await RemainingAsync(http, client));
+
+        await http.PostAsJsonAsync($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}/credit", new { reason = "block bought late" });
+        Assert.Equal(60, await RemainingAsync(http, client));
+        Assert.Equal("Covered", (await EntryAsync(client, covered)).GetProperty("state").GetString()); // drawn again, on the next invoice
+
+        var bad = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = -1m, validFrom = "2026-11-01", expiresOn = "2026-10-01" });
+        Assert.Equal(["expiresOn", "hours"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name).Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<int> RemainingAsync(HttpClient http, Guid client) =>
+        Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/billing/clients/{client}/blocks")).EnumerateArray())
+            .GetProperty("remainingMinutes").GetInt32();
+
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));
 
     private static CalendarRevised Calendar(Guid id, int revision = 1, TimeOnly? closes = null) => new(id, revision, $"Office {id}",

@@ -129,6 +129,27 @@ public sealed class RatingTests
             StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Blocks_are_drawn_in_order_of_expiry_and_one_running_out_mid_entry_leaves_the_rest_charged()
+    {
+        var later = new BlockBalance(Guid.NewGuid(), new(2026, 1, 1), new(2027, 6, 30), 600);
+        var sooner = new BlockBalance(Guid.NewGuid(), new(2026, 1, 1), new(2026, 12, 31), 60);
+        var expired = new BlockBalance(Guid.NewGuid(), new(2025, 1, 1), new(2025, 12, 31), 600);
+        var first = Entry(Local("2026-11-23T09:00"), 45);
+        var second = Entry(Local("2026-11-23T13:00"), 30);
+        var rated = Rater.Rate([second, first], [Agreement()], Office, Approved(), [later, sooner, expired]);
+
+        var byEntry = rated.ToDictionary(r => r.Entry.TimeEntryId);
+        // The first 45 minutes come from the block expiring first; the second entry takes its last 15, then 15 from the next.
+        Assert.Equal((BillingState.Covered, 0m), (byEntry[first.TimeEntryId].State, byEntry[first.TimeEntryId].Amount));
+        Assert.Equal([(sooner.Id, 15), (later.Id, 15)], byEntry[second.TimeEntryId].Parts.Select(p => (p.BlockId!.Value, p.BilledMinutes)));
+
+        // With only the hour that expires first, the second entry's last 15 minutes are charged.
+        var shortBlock = Rater.Rate([second, first], [Agreement()], Office, Approved(), [sooner]).Single(r => r.Entry == second);
+        Assert.Equal([(15, 0.00m, true), (15, 25.00m, false)], shortBlock.Parts.Select(p => (p.BilledMinutes, p.Amount, p.BlockId is not null)));
+        Assert.Equal(BillingState.Billable, shortBlock.State);
+    }
+
     [Theory]
     [InlineData(0.125, "USD", 0.13)]   // away from zero, not to even (0.12)
     [InlineData(-0.125, "USD", -0.13)] // a credit mirrors its invoice

@@ -31,5 +31,6 @@ public static class Extensions
         .MapBillingEndpoints()
         .MapAgreementEndpoints()
         .MapInvoiceEndpoints()
-        .MapTimeEntryEndpoints();
+        .MapTimeEntryEndpoints()
+        .MapBlockEndpoints();
 }

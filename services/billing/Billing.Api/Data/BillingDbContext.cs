@@ -18,6 +18,8 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
     public DbSet<AgreementVersion> Agreements => Set<AgreementVersion>();
     public DbSet<Invoice> Invoices => Set<Invoice>();
     public DbSet<InvoiceSequence> Sequences => Set<InvoiceSequence>();
+    public DbSet<BlockOfHours> Blocks => Set<BlockOfHours>();
+    public DbSet<BlockDrawdown> Drawdowns => Set<BlockDrawdown>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -117,6 +119,22 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             line.Property(l => l.WorkType).HasMaxLength(20);
             line.Property(l => l.Hours).HasMaxLength(20);
             line.Property(l => l.Description).HasMaxLength(500);
+        });
+        modelBuilder.Entity<BlockOfHours>(block =>
+        {
+            block.ToTable("block_hours");
+            block.HasKey(b => b.Id);
+            block.HasIndex(b => b.ClientId);
+            block.Property(b => b.Reference).HasMaxLength(200);
+            block.Property(b => b.CreatedBy).HasMaxLength(200);
+            block.HasQueryFilter(b => _clientId == null || b.ClientId == _clientId);
+        });
+        modelBuilder.Entity<BlockDrawdown>(drawdown =>
+        {
+            drawdown.ToTable("block_drawdowns");
+            drawdown.HasKey(d => new { d.BlockId, d.TimeEntryId, d.InvoiceId });
+            drawdown.HasIndex(d => d.InvoiceId);
+            drawdown.HasOne<BlockOfHours>().WithMany().HasForeignKey(d => d.BlockId).OnDelete(DeleteBehavior.Restrict);
         });
         modelBuilder.Entity<InvoiceSequence>(sequence =>
         {

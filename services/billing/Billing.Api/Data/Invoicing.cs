@@ -31,7 +31,11 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         var tickets = list.Select(e => e.TicketId).Distinct().ToList();
         var approvals = (await db.Approvals.AsNoTracking().Where(a => tickets.Contains(a.TicketId)).ToListAsync(cancellationToken))
             .ToLookup(a => a.TicketId);
-        return (Rater.Rate(list, agreements, calendar, approvals), calendar);
+        // What is left of each block: its minutes less what finalised invoices drew (a credit note gives them back).
+        var blocks = await db.Blocks.AsNoTracking().Where(b => b.ClientId == clientId)
+            .Select(b => new BlockBalance(b.Id, b.ValidFrom, b.ExpiresOn, b.Minutes - db.Drawdowns.Where(d => d.BlockId == b.Id).Sum(d => d.Minutes)))
+            .ToListAsync(cancellationToken);
+        return (Rater.Rate(list, agreements, calendar, approvals, blocks), calendar);
     }
 
     /// <summary>The month "yyyy-MM" as instants: from its first local midnight to the next month's.</summary>
@@ -84,7 +88,15 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         draft.Status = InvoiceStatus.Finalised;
         draft.FinalisedAt = time.GetUtcNow();
         draft.FinalisedBy = by;
-        foreach (var entry in invoiced) entry.InvoiceId = draft.Id;
+        foreach (var entry in invoiced)
+        {
+            entry.InvoiceId = draft.Id;
+            entry.CoveredByBlock = lines.Where(l => l.TimeEntryId == entry.TimeEntryId).All(l => l.Kind == LineKind.BlockDrawdown);
+        }
+        db.Drawdowns.AddRange(lines.Where(l => l.Kind == LineKind.BlockDrawdown).Select(l => new BlockDrawdown
+        {
+            BlockId = l.BlockId!.Value, TimeEntryId = l.TimeEntryId!.Value, InvoiceId = draft.Id, Minutes = l.BilledMinutes,
+        }));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return draft;
@@ -118,13 +130,14 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
                 InvoiceId = note.Id, LineNumber = line.LineNumber, Kind = line.Kind, TicketId = line.TicketId, TicketNumber = line.TicketNumber,
                 TimeEntryId = line.TimeEntryId, Responder = line.Responder, WorkType = line.WorkType, Hours = line.Hours, WorkDate = line.WorkDate,
                 RawMinutes = -line.RawMinutes, BilledMinutes = -line.BilledMinutes, Rate = line.Rate, Amount = -line.Amount,
-                AgreementVersion = line.AgreementVersion, Description = $"Credit of {invoice.Number} line {line.LineNumber}: {line.Description}",
+                AgreementVersion = line.AgreementVersion, BlockId = line.BlockId, Description = $"Credit of {invoice.Number} line {line.LineNumber}: {line.Description}",
             });
         note.Total = note.Lines.Sum(l => l.Amount);
         invoice.CreditedBy = note.Id;
         db.Invoices.Add(note);
         await db.TimeEntries.Where(e => e.InvoiceId == invoice.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false), cancellationToken);
+        await db.Drawdowns.Where(d => d.InvoiceId == invoice.Id).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return note;
@@ -158,7 +171,8 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
 
         var agreements = await db.Agreements.AsNoTracking().Where(a => a.ClientId == invoice.ClientId).ToListAsync(cancellationToken);
         var agreement = agreements.Where(a => a.Covers(first)).MaxBy(a => a.EffectiveFrom);
-        var billable = rated.Where(r => r.State == BillingState.Billable).ToList();
+        // Billable entries, and those drawn whole from block hours (the drawdown is a line too).
+        var billable = rated.Where(r => r.State == BillingState.Billable || r.Parts.Any(p => p.BlockId is not null)).ToList();
         var currencies = billable.Select(r => r.Agreement!.Currency).Append(agreement?.Currency).OfType<string>().Distinct().ToList();
         if (currencies.Count > 1) throw new InvoicingConflictException($"The period's work is in several currencies ({string.Join(", ", currencies)}).");
         invoice.Currency = currencies.SingleOrDefault() ?? "";
@@ -179,7 +193,8 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
             foreach (var part in entry.Parts)
                 lines.Add(new InvoiceLine
                 {
-                    InvoiceId = invoice.Id, LineNumber = lines.Count + 1, Kind = LineKind.Time, TicketId = entry.Entry.TicketId,
+                    InvoiceId = invoice.Id, LineNumber = lines.Count + 1, Kind = part.BlockId is null ? LineKind.Time : LineKind.BlockDrawdown,
+                    BlockId = part.BlockId, TicketId = entry.Entry.TicketId,
                     TicketNumber = numbers.GetValueOrDefault(entry.Entry.TicketId), TimeEntryId = entry.Entry.TimeEntryId,
                     Responder = entry.Entry.Responder, WorkType = entry.Entry.WorkType.ToString(), Hours = part.Hours.ToString(),
                     WorkDate = entry.LocalDay, RawMinutes = part.RawMinutes, BilledMinutes = part.BilledMinutes, Rate = part.Rate,

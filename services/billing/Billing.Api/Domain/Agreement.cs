@@ -51,3 +51,32 @@ public enum RoundingScope
     /// <summary>The minutes of one ticket on one local day (per work type and business/after hours) are rounded up together.</summary>
     PerTicketDay,
 }
+
+/// <summary>
+/// Prepaid hours (table block_hours): business-hours minutes of the client's billable work are drawn from its blocks,
+/// the one expiring first first, before anything is charged. A block is valid from its first day to its expiry
+/// (inclusive); rollover is a new block with a later expiry.
+/// </summary>
+public sealed class BlockOfHours
+{
+    public Guid Id { get; init; }
+    public Guid ClientId { get; init; }
+    public int Minutes { get; init; }
+    public DateOnly ValidFrom { get; init; }
+    public DateOnly ExpiresOn { get; init; }
+    public string? Reference { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public required string CreatedBy { get; init; }
+}
+
+/// <summary>Minutes of one entry drawn from one block, written when the invoice that shows it is finalised.</summary>
+public sealed class BlockDrawdown
+{
+    public Guid BlockId { get; init; }
+    public Guid TimeEntryId { get; init; }
+    public Guid InvoiceId { get; init; }
+    public int Minutes { get; init; }
+}
+
+/// <summary>A block as rating sees it: what is left of it before the entries being rated.</summary>
+public sealed record BlockBalance(Guid Id, DateOnly ValidFrom, DateOnly ExpiresOn, int RemainingMinutes);

@@ -50,6 +50,9 @@ public sealed class TimeEntry
 
     /// <summary>The finalised invoice this entry is on; cleared by a credit note, which reopens it.</summary>
     public Guid? InvoiceId { get; set; }
+
+    /// <summary>Drawn whole from block hours: on the invoice as a drawdown, covered rather than invoiced.</summary>
+    public bool CoveredByBlock { get; set; }
 }
 
 public enum Disposition

@@ -43,6 +43,8 @@ public enum LineKind
 {
     MonthlyFee,
     Time,
+    /// <summary>Minutes drawn from a block of prepaid hours: shown, not charged.</summary>
+    BlockDrawdown,
 }
 
 /// <summary>One line: the monthly fee, or one side (business or after hours) of one time entry.</summary>
@@ -63,6 +65,8 @@ public sealed class InvoiceLine
     public decimal Rate { get; init; }
     public decimal Amount { get; init; }
     public int AgreementVersion { get; init; }
+    /// <summary>On a drawdown line: the block the minutes came from.</summary>
+    public Guid? BlockId { get; init; }
     public required string Description { get; init; }
 }
 

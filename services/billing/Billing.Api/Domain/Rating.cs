@@ -22,7 +22,9 @@ public enum HoursKind
 }
 
 /// <summary>One side of an entry's split: raw minutes as worked, billed minutes after rounding, at one hourly rate.</summary>
-public sealed record RatedPart(HoursKind Hours, int RawMinutes, int BilledMinutes, decimal Rate, decimal Amount, string? Note = null);
+/// <param name="BlockId">Set on minutes drawn from a block of prepaid hours (rate and amount 0).</param>
+public sealed record RatedPart(HoursKind Hours, int RawMinutes, int BilledMinutes, decimal Rate, decimal Amount, string? Note = null,
+    Guid? BlockId = null);
 
 public sealed record RatedEntry(TimeEntry Entry, BillingState State, string? Reason, AgreementVersion? Agreement, DateOnly? LocalDay,
     IReadOnlyList<RatedPart> Parts)
@@ -41,11 +43,53 @@ public static class Rater
     /// <param name="agreements">The client's agreement versions.</param>
     /// <param name="calendar">The client's business calendar; null when billing has not learnt it yet.</param>
     /// <param name="approvals">Approvals of after-hours work by ticket.</param>
+    /// <param name="blocks">The client's blocks of prepaid hours, with what is left of each before these entries.</param>
     public static IReadOnlyList<RatedEntry> Rate(IEnumerable<TimeEntry> entries, IReadOnlyList<AgreementVersion> agreements,
-        BusinessCalendar? calendar, ILookup<Guid, Approval> approvals)
+        BusinessCalendar? calendar, ILookup<Guid, Approval> approvals, IReadOnlyList<BlockBalance>? blocks = null)
     {
         var rated = entries.Select(e => RateOne(e, agreements, calendar, approvals[e.TicketId].OrderBy(a => a.At).LastOrDefault())).ToList();
-        return RoundPerTicketDay(rated);
+        RoundPerTicketDay(rated);
+        return blocks is { Count: > 0 } ? DrawFromBlocks(rated, blocks) : rated;
+    }
+
+    /// <summary>
+    /// Business-hours minutes of billable entries (not emergencies: they carry their own minimum) are drawn from the
+    /// blocks valid on the entry's day, the one expiring first first, in the order the work was done. Drawn minutes
+    /// become parts of their own at no charge, naming the block; an entry drawn whole is covered. A block running out
+    /// mid-entry leaves the rest of the entry charged (or drawn from the next block).
+    /// </summary>
+    private static List<RatedEntry> DrawFromBlocks(List<RatedEntry> rated, IReadOnlyList<BlockBalance> blocks)
+    {
+        var left = blocks.ToDictionary(b => b.Id, b => b.RemainingMinutes);
+        foreach (var i in Enumerable.Range(0, rated.Count).OrderBy(i => rated[i].Entry.StartedAt).ThenBy(i => rated[i].Entry.TimeEntryId))
+        {
+            var entry = rated[i];
+            if (entry.State != BillingState.Billable || entry.Entry.WorkType == WorkType.Emergency) continue;
+            var parts = new List<RatedPart>();
+            foreach (var part in entry.Parts)
+            {
+                if (part.Hours != HoursKind.BusinessHours) { parts.Add(part); continue; }
+                var billed = part.BilledMinutes;
+                foreach (var block in blocks.Where(b => b.ValidFrom <= entry.LocalDay && entry.LocalDay <= b.ExpiresOn && left[b.Id] > 0)
+                             .OrderBy(b => b.ExpiresOn).ThenBy(b => b.Id))
+                {
+                    if (billed == 0) break;
+                    var drawn = Math.Min(billed, left[block.Id]);
+                    left[block.Id] -= drawn;
+                    billed -= drawn;
+                    parts.Add(new RatedPart(HoursKind.BusinessHours, drawn, drawn, 0m, 0m, $"block hours expiring {block.ExpiresOn:yyyy-MM-dd}", block.Id));
+                }
+                if (billed > 0)
+                {
+                    var raw = Math.Max(0, part.RawMinutes - (part.BilledMinutes - billed));
+                    parts.Add(part with { RawMinutes = raw, BilledMinutes = billed, Amount = Money.ForMinutes(billed, part.Rate, entry.Agreement!.Currency) });
+                }
+            }
+            rated[i] = parts.Sum(p => p.Amount) == 0
+                ? entry with { Parts = parts, State = BillingState.Covered, Reason = "Covered by block hours." }
+                : entry with { Parts = parts };
+        }
+        return rated;
     }
 
     private static RatedEntry RateOne(TimeEntry entry, IReadOnlyList<AgreementVersion> agreements, BusinessCalendar? calendar, Approval? approval)
@@ -78,6 +122,7 @@ public static class Rater
     /// <summary>The states a person or an invoice decided, which no rating changes; null when neither did.</summary>
     private static RatedEntry? Decided(TimeEntry entry) => entry switch
     {
+        { InvoiceId: not null, CoveredByBlock: true } => new(entry, BillingState.Covered, "Covered by block hours (on an invoice as a drawdown).", null, null, []),
         { InvoiceId: not null } => new(entry, BillingState.Invoiced, null, null, null, []),
         { Disposition: Disposition.NoCharge } => new(entry, BillingState.NoCharge, $"{entry.DispositionReason} ({entry.DispositionBy})", null, null, []),
         { Disposition: Disposition.WrittenOff } => new(entry, BillingState.WrittenOff, $"{entry.DispositionReason} ({entry.DispositionBy})", null, null, []),
@@ -122,7 +167,7 @@ public static class Rater
     /// side of the split, are rounded up once; the difference goes on the group's last entry, so every entry keeps its
     /// raw minutes and the group's billed minutes add up.
     /// </summary>
-    private static IReadOnlyList<RatedEntry> RoundPerTicketDay(List<RatedEntry> rated)
+    private static void RoundPerTicketDay(List<RatedEntry> rated)
     {
         var groups = rated.Select((r, i) => (r, i))
             .Where(x => x.r.Agreement?.RoundingScope == RoundingScope.PerTicketDay)
@@ -146,7 +191,6 @@ public static class Rater
             };
             rated[i] = entry with { Parts = parts };
         }
-        return rated;
     }
 
     public static int RoundUp(int minutes, int increment) =>

@@ -199,6 +199,64 @@ namespace Billing.Api.Data.Migrations
                     b.ToTable("billing_records", (string)null);
                 });
 
+            modelBuilder.Entity("Billing.Api.Domain.BlockDrawdown", b =>
+                {
+                    b.Property<Guid>("BlockId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TimeEntryId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Minutes")
+                        .HasColumnType("integer");
+
+                    b.HasKey("BlockId", "TimeEntryId", "InvoiceId");
+
+                    b.HasIndex("InvoiceId");
+
+                    b.ToTable("block_drawdowns", (string)null);
+                });
+
+            modelBuilder.Entity("Billing.Api.Domain.BlockOfHours", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateOnly>("ExpiresOn")
+                        .HasColumnType("date");
+
+                    b.Property<int>("Minutes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateOnly>("ValidFrom")
+                        .HasColumnType("date");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClientId");
+
+                    b.ToTable("block_hours", (string)null);
+                });
+
             modelBuilder.Entity("Billing.Api.Domain.CalendarCopy", b =>
                 {
                     b.Property<Guid>("CalendarId")
@@ -312,6 +370,9 @@ namespace Billing.Api.Data.Migrations
                     b.Property<int>("BilledMinutes")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("BlockId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -393,6 +454,9 @@ namespace Billing.Api.Data.Migrations
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
+
+                    b.Property<bool>("CoveredByBlock")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Disposition")
                         .IsRequired()
@@ -700,6 +764,15 @@ namespace Billing.Api.Data.Migrations
                         });
 
                     b.Navigation("Rates");
+                });
+
+            modelBuilder.Entity("Billing.Api.Domain.BlockDrawdown", b =>
+                {
+                    b.HasOne("Billing.Api.Domain.BlockOfHours", null)
+                        .WithMany()
+                        .HasForeignKey("BlockId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Billing.Api.Domain.InvoiceLine", b =>
