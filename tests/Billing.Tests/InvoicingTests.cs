@@ -102,6 +102,10 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.Equal(HttpStatusCode.Conflict, (await http.PutAsJsonAsync($"/api/billing/time-entries/{entry}/disposition",
             new { disposition = "written-off", reason = "goodwill" })).StatusCode);
 
+        var html = await http.GetStringAsync(new Uri($"/api/billing/invoices/{id}/html", UriKind.Relative));
+        Assert.Contains($"<h1>Invoice {invoice.GetProperty("number").GetString()}</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("<th class=\"n\">700.00</th>", html, StringComparison.Ordinal);
+
         var csv = await http.GetStringAsync(new Uri($"/api/billing/invoices/{id}/csv", UriKind.Relative));
         var rows = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, rows.Length); // header + one per line
@@ -244,6 +248,32 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/billing/clients/{client}/blocks")).EnumerateArray())
             .GetProperty("remainingMinutes").GetInt32();
 
+    [Fact]
+    public async Task Responder_credit_and_after_hours_revenue_by_tier_count_finalised_work_and_nothing_credited()
+    {
+        var tier = $"gold-{Guid.NewGuid():N}";
+        var (rhea, ivan) = ($"rhea-{Guid.NewGuid():N}", $"ivan-{Guid.NewGuid():N}");
+        var client = await ClientAsync(await CalendarAsync());
+        using var http = billing.Clerk();
+        var agreement = Agreement(client, preAuthorised: true);
+        var withTier = JsonSerializer.SerializeToNode(agreement)!.AsObject();
+        withTier["tier"] = tier;
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/billing/agreements", withTier)).StatusCode);
+        await RecordAsync(client, LateMonday, 90, responder: rhea);                                         // 50 + 150 after hours
+        await RecordAsync(client, new DateTimeOffset(2026, 11, 24, 10, 0, 0, NewYork), 30, responder: ivan); // 50
+        await FinaliseAsync(http, await DraftAsync(http, client));
+
+        var responders = (await http.GetFromJsonAsync<JsonElement>("/api/billing/reports/responders?period=2026-11")).EnumerateArray()
+            .Where(r => r.GetProperty("responder").GetString() is { } name && (name == rhea || name == ivan))
+            .Select(r => (r.GetProperty("responder").GetString(), r.GetProperty("billedMinutes").GetInt32(), r.GetProperty("revenue").GetDecimal()))
+            .OrderBy(r => r.Item2);
+        Assert.Equal([(ivan, 30, 50.00m), (rhea, 90, 200.00m)], responders);
+        var byTier = (await http.GetFromJsonAsync<JsonElement>("/api/billing/reports/after-hours-by-tier?period=2026-11")).EnumerateArray()
+            .Single(r => r.GetProperty("tier").GetString() == tier);
+        Assert.Equal((60, 150.00m), (byTier.GetProperty("billedMinutes").GetInt32(), byTier.GetProperty("revenue").GetDecimal()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/billing/reports/responders?period=november", UriKind.Relative))).StatusCode);
+    }
+
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));
 
     private static CalendarRevised Calendar(Guid id, int revision = 1, TimeOnly? closes = null) => new(id, revision, $"Office {id}",
@@ -280,12 +310,12 @@ public sealed class InvoicingTests(BillingFixture billing)
     }
 
     /// <summary>Opens a ticket for the client (unless given one that is open) and records one entry on it; returns the entry's id.</summary>
-    private async Task<Guid> RecordAsync(Guid client, DateTimeOffset start, int minutes, Guid? ticket = null)
+    private async Task<Guid> RecordAsync(Guid client, DateTimeOffset start, int minutes, Guid? ticket = null, string responder = "tess")
     {
         var ticketId = ticket ?? Guid.NewGuid();
         await billing.OpenAsync(ticketId, client);
         var entry = Guid.NewGuid();
-        await ConsumeAsync(new TimeEntryRecorded(entry, ticketId, client, "tess", start, start.AddMinutes(minutes), minutes, "BusinessHours", null, 1,
+        await ConsumeAsync(new TimeEntryRecorded(entry, ticketId, client, responder, start, start.AddMinutes(minutes), minutes, "BusinessHours", null, 1,
             start.AddMinutes(minutes), "tess"));
         return entry;
     }

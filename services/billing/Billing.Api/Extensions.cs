@@ -32,5 +32,6 @@ public static class Extensions
         .MapAgreementEndpoints()
         .MapInvoiceEndpoints()
         .MapTimeEntryEndpoints()
-        .MapBlockEndpoints();
+        .MapBlockEndpoints()
+        .MapReportEndpoints();
 }

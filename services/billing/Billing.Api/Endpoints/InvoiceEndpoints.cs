@@ -18,6 +18,7 @@ public static class InvoiceEndpoints
         group.MapPost("/", Draft).Produces<InvoiceView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id:guid}", Get).Produces<InvoiceView>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/csv", Csv).Produces<string>(contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}/html", Html).Produces<string>(contentType: "text/html").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/finalise", Finalise).Produces<InvoiceView>().ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/credit", Credit).Produces<InvoiceView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -71,6 +72,36 @@ public static class InvoiceEndpoints
                 l.Rate.ToString(CultureInfo.InvariantCulture), l.Amount.ToString(amount, CultureInfo.InvariantCulture), Field(l.Description)]).Append("\r\n");
         return TypedResults.Text(csv.ToString(), "text/csv", Encoding.UTF8);
     }
+
+    /// <summary>A printable invoice: one self-contained page (no scripts, no external assets); print it to PDF from a browser.</summary>
+    private static async Task<IResult> Html(Guid id, BillingDbContext db, CancellationToken cancellationToken)
+    {
+        if (await Load(db, id, cancellationToken) is not { } invoice) return Problems.NotFound("invoice");
+        var client = await db.Clients.AsNoTracking().Where(c => c.ClientId == invoice.ClientId).Select(c => c.Name).SingleOrDefaultAsync(cancellationToken);
+        var format = "F" + (invoice.Currency.Length == 3 ? Currencies.MinorUnits(invoice.Currency) : 2).ToString(CultureInfo.InvariantCulture);
+        string Money(decimal amount) => amount.ToString(format, CultureInfo.InvariantCulture);
+        var title = invoice.Kind == InvoiceKind.CreditNote ? "Credit note" : "Invoice";
+        var html = new StringBuilder()
+            .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E($"{title} {invoice.Number ?? "draft"}"))
+            .Append("</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}")
+            .Append("th,td{border-bottom:1px solid #ccc;padding:4px 6px;text-align:left}td.n,th.n{text-align:right}</style></head><body>")
+            .Append("<h1>").Append(E($"{title} {invoice.Number ?? "(draft, not numbered)"}")).Append("</h1>")
+            .Append("<p>").Append(E($"{client ?? invoice.ClientId.ToString()} · period {invoice.Period} · {invoice.Currency}"))
+            .Append(invoice.Reason is null ? "" : " · " + E(invoice.Reason)).Append("</p>")
+            .Append("<table><thead><tr><th>#</th><th>Ticket</th><th>Date</th><th>Responder</th><th>Work</th><th>Hours</th>")
+            .Append("<th class=\"n\">Raw min</th><th class=\"n\">Billed min</th><th class=\"n\">Rate</th><th class=\"n\">Amount</th><th>Description</th></tr></thead><tbody>");
+        foreach (var l in invoice.Lines.OrderBy(l => l.LineNumber))
+            html.Append("<tr><td>").Append(l.LineNumber).Append("</td><td>").Append(l.TicketNumber is { } n ? $"SD#{n}" : "")
+                .Append("</td><td>").Append(l.WorkDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("</td><td>").Append(E(l.Responder))
+                .Append("</td><td>").Append(E(l.WorkType)).Append("</td><td>").Append(E(l.Hours)).Append("</td><td class=\"n\">").Append(l.RawMinutes)
+                .Append("</td><td class=\"n\">").Append(l.BilledMinutes).Append("</td><td class=\"n\">").Append(l.Rate.ToString(CultureInfo.InvariantCulture))
+                .Append("</td><td class=\"n\">").Append(Money(l.Amount)).Append("</td><td>").Append(E(l.Description)).Append("</td></tr>");
+        html.Append("</tbody><tfoot><tr><th colspan=\"9\">Total</th><th class=\"n\">").Append(Money(invoice.Total))
+            .Append("</th><th></th></tr></tfoot></table></body></html>");
+        return TypedResults.Text(html.ToString(), "text/html", Encoding.UTF8);
+    }
+
+    private static string E(string? text) => System.Net.WebUtility.HtmlEncode(text ?? "");
 
     /// <summary>RFC 4180: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is neutralised so that
     /// a spreadsheet never runs a responder's name as a formula.</summary>
