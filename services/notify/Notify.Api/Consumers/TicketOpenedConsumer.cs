@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Notify.Api.Data;
 using Notify.Api.Domain;
 using ServiceDesk.Platform;
@@ -21,6 +22,25 @@ public sealed class TicketOpenedConsumer(NotifyDbContext db) : IConsumer<TicketO
             Email = ticket.ContactEmail,
             Name = ticket.ContactName,
             Subject = ticket.Subject,
+            TeamId = ticket.TeamId,
         }, context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// Follows who works a ticket, for staff alerts. Assignments are applied newest version first-wins: an older one
+/// arriving late changes nothing (a ticket's events carry its version, docs/adr/0023).
+/// </summary>
+public sealed class TicketAssignedConsumer(NotifyDbContext db) : IConsumer<TicketAssigned>
+{
+    public async Task Consume(ConsumeContext<TicketAssigned> context)
+    {
+        var assigned = context.Message;
+        // Before TicketOpened this throws and the retry brings it back.
+        var updated = await db.Contacts.Where(c => c.TicketId == assigned.TicketId && (assigned.TicketVersion == 0 || c.AssignedVersion < assigned.TicketVersion))
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.TeamId, assigned.TeamId).SetProperty(x => x.Assignee, assigned.Assignee)
+                .SetProperty(x => x.AssignedVersion, assigned.TicketVersion), context.CancellationToken);
+        if (updated == 0 && !await db.Contacts.AnyAsync(c => c.TicketId == assigned.TicketId, context.CancellationToken))
+            throw new InvalidOperationException($"Ticket {assigned.TicketId} is not known to notify yet.");
     }
 }

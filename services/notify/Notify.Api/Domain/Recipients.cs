@@ -9,6 +9,13 @@ public sealed class TicketContact
     public required string Email { get; init; }
     public string? Name { get; init; }
     public required string Subject { get; init; }
+    /// <summary>The team and the person working the ticket (TicketOpened, TicketAssigned): whom staff alerts go to.</summary>
+    public Guid? TeamId { get; set; }
+    public string? Assignee { get; set; }
+    /// <summary>The ticket version of the assignment applied, so an older one arriving late changes nothing.</summary>
+    public int AssignedVersion { get; set; }
+    /// <summary>The client's calendar's time zone (SlaClockStarted), for local times in later messages.</summary>
+    public string? TimeZone { get; set; }
 }
 
 /// <summary>An acknowledgement that was sent: one per ticket, kept so it is never sent twice.</summary>
