@@ -34,7 +34,7 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
             if (call && person.Phone is { } number) yield return (Channel.Voice, number, assignee);
             yield break;
         }
-        if (ticket.TeamId is { } team && options.Teams.TryGetValue(team, out var teamAddress)) yield return (Channel.Email, teamAddress, null);
+        if (ticket.TeamId is { } team && options.Teams.TryGetValue(team.ToString(), out var teamAddress)) yield return (Channel.Email, teamAddress, null);
         else if (options.Desk is { } desk) yield return (Channel.Email, desk, null);
     }
 

@@ -65,7 +65,7 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
                     delivery.Kind, delivery.Id, delivery.Channel, delivery.Recipient, delivery.Attempts);
                 break;
             case SendOutcome.Failed { Transient: true } failed when delivery.Attempts < options.Value.MaxAttempts:
-                var delay = options.Value.RetryDelays[delivery.Attempts - 1];
+                var delay = options.Value.Delays[delivery.Attempts - 1];
                 delivery.LastError = Deliveries.Truncate(failed.Error);
                 delivery.NextAttemptAt = now + delay;
                 await context.SchedulePublish(delay, new RetryDelivery(delivery.Id, delivery.Attempts));

@@ -11,16 +11,22 @@ public sealed class NotifyOptions : IValidatableObject
     /// The wait before each retry of a transient failure (a provider down, a 4xx SMTP answer, a 429): attempt n+1 waits
     /// RetryDelays[n-1]. After the last one the delivery fails for good and the ledger shows why.
     /// </summary>
-    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)];
+    /// Unset: 30 s, 2 min, 10 min, 30 min, 2 h. (Not a property initialiser: the binder would append to it.)
+    public TimeSpan[]? RetryDelays { get; set; }
+
+    public static readonly TimeSpan[] DefaultRetryDelays =
+        [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)];
+
+    public TimeSpan[] Delays => RetryDelays is { Length: > 0 } delays ? delays : DefaultRetryDelays;
 
     /// <summary>The bearer token the MTA presents to post bounces (DSNs) to /api/notify/bounces; unset = the route is off (404).</summary>
     public string? BounceToken { get; set; }
 
-    public int MaxAttempts => RetryDelays.Length + 1;
+    public int MaxAttempts => Delays.Length + 1;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (RetryDelays.Any(d => d <= TimeSpan.Zero || d > TimeSpan.FromDays(1)))
+        if (Delays.Any(d => d <= TimeSpan.Zero || d > TimeSpan.FromDays(1)))
             yield return new ValidationResult("Notify:RetryDelays must each be between 0 and 1 day (e.g. \"00:00:30\").", [nameof(RetryDelays)]);
         if (BounceToken is { Length: > 0 and < 32 })
             yield return new ValidationResult("Notify:BounceToken must be at least 32 characters.", [nameof(BounceToken)]);
@@ -46,8 +52,8 @@ public sealed class StaffOptions : IValidatableObject
     public const string Section = "Staff";
 
     public string? Desk { get; set; }
-    /// <summary>Team id → the team's address.</summary>
-    public Dictionary<Guid, string> Teams { get; set; } = [];
+    /// <summary>Team id → the team's address. (Keys are strings: the configuration binder cannot key a dictionary by Guid.)</summary>
+    public Dictionary<string, string> Teams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>User name (as tickets names the assignee) → addresses.</summary>
     public Dictionary<string, StaffMember> People { get; set; } = new(StringComparer.Ordinal);
 
@@ -55,8 +61,8 @@ public sealed class StaffOptions : IValidatableObject
     {
         bool IsMail(string? a) => a is not null && MimeKit.MailboxAddress.TryParse(a, out var m) && m.Address.Contains('@');
         if (Desk is not null && !IsMail(Desk)) yield return new ValidationResult("Staff:Desk must be a mail address.", [nameof(Desk)]);
-        foreach (var (team, address) in Teams.Where(t => !IsMail(t.Value)))
-            yield return new ValidationResult($"Staff:Teams:{team} must be a mail address.", [nameof(Teams)]);
+        foreach (var (team, address) in Teams.Where(t => !IsMail(t.Value) || !Guid.TryParse(t.Key, out _)))
+            yield return new ValidationResult($"Staff:Teams:{team} must be a team id with a mail address.", [nameof(Teams)]);
         foreach (var (name, person) in People)
         {
             if (person.Email is not null && !IsMail(person.Email)) yield return new ValidationResult($"Staff:People:{name}:Email must be a mail address.");
