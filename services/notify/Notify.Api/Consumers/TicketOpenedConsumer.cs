@@ -28,7 +28,7 @@ public sealed class TicketOpenedConsumer(NotifyDbContext db) : IConsumer<TicketO
 }
 
 /// <summary>
-/// Follows who works a ticket, for staff alerts. Assignments are applied newest version first-wins: an older one
+/// Follows who works a ticket, for staff alerts. The newest assignment by ticket version wins: an older one
 /// arriving late changes nothing (a ticket's events carry its version, docs/adr/0023).
 /// </summary>
 public sealed class TicketAssignedConsumer(NotifyDbContext db) : IConsumer<TicketAssigned>
