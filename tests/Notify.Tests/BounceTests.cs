@@ -42,7 +42,7 @@ public sealed class BounceTests(NotifyFixture notify)
 
         using var again = await PostBounceAsync(dsn, NotifyFixture.BounceToken); // the MTA retries its pipe
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d.Kind == MessageKind.DeliveryFailed);
+        Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d is { Kind: MessageKind.DeliveryFailed, Channel: "email" });
         Assert.Single(notify.Published("CommunicationFailed", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId));
     }
 

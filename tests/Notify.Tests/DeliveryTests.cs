@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 using Notify.Api.Domain;
+using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 using Sla.Contracts;
 using Tickets.Contracts;
@@ -109,7 +110,7 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
-    public async Task Warning_goes_to_the_teams_address_by_email_only_when_nobody_is_assigned()
+    public async Task Warning_goes_to_the_teams_address_and_the_signed_pager_webhook_when_nobody_is_assigned()
     {
         var ticket = await notify.OpenTicketAsync(3005, NotifyFixture.NetworkTeam);
         var warning = new SlaWarning(ticket.TicketId, ticket.ClientId, "P2", SlaTargets.WorkBegins, SlaCommitments.Internal, 75,
@@ -118,9 +119,19 @@ public sealed class DeliveryTests(NotifyFixture notify)
         await notify.ConsumedAsync(await notify.PublishAsync(warning));
         await notify.ConsumedAsync(await notify.PublishAsync(warning)); // a copy: still one message
 
-        var row = Assert.Single(await notify.DeliveriesAsync(ticket.TicketId));
-        Assert.Equal((MessageKind.SlaWarning, "email", NotifyFixture.NetworkTeamAddress, DeliveryState.Sent), (row.Kind, row.Channel, row.Recipient, row.State));
+        var rows = await notify.DeliveriesAsync(ticket.TicketId);
+        Assert.Equal(2, rows.Count);
+        var row = Assert.Single(rows, d => d.Channel == "email");
+        Assert.Equal((MessageKind.SlaWarning, NotifyFixture.NetworkTeamAddress, DeliveryState.Sent), (row.Kind, row.Recipient, row.State));
         Assert.Single(notify.MailsTo(NotifyFixture.NetworkTeamAddress), m => m.Subject?.Contains("SD#3005", StringComparison.Ordinal) == true);
+
+        // The pager integrator gets it too, signed as inbound channel webhooks are, with the delivery id as the ledger's provider id.
+        var hook = Assert.Single(rows, d => d.Channel == "webhook");
+        Assert.Equal(("pager", DeliveryState.Sent), (hook.Recipient, hook.State));
+        var posted = Assert.Single(notify.Pager.Received, r => r.Delivery == hook.ProviderId);
+        Assert.Equal(WebhookVerifier.Sign(NotifyFixture.PagerSecret, long.Parse(posted.Timestamp!, System.Globalization.CultureInfo.InvariantCulture),
+            posted.Delivery!, posted.Body), posted.Signature);
+        Assert.Contains("SD#3005", JsonDocument.Parse(posted.Body).RootElement.GetProperty("subject").GetString());
     }
 
     [Fact]

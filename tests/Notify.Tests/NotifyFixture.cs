@@ -53,6 +53,9 @@ public sealed class NotifyFixture : IAsyncLifetime
 
     public SmtpServer Smtp { get; private set; } = null!;
     public FakeTwilio Twilio { get; } = new();
+    /// <summary>The integrator every staff alert is posted to (Staff:Webhooks = pager).</summary>
+    public WebhookReceiver Pager { get; } = new();
+    public const string PagerSecret = "test-pager-webhook-secret-0123456789abcdef";
     public AppFactory<NotifyDbContext> App { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -101,6 +104,9 @@ public sealed class NotifyFixture : IAsyncLifetime
             ["Notify:RetryDelays:1"] = RetryDelays[1].ToString(),
             ["Notify:BounceToken"] = BounceToken,
             ["Staff:Desk"] = Desk,
+            ["Staff:Webhooks:0"] = "pager",
+            ["Webhooks:pager:Url"] = Pager.Url,
+            ["Webhooks:pager:Secret"] = PagerSecret,
             [$"Staff:Teams:{NetworkTeam}"] = NetworkTeamAddress,
         };
         foreach (var (name, (email, phone)) in People)
@@ -221,6 +227,7 @@ public sealed class NotifyFixture : IAsyncLifetime
         if (App is not null) await App.DisposeAsync();
         if (Smtp is not null) await Smtp.DisposeAsync();
         await Twilio.DisposeAsync();
+        await Pager.DisposeAsync();
         if (_virtualHost is not null) await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
     }
 }

@@ -33,6 +33,7 @@ public static class Extensions
             .BindConfiguration(WebhookOptions.Section)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<StaffOptions>, StaffWebhooksValidator>();
 
         // The channels: one class each. A new one is a class implementing IChannelProvider and one line here.
         builder.Services.AddSingleton<Mailer>();
@@ -58,6 +59,14 @@ public static class Extensions
             bus.AddConsumer<RetryDeliveryConsumer>();
         });
         return builder;
+    }
+
+    /// <summary>Staff:Webhooks may only name integrators the Webhooks section configures.</summary>
+    private sealed class StaffWebhooksValidator(IOptions<WebhookOptions> webhooks) : IValidateOptions<StaffOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, StaffOptions options) =>
+            options.Webhooks.Where(w => !webhooks.Value.ContainsKey(w)).Select(w => $"Staff:Webhooks names '{w}', which Webhooks:{w} does not configure.")
+                .ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 
     /// <summary>Names every misconfigured webhook key at start-up.</summary>

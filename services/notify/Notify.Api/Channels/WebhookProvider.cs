@@ -42,7 +42,7 @@ public sealed class WebhookProvider(HttpClient http, IOptions<WebhookOptions> op
         if (!options.Value.TryGetValue(message.Recipient, out var target) || target.Url is null || target.Secret is null)
             return new SendOutcome.Failed($"No webhook '{message.Recipient}' is configured (Webhooks:{message.Recipient}).", Transient: false);
         var delivery = message.DeliveryId.ToString("N");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new { delivery, message.MessageId, message.Subject, message.Text });
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { delivery, message.MessageId, message.Subject, message.Text }, JsonSerializerOptions.Web);
         var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");

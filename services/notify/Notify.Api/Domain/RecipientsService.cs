@@ -22,11 +22,12 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
     /// <summary>
     /// The staff on duty for a ticket (until the after-hours issue brings rotations): the assignee when the Staff
     /// section knows them, else the ticket's team address, else the desk. <paramref name="urgent"/> adds the
-    /// assignee's phone by SMS; <paramref name="call"/> also calls it.
+    /// assignee's phone by SMS; <paramref name="call"/> also calls it. Integrators in Staff:Webhooks get every alert.
     /// </summary>
     public IEnumerable<(string Channel, string Recipient, string? Name)> OnDuty(TicketContact ticket, bool urgent = false, bool call = false)
     {
         var options = staff.Value;
+        foreach (var webhook in options.Webhooks) yield return (Channel.Webhook, webhook, null);
         if (ticket.Assignee is { } assignee && options.People.TryGetValue(assignee, out var person) && (person.Email ?? person.Phone) is not null)
         {
             if (person.Email is { } email) yield return (Channel.Email, email, assignee);

@@ -56,6 +56,8 @@ public sealed class StaffOptions : IValidatableObject
     public Dictionary<string, string> Teams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>User name (as tickets names the assignee) → addresses.</summary>
     public Dictionary<string, StaffMember> People { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Integrators (names in the Webhooks section, e.g. a chat or paging tool) that get every staff alert too.</summary>
+    public string[] Webhooks { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
