@@ -205,6 +205,29 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task Request_that_came_by_text_is_acknowledged_by_email_and_by_text_to_the_contacts_phone()
+    {
+        var clientId = Guid.NewGuid();
+        const string phone = "+15550109999";
+        const string email = "sam.3010@acme-dental.example";
+        await notify.ConsumedAsync(await notify.PublishAsync(new ClientChanged(clientId, 1, "Acme Dental", "standard", null, true,
+            [new ContactSnapshot(Guid.NewGuid(), "Sam Ortiz", [email.ToUpperInvariant()], ["555-0100", phone], 1)], DateTimeOffset.UtcNow, "ada")));
+        var ticket = new TicketOpened(Guid.NewGuid(), 3010, clientId, email, "Sam Ortiz", "sms", "Server down", "P2", DateTimeOffset.UtcNow);
+        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
+
+        await notify.PublishAsync(Started(ticket));
+
+        var sms = await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "sms", State: DeliveryState.Sent }, "the SMS acknowledgement");
+        await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "email", State: DeliveryState.Sent }, "the email acknowledgement");
+        Assert.Equal((MessageKind.Acknowledgement, phone), (sms.Kind, sms.Recipient)); // the first number in E.164 form
+        var text = Assert.Single(notify.Twilio.Requests(phone));
+        Assert.StartsWith("We received your request \"Server down\" and opened ticket SD#3010. Work will begin by", text.Form["Body"]);
+        var announced = await notify.PublishedAsync("AcknowledgementSent", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId, count: 2);
+        Assert.Contains(announced, m => m.GetProperty("medium").GetString() == "sms" && m.GetProperty("recipient").GetString() == phone);
+        Assert.Contains(announced, m => m.GetProperty("medium").GetString() == "email" && m.GetProperty("recipient").GetString() == email);
+    }
+
+    [Fact]
     public async Task Template_preview_is_for_admins_and_names_an_unknown_template()
     {
         using var admin = notify.App.CreateClient().As(TestAuth.Token("admin"));

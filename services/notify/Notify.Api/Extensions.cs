@@ -51,6 +51,7 @@ public static class Extensions
         {
             bus.AddConsumer<TicketOpenedConsumer>();
             bus.AddConsumer<TicketAssignedConsumer>();
+            bus.AddConsumer<ClientChangedConsumer>();
             bus.AddConsumer<SlaClockStartedConsumer>();
             bus.AddConsumer<PublicReplyPostedConsumer>();
             bus.AddConsumer<TicketStatusChangedConsumer>();

@@ -33,10 +33,16 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recip
             await db.Contacts.Where(c => c.TicketId == contact.TicketId)
                 .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), context.CancellationToken);
 
-        var text = Templates.Templates.Acknowledgement(new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject,
-            sla.WorkBeginsDueAt, sla.TimeZone));
-        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, $"{MessageKind.Acknowledgement}:{contact.TicketId:N}", MessageKind.Acknowledgement,
-            Channel.Email, contact.Email, contact.Name, $"{contact.TicketId:N}.ack@{mailer.From.Domain}", text, clock,
+        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone);
+        var eventKey = $"{MessageKind.Acknowledgement}:{contact.TicketId:N}";
+        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement,
+            Channel.Email, contact.Email, contact.Name, $"{contact.TicketId:N}.ack@{mailer.From.Domain}", Templates.Templates.Acknowledgement(model), clock,
             autoSubmitted: "auto-replied")); // RFC 3834: other robots must not answer this
+
+        // A request that came by text or phone is answered by text too, when the directory has the contact's number.
+        if (contact.Channel is "sms" or "phone" && await recipients.PhoneOfAsync(contact, context.CancellationToken) is { } phone)
+            await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement, Channel.Sms, phone, contact.Name,
+                Recipients.MessageIdFor(eventKey, Channel.Sms, phone, MessageKind.Acknowledgement, mailer.From.Domain),
+                Templates.Templates.AcknowledgementSms(model), clock));
     }
 }

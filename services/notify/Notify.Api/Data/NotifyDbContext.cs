@@ -9,6 +9,7 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
     public DbSet<TicketContact> Contacts => Set<TicketContact>();
     public DbSet<SentAcknowledgement> Acknowledgements => Set<SentAcknowledgement>();
     public DbSet<SentReply> Replies => Set<SentReply>();
+    public DbSet<DirectoryClient> Directory => Set<DirectoryClient>();
     /// <summary>The delivery ledger: one row per message per recipient and channel.</summary>
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     /// <summary>Provider status callbacks and DSNs, raw, by their own key (applied once).</summary>
@@ -26,6 +27,7 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             contact.Property(c => c.Subject).HasMaxLength(200);
             contact.Property(c => c.Assignee).HasMaxLength(200);
             contact.Property(c => c.TimeZone).HasMaxLength(64);
+            contact.Property(c => c.Channel).HasMaxLength(32);
         });
         modelBuilder.Entity<SentAcknowledgement>(sent =>
         {
@@ -42,7 +44,18 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             sent.Property(s => s.Recipient).HasMaxLength(254);
             sent.Property(s => s.MessageId).HasMaxLength(300);
         });
-            modelBuilder.Entity<Delivery>(delivery =>
+            modelBuilder.Entity<DirectoryClient>(client =>
+        {
+            client.ToTable("directory_clients");
+            client.HasKey(c => c.ClientId);
+            // Read and written whole with its client, never queried by contact: one jsonb column.
+            client.Property(c => c.Contacts).HasColumnType("jsonb").HasConversion(
+                contacts => System.Text.Json.JsonSerializer.Serialize(contacts, System.Text.Json.JsonSerializerOptions.Web),
+                json => System.Text.Json.JsonSerializer.Deserialize<List<DirectoryContact>>(json, System.Text.Json.JsonSerializerOptions.Web) ?? new(),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<DirectoryContact>>(
+                    (a, b) => ReferenceEquals(a, b), contacts => contacts.Count, contacts => contacts));
+        });
+        modelBuilder.Entity<Delivery>(delivery =>
         {
             delivery.ToTable("deliveries");
             delivery.HasKey(d => d.Id);

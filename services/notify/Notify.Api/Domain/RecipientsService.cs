@@ -19,6 +19,10 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
             .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
         ?? throw new InvalidOperationException($"Ticket {ticketId} is not known to notify yet.");
 
+    /// <summary>The contact's phone from the client directory (matched by the ticket's email address), or null.</summary>
+    public async Task<string?> PhoneOfAsync(TicketContact ticket, CancellationToken cancellationToken) =>
+        (await db.Directory.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == ticket.ClientId, cancellationToken))?.PhoneOf(ticket.Email);
+
     /// <summary>
     /// The staff on duty for a ticket (until the after-hours issue brings rotations): the assignee when the Staff
     /// section knows them, else the ticket's team address, else the desk. <paramref name="urgent"/> adds the

@@ -24,15 +24,26 @@ public sealed record DeliveryFailedModel(long Number, string Subject, string Kin
 /// </summary>
 public static class Templates
 {
+    /// <summary>
+    /// What every acknowledgement says, on any channel: add a sentence here (e.g. the next covered time) and the email
+    /// and the SMS both carry it.
+    /// </summary>
+    private static IEnumerable<string> AcknowledgementSays(AcknowledgementModel m)
+    {
+        yield return $"We received your request \"{m.Subject}\" and opened ticket SD#{m.Number}.";
+        yield return $"Work will begin by {FormatLocal(m.WorkBeginsBy, m.TimeZone)}.";
+    }
+
     public static Composed Acknowledgement(AcknowledgementModel m)
     {
         var reference = $"SD#{m.Number}";
         return Compose($"[{reference}] We received your request: {m.Subject}",
-            $"Hello {m.ContactName},",
-            $"We received your request \"{m.Subject}\" and opened ticket {reference}.",
-            $"Work will begin by {FormatLocal(m.WorkBeginsBy, m.TimeZone)}.",
-            $"Reply to this email to add to the ticket; keep {reference} in the subject.");
+            [$"Hello {m.ContactName},", .. AcknowledgementSays(m), $"Reply to this email to add to the ticket; keep {reference} in the subject."]);
     }
+
+    /// <summary>The acknowledgement as a text message: the same sentences, no greeting, one paragraph.</summary>
+    public static Composed AcknowledgementSms(AcknowledgementModel m) =>
+        new($"SD#{m.Number}", string.Join(" ", AcknowledgementSays(m)), null);
 
     /// <summary>A public reply: staff's own words, as they wrote them.</summary>
     public static Composed Reply(long number, string subject, string body) => Compose($"[SD#{number}] {subject}", body.TrimEnd());
@@ -76,7 +87,7 @@ public static class Templates
     }
 
     /// <summary>The paragraphs as text (blank line between) and as HTML paragraphs, encoded.</summary>
-    private static Composed Compose(string subject, params string[] paragraphs) => new(
+    private static Composed Compose(string subject, params IReadOnlyList<string> paragraphs) => new(
         subject,
         string.Join("\n\n", paragraphs) + "\n",
         "<!DOCTYPE html><html><body>" + string.Concat(paragraphs.Select(p => $"<p>{WebUtility.HtmlEncode(p)}</p>")) + "</body></html>");
@@ -85,6 +96,7 @@ public static class Templates
     public static readonly IReadOnlyDictionary<string, Func<Composed>> Samples = new Dictionary<string, Func<Composed>>
     {
         ["acknowledgement"] = () => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), "America/New_York")),
+        ["acknowledgement-sms"] = () => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), "America/New_York")),
         ["resolution"] = () => Resolution(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 24, 16, 30, 0, TimeSpan.Zero), "America/New_York")),
         ["sla-warning"] = () => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, new DateTimeOffset(2026, 11, 23, 17, 0, 0, TimeSpan.Zero))),
         ["sla-breach"] = () => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, new DateTimeOffset(2026, 11, 23, 17, 0, 0, TimeSpan.Zero))),

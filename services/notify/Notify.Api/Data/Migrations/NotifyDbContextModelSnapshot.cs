@@ -156,6 +156,24 @@ namespace Notify.Api.Data.Migrations
                     b.ToTable("delivery_reports", (string)null);
                 });
 
+            modelBuilder.Entity("Notify.Api.Domain.DirectoryClient", b =>
+                {
+                    b.Property<Guid>("ClientId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Contacts")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("directory_clients", (string)null);
+                });
+
             modelBuilder.Entity("Notify.Api.Domain.SentAcknowledgement", b =>
                 {
                     b.Property<Guid>("TicketId")
@@ -221,6 +239,10 @@ namespace Notify.Api.Data.Migrations
                     b.Property<string>("Assignee")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
