@@ -228,6 +228,34 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task Undelivered_callback_for_a_text_acknowledgement_marks_it_failed_announces_it_and_tells_staff()
+    {
+        var clientId = Guid.NewGuid();
+        const string phone = "+15550108888";
+        const string email = "lou.3011@acme-dental.example";
+        await notify.ConsumedAsync(await notify.PublishAsync(new ClientChanged(clientId, 1, "Acme Dental", "standard", null, true,
+            [new ContactSnapshot(Guid.NewGuid(), "Lou Park", [email], [phone], null)], DateTimeOffset.UtcNow, "ada")));
+        var ticket = new TicketOpened(Guid.NewGuid(), 3011, clientId, email, "Lou Park", "phone", "No dial tone", "P2", DateTimeOffset.UtcNow,
+            NotifyFixture.NetworkTeam);
+        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
+        await notify.PublishAsync(Started(ticket));
+        var sms = await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "sms", State: DeliveryState.Sent }, "the SMS acknowledgement");
+
+        using var app = notify.App.CreateClient();
+        var callback = await TwilioWebhook.PostAsync(app, "/api/notify/twilio/status",
+            [new("MessageSid", sms.ProviderId!), new("MessageStatus", "undelivered"), new("ErrorCode", "30003")], NotifyFixture.TwilioAuthToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, callback.StatusCode);
+        var failed = (await notify.DeliveriesAsync(ticket.TicketId)).Single(d => d.Id == sms.Id);
+        Assert.Equal((DeliveryState.Failed, "Twilio undelivered (error 30003)"), (failed.State, failed.LastError));
+        var announced = Assert.Single(await notify.PublishedAsync("CommunicationFailed", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId));
+        Assert.Equal((sms.MessageId, "sms", "failed"), (announced.GetProperty("messageId").GetString(), announced.GetProperty("channel").GetString(),
+            announced.GetProperty("state").GetString()));
+        await Eventually.GetAsync(() => Task.FromResult(notify.MailsTo(NotifyFixture.NetworkTeamAddress)
+            .SingleOrDefault(m => m.Subject == $"[SD#3011] The acknowledgement did not reach {phone}")), "the team to be told", explain: notify.Explain);
+    }
+
+    [Fact]
     public async Task Template_preview_is_for_admins_and_names_an_unknown_template()
     {
         using var admin = notify.App.CreateClient().As(TestAuth.Token("admin"));
