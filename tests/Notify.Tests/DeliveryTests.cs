@@ -256,6 +256,36 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task Status_callback_that_overtakes_the_send_is_applied_once_the_send_is_stored()
+    {
+        var ticket = await notify.OpenTicketAsync(3012);
+        await AssignAsync(ticket, "tess");
+        var phone = NotifyFixture.People["tess"].Phone;
+        using var app = notify.App.CreateClient();
+        var early = new List<HttpStatusCode>();
+        notify.Twilio.BeforeAnswer = async request =>
+        {
+            if (request.To != phone || request.Resource != "Messages") return;
+            using var response = await TwilioWebhook.PostAsync(app, "/api/notify/twilio/status",
+                [new("MessageSid", request.Sid!), new("MessageStatus", "delivered")], NotifyFixture.TwilioAuthToken);
+            early.Add(response.StatusCode);
+        };
+        try
+        {
+            await notify.PublishAsync(new SlaBreached(ticket.TicketId, ticket.ClientId, "P2", SlaTargets.WorkBegins, SlaCommitments.Contractual,
+                DateTimeOffset.UtcNow));
+
+            var sms = await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "sms", State: DeliveryState.Delivered }, "the early callback to apply");
+            Assert.Equal([HttpStatusCode.NoContent], early);
+            Assert.Equal(1, await notify.WithDbAsync(db => db.Reports.CountAsync(r => r.DeliveryId == sms.Id)));
+        }
+        finally
+        {
+            notify.Twilio.BeforeAnswer = null;
+        }
+    }
+
+    [Fact]
     public async Task Template_preview_is_for_admins_and_names_an_unknown_template()
     {
         using var admin = notify.App.CreateClient().As(TestAuth.Token("admin"));

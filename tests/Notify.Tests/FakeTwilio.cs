@@ -37,6 +37,12 @@ public sealed class FakeTwilio : IAsyncDisposable
     /// <summary>The next requests to <paramref name="to"/> are answered with these codes, in order; then 201.</summary>
     public void Answer(string to, params int[] statusCodes) => _answers[to] = new ConcurrentQueue<int>(statusCodes);
 
+    /// <summary>
+    /// Runs before Twilio answers a successful create (as a fast network can deliver a status callback before the
+    /// creating request's answer arrives): the request with the sid it is about to return.
+    /// </summary>
+    public Func<TwilioRequest, Task>? BeforeAnswer { get; set; }
+
     /// <summary>Every request to <paramref name="to"/> is answered with <paramref name="statusCode"/>.</summary>
     public void AlwaysAnswer(string to, int statusCode) => _always[to] = statusCode;
 
@@ -62,7 +68,9 @@ public sealed class FakeTwilio : IAsyncDisposable
             var status = _always.TryGetValue(to, out var always) ? always
                 : _answers.TryGetValue(to, out var queued) && queued.TryDequeue(out var next) ? next : 201;
             string? sid = status == 201 ? (resource == "Calls" ? "CA" : "SM") + Guid.NewGuid().ToString("N") : null;
-            _requests.Enqueue(new TwilioRequest(resource, to, fields, context.Request.Headers["Authorization"], sid));
+            var request = new TwilioRequest(resource, to, fields, context.Request.Headers["Authorization"], sid);
+            _requests.Enqueue(request);
+            if (sid is not null && BeforeAnswer is { } before) await before(request);
 
             var body = sid is not null
                 ? JsonSerializer.Serialize(new { sid, status = "queued", to })

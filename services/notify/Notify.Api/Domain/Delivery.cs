@@ -72,7 +72,7 @@ public sealed class DeliveryReport
 {
     /// <summary>"twilio:{sid}:{status}" or "dsn:{message id}:{recipient}".</summary>
     public required string Key { get; init; }
-    public Guid? DeliveryId { get; init; }
+    public Guid? DeliveryId { get; set; }
     public required string Raw { get; init; }
     public DateTimeOffset ReceivedAt { get; init; }
 }

@@ -3,7 +3,6 @@ using System.Text;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using MimeKit;
 using Notify.Api.Channels;
 using Notify.Api.Data;
@@ -76,45 +75,26 @@ public static class NotifyEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Twilio is not configured (Twilio:AccountSid).");
         var body = await ReadAsync(request, MaxCallbackBytes, cancellationToken);
         if (body is null) return TooLarge(MaxCallbackBytes);
-        var form = FormPairs(Encoding.UTF8.GetString(body));
+        var form = ProviderReports.FormPairs(Encoding.UTF8.GetString(body));
         if (!ServiceDesk.Platform.TwilioSignature.Matches(twilio.AuthToken!, url, form, signature))
             return Unauthorized($"{ServiceDesk.Platform.TwilioSignature.Header} does not match the request signed with the Twilio auth token.");
 
-        var sid = First(form, "MessageSid") ?? First(form, "CallSid");
-        var status = First(form, "MessageStatus") ?? First(form, "CallStatus");
+        var sid = ProviderReports.Sid(form);
+        var status = ProviderReports.Status(form);
         if (sid is null || status is null) return TypedResults.NoContent();
         var key = $"twilio:{sid}:{status}";
         if (await db.Reports.AnyAsync(r => r.Key == key, cancellationToken)) return TypedResults.NoContent(); // a replay or Twilio's retry
 
+        // Not found: the callback overtook the commit of the send it reports on. Kept without a delivery, the
+        // attempt applies it once its row is stored (Deliveries.AttemptAsync).
         var delivery = await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE \"ProviderId\" = {sid} FOR UPDATE")
             .AsTracking().SingleOrDefaultAsync(cancellationToken);
         db.Reports.Add(new DeliveryReport { Key = key, DeliveryId = delivery?.Id, Raw = Encoding.UTF8.GetString(body), ReceivedAt = clock.GetUtcNow() });
-        if (delivery is not null && !DeliveryState.IsFinal(delivery.State) && StateOf(status) is { } state)
-        {
-            var now = clock.GetUtcNow();
-            delivery.State = state;
-            delivery.UpdatedAt = now;
-            if (state == DeliveryState.Failed)
-            {
-                delivery.FailedAt = now;
-                delivery.LastError = $"Twilio {status}" + (First(form, "ErrorCode") is { } code ? $" (error {code})" : "");
-                await Sending.Deliveries.FailedAsync(publish, delivery); // stored with the change: the bus outbox
-            }
-            else delivery.DeliveredAt = now;
-            logger.LogInformation("Delivery {DeliveryId} ({Sid}) is {State}", delivery.Id, sid, state);
-        }
+        if (delivery is not null && await ProviderReports.ApplyAsync(delivery, form, clock.GetUtcNow(), publish)) // published with the change: the bus outbox
+            logger.LogInformation("Delivery {DeliveryId} ({Sid}) is {State}", delivery.Id, sid, delivery.State);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
-
-    /// <summary>Twilio's message and call statuses that end a delivery; the rest (queued, sent, ringing, ...) change nothing.</summary>
-    private static string? StateOf(string status) => status switch
-    {
-        "delivered" or "read" => DeliveryState.Delivered,
-        "completed" => DeliveryState.Answered,
-        "undelivered" or "failed" or "busy" or "no-answer" or "canceled" => DeliveryState.Failed,
-        _ => null,
-    };
 
     /// <summary>
     /// A bounce (RFC 3464 DSN, multipart/report; report-type=delivery-status) the MTA received for notify's envelope
@@ -159,24 +139,6 @@ public static class NotifyEndpoints
         }
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted((string?)null, new { matched });
-    }
-
-    private static string? First(Dictionary<string, StringValues> form, string key) =>
-        form.TryGetValue(key, out var values) && values.Count > 0 && !string.IsNullOrEmpty(values[0]) ? values[0] : null;
-
-    /// <summary>Form pairs with case-sensitive keys, as Twilio signs them (ASP.NET Core's form collection would merge keys).</summary>
-    private static Dictionary<string, StringValues> FormPairs(string encoded)
-    {
-        var pairs = new Dictionary<string, StringValues>(StringComparer.Ordinal);
-        foreach (var part in encoded.Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            var name = Decode(equals < 0 ? part : part[..equals]);
-            var value = equals < 0 ? "" : Decode(part[(equals + 1)..]);
-            pairs[name] = pairs.TryGetValue(name, out var earlier) ? StringValues.Concat(earlier, value) : new StringValues(value);
-        }
-        return pairs;
-        static string Decode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
     }
 
     private static async Task<byte[]?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)

@@ -82,8 +82,30 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
                 break;
         }
         await db.SaveChangesAsync(context.CancellationToken);
-        if (delivery.State == DeliveryState.Sent) await AnnounceAsync(context, delivery);
+        if (delivery.State == DeliveryState.Sent)
+        {
+            await AnnounceAsync(context, delivery);
+            if (delivery.Channel is Channel.Sms or Channel.Voice) await ApplyEarlyReportsAsync(context, delivery);
+        }
         else if (delivery.State == DeliveryState.Failed) await FailedAsync(context, delivery);
+    }
+
+    /// <summary>
+    /// Status callbacks that arrived before this attempt's row was committed (a fast provider) were kept without a
+    /// delivery; they are applied now, in the order they came, after the acceptance was announced.
+    /// </summary>
+    private async Task ApplyEarlyReportsAsync(ConsumeContext context, Domain.Delivery delivery)
+    {
+        var prefix = $"twilio:{delivery.ProviderId}:";
+        var early = await db.Reports.AsTracking().Where(r => r.DeliveryId == null && r.Key.StartsWith(prefix))
+            .OrderBy(r => r.ReceivedAt).ToListAsync(context.CancellationToken);
+        if (early.Count == 0) return;
+        foreach (var report in early)
+        {
+            report.DeliveryId = delivery.Id;
+            await ProviderReports.ApplyAsync(delivery, ProviderReports.FormPairs(report.Raw), clock.GetUtcNow(), context);
+        }
+        await db.SaveChangesAsync(context.CancellationToken);
     }
 
     /// <summary>Errors quote the provider; the ledger keeps the first 1000 characters.</summary>
