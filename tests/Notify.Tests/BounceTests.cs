@@ -60,7 +60,9 @@ public sealed class BounceTests(NotifyFixture notify)
         Assert.Equal(DeliveryState.Sent, row.State);
     }
 
-    private async Task<HttpResponseMessage> PostBounceAsync(string dsn, string token)
+    private Task<HttpResponseMessage> PostBounceAsync(string dsn, string token) => PostBounceAsync(notify, dsn, token);
+
+    internal static async Task<HttpResponseMessage> PostBounceAsync(NotifyFixture notify, string dsn, string token)
     {
         using var app = notify.App.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/notify/bounces")
@@ -72,7 +74,7 @@ public sealed class BounceTests(NotifyFixture notify)
     }
 
     /// <summary>A DSN as Postfix writes one: a multipart/report with the status per recipient and the original's headers.</summary>
-    private static string Dsn(string messageId, string recipient, string action = "failed") => $"""
+    internal static string Dsn(string messageId, string recipient, string action = "failed") => $"""
         Return-Path: <>
         From: MAILER-DAEMON@mx.acme-dental.example (Mail Delivery System)
         To: bounces@{NotifyFixture.Domain}

@@ -24,7 +24,7 @@ public sealed class NotifyCollection : ICollectionFixture<NotifyFixture>
 /// notify in-process on its own database and virtual host, sending to a real SMTP server (aiosmtpd), with a queue that
 /// hears what notify publishes. Tests publish what tickets and sla would.
 /// </summary>
-public sealed class NotifyFixture : IAsyncLifetime
+public class NotifyFixture : IAsyncLifetime
 {
     public const string Domain = "servicedesk.example";
     private static readonly string[] Events = ["AcknowledgementSent", "ReplyMailed", "CommunicationFailed"];
@@ -82,7 +82,9 @@ public sealed class NotifyFixture : IAsyncLifetime
         {
             using var envelope = JsonDocument.Parse(delivery.Body);
             if (delivery.Exchange == ScheduleExchange)
-                Schedule(envelope.RootElement);
+            {
+                if (StandsInForScheduler) Schedule(envelope.RootElement);
+            }
             else
                 _published.Enqueue((delivery.Exchange["Notify.Contracts:".Length..], envelope.RootElement.GetProperty("message").Clone()));
             return Task.CompletedTask;
@@ -116,7 +118,17 @@ public sealed class NotifyFixture : IAsyncLifetime
         }
         App = new AppFactory<NotifyDbContext>(_infrastructure, _virtualHost, "notify", settings);
         _ = App.Server; // start the app: migrations run, the bus connects
+        await StartMoreAsync(_infrastructure, _virtualHost);
     }
+
+    /// <summary>False when a service on the virtual host hosts the real durable scheduler (sla).</summary>
+    protected virtual bool StandsInForScheduler => true;
+
+    /// <summary>Starts other apps on the same virtual host, after notify.</summary>
+    protected virtual Task StartMoreAsync(Infrastructure infrastructure, string virtualHost) => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="StartMoreAsync"/> started.</summary>
+    protected virtual ValueTask StopMoreAsync() => ValueTask.CompletedTask;
 
     private const string ScheduleExchange = "MassTransit.Scheduling:ScheduleMessage";
 
@@ -222,6 +234,7 @@ public sealed class NotifyFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await StopMoreAsync();
         if (_channel is not null) await _channel.DisposeAsync();
         if (_connection is not null) await _connection.DisposeAsync();
         if (App is not null) await App.DisposeAsync();
