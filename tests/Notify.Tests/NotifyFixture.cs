@@ -24,10 +24,27 @@ public sealed class NotifyCollection : ICollectionFixture<NotifyFixture>
 /// notify in-process on its own database and virtual host, sending to a real SMTP server (aiosmtpd), with a queue that
 /// hears what notify publishes. Tests publish what tickets and sla would.
 /// </summary>
-public sealed class NotifyFixture : IAsyncLifetime
+public class NotifyFixture : IAsyncLifetime
 {
     public const string Domain = "servicedesk.example";
-    private static readonly string[] Events = ["AcknowledgementSent", "ReplyMailed"];
+    private static readonly string[] Events = ["AcknowledgementSent", "ReplyMailed", "CommunicationFailed"];
+    public const string TwilioAuthToken = "test-twilio-auth-token-0123456789";
+    public const string TwilioFrom = "+15005550006";
+    public const string BounceToken = "test-bounce-token-0123456789abcdef0123456789";
+    public const string Desk = "desk@msp.example";
+    public const string NetworkTeamAddress = "network@msp.example";
+    public static readonly Guid NetworkTeam = Guid.Parse("5e1f7c1e-0000-4000-8000-00000000a001");
+    /// <summary>Staff with addresses in the Staff section: name → (email, phone).</summary>
+    public static readonly IReadOnlyDictionary<string, (string Email, string Phone)> People = new Dictionary<string, (string, string)>
+    {
+        ["tess"] = ("tess@msp.example", "+15550100001"),
+        ["ravi"] = ("ravi@msp.example", "+15550100002"),
+        ["mo"] = ("mo@msp.example", "+15550100003"),
+        ["lee"] = ("lee@msp.example", "+15550100004"),
+    };
+    /// <summary>The waits before the 2nd and 3rd attempt (Notify:RetryDelays): three attempts in all.</summary>
+    public static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+    private readonly ConcurrentQueue<ScheduledRetry> _scheduled = new();
     private readonly ConcurrentQueue<(string Type, JsonElement Message)> _published = new();
     private Infrastructure _infrastructure = null!;
     private string _virtualHost = null!;
@@ -35,6 +52,10 @@ public sealed class NotifyFixture : IAsyncLifetime
     private IChannel _channel = null!;
 
     public SmtpServer Smtp { get; private set; } = null!;
+    public FakeTwilio Twilio { get; } = new();
+    /// <summary>The integrator every staff alert is posted to (Staff:Webhooks = pager).</summary>
+    public WebhookReceiver Pager { get; } = new();
+    public const string PagerSecret = "test-pager-webhook-secret-0123456789abcdef";
     public AppFactory<NotifyDbContext> App { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -50,29 +71,89 @@ public sealed class NotifyFixture : IAsyncLifetime
         }.CreateConnectionAsync();
         _channel = await _connection.CreateChannelAsync();
         var queue = (await _channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-        foreach (var name in Events)
+        foreach (var exchange in Events.Select(name => $"Notify.Contracts:{name}").Append(ScheduleExchange))
         {
             // Declared as MassTransit declares it, so the two agree.
-            await _channel.ExchangeDeclareAsync($"Notify.Contracts:{name}", ExchangeType.Fanout, durable: true, autoDelete: false);
-            await _channel.QueueBindAsync(queue, $"Notify.Contracts:{name}", "");
+            await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+            await _channel.QueueBindAsync(queue, exchange, "");
         }
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
             using var envelope = JsonDocument.Parse(delivery.Body);
-            _published.Enqueue((delivery.Exchange["Notify.Contracts:".Length..], envelope.RootElement.GetProperty("message").Clone()));
+            if (delivery.Exchange == ScheduleExchange)
+            {
+                if (StandsInForScheduler) Schedule(envelope.RootElement);
+            }
+            else
+                _published.Enqueue((delivery.Exchange["Notify.Contracts:".Length..], envelope.RootElement.GetProperty("message").Clone()));
             return Task.CompletedTask;
         };
         await _channel.BasicConsumeAsync(queue, autoAck: true, consumer);
 
-        App = new AppFactory<NotifyDbContext>(_infrastructure, _virtualHost, "notify", new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:Security"] = "None",
             ["Smtp:From"] = $"ServiceDesk <support@{Domain}>",
-        });
+            ["Twilio:BaseUrl"] = Twilio.BaseUrl,
+            ["Twilio:AccountSid"] = "AC0123456789abcdef0123456789abcdef",
+            ["Twilio:AuthToken"] = TwilioAuthToken,
+            ["Twilio:From"] = TwilioFrom,
+            ["Twilio:PublicBaseUrl"] = "http://localhost", // the test client's origin, as the gateway's would be
+            ["Notify:RetryDelays:0"] = RetryDelays[0].ToString(),
+            ["Notify:RetryDelays:1"] = RetryDelays[1].ToString(),
+            ["Notify:BounceToken"] = BounceToken,
+            ["Staff:Desk"] = Desk,
+            ["Staff:Webhooks:0"] = "pager",
+            ["Webhooks:pager:Url"] = Pager.Url,
+            ["Webhooks:pager:Secret"] = PagerSecret,
+            [$"Staff:Teams:{NetworkTeam}"] = NetworkTeamAddress,
+        };
+        foreach (var (name, (email, phone)) in People)
+        {
+            settings[$"Staff:People:{name}:Email"] = email;
+            settings[$"Staff:People:{name}:Phone"] = phone;
+        }
+        App = new AppFactory<NotifyDbContext>(_infrastructure, _virtualHost, "notify", settings);
         _ = App.Server; // start the app: migrations run, the bus connects
+        await StartMoreAsync(_infrastructure, _virtualHost);
+    }
+
+    /// <summary>False when a service on the virtual host hosts the real durable scheduler (sla).</summary>
+    protected virtual bool StandsInForScheduler => true;
+
+    /// <summary>Starts other apps on the same virtual host, after notify.</summary>
+    protected virtual Task StartMoreAsync(Infrastructure infrastructure, string virtualHost) => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="StartMoreAsync"/> started.</summary>
+    protected virtual ValueTask StopMoreAsync() => ValueTask.CompletedTask;
+
+    private const string ScheduleExchange = "MassTransit.Scheduling:ScheduleMessage";
+
+    /// <summary>A retry notify asked the scheduler for: which delivery, after which attempt, asked at and due at.</summary>
+    public sealed record ScheduledRetry(Guid DeliveryId, int Attempt, DateTimeOffset SentAt, DateTimeOffset DueAt);
+
+    public IReadOnlyList<ScheduledRetry> Scheduled(Guid deliveryId) => [.. _scheduled.Where(s => s.DeliveryId == deliveryId)];
+
+    /// <summary>
+    /// Stands in for the durable scheduler, which sla hosts (its own tests cover it): records what notify scheduled and
+    /// publishes the payload when it falls due, as the scheduler would.
+    /// </summary>
+    private void Schedule(JsonElement envelope)
+    {
+        var schedule = envelope.GetProperty("message");
+        var payload = schedule.GetProperty("payload");
+        var retry = new ScheduledRetry(payload.GetProperty("deliveryId").GetGuid(), payload.GetProperty("attempt").GetInt32(),
+            envelope.GetProperty("sentTime").GetDateTimeOffset(), schedule.GetProperty("scheduledTime").GetDateTimeOffset());
+        _scheduled.Enqueue(retry);
+        _ = Task.Run(async () =>
+        {
+            var wait = retry.DueAt - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            await Bus.Publish(new Notify.Api.Sending.RetryDelivery(retry.DeliveryId, retry.Attempt));
+        });
     }
 
     public IBus Bus => App.Services.GetRequiredService<IBus>();
@@ -85,10 +166,10 @@ public sealed class NotifyFixture : IAsyncLifetime
     }
 
     /// <summary>Opens a ticket as tickets announces it, and waits until notify knows whom to write to.</summary>
-    public async Task<TicketOpened> OpenTicketAsync(long number)
+    public async Task<TicketOpened> OpenTicketAsync(long number, Guid? teamId = null, string priority = "P2")
     {
         var ticket = new TicketOpened(Guid.NewGuid(), number, Guid.NewGuid(), $"dana.{number}@acme-dental.example", "Dana Reyes", "email",
-            $"Printer jam {number}", "P2", DateTimeOffset.UtcNow);
+            $"Printer jam {number}", priority, DateTimeOffset.UtcNow, teamId);
         await PublishAsync(ticket);
         await Eventually.TrueAsync(() => WithDbAsync(db => db.Contacts.AnyAsync(c => c.TicketId == ticket.TicketId)), $"notify to know {ticket.TicketId}");
         return ticket;
@@ -116,6 +197,18 @@ public sealed class NotifyFixture : IAsyncLifetime
         Eventually.GetAsync(() => Task.FromResult(Published(type, match) is { } found && found.Count >= count ? found : null),
             $"{count} {type}", explain: Explain);
 
+    /// <summary>The ticket's ledger rows, oldest first.</summary>
+    public Task<List<Notify.Api.Domain.Delivery>> DeliveriesAsync(Guid ticketId) =>
+        WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.TicketId == ticketId).OrderBy(d => d.CreatedAt).ToListAsync());
+
+    /// <summary>Waits until one of the ticket's ledger rows matches.</summary>
+    public Task<Notify.Api.Domain.Delivery> DeliveryAsync(Guid ticketId, Func<Notify.Api.Domain.Delivery, bool> match, string what) =>
+        Eventually.GetAsync(async () => (await DeliveriesAsync(ticketId)).FirstOrDefault(match), what, explain: Explain);
+
+    /// <summary>Every mail the SMTP server accepted to this address.</summary>
+    public IReadOnlyList<MimeMessage> MailsTo(string address) =>
+        [.. Smtp.Messages().Where(m => m.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)))];
+
     /// <summary>Every mail the SMTP server accepted with this Message-ID.</summary>
     public IReadOnlyList<MimeMessage> Mails(string messageId) => [.. Smtp.Messages().Where(m => m.MessageId == messageId)];
 
@@ -141,10 +234,13 @@ public sealed class NotifyFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await StopMoreAsync();
         if (_channel is not null) await _channel.DisposeAsync();
         if (_connection is not null) await _connection.DisposeAsync();
         if (App is not null) await App.DisposeAsync();
         if (Smtp is not null) await Smtp.DisposeAsync();
+        await Twilio.DisposeAsync();
+        await Pager.DisposeAsync();
         if (_virtualHost is not null) await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
     }
 }

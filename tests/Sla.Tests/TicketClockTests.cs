@@ -225,6 +225,27 @@ public sealed class TicketClockTests
     }
 
     [Fact]
+    public void Bounce_of_the_message_that_met_the_acknowledgement_opens_it_again_until_another_message_meets_it()
+    {
+        var acknowledged = Start("standard", Priority.P2, "2026-11-23 09:00")
+            .Communicate(Communication.AcknowledgementSent, NewYorkTime("2026-11-23 09:05"), "email to dana", "ack-1@desk.example");
+        var otherFailed = acknowledged.CommunicationFailed("reply-9@desk.example", NewYorkTime("2026-11-23 09:20"), "a reply bounced");
+        var bounced = otherFailed.CommunicationFailed("ack-1@desk.example", NewYorkTime("2026-11-23 09:30"), "email to dana bounced: 5.1.1");
+        var replied = bounced.Communicate(Communication.PublicReply, NewYorkTime("2026-11-23 09:40"), "we are on it", "reply-2@desk.example");
+
+        Assert.Equal("ack-1@desk.example", Assert.IsType<TargetMet>(acknowledged.Ledger[^1]).MessageId); // which message met it
+        Assert.Equal(acknowledged.Ledger.Count, otherFailed.Ledger.Count); // another message's bounce changes nothing
+        var failed = Assert.IsType<DeliveryFailed>(bounced.Ledger[^1]);
+        Assert.Equal((LedgerKind.DeliveryFailed, ResponseType.Acknowledge, "ack-1@desk.example"), (failed.Kind, failed.Target, failed.MessageId));
+        Assert.Contains("5.1.1", failed.Cause);
+        Assert.False(bounced.Target(ResponseType.Acknowledge)!.IsMet);
+        Assert.Contains(bounced.NextEscalations(), e => e.Target == ResponseType.Acknowledge); // at risk again, on its old due time
+        Assert.Equal(acknowledged.DueAt(ResponseType.Acknowledge, Commitment.Contractual), bounced.DueAt(ResponseType.Acknowledge, Commitment.Contractual));
+        Assert.False(TicketClock.Replay(bounced.Ledger, Office, ClockSettings.Default).Target(ResponseType.Acknowledge)!.IsMet);
+        Assert.Equal(NewYorkTime("2026-11-23 09:40"), replied.Target(ResponseType.Acknowledge)!.MetAt);
+    }
+
+    [Fact]
     public void Work_begins_when_the_ticket_goes_in_progress_and_each_target_is_met_once()
     {
         var clock = Start("standard", Priority.P2, "2026-11-23 09:00")

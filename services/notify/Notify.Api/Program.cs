@@ -1,4 +1,5 @@
 using Notify.Api;
+using Notify.Api.Endpoints;
 using ServiceDesk.Platform;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,5 +8,6 @@ builder.AddNotify();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.MapApiDocs(); // no operations: notify works from events; served at /docs/notify/openapi.json like the others
+app.MapApiDocs();
+app.MapNotifyEndpoints();
 app.Run();

@@ -1,82 +1,48 @@
-using System.Globalization;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 using Notify.Api.Data;
+using Notify.Api.Channels;
 using Notify.Api.Domain;
 using Notify.Api.Email;
-using Notify.Contracts;
+using Notify.Api.Sending;
+using Notify.Api.Templates;
 using ServiceDesk.Platform;
 using Sla.Contracts;
 
 namespace Notify.Api.Consumers;
 
 /// <summary>
-/// Once a ticket's clock runs, tells the contact by email that the request was received and when work will begin.
-/// Sent once per ticket: the inbox makes a redelivered message a no-op, and the ticket's contact row stays locked (in
-/// the consumer outbox's transaction) while the mail goes out, so two different messages for one ticket wait for each
-/// other and the second finds the acknowledgement recorded. If the process dies after sending but before committing,
-/// the redelivery sends again (at-least-once) with the same Message-ID, so mail clients can fold the copies.
+/// Once a ticket's clock runs, tells the contact by email that the request was received and when work will begin, and,
+/// once the mail server accepted it, announces <see cref="Notify.Contracts.AcknowledgementSent"/> (what meets the
+/// target). One message per ticket: the ledger's key is the ticket, and the ticket's contact row stays locked (in the
+/// consumer outbox's transaction) while it goes out, so two copies of the event wait for each other and the second
+/// finds the row. If the process dies after sending but before committing, the redelivery sends again (at-least-once)
+/// with the same Message-ID, so mail clients can fold the copies.
 /// </summary>
-public sealed class SlaClockStartedConsumer(NotifyDbContext db, Mailer mailer, TimeProvider clock, ILogger<SlaClockStartedConsumer> logger)
+public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
     : IConsumer<SlaClockStarted>
 {
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
         var sla = context.Message;
-        var cancellationToken = context.CancellationToken;
         // TicketOpened normally arrives first; if not, the retry policy brings this message back shortly.
-        var contact = await db.Contacts.FromSql($"SELECT * FROM ticket_contacts WHERE \"TicketId\" = {sla.TicketId} FOR UPDATE")
-            .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
-            ?? throw new InvalidOperationException($"Ticket {sla.TicketId} is not known to notify yet.");
+        var contact = await recipients.LockTicketAsync(sla.TicketId, context.CancellationToken);
         Telemetry.TagTicket(contact.TicketId, contact.ClientId, sla.Priority);
 
-        var sent = await db.Acknowledgements.AsNoTracking().SingleOrDefaultAsync(a => a.TicketId == sla.TicketId, cancellationToken);
-        if (sent is null)
-        {
-            // Deterministic, so a resend is recognisably the same message and replies thread onto the ticket.
-            var messageId = $"{contact.TicketId:N}.ack@{mailer.From.Domain}";
-            await mailer.SendAsync(Compose(contact, sla, messageId), cancellationToken);
-            sent = new SentAcknowledgement { TicketId = contact.TicketId, Recipient = contact.Email, MessageId = messageId, SentAt = clock.GetUtcNow() };
-            db.Acknowledgements.Add(sent);
-            await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Acknowledged SD#{Number} to {Recipient}", contact.Number, contact.Email);
-        }
+        if (contact.TimeZone != sla.TimeZone)
+            await db.Contacts.Where(c => c.TicketId == contact.TicketId)
+                .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), context.CancellationToken);
 
-        await context.Publish(new AcknowledgementSent(sent.TicketId, "email", sent.Recipient, sent.MessageId, sent.SentAt));
-    }
+        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone);
+        var eventKey = $"{MessageKind.Acknowledgement}:{contact.TicketId:N}";
+        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement,
+            Channel.Email, contact.Email, contact.Name, $"{contact.TicketId:N}.ack@{mailer.From.Domain}", Templates.Templates.Acknowledgement(model), clock,
+            autoSubmitted: "auto-replied")); // RFC 3834: other robots must not answer this
 
-    private MimeMessage Compose(TicketContact contact, SlaClockStarted sla, string messageId)
-    {
-        var reference = $"SD#{contact.Number}";
-        var workBegins = FormatLocal(sla.WorkBeginsDueAt, sla.TimeZone);
-        var from = mailer.From;
-        var message = new MimeMessage
-        {
-            MessageId = messageId,
-            Subject = $"[{reference}] We received your request: {contact.Subject}",
-            Body = new TextPart("plain")
-            {
-                Text = $"""
-                    Hello {contact.Name ?? contact.Email},
-
-                    We received your request "{contact.Subject}" and opened ticket {reference}.
-                    Work will begin by {workBegins}.
-
-                    Reply to this email to add to the ticket; keep {reference} in the subject.
-                    """,
-            },
-        };
-        message.From.Add(from);
-        message.To.Add(new MailboxAddress(contact.Name, contact.Email));
-        message.Headers.Add("Auto-Submitted", "auto-replied"); // RFC 3834: other robots must not answer this
-        return message;
-    }
-
-    /// <summary>"Monday 23 November 2026, 10:00 (America/New_York)": the client's local time, unambiguous.</summary>
-    internal static string FormatLocal(DateTimeOffset instant, string timeZone)
-    {
-        var local = TimeZoneInfo.ConvertTime(instant, TimeZoneInfo.FindSystemTimeZoneById(timeZone));
-        return local.ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture) + $" ({timeZone})";
+        // A request that came by text or phone is answered by text too, when the directory has the contact's number.
+        if (contact.Channel is "sms" or "phone" && await recipients.PhoneOfAsync(contact, context.CancellationToken) is { } phone)
+            await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement, Channel.Sms, phone, contact.Name,
+                Recipients.MessageIdFor(eventKey, Channel.Sms, phone, MessageKind.Acknowledgement, mailer.From.Domain),
+                Templates.Templates.AcknowledgementSms(model), clock));
     }
 }

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Notify.Api.Data;
 using Notify.Api.Domain;
 using ServiceDesk.Platform;
@@ -21,6 +22,46 @@ public sealed class TicketOpenedConsumer(NotifyDbContext db) : IConsumer<TicketO
             Email = ticket.ContactEmail,
             Name = ticket.ContactName,
             Subject = ticket.Subject,
+            TeamId = ticket.TeamId,
+            Channel = ticket.Channel,
         }, context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// Follows who works a ticket, for staff alerts. The newest assignment by ticket version wins: an older one
+/// arriving late changes nothing (a ticket's events carry its version, docs/adr/0023).
+/// </summary>
+public sealed class TicketAssignedConsumer(NotifyDbContext db) : IConsumer<TicketAssigned>
+{
+    public async Task Consume(ConsumeContext<TicketAssigned> context)
+    {
+        var assigned = context.Message;
+        // Before TicketOpened this throws and the retry brings it back.
+        var updated = await db.Contacts.Where(c => c.TicketId == assigned.TicketId && (assigned.TicketVersion == 0 || c.AssignedVersion < assigned.TicketVersion))
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.TeamId, assigned.TeamId).SetProperty(x => x.Assignee, assigned.Assignee)
+                .SetProperty(x => x.AssignedVersion, assigned.TicketVersion), context.CancellationToken);
+        if (updated == 0 && !await db.Contacts.AnyAsync(c => c.TicketId == assigned.TicketId, context.CancellationToken))
+            throw new InvalidOperationException($"Ticket {assigned.TicketId} is not known to notify yet.");
+    }
+}
+
+/// <summary>Keeps notify's copy of a client's contacts at the highest revision seen; older or repeated revisions change nothing.</summary>
+public sealed class ClientChangedConsumer(NotifyDbContext db) : IConsumer<ClientChanged>
+{
+    public async Task Consume(ConsumeContext<ClientChanged> context)
+    {
+        var changed = context.Message;
+        var contacts = changed.Contacts.Select(c => new DirectoryContact(c.ContactId, c.Name, c.Emails, c.Phones)).ToList();
+        var client = await db.Directory.FromSql($"SELECT * FROM directory_clients WHERE \"ClientId\" = {changed.ClientId} FOR UPDATE")
+            .AsTracking().SingleOrDefaultAsync(context.CancellationToken);
+        if (client is null)
+            db.Directory.Add(new DirectoryClient { ClientId = changed.ClientId, Revision = changed.Revision, Contacts = contacts });
+        else if (changed.Revision > client.Revision)
+            (client.Revision, client.Contacts) = (changed.Revision, contacts);
+        else
+            return;
+        // Two first revisions racing: the loser's insert fails on the key and its retry finds the row.
+        await db.SaveChangesAsync(context.CancellationToken);
     }
 }

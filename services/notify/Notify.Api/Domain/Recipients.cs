@@ -9,6 +9,15 @@ public sealed class TicketContact
     public required string Email { get; init; }
     public string? Name { get; init; }
     public required string Subject { get; init; }
+    /// <summary>The channel the request came in by ("email", "sms", "phone", ...): the acknowledgement answers on it too.</summary>
+    public string? Channel { get; init; }
+    /// <summary>The team and the person working the ticket (TicketOpened, TicketAssigned): whom staff alerts go to.</summary>
+    public Guid? TeamId { get; set; }
+    public string? Assignee { get; set; }
+    /// <summary>The ticket version of the assignment applied, so an older one arriving late changes nothing.</summary>
+    public int AssignedVersion { get; set; }
+    /// <summary>The client's calendar's time zone (SlaClockStarted), for local times in later messages.</summary>
+    public string? TimeZone { get; set; }
 }
 
 /// <summary>An acknowledgement that was sent: one per ticket, kept so it is never sent twice.</summary>
@@ -29,3 +38,21 @@ public sealed class SentReply
     public required string MessageId { get; init; }
     public DateTimeOffset SentAt { get; init; }
 }
+
+/// <summary>
+/// notify's copy of a client's contacts (tickets' ClientChanged, the highest revision), so that a message can reach a
+/// contact on a channel the ticket does not carry an address for (their phone, for an SMS acknowledgement).
+/// </summary>
+public sealed class DirectoryClient
+{
+    public Guid ClientId { get; init; }
+    public int Revision { get; set; }
+    public List<DirectoryContact> Contacts { get; set; } = [];
+
+    /// <summary>The first E.164 phone of the contact with this email address, or null.</summary>
+    public string? PhoneOf(string email) => Contacts
+        .FirstOrDefault(c => c.Emails.Any(e => string.Equals(e, email, StringComparison.OrdinalIgnoreCase)))?
+        .Phones.FirstOrDefault(Channels.PhoneNumbers.IsE164);
+}
+
+public sealed record DirectoryContact(Guid ContactId, string Name, IReadOnlyList<string> Emails, IReadOnlyList<string> Phones);

@@ -21,6 +21,12 @@ public sealed class SmtpOptions : IValidatableObject
     /// <summary>None, Auto, StartTls, StartTlsWhenAvailable or SslOnConnect.</summary>
     public SecureSocketOptions Security { get; set; } = SecureSocketOptions.StartTls;
 
+    /// <summary>
+    /// The envelope sender (MAIL FROM) of notify's mail, where mail servers send bounces (DSNs). Route this mailbox to
+    /// notify's bounce endpoint (docs/adr/0036). Empty: bounces go to the From address.
+    /// </summary>
+    public string? BounceAddress { get; set; }
+
     public string? Username { get; set; }
     public string? Password { get; set; }
 
@@ -31,6 +37,8 @@ public sealed class SmtpOptions : IValidatableObject
     {
         if (!string.IsNullOrEmpty(From) && !MailboxAddress.TryParse(From, out _))
             yield return new ValidationResult($"Smtp:From '{From}' is not a mail address (e.g. \"ServiceDesk <support@example.com>\").");
+        if (!string.IsNullOrEmpty(BounceAddress) && !MailboxAddress.TryParse(BounceAddress, out _))
+            yield return new ValidationResult($"Smtp:BounceAddress '{BounceAddress}' is not a mail address.", [nameof(BounceAddress)]);
     }
 }
 
@@ -51,7 +59,10 @@ public sealed class Mailer(IOptions<SmtpOptions> options)
         await client.ConnectAsync(_options.Host, _options.Port, _options.Security, cancellationToken);
         if (!string.IsNullOrEmpty(_options.Username))
             await client.AuthenticateAsync(_options.Username, _options.Password ?? "", cancellationToken);
-        await client.SendAsync(message, cancellationToken);
+        if (string.IsNullOrEmpty(_options.BounceAddress))
+            await client.SendAsync(message, cancellationToken);
+        else
+            await client.SendAsync(message, MailboxAddress.Parse(_options.BounceAddress), message.To.Mailboxes, cancellationToken);
         await client.DisconnectAsync(quit: true, cancellationToken);
     }
 }

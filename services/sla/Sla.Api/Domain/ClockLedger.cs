@@ -33,9 +33,19 @@ public sealed record ClockResumed(DateTimeOffset At, string Cause) : ClockEntry(
     public override LedgerKind Kind => LedgerKind.Resumed;
 }
 
-public sealed record TargetMet(DateTimeOffset At, string Cause, ResponseType Target) : ClockEntry(At, Cause)
+/// <param name="MessageId">The message that met it (an acknowledgement's or a reply's Message-ID); null when no message did.</param>
+public sealed record TargetMet(DateTimeOffset At, string Cause, ResponseType Target, string? MessageId = null) : ClockEntry(At, Cause)
 {
     public override LedgerKind Kind => LedgerKind.Met;
+}
+
+/// <summary>
+/// The message that met <paramref name="Target"/> did not reach the client after all (a bounce, a provider's failure,
+/// issue 15): the target is open again, on its original due time.
+/// </summary>
+public sealed record DeliveryFailed(DateTimeOffset At, string Cause, ResponseType Target, string MessageId) : ClockEntry(At, Cause)
+{
+    public override LedgerKind Kind => LedgerKind.DeliveryFailed;
 }
 
 /// <summary>An escalation step fell due unmet; 100% is the breach.</summary>
@@ -70,4 +80,5 @@ public enum LedgerKind
     Warned,
     Breached,
     Recalculated,
+    DeliveryFailed,
 }

@@ -187,15 +187,35 @@ public sealed record TicketClock
     }
 
     /// <summary>Only a real communication to the client meets the acknowledgement; an internal note never does.</summary>
-    public TicketClock Communicate(Communication communication, DateTimeOffset at, string description)
+    /// <param name="messageId">The message's id, kept on the Met entry so a later bounce of it can be told apart.</param>
+    public TicketClock Communicate(Communication communication, DateTimeOffset at, string description, string? messageId = null)
     {
         EnsureNotBeforeLedger(at);
         if (communication == Communication.InternalNote || !IsUnmet(ResponseType.Acknowledge)) return this;
         var cause = communication == Communication.AcknowledgementSent
             ? $"Acknowledgement sent: {description}."
             : $"Public reply to the client: {description}.";
-        return Apply(new TargetMet(at, cause, ResponseType.Acknowledge));
+        return Apply(new TargetMet(at, cause, ResponseType.Acknowledge, messageId));
     }
+
+    /// <summary>
+    /// A message did not reach the client (DOMAIN.md: a bounce or failure afterwards is recorded). When it is the one
+    /// that met a target, that target is open again on its original due time, so its escalation steps (or its breach,
+    /// if that time has passed) come back; any other message's failure changes nothing here.
+    /// </summary>
+    public TicketClock CommunicationFailed(string messageId, DateTimeOffset at, string description)
+    {
+        EnsureNotBeforeLedger(at);
+        var clock = this;
+        foreach (var target in Targets.Where(t => t.IsMet && MetBy(t.Type) == messageId))
+            clock = clock.Apply(new DeliveryFailed(at,
+                $"The message that met the {TierPolicy.Name(target.Type)} target did not reach the client ({description}); the target is open again.",
+                target.Type, messageId));
+        return clock;
+    }
+
+    /// <summary>The message whose Met entry stands for <paramref name="type"/> now (the last one).</summary>
+    private string? MetBy(ResponseType type) => Ledger.OfType<TargetMet>().LastOrDefault(m => m.Target == type)?.MessageId;
 
     /// <summary>
     /// Priority or tier changed: targets are recomputed from the original start, and the ledger says why. One exception:
@@ -286,6 +306,7 @@ public sealed record TicketClock
                     : Targets,
             },
             TargetMet met => clock with { Targets = Targets.Select(t => t.Type == met.Target ? t with { MetAt = met.At } : t).ToImmutableArray() },
+            DeliveryFailed failed => clock with { Targets = Targets.Select(t => t.Type == failed.Target ? t with { MetAt = null } : t).ToImmutableArray() },
             EscalationReached reached => clock with
             {
                 Targets = Targets.Select(t => t.Type == reached.Target ? t.Announce(reached.Commitment, reached.Percent) : t).ToImmutableArray(),

@@ -57,14 +57,23 @@ public static class SlaEndpoints
                 Internal = new { DueAt = Due(t.Type, Commitment.Internal), Budget = t.Target.Internal, AnnouncedPercent = t.AnnouncedInternal },
             }),
             saga.NextEscalationAt,
-            Ledger = clock.Ledger.Select(e => new { e.At, Kind = e.Kind.ToString(), Target = TargetOf(e), e.Cause }),
+            Ledger = clock.Ledger.Select(e => new { e.At, Kind = e.Kind.ToString(), Target = TargetOf(e), e.Cause, MessageId = MessageOf(e) }),
         });
     }
+
+    /// <summary>The message that met a target, or whose failure reopened it (issue 15).</summary>
+    private static string? MessageOf(ClockEntry entry) => entry switch
+    {
+        TargetMet met => met.MessageId,
+        DeliveryFailed failed => failed.MessageId,
+        _ => null,
+    };
 
     private static string? TargetOf(ClockEntry entry) => entry switch
     {
         TargetMet met => TierPolicy.Name(met.Target),
         EscalationReached reached => TierPolicy.Name(reached.Target),
+        DeliveryFailed failed => TierPolicy.Name(failed.Target),
         _ => null,
     };
 }

@@ -56,6 +56,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         // the bus's retries find it; a ticket that never got a clock ends in _error, where it is visible.
         Event(() => AcknowledgementSent, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        // A failure is news only about a message sla counted, which needs a clock: none, nothing to undo.
+        Event(() => CommunicationFailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
         Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
@@ -72,10 +74,15 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         During(Open,
             Ignore(Opened), // a copy with a new id: the clock started once, and SlaClockStarted left with it (outbox)
             Rescheduled(When(AcknowledgementSent).ThenAsync(c => ChangeAsync(c, nameof(AcknowledgementSent), c.Message.SentAt, (clock, at, note) =>
-                Task.FromResult(clock.Communicate(Communication.AcknowledgementSent, at, $"{c.Message.Medium} to {c.Message.Recipient}{note}"))))),
+                Task.FromResult(clock.Communicate(Communication.AcknowledgementSent, at, $"{c.Message.Medium} to {c.Message.Recipient}{note}",
+                    c.Message.MessageId))))),
             // A reply counts when it was mailed, as the acknowledgement does (DOMAIN.md: when it reached the provider).
             Rescheduled(When(ReplyMailed).ThenAsync(c => ChangeAsync(c, nameof(ReplyMailed), c.Message.SentAt, (clock, at, note) =>
-                Task.FromResult(clock.Communicate(Communication.PublicReply, at, $"reply mailed to {c.Message.Recipient}{note}"))))),
+                Task.FromResult(clock.Communicate(Communication.PublicReply, at, $"reply mailed to {c.Message.Recipient}{note}", c.Message.MessageId))))),
+            // The message that met a target bounced or failed (issue 15): the target is at risk again; notify tells staff.
+            Rescheduled(When(CommunicationFailed).ThenAsync(c => ChangeAsync(c, nameof(CommunicationFailed), c.Message.FailedAt, (clock, at, note) =>
+                Task.FromResult(clock.CommunicationFailed(c.Message.MessageId, at,
+                    $"{c.Message.Kind} by {c.Message.Channel} to {c.Message.Recipient} {c.Message.State}: {c.Message.Reason}{note}"))))),
             Rescheduled(When(StatusChanged).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
             Rescheduled(When(PriorityChanged).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
             Rescheduled(When(Assigned).ThenAsync(c => InOrderAsync(c, c.Message.TicketVersion, c.Message))),
@@ -88,6 +95,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     public Event<TicketOpened> Opened { get; private set; } = null!;
     public Event<AcknowledgementSent> AcknowledgementSent { get; private set; } = null!;
     public Event<ReplyMailed> ReplyMailed { get; private set; } = null!;
+    public Event<CommunicationFailed> CommunicationFailed { get; private set; } = null!;
     public Event<TicketStatusChanged> StatusChanged { get; private set; } = null!;
     public Event<TicketPriorityChanged> PriorityChanged { get; private set; } = null!;
     public Event<TicketAssigned> Assigned { get; private set; } = null!;

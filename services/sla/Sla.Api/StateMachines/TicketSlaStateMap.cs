@@ -81,6 +81,7 @@ public static class LedgerJson
                 new JsonDerivedType(typeof(TargetMet), "met"),
                 new JsonDerivedType(typeof(EscalationReached), "escalation"),
                 new JsonDerivedType(typeof(TargetsRecalculated), "recalculated"),
+                new JsonDerivedType(typeof(DeliveryFailed), "delivery-failed"),
             },
         };
     }

@@ -1,0 +1,39 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Notify.Api.Channels;
+using Notify.Api.Data;
+using Notify.Api.Domain;
+using Notify.Api.Email;
+using Notify.Api.Sending;
+using Notify.Api.Templates;
+using ServiceDesk.Platform;
+using Tickets.Contracts;
+
+namespace Notify.Api.Consumers;
+
+/// <summary>
+/// Tells the contact their ticket was resolved, with how to reopen it, threaded under the acknowledgement. One message
+/// per resolution (keyed by the ticket's version, or the instant for an unversioned event): resolved, reopened and
+/// resolved again is two.
+/// </summary>
+public sealed class TicketStatusChangedConsumer(NotifyDbContext db, Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
+    : IConsumer<TicketStatusChanged>
+{
+    public async Task Consume(ConsumeContext<TicketStatusChanged> context)
+    {
+        var changed = context.Message;
+        if (changed.To != TicketStatuses.Resolved) return;
+        Telemetry.TagTicket(changed.TicketId, changed.ClientId);
+        var contact = await recipients.LockTicketAsync(changed.TicketId, context.CancellationToken);
+        var occurrence = changed.TicketVersion > 0 ? $"v{changed.TicketVersion}" : changed.At.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var eventKey = $"{MessageKind.Resolution}:{contact.TicketId:N}:{occurrence}";
+        var acknowledgement = await db.Deliveries.AsNoTracking()
+            .Where(d => d.TicketId == contact.TicketId && d.Kind == MessageKind.Acknowledgement && d.Channel == Channel.Email && d.SentAt != null)
+            .Select(d => d.MessageId).FirstOrDefaultAsync(context.CancellationToken);
+        var text = Templates.Templates.Resolution(new ResolutionModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, changed.At,
+            contact.TimeZone ?? "Etc/UTC"));
+        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Resolution, Channel.Email, contact.Email, contact.Name,
+            Recipients.MessageIdFor(eventKey, Channel.Email, contact.Email, MessageKind.Resolution, mailer.From.Domain), text, clock,
+            inReplyTo: acknowledgement, autoSubmitted: "auto-generated"));
+    }
+}

@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Text;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Notify.Api.Channels;
+using Notify.Api.Data;
+using Notify.Api.Domain;
+using Notify.Api.Email;
+using Notify.Api.Sending;
+using ServiceDesk.Platform;
+
+namespace Notify.Api.Endpoints;
+
+public static class NotifyEndpoints
+{
+    public const int MaxCallbackBytes = 64 * 1024;
+    public const int MaxBounceBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapNotifyEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/notify/tickets/{id:guid}/deliveries", Deliveries)
+            .RequireAuthorization(Policies.Staff);
+        app.MapGet("/api/notify/templates/{name}/preview", Preview)
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPost(TwilioOptions.StatusPath, TwilioStatus)
+            .AllowAnonymous()
+            .WithMetadata(new SignatureVerifiedAttribute()) // Twilio's X-Twilio-Signature, checked here
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        app.MapPost("/api/notify/bounces", Bounce)
+            .AllowAnonymous()
+            .WithMetadata(new SignatureVerifiedAttribute()) // the MTA's bearer token (Notify:BounceToken), checked here
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        return app;
+    }
+
+    /// <summary>A ticket's delivery ledger, oldest first: every message, to whom, on which channel, and what became of it.</summary>
+    private static async Task<IResult> Deliveries(Guid id, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken)
+    {
+        var rows = await db.Deliveries.AsNoTracking()
+            .Where(d => d.TicketId == id && (tenant.ClientId == null || d.ClientId == tenant.ClientId))
+            .OrderBy(d => d.CreatedAt)
+            .Select(d => new
+            {
+                d.Id, d.Kind, d.Channel, d.Recipient, d.MessageId, d.Subject, d.State, d.Provider, d.ProviderId, d.Attempts, d.LastError,
+                d.CreatedAt, d.SentAt, d.DeliveredAt, d.FailedAt, d.NextAttemptAt,
+            })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new { TicketId = id, Deliveries = rows });
+    }
+
+    private static IResult Preview(string name) =>
+        Templates.Templates.Samples.TryGetValue(name, out var sample) && sample() is var composed
+            ? TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html })
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
+                extensions: new Dictionary<string, object?> { ["name"] = name, ["templates"] = Templates.Templates.Samples.Keys });
+
+    /// <summary>
+    /// Twilio's status callback for a message or call notify created. Checked against the URL Twilio was given
+    /// (Twilio:PublicBaseUrl + the path); a forged or unsigned one is 401 and changes nothing. Each (sid, status) is
+    /// applied once, and a delivery only moves forward: a late "sent" after "delivered" changes nothing.
+    /// </summary>
+    private static async Task<IResult> TwilioStatus(HttpRequest request, IOptions<TwilioOptions> options, NotifyDbContext db,
+        IPublishEndpoint publish, TimeProvider clock, ILogger<TwilioApi> logger, CancellationToken cancellationToken)
+    {
+        var signature = request.Headers[ServiceDesk.Platform.TwilioSignature.Header].ToString();
+        if (signature.Length == 0) return Unauthorized($"{ServiceDesk.Platform.TwilioSignature.Header} is required.");
+        var twilio = options.Value;
+        if (!twilio.IsConfigured || twilio.StatusCallbackUrl is not { } url)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Twilio is not configured (Twilio:AccountSid).");
+        var body = await ReadAsync(request, MaxCallbackBytes, cancellationToken);
+        if (body is null) return TooLarge(MaxCallbackBytes);
+        var form = ProviderReports.FormPairs(Encoding.UTF8.GetString(body));
+        if (!ServiceDesk.Platform.TwilioSignature.Matches(twilio.AuthToken!, url, form, signature))
+            return Unauthorized($"{ServiceDesk.Platform.TwilioSignature.Header} does not match the request signed with the Twilio auth token.");
+
+        var sid = ProviderReports.Sid(form);
+        var status = ProviderReports.Status(form);
+        if (sid is null || status is null) return TypedResults.NoContent();
+        var key = $"twilio:{sid}:{status}";
+        if (await db.Reports.AnyAsync(r => r.Key == key, cancellationToken)) return TypedResults.NoContent(); // a replay or Twilio's retry
+
+        // Not found: the callback overtook the commit of the send it reports on. Kept without a delivery, the
+        // attempt applies it once its row is stored (Deliveries.AttemptAsync).
+        var delivery = await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE \"ProviderId\" = {sid} FOR UPDATE")
+            .AsTracking().SingleOrDefaultAsync(cancellationToken);
+        db.Reports.Add(new DeliveryReport { Key = key, DeliveryId = delivery?.Id, Raw = Encoding.UTF8.GetString(body), ReceivedAt = clock.GetUtcNow() });
+        if (delivery is not null && await ProviderReports.ApplyAsync(delivery, form, clock.GetUtcNow(), publish)) // published with the change: the bus outbox
+            logger.LogInformation("Delivery {DeliveryId} ({Sid}) is {State}", delivery.Id, sid, delivery.State);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A bounce (RFC 3464 DSN, multipart/report; report-type=delivery-status) the MTA received for notify's envelope
+    /// sender (Smtp:BounceAddress), posted raw as message/rfc822 with the bearer token Notify:BounceToken
+    /// (docs/adr/0036). Each failed recipient is matched to the ledger by the original message's Message-ID and the
+    /// recipient, and marked bounced. Stored raw first; the same DSN twice changes nothing. 202 whatever it matched, so
+    /// the MTA never bounces a bounce.
+    /// </summary>
+    private static async Task<IResult> Bounce(HttpRequest request, IOptions<NotifyOptions> options, NotifyDbContext db, IPublishEndpoint publish,
+        TimeProvider clock, ILogger<Deliveries> logger, CancellationToken cancellationToken)
+    {
+        var presented = request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : null;
+        if (presented is null) return Unauthorized("A bearer token (Notify:BounceToken) is required.");
+        if (options.Value.BounceToken is not { Length: > 0 } token)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Bounce intake is not configured (Notify:BounceToken).");
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token)))
+            return Unauthorized("Unknown bounce token.");
+        if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), "message/rfc822", StringComparison.OrdinalIgnoreCase))
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the bounce as message/rfc822.");
+        var body = await ReadAsync(request, MaxBounceBytes, cancellationToken);
+        if (body is null) return TooLarge(MaxBounceBytes);
+
+        var key = $"dsn:{Convert.ToHexStringLower(SHA256.HashData(body))}";
+        if (await db.Reports.AnyAsync(r => r.Key == key, cancellationToken)) return TypedResults.Accepted((string?)null, new { matched = 0, duplicate = true });
+        var now = clock.GetUtcNow();
+        var report = new DeliveryReport { Key = key, Raw = Encoding.UTF8.GetString(body), ReceivedAt = now };
+        db.Reports.Add(report);
+
+        var matched = 0;
+        foreach (var failure in Dsn.Failures(body))
+        {
+            var delivery = await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE \"ProviderId\" = {failure.MessageId} AND \"Channel\" = 'email' AND lower(\"Recipient\") = lower({failure.Recipient}) FOR UPDATE")
+                .AsTracking().SingleOrDefaultAsync(cancellationToken);
+            if (delivery is null || delivery.State is DeliveryState.Bounced or DeliveryState.Failed) continue;
+            delivery.State = DeliveryState.Bounced;
+            delivery.FailedAt = now;
+            delivery.UpdatedAt = now;
+            delivery.LastError = Sending.Deliveries.Truncate(failure.Reason);
+            await Sending.Deliveries.FailedAsync(publish, delivery);
+            matched++;
+            logger.LogWarning("{Kind} {DeliveryId} to {Recipient} bounced: {Reason}", delivery.Kind, delivery.Id, delivery.Recipient, failure.Reason);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted((string?)null, new { matched });
+    }
+
+    private static async Task<byte[]?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static IResult Unauthorized(string title) => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: title);
+    private static IResult TooLarge(int limit) => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"The body is over {limit} bytes.");
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Net;
+
+namespace Notify.Api.Templates;
+
+/// <summary>A message as composed: a subject, a plain-text body, and the same in HTML (email) or null.</summary>
+public sealed record Composed(string Subject, string Text, string? Html);
+
+/// <summary>What the acknowledgement says. Add fields here (e.g. the next covered time) and a sentence in <see cref="Templates.Acknowledgement"/>.</summary>
+public sealed record AcknowledgementModel(long Number, string ContactName, string Subject, DateTimeOffset WorkBeginsBy, string TimeZone);
+
+public sealed record ResolutionModel(long Number, string ContactName, string Subject, DateTimeOffset ResolvedAt, string TimeZone);
+
+/// <summary>An SLA step for staff: a warning (Percent &lt; 100) or the breach.</summary>
+public sealed record SlaAlertModel(long Number, string Subject, string Priority, string Target, string Commitment, int Percent, DateTimeOffset DueAt);
+
+public sealed record DeliveryFailedModel(long Number, string Subject, string Kind, string Channel, string Recipient, string State, string Reason);
+
+/// <summary>
+/// Every text notify sends, in one place: one method per event, each giving plain text and HTML from the same words.
+/// English only for now (no client has a language on record); times are in the client's calendar's time zone.
+/// Values from clients (names, subjects) are HTML-encoded in the HTML part and never become addresses or headers other
+/// than the subject, which MimeKit encodes.
+/// </summary>
+public static class Templates
+{
+    /// <summary>
+    /// What every acknowledgement says, on any channel: add a sentence here (e.g. the next covered time) and the email
+    /// and the SMS both carry it.
+    /// </summary>
+    private static IEnumerable<string> AcknowledgementSays(AcknowledgementModel m)
+    {
+        yield return $"We received your request \"{m.Subject}\" and opened ticket SD#{m.Number}.";
+        yield return $"Work will begin by {FormatLocal(m.WorkBeginsBy, m.TimeZone)}.";
+    }
+
+    public static Composed Acknowledgement(AcknowledgementModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        return Compose($"[{reference}] We received your request: {m.Subject}",
+            [$"Hello {m.ContactName},", .. AcknowledgementSays(m), $"Reply to this email to add to the ticket; keep {reference} in the subject."]);
+    }
+
+    /// <summary>The acknowledgement as a text message: the same sentences, no greeting, one paragraph.</summary>
+    public static Composed AcknowledgementSms(AcknowledgementModel m) =>
+        new($"SD#{m.Number}", string.Join(" ", AcknowledgementSays(m)), null);
+
+    /// <summary>A public reply: staff's own words, as they wrote them.</summary>
+    public static Composed Reply(long number, string subject, string body) => Compose($"[SD#{number}] {subject}", body.TrimEnd());
+
+    public static Composed Resolution(ResolutionModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        return Compose($"[{reference}] Resolved: {m.Subject}",
+            $"Hello {m.ContactName},",
+            $"We resolved your request \"{m.Subject}\" (ticket {reference}) on {FormatLocal(m.ResolvedAt, m.TimeZone)}.",
+            $"If it is not fixed, reply to this email and the ticket reopens; keep {reference} in the subject.");
+    }
+
+    public static Composed SlaAlert(SlaAlertModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        var what = m.Percent >= 100 ? "BREACHED" : $"{m.Percent}% used";
+        return Compose($"[{reference}] {m.Priority} {m.Target} ({m.Commitment}) {what}: {m.Subject}",
+            $"Ticket {reference} \"{m.Subject}\" ({m.Priority}):",
+            m.Percent >= 100
+                ? $"the {m.Commitment} {m.Target} target was due at {m.DueAt:u} and is not met."
+                : $"{m.Percent}% of the {m.Commitment} {m.Target} target is used; it is due at {m.DueAt:u}.");
+    }
+
+    public static Composed DeliveryFailed(DeliveryFailedModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        return Compose($"[{reference}] The {m.Kind} did not reach {m.Recipient}",
+            $"The {m.Kind} of ticket {reference} \"{m.Subject}\" by {m.Channel} to {m.Recipient} {m.State}: {m.Reason}",
+            m.Kind == "acknowledgement"
+                ? "The client has not been told their request was received: the acknowledgement target is at risk again. Reach them another way."
+                : "The client may not have received it. Reach them another way.");
+    }
+
+    /// <summary>"Monday 23 November 2026, 10:00 (America/New_York)": the client's local time, unambiguous.</summary>
+    public static string FormatLocal(DateTimeOffset instant, string timeZone)
+    {
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found) ? found : TimeZoneInfo.Utc;
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        return local.ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture) + $" ({zone.Id})";
+    }
+
+    /// <summary>The paragraphs as text (blank line between) and as HTML paragraphs, encoded.</summary>
+    private static Composed Compose(string subject, params IReadOnlyList<string> paragraphs) => new(
+        subject,
+        string.Join("\n\n", paragraphs) + "\n",
+        "<!DOCTYPE html><html><body>" + string.Concat(paragraphs.Select(p => $"<p>{WebUtility.HtmlEncode(p)}</p>")) + "</body></html>");
+
+    /// <summary>The templates an admin can preview, each with sample data.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<Composed>> Samples = new Dictionary<string, Func<Composed>>
+    {
+        ["acknowledgement"] = () => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), "America/New_York")),
+        ["acknowledgement-sms"] = () => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), "America/New_York")),
+        ["resolution"] = () => Resolution(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 24, 16, 30, 0, TimeSpan.Zero), "America/New_York")),
+        ["sla-warning"] = () => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, new DateTimeOffset(2026, 11, 23, 17, 0, 0, TimeSpan.Zero))),
+        ["sla-breach"] = () => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, new DateTimeOffset(2026, 11, 23, 17, 0, 0, TimeSpan.Zero))),
+        ["delivery-failed"] = () => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
+    };
+}
