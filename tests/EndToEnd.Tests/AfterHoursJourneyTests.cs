@@ -18,6 +18,28 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     private static readonly DateTimeOffset Opens = new(Day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
 
     [Fact]
+    public async Task Free_tier_request_at_night_is_told_the_next_covered_time_and_its_clock_starts_then()
+    {
+        var (client, nora) = await ClientAtNightAsync("free");
+
+        var id = await RequestAsync(nora, client, new { subject = "Scanner offline", description = "The scanner at reception is offline." });
+
+        var clock = await ClockAsync(nora, id, _ => true);
+        Assert.Equal(Opens, clock.GetProperty("countsFrom").GetDateTimeOffset());
+        var ticket = await TicketAsync(nora, id, _ => true);
+        var number = ticket.GetProperty("number").GetInt64();
+        var mail = await Eventually.GetAsync(() => Task.FromResult(
+            system.Mail.Messages().SingleOrDefault(m => (m.Subject ?? "").Contains($"[SD#{number}]", StringComparison.Ordinal))),
+            "the acknowledgement email", explain: () => system.Output);
+        var opens = Opens.ToString("dddd d MMMM yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"nobody is being woken: we start on it at {opens} (Etc/UTC)", mail.TextBody, StringComparison.Ordinal);
+        // The preview of the same arrival tells the same.
+        var preview = await PreviewAsync(client, "P3", clock.GetProperty("startedAt").GetDateTimeOffset());
+        Assert.False(preview.GetProperty("coverage").GetProperty("covered").GetBoolean());
+        Assert.Equal(Opens, preview.GetProperty("coverage").GetProperty("countsFrom").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task Premium_emergency_declared_at_night_is_P1_at_once_and_counts_from_entry()
     {
         var (client, dana) = await ClientAtNightAsync("premium");

@@ -33,7 +33,8 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recip
             await db.Contacts.Where(c => c.TicketId == contact.TicketId)
                 .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), context.CancellationToken);
 
-        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone);
+        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone,
+            sla.OutsideCoverage ? sla.CountsFrom : null, sla.PagesOnCall);
         var eventKey = $"{MessageKind.Acknowledgement}:{contact.TicketId:N}";
         await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement,
             Channel.Email, contact.Email, contact.Name, $"{contact.TicketId:N}.ack@{mailer.From.Domain}", Templates.Templates.Acknowledgement(model), clock,
