@@ -305,6 +305,26 @@ public sealed class InvoicingTests(BillingFixture billing)
             .GetProperty("total").GetDecimal());
     }
 
+    [Fact]
+    public async Task Staff_record_an_approval_heard_on_the_phone_and_bad_ones_are_refused_naming_the_field()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        var ticket = Guid.NewGuid();
+        var entry = await RecordAsync(client, LateMonday, 90, ticket);
+        using var oscar = billing.App.CreateClient().As(TestAuth.Token(ServiceDesk.Platform.Roles.Technician, subject: "oscar"));
+
+        var bad = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "pigeon", quotedRate = -5m });
+        Assert.Equal(["currency", "method", "quotedRate"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name).Order(StringComparer.Ordinal));
+        var recorded = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals",
+            new { approverName = "Dana Reyes", method = "phone", quotedRate = 200m, currency = "USD" });
+        Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+
+        var rated = await EntryAsync(client, entry);
+        Assert.Equal(("Billable", 250.00m), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal()));
+    }
+
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));
 
     private static CalendarRevised Calendar(Guid id, int revision = 1, TimeOnly? closes = null) => new(id, revision, $"Office {id}",
