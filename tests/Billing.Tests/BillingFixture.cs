@@ -28,6 +28,9 @@ public sealed class BillingFixture : IAsyncLifetime
 
     public IBus Bus => App.Services.GetRequiredService<IBus>();
 
+    /// <summary>billing's database, for tools/Reconcile.</summary>
+    public string ConnectionString => _infrastructure.Database(App.Database);
+
     public async Task InitializeAsync()
     {
         _infrastructure = await Infrastructure.Shared;

@@ -134,6 +134,10 @@ public sealed class InvoicingTests(BillingFixture billing)
             return await FinaliseAsync(own, d);
         }));
 
+        // tools/Reconcile agrees: every number handed out is on an invoice, every line has its entry and vice versa.
+        var books = await Reconcile.Reconciliation.BillingAsync(billing.ConnectionString);
+        Assert.True(books.Consistent, System.Text.Json.JsonSerializer.Serialize(books));
+
         var numbers = finalised.Select(f => int.Parse(f.GetProperty("number").GetString()!["INV-".Length..], System.Globalization.CultureInfo.InvariantCulture))
             .Order().ToList();
         Assert.Equal(numbers[0] + 1, numbers[1]);
@@ -272,6 +276,53 @@ public sealed class InvoicingTests(BillingFixture billing)
             .Single(r => r.GetProperty("tier").GetString() == tier);
         Assert.Equal((60, 150.00m), (byTier.GetProperty("billedMinutes").GetInt32(), byTier.GetProperty("revenue").GetDecimal()));
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/billing/reports/responders?period=november", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_invoiced_entry_is_billed_once_whatever_copy_or_older_revision_arrives_later()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, preAuthorised: true);
+        var ticket = Guid.NewGuid();
+        await billing.OpenAsync(ticket, client);
+        var start = LateMonday.AddHours(-3);
+        var revision2 = new TimeEntryRecorded(Guid.NewGuid(), ticket, client, "tess", start, start.AddMinutes(60), 60, "BusinessHours", null, 2,
+            start.AddHours(2), "tess");
+        await ConsumeAsync(revision2);
+        using var http = billing.Clerk();
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+        Assert.Equal(100.00m, invoice.GetProperty("total").GetDecimal());
+
+        var first = await billing.ConsumedAsync(await billing.PublishAsync(revision2));        // republished
+        await billing.PublishAsync(revision2, first.MessageId);                                 // redelivered
+        await billing.RedeliveredAsync(first);
+        await ConsumeAsync(revision2 with { Revision = 1, Minutes = 30, EndedAt = start.AddMinutes(30) }); // older, late
+
+        Assert.Equal("Invoiced", (await EntryAsync(client, revision2.TimeEntryId)).GetProperty("state").GetString());
+        var next = await http.PostAsJsonAsync("/api/billing/invoices", new { clientId = client, period = "2026-11" });
+        Assert.Empty((await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("lines").EnumerateArray());
+        Assert.Equal(100.00m, (await http.GetFromJsonAsync<JsonElement>($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}"))
+            .GetProperty("total").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Staff_record_an_approval_heard_on_the_phone_and_bad_ones_are_refused_naming_the_field()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        var ticket = Guid.NewGuid();
+        var entry = await RecordAsync(client, LateMonday, 90, ticket);
+        using var oscar = billing.App.CreateClient().As(TestAuth.Token(ServiceDesk.Platform.Roles.Technician, subject: "oscar"));
+
+        var bad = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "pigeon", quotedRate = -5m });
+        Assert.Equal(["currency", "method", "quotedRate"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name).Order(StringComparer.Ordinal));
+        var recorded = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals",
+            new { approverName = "Dana Reyes", method = "phone", quotedRate = 200m, currency = "USD" });
+        Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+
+        var rated = await EntryAsync(client, entry);
+        Assert.Equal(("Billable", 250.00m), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal()));
     }
 
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));

@@ -127,6 +127,7 @@ public sealed class RatingTests
         Assert.Equal(BillingState.Unrated, Rater.Rate([entry], [Agreement()], null, Approved()).Single().State);
         Assert.Contains("agreement", Rater.Rate([entry], [Agreement(from: new(2026, 12, 1))], Office, Approved()).Single().Reason,
             StringComparison.Ordinal);
+        Assert.Equal(BillingState.Unrated, Rater.Rate([Entry(Local("2026-11-23T10:00"), -30)], [Agreement()], Office, Approved()).Single().State);
     }
 
     [Fact]

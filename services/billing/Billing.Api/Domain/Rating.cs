@@ -100,6 +100,10 @@ public static class Rater
         var agreement = agreements.Where(a => a.Covers(day)).MaxBy(a => a.EffectiveFrom);
         if (agreement is null) return Decided(entry) ?? new(entry, BillingState.Unrated, $"No agreement is in force on {day:yyyy-MM-dd}.", null, day, []);
 
+        // tickets refuses these; a stored one is shown, never priced.
+        if (entry.Minutes < 0)
+            return Decided(entry) ?? new(entry, BillingState.Unrated, $"{entry.Minutes} minutes: an entry cannot be negative.", agreement, day, []);
+
         // The entry's minutes are the quantity worked; they run from its start, split where the calendar opens or closes.
         var end = entry.StartedAt.AddMinutes(entry.Minutes);
         var business = (int)Math.Round(calendar.Between(entry.StartedAt, end).TotalMinutes);
