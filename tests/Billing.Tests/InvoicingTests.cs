@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Sla.Contracts;
+using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 using Tickets.Contracts;
 
@@ -338,6 +339,28 @@ public sealed class InvoicingTests(BillingFixture billing)
         var id = Guid.NewGuid();
         await ConsumeAsync(Calendar(id));
         return id;
+    }
+
+    [Fact]
+    public async Task A_client_reads_its_own_after_hours_terms_and_no_one_elses()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, from: "2026-01-01");
+        using var own = billing.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, client));
+        using var other = billing.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, Guid.NewGuid()));
+        using var clerk = billing.App.CreateClient().As(TestAuth.Token(Roles.Technician)); // on the phone at night, quoting the rate
+
+        var terms = await own.GetFromJsonAsync<JsonElement>("/api/billing/terms?clientId=" + Guid.NewGuid()); // its own, whatever it asks
+
+        Assert.Equal((client, "USD", true), (terms.GetProperty("clientId").GetGuid(), terms.GetProperty("currency").GetString(),
+            terms.GetProperty("afterHoursApprovalNeeded").GetBoolean()));
+        var business = terms.GetProperty("rates").EnumerateArray().Single(r => r.GetProperty("workType").GetString() == "BusinessHours");
+        Assert.Equal((100m, 150m), (business.GetProperty("businessHours").GetDecimal(), business.GetProperty("afterHours").GetDecimal())); // x1.5
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync("/api/billing/terms")).StatusCode); // no agreement of its own
+        var noClient = await clerk.GetAsync("/api/billing/terms");
+        Assert.Equal(HttpStatusCode.BadRequest, noClient.StatusCode);
+        Assert.Equal(["clientId"], (await noClient.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Equal(client, (await clerk.GetFromJsonAsync<JsonElement>($"/api/billing/terms?clientId={client}")).GetProperty("clientId").GetGuid());
     }
 
     private async Task<Guid> ClientAsync(Guid calendar)

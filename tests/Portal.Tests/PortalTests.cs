@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using ServiceDesk.Platform;
@@ -266,6 +267,7 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
     [Fact]
     public async Task Declaring_an_emergency_shows_the_after_hours_terms_and_needs_them_confirmed()
     {
+        await AgreeForDemoClientAsync();
         await OpenAsync(_dana);
         var subject = $"Server room flooding {Guid.NewGuid():N}";
         await FillRequestAsync(subject, "Water is coming through the ceiling onto the server rack.");
@@ -277,7 +279,8 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
         // The tier's decision for this very arrival, from the SLA service's preview, and what after-hours work costs.
         await Expect(terms).ToBeVisibleAsync();
         await Expect(_page.Locator("#emergency-coverage")).ToContainTextAsync("Work begins by");
-        await Expect(_page.GetByText("after-hours rate")).ToBeVisibleAsync();
+        await Expect(_page.Locator("#emergency-billing")).ToHaveTextAsync(
+            "Work outside business hours is billed at $250.00 an hour; an emergency costs at least $400.00, and none is done until you approve it.");
         await SendButton.ClickAsync();
         var confirm = _page.GetByLabel("I have read these terms and declare an emergency");
         await Expect(confirm).ToHaveAttributeAsync("aria-invalid", "true");
@@ -294,6 +297,19 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
         // A declared emergency opens as a P1 candidate.
         await Expect(_page.GetByRole(AriaRole.Row).Filter(new() { HasText = subject })).ToContainTextAsync("P1", WithinAMomentText);
         Assert.Empty(_pageErrors);
+    }
+
+    /// <summary>The demo client's agreement with billing (once per running system: a second version would overlap it).</summary>
+    private async Task AgreeForDemoClientAsync()
+    {
+        using var clerk = system.Client(TestAuth.Token(Roles.Billing, subject: "bea"));
+        var response = await clerk.PostAsJsonAsync(new Uri("/api/billing/agreements", UriKind.Relative), new
+        {
+            clientId = RunningSystem.DemoClient, effectiveFrom = "2026-01-01", currency = "USD", monthlyFee = 0m, emergencyMinimumCharge = 400m,
+            rates = new[] { new { workType = "Emergency", businessHours = 180m, afterHours = (decimal?)250m } },
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created || body.Contains("Overlaps", StringComparison.Ordinal), body);
     }
 
     [GeneratedRegex(@"SD#\d+")]

@@ -17,7 +17,34 @@ public static class AgreementEndpoints
         group.MapGet("/", List).Produces<AgreementView[]>();
         group.MapGet("/{id:guid}", Get).Produces<AgreementView>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", Create).Produces<AgreementView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        app.MapGet("/api/billing/terms", Terms).RequireAuthorization(Policies.ClientsAndStaff)
+            .Produces<TermsView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    /// <summary>
+    /// What after-hours work costs the client today, for the client to read before declaring an emergency (the portal,
+    /// docs/adr/0037): the version in force today, with each work type's hourly rates as billed (an after-hours rate left
+    /// out is the business rate times the multiplier), the emergency minimum charge, and whether work waits for approval.
+    /// A client reads only its own; staff name the client.
+    /// </summary>
+    private static async Task<IResult> Terms(Guid? clientId, Tenant tenant, BillingDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (tenant.IsClient) clientId = tenant.ClientId;
+        else if (clientId is null)
+        {
+            var errors = new Errors();
+            errors.Add("clientId", "Required for staff: the client whose terms to read.");
+            return errors.Problem();
+        }
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var versions = await db.Agreements.AsNoTracking().Where(a => a.ClientId == clientId).ToListAsync(cancellationToken);
+        if (versions.LastOrDefault(v => v.Covers(today)) is not { } current) return Problems.NotFound("agreement in force today for this client");
+        return TypedResults.Ok(new TermsView(current.ClientId, current.Version, current.EffectiveFrom, current.Currency,
+            [.. Enum.GetValues<WorkType>().Select(w => current.RateFor(w) is { } rate
+                ? new TermsRate(w, rate.BusinessHours, rate.AfterHours ?? rate.BusinessHours * current.AfterHoursMultiplier)
+                : new TermsRate(w, 0m, 0m))],
+            current.EmergencyMinimumCharge, current.AfterHoursApprovalRequired && !current.AfterHoursPreAuthorised));
     }
 
     private static async Task<IResult> List(Guid? clientId, BillingDbContext db, CancellationToken cancellationToken) =>
@@ -151,3 +178,10 @@ public sealed record AgreementView(Guid Id, Guid ClientId, int Version, DateOnly
     string? Tier, string Currency, decimal MonthlyFee, RateView[] Rates, decimal AfterHoursMultiplier, decimal EmergencyMinimumCharge,
     int RoundingIncrementMinutes, string RoundingScope, string[] NonBillableWorkTypes, bool AfterHoursApprovalRequired,
     bool AfterHoursPreAuthorised, DateTimeOffset CreatedAt, string CreatedBy);
+
+/// <param name="AfterHoursApprovalNeeded">After-hours work waits for the client's approval (not pre-authorised).</param>
+public sealed record TermsView(Guid ClientId, int Version, DateOnly EffectiveFrom, string Currency, TermsRate[] Rates,
+    decimal EmergencyMinimumCharge, bool AfterHoursApprovalNeeded);
+
+/// <summary>Hourly rates of one work type; 0 when the fee includes it.</summary>
+public sealed record TermsRate(WorkType WorkType, decimal BusinessHours, decimal AfterHours);

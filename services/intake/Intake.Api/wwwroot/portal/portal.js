@@ -271,6 +271,29 @@ async function showEmergencyTerms() {
     if (!(error instanceof SignedOut))
       coverage.textContent = "Your agreement's after-hours cover could not be loaded just now. Your service provider's terms apply.";
   }
+  await showBillingTerms();
+}
+
+const GENERIC_BILLING = "Work outside business hours is billed at your agreement's after-hours rate, with its minimum charge, and none is done until you approve it.";
+
+/** The agreement's after-hours rate and emergency minimum (billing's GET /api/billing/terms); the generic words without one. */
+async function showBillingTerms() {
+  const billing = $("emergency-billing");
+  billing.textContent = GENERIC_BILLING;
+  try {
+    const response = await api("/api/billing/terms");
+    if (!response.ok) return;
+    const terms = await response.json();
+    const money = new Intl.NumberFormat(undefined, { style: "currency", currency: terms.currency });
+    const rate = terms.rates.find((r) => r.workType === "Emergency" && r.afterHours > 0)
+      ?? terms.rates.find((r) => r.workType === "AfterHours" && r.afterHours > 0);
+    const parts = [rate ? `Work outside business hours is billed at ${money.format(rate.afterHours)} an hour` : "Work outside business hours is billed"];
+    if (terms.emergencyMinimumCharge > 0) parts.push(`; an emergency costs at least ${money.format(terms.emergencyMinimumCharge)}`);
+    parts.push(terms.afterHoursApprovalNeeded ? ", and none is done until you approve it." : ". Your agreement approves it in advance.");
+    billing.textContent = parts.join("");
+  } catch (error) {
+    if (!(error instanceof SignedOut)) billing.textContent = GENERIC_BILLING;
+  }
 }
 
 /** What sending this emergency now would do, in the client's own time zone (as the preview gives it). */
