@@ -89,6 +89,41 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         Assert.Contains(clock.GetProperty("ledger").EnumerateArray(), e => e.GetProperty("cause").GetString()!.Contains("counts from now"));
     }
 
+    [Fact]
+    public async Task Mail_to_the_emergency_address_at_night_opens_a_P1_candidate_that_pages_under_premium()
+    {
+        var (client, nora) = await ClientAtNightAsync("premium");
+        var mail = $"""
+            From: Nora Night <nora.{client:N}@night-clinic.example>
+            To: {RunningSystem.EmergencyAddress}
+            Subject: Server room flooding
+            Message-ID: <{Guid.NewGuid():N}@night-clinic.example>
+            Date: {DateTimeOffset.UtcNow:r}
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=utf-8
+
+            Water is coming through the ceiling.
+
+            """;
+        using var pipe = system.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/channels/email/messages")
+        {
+            Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(mail.ReplaceLineEndings("\r\n")))
+            {
+                Headers = { ContentType = new("message/rfc822") },
+            },
+        };
+        request.Headers.Authorization = new("Bearer", RunningSystem.EmailToken);
+        using var accepted = await pipe.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("resultId").GetGuid();
+
+        var ticket = await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1");
+        Assert.Equal($"email: sent to the emergency address {RunningSystem.EmergencyAddress}", ticket.GetProperty("emergencyDeclared").GetString());
+        var clock = await ClockAsync(nora, id, c => c.GetProperty("priority").GetString() == "P1");
+        Assert.Equal(clock.GetProperty("startedAt").GetDateTimeOffset(), clock.GetProperty("countsFrom").GetDateTimeOffset());
+    }
+
     /// <summary>A client on <paramref name="tier"/> whose calendar is closed now, and its contact's token.</summary>
     private async Task<(Guid Client, HttpClient Contact)> ClientAtNightAsync(string tier)
     {

@@ -13,6 +13,9 @@ public class RunningSystem : IAsyncLifetime
     public static readonly string[] Services = ["intake", "tickets", "sla", "billing", "notify"];
     public static readonly Guid DemoClient = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
     /// <summary>The demo client's contact Dana Reyes (dana@acme-dental.example), seeded in tickets and intake.</summary>
+    /// <summary>The desk's emergency email address (intake's Email:EmergencyAddresses).</summary>
+    public const string EmergencyAddress = "emergency@msp.example";
+
     public static readonly Guid DemoContact = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
     public const string DemoContactEmail = "dana@acme-dental.example";
     /// <summary>The password of the identity service's users in this system (Dana, as <see cref="DemoContactEmail"/>).</summary>
@@ -92,6 +95,7 @@ public class RunningSystem : IAsyncLifetime
             ["Phone__Twilio__AuthToken"] = TwilioAuthToken,
             ["Phone__PublicBaseUrl"] = publicOrigin,
             ["Phone__DefaultCountryCode"] = PhoneCountryCode,
+            ["Email__EmergencyAddresses__0"] = EmergencyAddress,
             [$"Channels__{SmsChannel}__Secret"] = SmsChannelSecret,
             [$"Channels__{SmsChannel}__ClientIds__0"] = DemoClient.ToString(),
         };
