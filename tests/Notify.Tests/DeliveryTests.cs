@@ -291,12 +291,15 @@ public sealed class DeliveryTests(NotifyFixture notify)
         using var admin = notify.App.CreateClient().As(TestAuth.Token("admin"));
         using var technician = notify.App.CreateClient().As(TestAuth.Token("technician"));
 
-        var preview = await admin.GetFromJsonAsync<JsonElement>("/api/notify/templates/acknowledgement/preview", Json);
+        var preview = await admin.GetFromJsonAsync<JsonElement>("/api/notify/templates/acknowledgement/preview?timeZone=America/New_York", Json);
         var unknown = await admin.GetAsync("/api/notify/templates/nonsense/preview");
+        var badZone = await admin.GetAsync("/api/notify/templates/acknowledgement/preview?timeZone=Mars/Olympus");
         var forbidden = await technician.GetAsync("/api/notify/templates/acknowledgement/preview");
 
         Assert.StartsWith("[SD#1042] We received your request", preview.GetProperty("subject").GetString());
-        Assert.Contains("Work will begin by", preview.GetProperty("text").GetString());
+        Assert.Contains("Work will begin by Monday 23 November 2026, 10:00 (America/New_York).", preview.GetProperty("text").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badZone.StatusCode);
+        Assert.Contains("timeZone", (await badZone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(p => p.Name));
         Assert.Contains("<p>", preview.GetProperty("html").GetString());
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.Forbidden), (unknown.StatusCode, forbidden.StatusCode));
         Assert.Contains("nonsense", await unknown.Content.ReadAsStringAsync());

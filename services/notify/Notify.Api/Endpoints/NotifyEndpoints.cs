@@ -3,7 +3,6 @@ using System.Text;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Notify.Api.Channels;
 using Notify.Api.Data;
 using Notify.Api.Domain;
@@ -24,7 +23,8 @@ public static class NotifyEndpoints
             .RequireAuthorization(Policies.Staff);
         app.MapGet("/api/notify/templates/{name}/preview", Preview)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem();
         app.MapPost(TwilioOptions.StatusPath, TwilioStatus)
             .AllowAnonymous()
             .WithMetadata(new SignatureVerifiedAttribute()) // Twilio's X-Twilio-Signature, checked here
@@ -43,6 +43,7 @@ public static class NotifyEndpoints
     private static async Task<IResult> Deliveries(Guid id, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken)
     {
         var rows = await db.Deliveries.AsNoTracking()
+            // Staff only (the policy), and still scoped here: a caller limited to one client never reads another's rows.
             .Where(d => d.TicketId == id && (tenant.ClientId == null || d.ClientId == tenant.ClientId))
             .OrderBy(d => d.CreatedAt)
             .Select(d => new
@@ -54,11 +55,20 @@ public static class NotifyEndpoints
         return TypedResults.Ok(new { TicketId = id, Deliveries = rows });
     }
 
-    private static IResult Preview(string name) =>
-        Templates.Templates.Samples.TryGetValue(name, out var sample) && sample() is var composed
-            ? TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html })
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
+    /// <summary>A template with sample data, in the time zone given (a client's calendar's; UTC when none).</summary>
+    private static IResult Preview(string name, string? timeZone)
+    {
+        if (!Templates.Templates.Samples.TryGetValue(name, out var sample))
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
                 extensions: new Dictionary<string, object?> { ["name"] = name, ["templates"] = Templates.Templates.Samples.Keys });
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. America/New_York)."],
+            });
+        var composed = sample(timeZone ?? "Etc/UTC");
+        return TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html });
+    }
 
     /// <summary>
     /// Twilio's status callback for a message or call notify created. Checked against the URL Twilio was given
