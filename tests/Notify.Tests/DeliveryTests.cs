@@ -286,6 +286,21 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task Line_breaks_a_client_typed_into_the_subject_never_become_headers()
+    {
+        var ticket = new TicketOpened(Guid.NewGuid(), 3013, Guid.NewGuid(), "dana.3013@acme-dental.example", "Dana\r\nBcc: x@evil.example",
+            "email", "Printer jam\r\nBcc: attacker@evil.example", "P2", DateTimeOffset.UtcNow);
+        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
+
+        var mail = Assert.Single(notify.Mails(await notify.AcknowledgeAsync(ticket)));
+
+        Assert.Equal("[SD#3013] We received your request: Printer jam  Bcc: attacker@evil.example", mail.Subject);
+        Assert.Empty(mail.Bcc);
+        Assert.Null(mail.Headers[HeaderId.Bcc]);
+        Assert.Equal("dana.3013@acme-dental.example", Assert.Single(mail.To.Mailboxes).Address);
+    }
+
+    [Fact]
     public async Task Template_preview_is_for_admins_and_names_an_unknown_template()
     {
         using var admin = notify.App.CreateClient().As(TestAuth.Token("admin"));

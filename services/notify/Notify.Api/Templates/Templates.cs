@@ -88,9 +88,15 @@ public static class Templates
 
     /// <summary>The paragraphs as text (blank line between) and as HTML paragraphs, encoded.</summary>
     private static Composed Compose(string subject, params IReadOnlyList<string> paragraphs) => new(
-        subject,
+        OneLine(subject),
         string.Join("\n\n", paragraphs) + "\n",
         "<!DOCTYPE html><html><body>" + string.Concat(paragraphs.Select(p => $"<p>{WebUtility.HtmlEncode(p)}</p>")) + "</body></html>");
+
+    /// <summary>
+    /// A subject is a header: a client's line breaks or control characters in it (a ticket subject they wrote) become
+    /// spaces, so no text of theirs can start a header of its own, whatever the mail library does with it.
+    /// </summary>
+    public static string OneLine(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c)).Trim();
 
     /// <summary>The templates an admin can preview, each with sample data, by the time zone to show times in.</summary>
     public static readonly IReadOnlyDictionary<string, Func<string, Composed>> Samples = new Dictionary<string, Func<string, Composed>>
