@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using BenchmarkDotNet.Attributes;
 using Sla.Api.Domain;
 

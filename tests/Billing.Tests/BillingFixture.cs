@@ -28,6 +28,9 @@ public sealed class BillingFixture : IAsyncLifetime
 
     public IBus Bus => App.Services.GetRequiredService<IBus>();
 
+    /// <summary>billing's database, for tools/Reconcile.</summary>
+    public string ConnectionString => _infrastructure.Database(App.Database);
+
     public async Task InitializeAsync()
     {
         _infrastructure = await Infrastructure.Shared;
@@ -36,8 +39,11 @@ public sealed class BillingFixture : IAsyncLifetime
         _ = App.Server; // start the app: migrations run, the bus connects
     }
 
-    public static TicketOpened Opened(Guid ticketId) =>
-        new(ticketId, 1042, Client, "dana@acme-dental.example", "Dana Reyes", "web", "Printer jam", "P2", DateTimeOffset.UtcNow);
+    public static TicketOpened Opened(Guid ticketId, Guid? clientId = null) =>
+        new(ticketId, 1042, clientId ?? Client, "dana@acme-dental.example", "Dana Reyes", "web", "Printer jam", "P2", DateTimeOffset.UtcNow);
+
+    /// <summary>A billing clerk's client of the API.</summary>
+    public HttpClient Clerk() => App.CreateClient().As(TestAuth.Token(Roles.Billing, subject: "bea"));
 
     /// <summary>Publishes with the given MessageId (a new one when null) and returns it.</summary>
     public async Task<Guid> PublishAsync<T>(T message, Guid? messageId = null) where T : class
@@ -48,9 +54,9 @@ public sealed class BillingFixture : IAsyncLifetime
     }
 
     /// <summary>Opens the ticket's billing record as tickets' TicketOpened does, and waits for it.</summary>
-    public async Task OpenAsync(Guid ticketId)
+    public async Task OpenAsync(Guid ticketId, Guid? clientId = null)
     {
-        await PublishAsync(Opened(ticketId));
+        await PublishAsync(Opened(ticketId, clientId));
         await Eventually.TrueAsync(() => WithDbAsync(db => db.Records.AnyAsync(r => r.TicketId == ticketId)), $"billing record {ticketId}");
     }
 

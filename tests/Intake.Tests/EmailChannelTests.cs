@@ -42,6 +42,23 @@ public sealed class EmailChannelTests(IntakeFixture intake) : IClassFixture<Inta
     }
 
     [Fact]
+    public async Task Mail_to_the_emergency_address_declares_an_emergency_and_mail_to_support_does_not()
+    {
+        var (client, email) = await KnownContactAsync();
+        var (urgent, usual) = ($"{Guid.NewGuid():N}@acme-dental.example", $"{Guid.NewGuid():N}@acme-dental.example");
+
+        await OutcomeAsync(await intake.PostEmailAsync(Mail(email, "Server room flooding", urgent)
+            .Replace("To: support@msp.example", $"To: Emergencies <{IntakeFixture.EmergencyAddress.ToUpperInvariant()}>", StringComparison.Ordinal)));
+        await OutcomeAsync(await intake.PostEmailAsync(Mail(email, "Printer jam", usual)));
+
+        var declared = await intake.WithDbAsync(db => db.Requests.IgnoreQueryFilters()
+            .Where(r => r.ClientId == client).OrderBy(r => r.Subject).Select(r => new { r.Subject, r.EmergencyDeclared }).ToListAsync());
+        Assert.Equal(
+            [("Printer jam", (string?)null), ("Server room flooding", $"email: sent to the emergency address {IntakeFixture.EmergencyAddress.ToUpperInvariant()}")],
+            declared.Select(d => (d.Subject, d.EmergencyDeclared)));
+    }
+
+    [Fact]
     public async Task Mail_from_a_known_contact_becomes_a_request_of_their_client_and_the_same_message_twice_is_one()
     {
         var (client, email) = await KnownContactAsync();

@@ -20,6 +20,8 @@ public sealed class IntakeFixture : IAsyncLifetime
     public const string SharedChannel = "shared-sms";
     public static readonly Guid[] SharedChannelClients = [Guid.NewGuid(), Guid.NewGuid()];
 
+    public const string EmergencyAddress = "emergency@msp.example";
+    public const string EmergencyNumber = "+15550009111";
     public const string EmailToken = "the-mta-pipe-token-for-the-email-channel";
     public const string TwilioAuthToken = "0123456789abcdef0123456789abcdef";
     public const string PhonePublicBaseUrl = "https://desk.example.com";
@@ -60,6 +62,8 @@ public sealed class IntakeFixture : IAsyncLifetime
                 [$"Channels:{SharedChannel}:ClientIds:0"] = SharedChannelClients[0].ToString(),
                 [$"Channels:{SharedChannel}:ClientIds:1"] = SharedChannelClients[1].ToString(),
                 ["Email:InboundToken"] = EmailToken,
+                ["Email:EmergencyAddresses:0"] = EmergencyAddress,
+                ["Phone:EmergencyNumbers:0"] = EmergencyNumber,
                 ["Phone:PublicBaseUrl"] = PhonePublicBaseUrl,
                 ["Phone:DefaultCountryCode"] = "1",
                 ["Phone:Twilio:AuthToken"] = TwilioAuthToken,

@@ -177,6 +177,23 @@ public sealed class PhoneChannelTests(IntakeFixture intake) : IClassFixture<Inta
     }
 
     [Fact]
+    public async Task A_voicemail_on_the_emergency_line_declares_an_emergency_and_one_on_the_service_number_does_not()
+    {
+        var (_, _, phone, _) = await KnownCallerAsync();
+        var (urgent, usual) = (Sid("RE"), Sid("RE"));
+        var emergency = Recording(phone, urgent, Sid("CA"));
+        emergency["To"] = IntakeFixture.EmergencyNumber;
+
+        Assert.Equal(HttpStatusCode.OK, (await PostTwilioAsync(PhoneEndpoints.TwilioVoicemailsPath, emergency)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostTwilioAsync(PhoneEndpoints.TwilioVoicemailsPath, Recording(phone, usual, Sid("CA")))).StatusCode);
+
+        Assert.Equal($"phone: voicemail on the emergency line {IntakeFixture.EmergencyNumber}", (await RequestAsync("twilio:" + urgent))!.EmergencyDeclared);
+        Assert.Null((await RequestAsync("twilio:" + usual))!.EmergencyDeclared);
+        var published = Assert.Single(await PublishedAsync("twilio:" + urgent));
+        Assert.Equal($"phone: voicemail on the emergency line {IntakeFixture.EmergencyNumber}", published.GetProperty("emergencyDeclared").GetString());
+    }
+
+    [Fact]
     public async Task A_replayed_voicemail_is_refused_with_the_same_request_and_opens_nothing_more()
     {
         var (_, _, phone, _) = await KnownCallerAsync();

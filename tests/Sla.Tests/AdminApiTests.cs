@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -90,6 +91,12 @@ public sealed class AdminApiTests(SlaFixture sla) : IClassFixture<SlaFixture>
         Assert.Equal(("America/Chicago", 2), (read.GetProperty("timeZone").GetString(), read.GetProperty("revision").GetInt32()));
         var first = await admin.GetFromJsonAsync<JsonElement>($"/api/sla/calendars/{id}/revisions/1");
         Assert.Equal("Europe/Berlin", first.GetProperty("timeZone").GetString()); // what clocks started on revision 1 count on
+        // Each revision is announced whole, for billing to rate time on the same hours.
+        var announced = (await sla.CalendarRevisedAsync(id, 2)).Message;
+        Assert.Equal("America/Chicago", announced.GetProperty("timeZone").GetString());
+        Assert.Equal(3, announced.GetProperty("week").EnumerateArray().Sum(d => d.GetProperty("openHours").GetArrayLength())); // Mon 2, Fri 1
+        Assert.Equal(2, announced.GetProperty("holidays").GetArrayLength());
+        Assert.Equal("Europe/Berlin", (await sla.CalendarRevisedAsync(id, 1)).Message.GetProperty("timeZone").GetString());
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/sla/calendars/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/sla/calendars/{id}")).StatusCode);

@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using Sla.Api.Domain;
 using static Sla.Tests.Calendars;
 

@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Globalization;
 using Sla.Api.Domain;
 

@@ -18,7 +18,8 @@ namespace Sla.Tests;
 /// <summary>Something sla published, as a subscriber sees it: the event's name and its message.</summary>
 public sealed record Published(string Type, JsonElement Message, DateTimeOffset ReceivedAt)
 {
-    public Guid TicketId => Message.GetProperty("ticketId").GetGuid();
+    /// <summary>Empty for a message about no ticket (CalendarRevised).</summary>
+    public Guid TicketId => Message.TryGetProperty("ticketId", out var ticket) ? ticket.GetGuid() : Guid.Empty;
     public string? Target => Message.TryGetProperty("target", out var target) ? target.GetString() : null;
     public string? Commitment => Message.TryGetProperty("commitment", out var commitment) ? commitment.GetString() : null;
     public DateTimeOffset DueAt => Message.GetProperty("dueAt").GetDateTimeOffset();
@@ -32,7 +33,7 @@ public sealed class SlaFixture : IAsyncLifetime
 {
     public const double Scale = 0.0025;
     public static readonly Guid ClientA = Guid.Parse("5b0c7a4e-8a59-4c47-9d0e-6f1f3c2b9a10");
-    private static readonly string[] Events = ["SlaClockStarted", "SlaDueTimesChanged", "SlaTargetMet", "SlaWarning", "SlaBreached"];
+    private static readonly string[] Events = ["SlaClockStarted", "SlaDueTimesChanged", "SlaTargetMet", "SlaWarning", "SlaBreached", "CalendarRevised"];
 
     private readonly ConcurrentQueue<Published> _published = new();
     private Infrastructure _infrastructure = null!;
@@ -150,6 +151,12 @@ public sealed class SlaFixture : IAsyncLifetime
     }
 
     /// <summary>Everything sla published about a ticket so far, in the order it arrived.</summary>
+    /// <summary>The CalendarRevised sla published for one calendar's revision.</summary>
+    public Task<Published> CalendarRevisedAsync(Guid calendarId, int revision) =>
+        Eventually.GetAsync(() => Task.FromResult(_published.FirstOrDefault(p => p.Type == "CalendarRevised"
+                && p.Message.GetProperty("calendarId").GetGuid() == calendarId && p.Message.GetProperty("revision").GetInt32() == revision)),
+            $"CalendarRevised {calendarId} revision {revision}");
+
     public IReadOnlyList<Published> PublishedFor(Guid ticketId) => [.. _published.Where(p => p.TicketId == ticketId)];
 
     public Task<Published> PublishedAsync(Guid ticketId, string what, Func<Published, bool> match, TimeSpan? within = null) =>

@@ -159,6 +159,44 @@ public sealed class TicketClockTests
     }
 
     [Fact]
+    public void Priority_raised_to_a_covered_P1_at_night_counts_from_the_raise_not_from_the_next_opening()
+    {
+        // Emergencies covered around the clock, other priorities business hours only.
+        var emergencyOnly = Tier("premium") with { AfterHoursCovered = false };
+        var entered = NewYorkTime("2026-11-23 21:00");
+        var clock = TicketClock.Start(Guid.NewGuid(), Guid.NewGuid(), emergencyOnly, Priority.P3, entered, Office, ClockSettings.Default);
+        Assert.Equal(NewYorkTime("2026-11-24 08:00"), clock.StartedAt); // P3 waits for the morning
+
+        var raised = clock.Recalculate(emergencyOnly, Priority.P1, NewYorkTime("2026-11-23 23:00"), "server room flooding");
+
+        Assert.Equal(NewYorkTime("2026-11-23 23:00"), raised.StartedAt);
+        Assert.Equal("2026-11-23 23:30 -05:00", Due(raised, ResponseType.Acknowledge, Commitment.Contractual));
+        Assert.Equal("2026-11-24 00:00 -05:00", Due(raised, ResponseType.WorkBegins, Commitment.Contractual));
+        var entry = Assert.IsType<TargetsRecalculated>(raised.Ledger[^1]);
+        Assert.Equal(NewYorkTime("2026-11-23 23:00"), entry.StartsAt);
+        Assert.Contains("counts from now", entry.Cause);
+        // The ledger alone gives the same due times.
+        var replayed = TicketClock.Replay(raised.Ledger, Office, ClockSettings.Default);
+        Assert.Equal(raised.DueAt(ResponseType.WorkBegins, Commitment.Internal), replayed.DueAt(ResponseType.WorkBegins, Commitment.Internal));
+        Assert.Equal(raised.StartedAt, replayed.StartedAt);
+    }
+
+    [Theory]
+    [InlineData(Priority.P2, "2026-11-23 23:00")] // not covered after hours: still waits for the morning
+    [InlineData(Priority.P1, "2026-11-24 09:00")] // raised after the clock started: the start stays
+    public void A_raise_moves_the_start_only_of_a_clock_waiting_for_cover_and_only_to_a_covered_priority(Priority to, string raisedLocal)
+    {
+        var emergencyOnly = Tier("premium") with { AfterHoursCovered = false };
+        var clock = TicketClock.Start(Guid.NewGuid(), Guid.NewGuid(), emergencyOnly, Priority.P3, NewYorkTime("2026-11-23 21:00"), Office,
+            ClockSettings.Default);
+
+        var raised = clock.Recalculate(emergencyOnly, to, NewYorkTime(raisedLocal), "triage");
+
+        Assert.Equal(NewYorkTime("2026-11-24 08:00"), raised.StartedAt);
+        Assert.Null(Assert.IsType<TargetsRecalculated>(raised.Ledger[^1]).StartsAt);
+    }
+
+    [Fact]
     public void Priority_lowered_mid_flight_warns_again_at_the_new_targets_steps()
     {
         var clock = Start("standard", Priority.P1, "2026-11-23 09:00")

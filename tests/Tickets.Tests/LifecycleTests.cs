@@ -217,6 +217,33 @@ public sealed class LifecycleTests(TicketsFixture tickets)
     }
 
     [Fact]
+    public async Task Declared_emergency_opens_as_a_P1_candidate_that_triage_can_lower_with_a_reason()
+    {
+        var id = Guid.NewGuid();
+        const string declared = "phone: voicemail on the emergency line +15550009111";
+        await tickets.PublishAsync(new Intake.Contracts.ServiceRequestReceived(id, "phone", tickets.Clock.Now, Client,
+            "dana@acme-dental.example", "Dana Reyes", "Server room flooding", "Water through the ceiling.", null)
+        {
+            Version = Intake.Contracts.ServiceRequestReceived.CurrentVersion,
+            EmergencyDeclared = declared,
+        });
+        await Eventually.TrueAsync(() => tickets.WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == id)), "the emergency ticket to open");
+
+        var ticket = await tickets.GetTicketAsync(id);
+        Assert.Equal(("P1", declared), (ticket.Priority, ticket.EmergencyDeclared));
+        var opened = Assert.Single(await tickets.EventuallyPublishedAsync("TicketOpened", id));
+        Assert.Equal(("P1", declared), (opened.GetProperty("priority").GetString(), opened.GetProperty("emergencyDeclared").GetString()));
+        var audit = await (await _tech.GetAsync($"/api/tickets/{id}/audit")).ReadAsync<AuditView[]>();
+        Assert.Equal(declared, Assert.Single(audit, a => a.Action == "opened").Details.GetProperty("emergency").GetString());
+
+        var lowered = await _tech.PostAsync($"/api/tickets/{id}/priority",
+            new { priority = "P3", reason = "One leaking pipe, no equipment at risk", version = ticket.Version });
+
+        Assert.Equal(HttpStatusCode.OK, lowered.StatusCode);
+        Assert.Equal("P3", (await lowered.ReadAsync<TicketView>()).Priority);
+    }
+
+    [Fact]
     public async Task Client_users_cannot_change_status_or_priority_even_of_their_own_tickets()
     {
         var ticket = await tickets.OpenTicketAsync(Client);

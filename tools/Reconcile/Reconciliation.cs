@@ -17,10 +17,28 @@ public sealed record Report(
     IReadOnlyList<Guid> TicketsWithoutClock,
     IReadOnlyList<Guid> TicketsWithoutBillingRecord,
     IReadOnlyList<Guid> TicketsWithoutRequest,
-    IReadOnlyList<Guid> Duplicates)
+    IReadOnlyList<Guid> Duplicates,
+    BillingFindings Billing)
 {
     public bool Consistent => RequestsWithoutTicket.Count + TicketsWithoutClock.Count + TicketsWithoutBillingRecord.Count
-        + TicketsWithoutRequest.Count + Duplicates.Count == 0;
+        + TicketsWithoutRequest.Count + Duplicates.Count == 0 && Billing.Consistent;
+}
+
+/// <summary>
+/// Billing's own books. Consistent when every invoice line of work names a stored time entry, every entry marked
+/// invoiced is on a line of its invoice, and each numbering series has every number below its next one (no gap).
+/// Whether each entry has a billing state is billing's unbilled report (GET /api/billing/reports/unbilled): the state
+/// is derived from the client's calendar and agreement, which only billing's rating knows.
+/// </summary>
+/// <param name="InvoicesWithLineWithoutEntry">Invoices with a time or drawdown line whose entry is not stored.</param>
+/// <param name="InvoicedEntriesNotOnTheirInvoice">Entries marked invoiced that no line of that invoice shows.</param>
+/// <param name="MissingNumbers">Numbers a series handed out that no invoice or credit note carries ("INV-000007").</param>
+public sealed record BillingFindings(
+    IReadOnlyList<Guid> InvoicesWithLineWithoutEntry,
+    IReadOnlyList<Guid> InvoicedEntriesNotOnTheirInvoice,
+    IReadOnlyList<string> MissingNumbers)
+{
+    public bool Consistent => InvoicesWithLineWithoutEntry.Count + InvoicedEntriesNotOnTheirInvoice.Count + MissingNumbers.Count == 0;
 }
 
 /// <summary>
@@ -50,7 +68,36 @@ public static class Reconciliation
             tickets.Except(clocks).ToList(),
             tickets.Except(records).ToList(),
             tickets.Where(id => !requestSet.Contains(id)).ToList(),
-            duplicates);
+            duplicates,
+            await BillingAsync(databases.Billing, cancellationToken));
+    }
+
+    public static async Task<BillingFindings> BillingAsync(string billing, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(billing);
+        await connection.OpenAsync(cancellationToken);
+        var orphanLines = await ListAsync<Guid>(connection, """
+            SELECT DISTINCT l."InvoiceId" FROM invoice_lines l LEFT JOIN time_entries e ON e."TimeEntryId" = l."TimeEntryId"
+            WHERE l."Kind" <> 'MonthlyFee' AND e."TimeEntryId" IS NULL
+            """, cancellationToken);
+        var notOnInvoice = await ListAsync<Guid>(connection, """
+            SELECT e."TimeEntryId" FROM time_entries e WHERE e."InvoiceId" IS NOT NULL AND NOT EXISTS
+                (SELECT 1 FROM invoice_lines l WHERE l."InvoiceId" = e."InvoiceId" AND l."TimeEntryId" = e."TimeEntryId")
+            """, cancellationToken);
+        var missing = await ListAsync<string>(connection, """
+            SELECT s."Series" || '-' || lpad(n::text, 6, '0') FROM invoice_sequences s CROSS JOIN LATERAL generate_series(1, s."Next" - 1) n
+            WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i."Number" = s."Series" || '-' || lpad(n::text, 6, '0'))
+            """, cancellationToken);
+        return new BillingFindings(orphanLines, notOnInvoice, missing);
+    }
+
+    private static async Task<List<T>> ListAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var values = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) values.Add(reader.GetFieldValue<T>(0));
+        return values;
     }
 
     private static async Task<List<Guid>> IdsAsync(string connectionString, string sql, DateTimeOffset before, CancellationToken cancellationToken)

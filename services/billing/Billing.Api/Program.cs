@@ -9,5 +9,5 @@ builder.AddBilling();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapApiDocs();
-app.MapBillingEndpoints();
+app.MapBillingApi();
 app.Run();

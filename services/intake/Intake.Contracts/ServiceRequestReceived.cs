@@ -51,6 +51,13 @@ public sealed record ServiceRequestReceived(
 
     /// <summary>Staff entry: the technician who recorded the request on the contact's behalf.</summary>
     public string? EnteredBy { get; init; }
+
+    /// <summary>
+    /// How the requester declared an emergency at the door (the portal's emergency choice after confirming the
+    /// after-hours terms, the emergency phone line, an emergency email address); null when they did not. A declared
+    /// emergency opens as a P1 candidate; the client's tier decides whether anyone is woken (docs/adr/0037).
+    /// </summary>
+    public string? EmergencyDeclared { get; init; }
 }
 
 /// <summary>

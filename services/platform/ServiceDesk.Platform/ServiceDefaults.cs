@@ -82,9 +82,13 @@ public static class ServiceDefaults
             logging.IncludeScopes = true;
         });
 
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ServiceName()))
             .WithTracing(tracing => tracing
+                // Without a collector nothing reads a span: trace ids still flow (logs, traceparent, message headers),
+                // but no span is recorded, tagged or enriched. Recording them cost CPU on every delivery for nothing.
+                .SetSampler(exporting ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
                 .AddSource(Telemetry.SourceName, "MassTransit", "Yarp.ReverseProxy")
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
@@ -97,8 +101,7 @@ public static class ServiceDefaults
                 .AddRuntimeInstrumentation());
 
         // Export only when a collector is configured (standard OTEL_* variables pick endpoint and protocol).
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            otel.UseOtlpExporter();
+        if (exporting) otel.UseOtlpExporter();
     }
 
     /// <summary>Problem details for errors, and /health/live and /health/ready, on every process.</summary>

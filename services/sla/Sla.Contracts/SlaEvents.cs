@@ -29,7 +29,19 @@ public sealed record SlaClockStarted(
     DateTimeOffset WorkBeginsDueAt,
     DateTimeOffset WorkBeginsInternalDueAt,
     string TimeZone,
-    int ClockVersion = 0);
+    int ClockVersion = 0)
+{
+    /// <summary>When the clock counts from: <see cref="StartedAt"/> (the entry), or the next covered instant when the
+    /// client's tier does not cover this priority at that hour. Then the client is told this time and that nobody is
+    /// being woken. Null from an older publisher: the entry.</summary>
+    public DateTimeOffset? CountsFrom { get; init; }
+
+    /// <summary>A P1 the tier covers, entered outside business hours: the on-call person is woken (docs/adr/0037).</summary>
+    public bool PagesOnCall { get; init; }
+
+    /// <summary>The arrival is outside the hours the tier covers for this priority: the clock waits for <see cref="CountsFrom"/>.</summary>
+    public bool OutsideCoverage => CountsFrom is { } from && from > StartedAt;
+}
 
 /// <summary>
 /// A ticket's clock paused, resumed or was recalculated (priority or tier), so its due times changed; tickets keeps the

@@ -17,4 +17,9 @@ public sealed record TicketOpened(
     string Priority,
     DateTimeOffset OpenedAt,
     Guid? TeamId = null,
-    int TicketVersion = 0);
+    int TicketVersion = 0)
+{
+    /// <summary>How the client declared an emergency at the door (then <see cref="Priority"/> is P1, a candidate); null when
+    /// they did not. Whether anyone is woken is the tier's decision (sla), never this flag's alone.</summary>
+    public string? EmergencyDeclared { get; init; }
+}

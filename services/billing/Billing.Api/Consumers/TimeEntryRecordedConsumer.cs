@@ -45,12 +45,13 @@ public sealed class TimeEntryRecordedConsumer(BillingDbContext db, ILogger<TimeE
         }
         entry.Revision = recorded.Revision;
         entry.Responder = recorded.Responder;
-        entry.StartedAt = recorded.StartedAt;
-        entry.EndedAt = recorded.EndedAt;
+        // Instants are stored in UTC (timestamptz takes no other offset); the client's zone comes from its calendar.
+        entry.StartedAt = recorded.StartedAt.ToUniversalTime();
+        entry.EndedAt = recorded.EndedAt?.ToUniversalTime();
         entry.Minutes = recorded.Minutes;
         entry.WorkType = workType;
         entry.Note = recorded.Note;
-        entry.RecordedAt = recorded.RecordedAt;
+        entry.RecordedAt = recorded.RecordedAt.ToUniversalTime();
         entry.RecordedBy = recorded.RecordedBy;
         await db.SaveChangesAsync(cancellationToken);
 

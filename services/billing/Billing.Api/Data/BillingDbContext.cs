@@ -12,6 +12,14 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
 
     public DbSet<BillingRecord> Records => Set<BillingRecord>();
     public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
+    public DbSet<BillingClient> Clients => Set<BillingClient>();
+    public DbSet<CalendarCopy> Calendars => Set<CalendarCopy>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<AgreementVersion> Agreements => Set<AgreementVersion>();
+    public DbSet<Invoice> Invoices => Set<Invoice>();
+    public DbSet<InvoiceSequence> Sequences => Set<InvoiceSequence>();
+    public DbSet<BlockOfHours> Blocks => Set<BlockOfHours>();
+    public DbSet<BlockDrawdown> Drawdowns => Set<BlockDrawdown>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -29,11 +37,112 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             entry.HasKey(e => e.TimeEntryId);
             entry.HasOne<BillingRecord>().WithMany().HasForeignKey(e => e.TicketId).OnDelete(DeleteBehavior.Restrict);
             entry.HasIndex(e => e.TicketId);
+            entry.HasIndex(e => new { e.ClientId, e.StartedAt });
+            entry.HasIndex(e => e.InvoiceId);
             entry.Property(e => e.Responder).HasMaxLength(200);
             entry.Property(e => e.RecordedBy).HasMaxLength(200);
             entry.Property(e => e.Note).HasMaxLength(2000);
             entry.Property(e => e.WorkType).HasConversion<string>().HasMaxLength(20);
+            entry.Property(e => e.Disposition).HasConversion<string>().HasMaxLength(20);
+            entry.Property(e => e.DispositionReason).HasMaxLength(500);
+            entry.Property(e => e.DispositionBy).HasMaxLength(200);
             entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
+        });
+        modelBuilder.Entity<BillingClient>(client =>
+        {
+            client.ToTable("clients");
+            client.HasKey(c => c.ClientId);
+            client.Property(c => c.Name).HasMaxLength(200);
+            client.Property(c => c.Tier).HasMaxLength(100);
+            client.Property(c => c.CalendarId).HasMaxLength(100);
+        });
+        modelBuilder.Entity<CalendarCopy>(calendar =>
+        {
+            calendar.ToTable("calendars");
+            calendar.HasKey(c => c.CalendarId);
+            calendar.Property(c => c.Name).HasMaxLength(200);
+            calendar.Property(c => c.TimeZone).HasMaxLength(100);
+            calendar.Property(c => c.Hours).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<Approval>(approval =>
+        {
+            approval.ToTable("approvals");
+            approval.HasKey(a => a.ApprovalId);
+            approval.HasIndex(a => a.TicketId);
+            approval.Property(a => a.ApproverName).HasMaxLength(200);
+            approval.Property(a => a.Method).HasMaxLength(50);
+            approval.Property(a => a.Currency).HasMaxLength(3);
+            approval.Property(a => a.RecordedBy).HasMaxLength(200);
+            approval.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
+        modelBuilder.Entity<AgreementVersion>(agreement =>
+        {
+            agreement.ToTable("agreements");
+            agreement.HasKey(a => a.Id);
+            agreement.HasIndex(a => new { a.ClientId, a.Version }).IsUnique();
+            agreement.HasIndex(a => new { a.ClientId, a.EffectiveFrom }).IsUnique();
+            agreement.Property(a => a.Tier).HasMaxLength(100);
+            agreement.Property(a => a.Currency).HasMaxLength(3);
+            agreement.Property(a => a.CreatedBy).HasMaxLength(200);
+            agreement.Property(a => a.RoundingScope).HasConversion<string>().HasMaxLength(20);
+            agreement.OwnsMany(a => a.Rates, rates =>
+            {
+                rates.ToJson();
+                rates.Property(r => r.WorkType).HasConversion<string>();
+            });
+            agreement.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
+        modelBuilder.Entity<Invoice>(invoice =>
+        {
+            invoice.ToTable("invoices");
+            invoice.HasKey(i => i.Id);
+            invoice.Property(i => i.Kind).HasConversion<string>().HasMaxLength(20);
+            invoice.Property(i => i.Status).HasConversion<string>().HasMaxLength(20);
+            invoice.Property(i => i.Period).HasMaxLength(7);
+            invoice.Property(i => i.Currency).HasMaxLength(3);
+            invoice.Property(i => i.Number).HasMaxLength(20);
+            invoice.Property(i => i.FinalisedBy).HasMaxLength(200);
+            invoice.Property(i => i.Reason).HasMaxLength(500);
+            invoice.HasIndex(i => i.Number).IsUnique();
+            // One draft per client and period: asking again rebuilds it.
+            invoice.HasIndex(i => new { i.ClientId, i.Period }).IsUnique().HasFilter("\"Status\" = 'Draft'");
+            invoice.HasMany(i => i.Lines).WithOne().HasForeignKey(l => l.InvoiceId).OnDelete(DeleteBehavior.Cascade);
+            invoice.HasQueryFilter(i => _clientId == null || i.ClientId == _clientId);
+        });
+        modelBuilder.Entity<InvoiceLine>(line =>
+        {
+            line.ToTable("invoice_lines");
+            line.HasKey(l => new { l.InvoiceId, l.LineNumber });
+            line.HasIndex(l => l.TimeEntryId);
+            line.Property(l => l.Kind).HasConversion<string>().HasMaxLength(20);
+            line.Property(l => l.Responder).HasMaxLength(200);
+            line.Property(l => l.WorkType).HasMaxLength(20);
+            line.Property(l => l.Hours).HasMaxLength(20);
+            line.Property(l => l.Description).HasMaxLength(500);
+        });
+        modelBuilder.Entity<BlockOfHours>(block =>
+        {
+            block.ToTable("block_hours");
+            block.HasKey(b => b.Id);
+            block.HasIndex(b => b.ClientId);
+            block.Property(b => b.Reference).HasMaxLength(200);
+            block.Property(b => b.CreatedBy).HasMaxLength(200);
+            block.HasQueryFilter(b => _clientId == null || b.ClientId == _clientId);
+        });
+        modelBuilder.Entity<BlockDrawdown>(drawdown =>
+        {
+            drawdown.ToTable("block_drawdowns");
+            drawdown.HasKey(d => new { d.BlockId, d.TimeEntryId, d.InvoiceId });
+            drawdown.HasIndex(d => d.InvoiceId);
+            drawdown.HasOne<BlockOfHours>().WithMany().HasForeignKey(d => d.BlockId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<InvoiceSequence>(sequence =>
+        {
+            sequence.ToTable("invoice_sequences");
+            sequence.HasKey(s => s.Series);
+            sequence.Property(s => s.Series).HasMaxLength(10);
+            sequence.HasData(new InvoiceSequence { Series = Invoicing.InvoiceSeries, Next = 1 },
+                new InvoiceSequence { Series = Invoicing.CreditNoteSeries, Next = 1 });
         });
     }
 }

@@ -41,4 +41,23 @@ public sealed class TimeEntry
     public string? Note { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
     public required string RecordedBy { get; set; }
+
+    /// <summary>Set by a person (with reason and who): the entry is not charged. Not on an invoiced entry.</summary>
+    public Disposition Disposition { get; set; }
+    public string? DispositionReason { get; set; }
+    public string? DispositionBy { get; set; }
+    public DateTimeOffset? DispositionAt { get; set; }
+
+    /// <summary>The finalised invoice this entry is on; cleared by a credit note, which reopens it.</summary>
+    public Guid? InvoiceId { get; set; }
+
+    /// <summary>Drawn whole from block hours: on the invoice as a drawdown, covered rather than invoiced.</summary>
+    public bool CoveredByBlock { get; set; }
+}
+
+public enum Disposition
+{
+    None,
+    NoCharge,
+    WrittenOff,
 }

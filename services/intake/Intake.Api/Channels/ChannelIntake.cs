@@ -39,6 +39,14 @@ public sealed record InboundRequest
     public required string Text { get; init; }
     public string? Html { get; init; }
     public string? PriorityHint { get; init; }
+
+    /// <summary>
+    /// How the requester declared an emergency at the door (the portal's emergency choice after confirming the
+    /// after-hours terms, the emergency phone line, an emergency email address); null when they did not. A declared
+    /// emergency opens as a P1 candidate; the client's tier decides whether anyone is woken (docs/adr/0037).
+    /// </summary>
+    public string? EmergencyDeclared { get; init; }
+
     public Guid? RawPayloadId { get; init; }
     public ThreadHints? Thread { get; init; }
     public string? EnteredBy { get; init; }
@@ -110,6 +118,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             Description = Fit(inbound.Text, RequestLimits.Description),
             DescriptionHtml = inbound.Html is null ? null : Fit(inbound.Html, RequestLimits.Html),
             PriorityHint = inbound.PriorityHint,
+            EmergencyDeclared = inbound.EmergencyDeclared,
             ExternalId = inbound.ExternalId,
             Fingerprint = inbound.Fingerprint,
             RawPayloadId = inbound.RawPayloadId,
@@ -142,6 +151,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             Attachments = [.. attachments.Select(a => new AttachmentReference(a.Id, a.FileName, a.ContentType, a.Size))],
             RawPayloadId = request.RawPayloadId,
             EnteredBy = request.EnteredBy,
+            EmergencyDeclared = request.EmergencyDeclared,
             Thread = request.ThreadTicketId is null && request.ThreadTicketNumber is null && request.InReplyTo is null && request.References.Length == 0
                 ? null
                 : new ThreadHints(request.ThreadTicketId, request.ThreadTicketNumber, request.InReplyTo, request.References),
@@ -211,6 +221,7 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             Reason = reason,
             DescriptionHtml = inbound.Html is null ? null : Fit(inbound.Html, RequestLimits.Html),
             PriorityHint = inbound.PriorityHint,
+            EmergencyDeclared = inbound.EmergencyDeclared,
             ThreadTicketId = inbound.Thread?.TicketId,
             ThreadTicketNumber = inbound.Thread?.TicketNumber,
             InReplyTo = inbound.Thread?.InReplyTo,

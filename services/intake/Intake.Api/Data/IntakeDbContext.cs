@@ -35,6 +35,7 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             request.Property(r => r.Subject).HasMaxLength(RequestLimits.Subject);
             request.Property(r => r.Description).HasMaxLength(RequestLimits.Description);
             request.Property(r => r.PriorityHint).HasMaxLength(2);
+            request.Property(r => r.EmergencyDeclared).HasMaxLength(200);
             request.Property(r => r.ExternalId).HasMaxLength(RequestLimits.ExternalId);
             request.Property(r => r.ContactPhone).HasMaxLength(RequestLimits.Phone);
             request.Property(r => r.DescriptionHtml).HasMaxLength(RequestLimits.Html);
@@ -89,6 +90,7 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             item.Property(t => t.Reason).HasMaxLength(1000);
             item.Property(t => t.DescriptionHtml).HasMaxLength(RequestLimits.Html);
             item.Property(t => t.PriorityHint).HasMaxLength(2);
+            item.Property(t => t.EmergencyDeclared).HasMaxLength(200);
             item.Property(t => t.InReplyTo).HasMaxLength(RequestLimits.ExternalId);
             item.Property(t => t.ResolvedBy).HasMaxLength(RequestLimits.Name);
             item.Property(t => t.Resolution).HasMaxLength(1000);

@@ -61,6 +61,7 @@ public sealed class TriageItem
     // would have been (its attachments wait in the attachments table under this item's id).
     public string? DescriptionHtml { get; init; }
     public string? PriorityHint { get; init; }
+    public string? EmergencyDeclared { get; init; }
     public Guid? ThreadTicketId { get; init; }
     public long? ThreadTicketNumber { get; init; }
     public string? InReplyTo { get; init; }

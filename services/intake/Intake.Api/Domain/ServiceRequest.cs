@@ -16,6 +16,9 @@ public sealed class ServiceRequest
     public string? DescriptionHtml { get; init; }
     public string? PriorityHint { get; init; }
 
+    /// <summary>How an emergency was declared at the door, if it was (ServiceRequestReceived.EmergencyDeclared).</summary>
+    public string? EmergencyDeclared { get; init; }
+
     /// <summary>The channel's id for the delivery (Message-ID, webhook delivery, call), unique per channel.</summary>
     public string? ExternalId { get; init; }
 

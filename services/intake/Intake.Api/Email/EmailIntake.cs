@@ -26,6 +26,12 @@ public sealed class EmailOptions
     [Range(0, 100, ErrorMessage = "Email:MaxAttachments must be between 0 and 100.")]
     public int MaxAttachments { get; set; } = MailLimits.Default.MaxAttachments;
 
+    /// <summary>
+    /// Addresses of this desk that are the emergency alias (e.g. emergency@desk.example): a new request sent to one
+    /// declares an emergency, which opens as a P1 candidate (docs/adr/0037). Empty: no alias.
+    /// </summary>
+    public string[] EmergencyAddresses { get; set; } = [];
+
     public MailLimits Limits => MailLimits.Default with
     {
         MaxMessageBytes = MaxMessageBytes, MaxAttachmentBytes = MaxAttachmentBytes, MaxAttachments = MaxAttachments,
@@ -99,7 +105,7 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         }
         else
         {
-            var outcome = await intake.AcceptAsync(ToInbound(parsed.Mail, payload), cancellationToken);
+            var outcome = await intake.AcceptAsync(ToInbound(parsed.Mail, payload, options.Value.EmergencyAddresses), cancellationToken);
             payload.Settle(outcome.Result switch
             {
                 IntakeResult.Accepted => PayloadOutcome.Accepted,
@@ -114,8 +120,9 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         return payload;
     }
 
-    private static InboundRequest ToInbound(ParsedMail mail, RawPayload payload)
+    private static InboundRequest ToInbound(ParsedMail mail, RawPayload payload, string[] emergencyAddresses)
     {
+        var alias = mail.To.Select(a => a.Address).FirstOrDefault(a => emergencyAddresses.Contains(a, StringComparer.OrdinalIgnoreCase));
         var threaded = mail.Thread.TicketNumber is not null || mail.Thread.InReplyTo is not null || mail.Thread.References.Count > 0;
         var text = threaded ? mail.NewText : mail.TextBody;
         if (mail.DroppedAttachments.Count > 0)
@@ -132,6 +139,7 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             Text = string.IsNullOrWhiteSpace(text) ? "(no text)" : text,
             Html = mail.HtmlBody,
             RawPayloadId = payload.Id,
+            EmergencyDeclared = alias is null ? null : $"email: sent to the emergency address {alias}",
             Thread = threaded ? new Intake.Contracts.ThreadHints(null, mail.Thread.TicketNumber, mail.Thread.InReplyTo, mail.Thread.References) : null,
             Attachments = [.. mail.Attachments.Select(a => new InboundAttachment(a.FileName, a.ContentType, a.ContentId, a.Content))],
         };

@@ -27,7 +27,9 @@ public sealed record SubmitRequest(
     string? ContactName,
     string? Subject,
     string? Description,
-    string? PriorityHint);
+    string? PriorityHint,
+    bool? Emergency = null,
+    bool? EmergencyTermsConfirmed = null);
 
 /// <summary>
 /// A request from an integrator's signed channel (a monitoring tool, an SMS or chat adapter): what a web request
@@ -116,7 +118,7 @@ public static class RequestEndpoints
             fingerprint = Hash(JsonSerializer.Serialize(body));
         }
 
-        if (backlog.Overloaded && body.PriorityHint != "P1") return Overloaded(backlog, http);
+        if (backlog.Overloaded && body.PriorityHint != "P1" && body.Emergency != true) return Overloaded(backlog, http);
         var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken,
             contactId: tenant.ContactId);
         if (outcome is not { Result: IntakeResult.Duplicate } duplicate) return Answer(outcome);
@@ -136,6 +138,12 @@ public static class RequestEndpoints
         TimeProvider clock, CancellationToken cancellationToken)
     {
         if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        // The tier decides, never the person who answers: staff set a ticket's priority, with a reason, after entry.
+        if (body.Emergency is not null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["emergency"] = ["Only a client declares an emergency (portal, emergency line, emergency address); change the ticket's priority instead."],
+            });
         if (await NotAContactAsync(body, db, cancellationToken) is { } notAContact) return notAContact;
         var by = http.User.Identity?.Name ?? "staff";
         return Answer(await AcceptAsync(body, "staff", externalId: null, fingerprint: null, enteredBy: by, intake, clock, cancellationToken));
@@ -200,6 +208,7 @@ public static class RequestEndpoints
             Subject = body.Subject!.Trim(),
             Text = body.Description!,
             PriorityHint = body.PriorityHint,
+            EmergencyDeclared = body.Emergency == true ? $"{channel}: declared by the client, who confirmed the after-hours terms" : null,
             Thread = ticketNumber is null ? null : new ThreadHints(null, ticketNumber, null, []),
             EnteredBy = enteredBy,
         }, cancellationToken);
@@ -326,6 +335,10 @@ public static class RequestEndpoints
 
         if (body.PriorityHint is not null && !Priorities.Contains(body.PriorityHint))
             errors["priorityHint"] = ["One of P1, P2, P3, P4."];
+        // An emergency is declared knowingly: the portal shows the after-hours terms (billable, the rate, the minimum
+        // charge) and the client confirms them (docs/adr/0037).
+        if (body.Emergency == true && body.EmergencyTermsConfirmed != true)
+            errors["emergencyTermsConfirmed"] = ["Confirm that you have read the after-hours terms: an emergency is declared knowingly."];
         return errors;
     }
 

@@ -69,6 +69,7 @@ public static class TriageEndpoints
             Text = item.Description,
             Html = item.DescriptionHtml,
             PriorityHint = item.PriorityHint,
+            EmergencyDeclared = item.EmergencyDeclared,
             RawPayloadId = item.RawPayloadId,
             Thread = item.ThreadTicketId is null && item.ThreadTicketNumber is null && item.InReplyTo is null && item.References.Length == 0
                 ? null

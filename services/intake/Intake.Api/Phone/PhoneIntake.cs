@@ -147,7 +147,7 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         var earlier = await EarlierAsync(key, cancellationToken);
         if (earlier is null)
         {
-            var opened = await intake.AcceptAsync(VoicemailRequest(voicemail, key, payload), cancellationToken);
+            var opened = await intake.AcceptAsync(VoicemailRequest(voicemail, key, payload, options.Value.EmergencyNumbers), cancellationToken);
             // Only a transcription racing its own voicemail has more to say once the other copy is stored.
             if (opened.Result != IntakeResult.Duplicate || voicemail.Transcription is null) return Map(opened);
             earlier = await EarlierAsync(key, cancellationToken);
@@ -189,7 +189,7 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             .Select(t => new Earlier(t.Id, true, null, t.SenderEmail, t.SenderName, t.Description.Contains(TranscriptionMarker)))
             .SingleOrDefaultAsync(cancellationToken);
 
-    private static InboundRequest VoicemailRequest(PhoneEvent voicemail, string key, RawPayload payload)
+    private static InboundRequest VoicemailRequest(PhoneEvent voicemail, string key, RawPayload payload, string[] emergencyNumbers)
     {
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"Voicemail to {voicemail.CalledNumber} from {Caller(voicemail)}, left at ")
@@ -210,6 +210,7 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             Text = text.ToString(),
             RawPayloadId = payload.Id,
             TriageReason = voicemail.CallerNumber is null ? WithheldReason : null,
+            EmergencyDeclared = emergencyNumbers.Contains(voicemail.CalledNumber) ? $"phone: voicemail on the emergency line {voicemail.CalledNumber}" : null,
         };
     }
 

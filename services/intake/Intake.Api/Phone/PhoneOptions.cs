@@ -38,6 +38,12 @@ public sealed partial class PhoneOptions
 
     public TwilioPhoneSettings Twilio { get; set; } = new();
 
+    /// <summary>
+    /// The numbers (E.164) that are the emergency line: a voicemail left on one declares an emergency, which opens as a
+    /// P1 candidate (docs/adr/0037). Empty: no emergency line.
+    /// </summary>
+    public string[] EmergencyNumbers { get; set; } = [];
+
     /// <summary>Generic providers by name (the {provider} of /api/channels/phone/{provider}/events).</summary>
     public Dictionary<string, PhoneProviderSettings> Providers { get; set; } = [];
 
@@ -51,6 +57,9 @@ public sealed partial class PhoneOptions
         if (!PhoneNumber.IsCountryCode(DefaultCountryCode))
             yield return $"{Section}:DefaultCountryCode must be a country calling code of 1-3 digits, e.g. \"1\" or \"44\".";
         if (!Enabled) yield break;
+        foreach (var number in EmergencyNumbers)
+            if (!PhoneNumber.TryNormalize(number, defaultCountryCode: null, out var e164, out _) || e164 != number)
+                yield return $"{Section}:EmergencyNumbers: '{number}' is not an E.164 number (\"+15551234567\").";
 
         if (string.IsNullOrWhiteSpace(Greeting) || Greeting.Length > TwiML.MaxGreetingLength || Greeting.Any(char.IsControl))
             yield return $"{Section}:Greeting must be 1-{TwiML.MaxGreetingLength} characters without control characters.";

@@ -33,7 +33,8 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recip
             await db.Contacts.Where(c => c.TicketId == contact.TicketId)
                 .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), context.CancellationToken);
 
-        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone);
+        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone,
+            sla.OutsideCoverage ? sla.CountsFrom : null, sla.PagesOnCall);
         var eventKey = $"{MessageKind.Acknowledgement}:{contact.TicketId:N}";
         // On every channel the contact allows (email; SMS for a request by text or phone, or by their preference).
         foreach (var (channel, recipient) in await recipients.ContactChannelsAsync(contact, context.CancellationToken))

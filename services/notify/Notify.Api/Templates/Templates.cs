@@ -6,8 +6,12 @@ namespace Notify.Api.Templates;
 /// <summary>A message as composed: a subject, a plain-text body, and the same in HTML (email) or null.</summary>
 public sealed record Composed(string Subject, string Text, string? Html);
 
-/// <summary>What the acknowledgement says. Add fields here (e.g. the next covered time) and a sentence in <see cref="Templates.Acknowledgement"/>.</summary>
-public sealed record AcknowledgementModel(long Number, string ContactName, string Subject, DateTimeOffset WorkBeginsBy, string TimeZone);
+/// <summary>What the acknowledgement says. Add fields here and a sentence in <see cref="Templates.Acknowledgement"/>.</summary>
+/// <param name="CoveredFrom">Set when the request arrived outside the hours the client's tier covers: when the clock
+/// starts (the next covered time). Nobody is woken for it (docs/adr/0037).</param>
+/// <param name="PagesOnCall">A covered emergency outside business hours: the on-call technician is called.</param>
+public sealed record AcknowledgementModel(long Number, string ContactName, string Subject, DateTimeOffset WorkBeginsBy, string TimeZone,
+    DateTimeOffset? CoveredFrom = null, bool PagesOnCall = false);
 
 public sealed record ResolutionModel(long Number, string ContactName, string Subject, DateTimeOffset ResolvedAt, string TimeZone);
 
@@ -31,6 +35,10 @@ public static class Templates
     private static IEnumerable<string> AcknowledgementSays(AcknowledgementModel m)
     {
         yield return $"We received your request \"{m.Subject}\" and opened ticket SD#{m.Number}.";
+        if (m.CoveredFrom is { } from)
+            yield return $"Your service agreement does not cover this request at this hour, so nobody is being woken: we start on it at {FormatLocal(from, m.TimeZone)}.";
+        else if (m.PagesOnCall)
+            yield return "Your service agreement covers this emergency now: the on-call technician is being called.";
         yield return $"Work will begin by {FormatLocal(m.WorkBeginsBy, m.TimeZone)}.";
     }
 

@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

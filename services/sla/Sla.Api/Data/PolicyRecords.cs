@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
@@ -5,6 +6,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Sla.Api.Domain;
+using Sla.Contracts;
 
 namespace Sla.Api.Data;
 
@@ -37,6 +39,14 @@ public sealed class CalendarRevisionRecord
     public string CreatedBy { get; set; } = "";
 
     public CalendarRevision Key => new(CalendarId, Revision);
+
+    /// <summary>The revision as sla announces it (<see cref="CalendarRevised"/>): billing rates time on the same hours.</summary>
+    public CalendarRevised ToMessage() => new(CalendarId, Revision, Name, TimeZone,
+        [.. Hours.Week.OrderBy(d => d.Key).Select(d => new CalendarRevisedDay(d.Key, [.. d.Value.Select(Range)]))],
+        [.. Hours.Holidays.OrderBy(h => h.Date).Select(h => new CalendarRevisedHoliday(h.Date, h.Name, [.. h.OpenHours.Select(Range)]))],
+        CreatedAt, CreatedBy);
+
+    private static CalendarRevisedRange Range(OpenRange range) => new(range.Opens, range.Closes);
 
     /// <exception cref="ArgumentException">Stored hours that are not sane (they were validated when stored).</exception>
     public BusinessCalendar ToBusinessCalendar() => new(TimeZoneInfo.FindSystemTimeZoneById(TimeZone),

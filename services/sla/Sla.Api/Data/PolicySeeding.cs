@@ -1,3 +1,5 @@
+using ServiceDesk.Platform.Calendars;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Sla.Api.Domain;
@@ -46,6 +48,12 @@ internal sealed class PolicySeeding(IServiceProvider services, IOptions<Calendar
             db.Tiers.AddRange(SlaPolicySet.Default.Tiers.Select(TierRecord.From));
             logger.LogInformation("Stored the default tiers {Tiers}", string.Join(", ", SlaPolicySet.Default.Tiers.Select(t => t.Tier)));
         }
+        // Every calendar's current revision, announced again at each start: a subscriber that came later (billing)
+        // learns the calendars stored before it, and one that has them ignores the copies (it keeps the highest revision).
+        await db.SaveChangesAsync(cancellationToken);
+        var bus = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+        foreach (var revision in await CurrentRevisionsAsync(db, cancellationToken))
+            await bus.Publish(revision.ToMessage(), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
@@ -59,4 +67,12 @@ internal sealed class PolicySeeding(IServiceProvider services, IOptions<Calendar
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static async Task<List<CalendarRevisionRecord>> CurrentRevisionsAsync(SlaDbContext db, CancellationToken cancellationToken)
+    {
+        return await (from calendar in db.Calendars.AsNoTracking()
+                join revision in db.CalendarRevisions.AsNoTracking() on new { calendar.Id, calendar.Revision }
+                    equals new { Id = revision.CalendarId, revision.Revision }
+                select revision).ToListAsync(cancellationToken);
+    }
 }

@@ -1,3 +1,4 @@
+using ServiceDesk.Platform.Calendars;
 using System.ComponentModel.DataAnnotations;
 
 namespace Sla.Api.Domain;
@@ -32,14 +33,4 @@ public sealed class CalendarOptions : IValidatableObject
     /// <summary>The configured week: the same hours on each open day.</summary>
     public Dictionary<DayOfWeek, OpenRange[]> Week() =>
         (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) });
-}
-
-public static class TimeZones
-{
-    /// <summary>An IANA time zone ("America/New_York"), not a Windows name: notify and clients read the id.</summary>
-    public static bool TryFind(string? id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
-    {
-        zone = null;
-        return !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone) && zone.HasIanaId;
-    }
 }

@@ -58,8 +58,12 @@ public sealed record EscalationReached(
 }
 
 /// <summary>Priority or tier changed: open targets are recomputed from the original start (plus paused time).</summary>
+/// <param name="StartsAt">Set when the change moved the clock's start: an arrival outside coverage whose clock was
+/// still waiting for the next covered instant, raised (or moved) to a priority the tier covers around the clock, counts
+/// from this change (docs/adr/0037). Null: the start stays.</param>
 public sealed record TargetsRecalculated(
-    DateTimeOffset At, string Cause, string Tier, Priority Priority, IReadOnlyList<SlaTarget> Targets) : ClockEntry(At, Cause)
+    DateTimeOffset At, string Cause, string Tier, Priority Priority, IReadOnlyList<SlaTarget> Targets,
+    DateTimeOffset? StartsAt = null) : ClockEntry(At, Cause)
 {
     public override LedgerKind Kind => LedgerKind.Recalculated;
 }

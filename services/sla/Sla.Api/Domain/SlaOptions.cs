@@ -24,6 +24,13 @@ public sealed class SlaOptions : IValidatableObject
     /// <summary>Ticket statuses that pause the clock. Default WaitingOnClient.</summary>
     public TicketStatus[] PauseStatuses { get; set; } = [];
 
+    /// <summary>Integrators' channel names (as intake's <c>Channels:&lt;name&gt;</c>), which the preview accepts beside
+    /// the built-in ones.</summary>
+    public string[] Channels { get; set; } = [];
+
+    /// <summary>The channels intake has whatever its configuration.</summary>
+    public static readonly IReadOnlyList<string> BuiltInChannels = ["web", "email", "phone", "sms", "staff"];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!double.IsFinite(TargetScale) || TargetScale <= 0 || TargetScale > 100)

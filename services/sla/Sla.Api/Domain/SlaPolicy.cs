@@ -26,6 +26,18 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
 {
     public bool CoversAfterHours(Priority priority) => AfterHoursCovered || (EmergencyCovered && priority == Priority.P1);
 
+    /// <summary>
+    /// What this tier decides for a ticket entered at <paramref name="at"/> with <paramref name="priority"/>: the tier
+    /// decides, never the person who answers (docs/adr/0037). Both a real ticket's clock and the admin's preview ask here.
+    /// </summary>
+    public Coverage CoverageAt(Priority priority, DateTimeOffset at, ClientCalendars calendars)
+    {
+        var open = calendars.BusinessHours.IsOpen(at);
+        var covered = open || CoversAfterHours(priority);
+        return new Coverage(open, covered, covered ? at : calendars.BusinessHours.NextOpen(at),
+            PagesOnCall: !open && covered && priority == Priority.P1);
+    }
+
     public IReadOnlyList<SlaTarget> For(Priority priority) =>
         Targets.TryGetValue(priority, out var targets)
             ? targets
@@ -73,6 +85,14 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
         _ => Sla.Contracts.SlaTargets.Resolution,
     };
 }
+
+/// <summary>The tier's decision for one arrival.</summary>
+/// <param name="BusinessHours">The client's business calendar is open at the arrival.</param>
+/// <param name="Covered">The tier covers this priority at the arrival: the clock counts from entry.</param>
+/// <param name="CountsFrom">When the clock counts from: the arrival, or the next open instant when not covered (the
+/// client is told this time, and that nobody is being woken).</param>
+/// <param name="PagesOnCall">A covered P1 outside business hours: the on-call person is woken (issue 17 pages them).</param>
+public sealed record Coverage(bool BusinessHours, bool Covered, DateTimeOffset CountsFrom, bool PagesOnCall);
 
 /// <summary>What a tier problem is about: its name, a priority's set of targets (<see cref="Targets"/>), or one field of a target.</summary>
 public enum TargetPart { Targets, TierName, Type, Contractual, Internal, Calendar }

@@ -90,7 +90,7 @@ public sealed record TicketClock
     /// <summary>When the ticket was entered.</summary>
     public DateTimeOffset EnteredAt { get; }
     /// <summary>When the clock starts counting: entry, or the next covered instant.</summary>
-    public DateTimeOffset StartedAt { get; }
+    public DateTimeOffset StartedAt { get; private init; }
     public ClockState State { get; private init; }
     public IReadOnlyList<int> EscalationPercents { get; }
     public ImmutableArray<Pause> Pauses { get; private init; } = [];
@@ -103,8 +103,7 @@ public sealed record TicketClock
     public static TicketClock Start(Guid ticketId, Guid clientId, TierPolicy tier, Priority priority, DateTimeOffset enteredAt,
         ClientCalendars calendars, ClockSettings settings, string? note = null)
     {
-        var covered = tier.CoversAfterHours(priority);
-        var startsAt = covered ? enteredAt : calendars.BusinessHours.NextOpen(enteredAt);
+        var startsAt = tier.CoverageAt(priority, enteredAt, calendars).CountsFrom;
         var cause = startsAt == enteredAt
             ? $"Ticket entered at {priority} on tier {tier.Tier}."
             : $"Ticket entered at {priority} outside the hours tier {tier.Tier} covers; the clock starts at the next open instant {startsAt:u}.";
@@ -218,13 +217,20 @@ public sealed record TicketClock
     /// <summary>The message whose Met entry stands for <paramref name="type"/> now (the last one).</summary>
     private string? MetBy(ResponseType type) => Ledger.OfType<TargetMet>().LastOrDefault(m => m.Target == type)?.MessageId;
 
-    /// <summary>Priority or tier changed: targets are recomputed from the original start, and the ledger says why.</summary>
+    /// <summary>
+    /// Priority or tier changed: targets are recomputed from the original start, and the ledger says why. One exception:
+    /// a clock still waiting for the next covered instant (an arrival outside coverage) that is moved to a priority the
+    /// tier covers after hours starts counting now. A P3 raised to P1 at 23:00 on a tier covering P1 around the clock
+    /// is due within the P1 target of 23:00, not of tomorrow's opening.
+    /// </summary>
     public TicketClock Recalculate(TierPolicy tier, Priority priority, DateTimeOffset at, string reason)
     {
         EnsureNotBeforeLedger(at);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var cause = $"{Priority} on {Tier} became {priority} on {tier.Tier}: {reason}";
-        return Apply(new TargetsRecalculated(at, cause, tier.Tier, priority, tier.For(priority)));
+        DateTimeOffset? startsAt = at < StartedAt && tier.CoversAfterHours(priority) ? at : null;
+        if (startsAt is not null) cause += $" The tier covers {priority} after hours: the clock counts from now, not from {StartedAt:u}.";
+        return Apply(new TargetsRecalculated(at, cause, tier.Tier, priority, tier.For(priority), startsAt));
     }
 
     /// <summary>
@@ -316,7 +322,11 @@ public sealed record TicketClock
     /// </summary>
     private TicketClock Recalculated(TargetsRecalculated recalculated)
     {
-        var clock = this with { Tier = recalculated.Tier, Priority = recalculated.Priority, Targets = [] };
+        var clock = this with
+        {
+            Tier = recalculated.Tier, Priority = recalculated.Priority, Targets = [],
+            StartedAt = recalculated.StartsAt ?? StartedAt,
+        };
         var targets = recalculated.Targets.Select(target =>
         {
             var old = Target(target.Type);

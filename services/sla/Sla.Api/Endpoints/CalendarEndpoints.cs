@@ -1,5 +1,7 @@
+using ServiceDesk.Platform.Calendars;
 using System.Globalization;
 using System.Security.Claims;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
 using Sla.Api.Data;
@@ -106,7 +108,7 @@ public static class CalendarEndpoints
             ? TypedResults.Ok(View(found))
             : Problems.NotFound("calendar revision");
 
-    private static async Task<IResult> Create(CalendarRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time,
+    private static async Task<IResult> Create(CalendarRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time, IPublishEndpoint bus,
         CancellationToken cancellationToken)
     {
         var errors = new Errors();
@@ -115,10 +117,10 @@ public static class CalendarEndpoints
         if (errors.Count > 0) return errors.Problem();
         var calendar = new CalendarRecord { Id = Guid.CreateVersion7(time.GetUtcNow()) };
         db.Calendars.Add(calendar);
-        return await SaveAsync(db, calendar, body.Name!.Trim(), body.TimeZone!.Trim(), hours!, user, time, StatusCodes.Status201Created, null, cancellationToken);
+        return await SaveAsync(db, calendar, body.Name!.Trim(), body.TimeZone!.Trim(), hours!, user, time, bus, StatusCodes.Status201Created, null, cancellationToken);
     }
 
-    private static async Task<IResult> Update(Guid id, CalendarRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time,
+    private static async Task<IResult> Update(Guid id, CalendarRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time, IPublishEndpoint bus,
         CancellationToken cancellationToken)
     {
         var errors = new Errors();
@@ -128,7 +130,7 @@ public static class CalendarEndpoints
         if (errors.Count > 0) return errors.Problem();
         if (await LoadAsync(db, id, cancellationToken) is not var (calendar, current)) return Problems.NotFound("calendar");
         if (calendar.Revision != body.Revision) return Problems.Stale("calendar", current.Revision, View(current));
-        return await SaveAsync(db, calendar, body.Name!.Trim(), body.TimeZone!.Trim(), hours!, user, time, StatusCodes.Status200OK, null, cancellationToken);
+        return await SaveAsync(db, calendar, body.Name!.Trim(), body.TimeZone!.Trim(), hours!, user, time, bus, StatusCodes.Status200OK, null, cancellationToken);
     }
 
     /// <summary>
@@ -148,9 +150,9 @@ public static class CalendarEndpoints
         return TypedResults.NoContent();
     }
 
-    private static Task<IResult> AddHoliday(Guid id, HolidayRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time,
+    private static Task<IResult> AddHoliday(Guid id, HolidayRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time, IPublishEndpoint bus,
         CancellationToken cancellationToken) =>
-        ChangeHolidaysAsync(id, body.Revision, db, user, time, StatusCodes.Status201Created, (holidays, errors) =>
+        ChangeHolidaysAsync(id, body.Revision, db, user, time, bus, StatusCodes.Status201Created, (holidays, errors) =>
         {
             var i = holidays.Count;
             var holiday = ParseHoliday(new CalendarHoliday(body.Date, body.Name, body.OpenHours), $"holidays[{i}]", errors);
@@ -158,9 +160,9 @@ public static class CalendarEndpoints
             return i;
         }, cancellationToken);
 
-    private static Task<IResult> ChangeHoliday(Guid id, string date, HolidayRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time,
+    private static Task<IResult> ChangeHoliday(Guid id, string date, HolidayRequest body, ClaimsPrincipal user, SlaDbContext db, TimeProvider time, IPublishEndpoint bus,
         CancellationToken cancellationToken) =>
-        ChangeHolidaysAsync(id, body.Revision, db, user, time, StatusCodes.Status200OK, (holidays, errors) =>
+        ChangeHolidaysAsync(id, body.Revision, db, user, time, bus, StatusCodes.Status200OK, (holidays, errors) =>
         {
             var i = holidays.FindIndex(h => h.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) == date);
             if (i < 0) return null;
@@ -169,9 +171,9 @@ public static class CalendarEndpoints
             return i;
         }, cancellationToken);
 
-    private static Task<IResult> RemoveHoliday(Guid id, string date, int? revision, ClaimsPrincipal user, SlaDbContext db, TimeProvider time,
+    private static Task<IResult> RemoveHoliday(Guid id, string date, int? revision, ClaimsPrincipal user, SlaDbContext db, TimeProvider time, IPublishEndpoint bus,
         CancellationToken cancellationToken) =>
-        ChangeHolidaysAsync(id, revision, db, user, time, StatusCodes.Status200OK, (holidays, _) =>
+        ChangeHolidaysAsync(id, revision, db, user, time, bus, StatusCodes.Status200OK, (holidays, _) =>
         {
             var i = holidays.FindIndex(h => h.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) == date);
             if (i >= 0) holidays.RemoveAt(i);
@@ -183,7 +185,7 @@ public static class CalendarEndpoints
     /// <paramref name="change"/> edits the list and returns the index of the holiday it touched (its problems are then
     /// named by its own fields), -1 for none, or null when the holiday does not exist.
     /// </summary>
-    private static async Task<IResult> ChangeHolidaysAsync(Guid id, int? revision, SlaDbContext db, ClaimsPrincipal user, TimeProvider time,
+    private static async Task<IResult> ChangeHolidaysAsync(Guid id, int? revision, SlaDbContext db, ClaimsPrincipal user, TimeProvider time, IPublishEndpoint bus,
         int status, Func<List<HolidayHours>, Errors, int?> change, CancellationToken cancellationToken)
     {
         var errors = new Errors();
@@ -198,7 +200,7 @@ public static class CalendarEndpoints
         if (calendar.Revision != revision) return Problems.Stale("calendar", current.Revision, View(current));
         var location = status == StatusCodes.Status201Created
             ? $"/api/sla/calendars/{id}/holidays/{holidays[touched].Date:yyyy-MM-dd}" : null;
-        return await SaveAsync(db, calendar, current.Name, current.TimeZone, hours, user, time, status, location, cancellationToken);
+        return await SaveAsync(db, calendar, current.Name, current.TimeZone, hours, user, time, bus, status, location, cancellationToken);
     }
 
     private static async Task<(CalendarRecord Calendar, CalendarRevisionRecord Current)?> LoadAsync(SlaDbContext db, Guid id, CancellationToken cancellationToken)
@@ -214,7 +216,7 @@ public static class CalendarEndpoints
     /// fail (on the calendar's row or on the revision's key), and the caller gets 409 with what is there now.
     /// </summary>
     private static async Task<IResult> SaveAsync(SlaDbContext db, CalendarRecord calendar, string name, string timeZone, CalendarHours hours,
-        ClaimsPrincipal user, TimeProvider time, int status, string? location, CancellationToken cancellationToken)
+        ClaimsPrincipal user, TimeProvider time, IPublishEndpoint bus, int status, string? location, CancellationToken cancellationToken)
     {
         calendar.Name = name;
         calendar.Revision++;
@@ -224,6 +226,8 @@ public static class CalendarEndpoints
             CreatedAt = time.GetUtcNow(), CreatedBy = AdminEndpoints.Caller(user),
         };
         db.CalendarRevisions.Add(revision);
+        // Through the bus outbox: announced if and only if this revision commits.
+        await bus.Publish(revision.ToMessage(), cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -12,6 +12,7 @@ public static class SlaEndpoints
         app.MapGet("/api/sla/tickets/{id:guid}", Get)
             .RequireAuthorization(Policies.ClientsAndStaff)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPreviewEndpoints();
         return app;
     }
 
@@ -39,7 +40,7 @@ public static class SlaEndpoints
             TimeZone = calendars.BusinessHours.TimeZone.Id,
             // The calendar revision the due times count on; null for a clock started before calendars were stored.
             Calendar = calendars.Source == default ? null : new { Id = calendars.Source.CalendarId, calendars.Source.Revision },
-            StartedAt = saga.EnteredAt,
+            StartedAt = clock.EnteredAt, // from the ledger, as CountsFrom: the saga column keeps microseconds only
             CountsFrom = clock.StartedAt,
             Status = clock.State.ToString(),
             Paused = clock.State != ClockState.Running,

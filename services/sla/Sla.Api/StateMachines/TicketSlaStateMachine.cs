@@ -116,8 +116,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         var terms = await _catalog.ForClientAsync(db, ticket.ClientId, context.CancellationToken);
         if (terms.Note is { } note)
             _logger.LogWarning("Ticket {TicketId} of client {ClientId}: {Note}", ticket.TicketId, ticket.ClientId, note);
-        var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, terms.Tier, Priorities.Parse(ticket.Priority),
-            ticket.OpenedAt, terms.Calendars, _settings, terms.Note);
+        var priority = Priorities.Parse(ticket.Priority);
+        var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, terms.Tier, priority, ticket.OpenedAt, terms.Calendars, _settings, terms.Note);
         context.Saga.ClientId = ticket.ClientId;
         context.Saga.EnteredAt = ticket.OpenedAt;
         context.Saga.ClientRevision = terms.ClientRevision;
@@ -129,7 +129,11 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         await context.Publish(new SlaClockStarted(ticket.TicketId, ticket.ClientId, ticket.Priority, ticket.OpenedAt,
             Due(ResponseType.Acknowledge, Commitment.Contractual), Due(ResponseType.Acknowledge, Commitment.Internal),
             Due(ResponseType.WorkBegins, Commitment.Contractual), Due(ResponseType.WorkBegins, Commitment.Internal),
-            terms.Calendars.BusinessHours.TimeZone.Id, clock.Ledger.Count));
+            terms.Calendars.BusinessHours.TimeZone.Id, clock.Ledger.Count)
+        {
+            CountsFrom = clock.StartedAt,
+            PagesOnCall = terms.Tier.CoverageAt(priority, ticket.OpenedAt, terms.Calendars).PagesOnCall,
+        });
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
     /// <summary>Triage sets priorities; until it does, a ticket waits at the default.</summary>
     public const string DefaultPriority = "P3";
 
+    /// <summary>What a declared emergency opens at (docs/adr/0037).</summary>
+    public const string EmergencyPriority = "P1";
+
     public async Task Consume(ConsumeContext<ServiceRequestReceived> context)
     {
         var request = context.Message;
@@ -41,7 +44,10 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
 
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         await context.Publish(new TicketOpened(ticket.Id, ticket.Number, ticket.ClientId, ticket.ContactEmail,
-            ticket.ContactName, ticket.Channel, ticket.Subject, ticket.Priority, ticket.OpenedAt, ticket.TeamId, TicketVersion: 1));
+            ticket.ContactName, ticket.Channel, ticket.Subject, ticket.Priority, ticket.OpenedAt, ticket.TeamId, TicketVersion: 1)
+        {
+            EmergencyDeclared = ticket.EmergencyDeclared,
+        });
     }
 
     /// <summary>
@@ -104,15 +110,17 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
             Channel = request.Channel,
             Subject = request.Subject,
             Description = request.Description,
-            Priority = DefaultPriority,
+            // A declared emergency is a P1 candidate: the tier decides what happens at night, triage may lower it.
+            Priority = request.EmergencyDeclared is null ? DefaultPriority : EmergencyPriority,
             PriorityHint = request.PriorityHint,
+            EmergencyDeclared = request.EmergencyDeclared,
             OpenedAt = request.ReceivedAt,
         };
         ticket.TeamId = await RouteAsync(ticket, cancellationToken);
         db.Tickets.Add(ticket);
 
         var actor = new Actor("system:intake", request.Channel);
-        db.Record(ticket, actor, request.ReceivedAt, "opened", new { request.Channel, ticket.Priority, ticket.TeamId, thread = threadNote });
+        db.Record(ticket, actor, request.ReceivedAt, "opened", new { request.Channel, ticket.Priority, ticket.TeamId, thread = threadNote, emergency = request.EmergencyDeclared });
         await AddThreadReferenceAsync(request, ticket, cancellationToken);
         if (ticket.TeamId is not null)
             db.Assignments.Add(new TicketAssignment

@@ -39,6 +39,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.Property(t => t.Status).HasConversion<string>().HasMaxLength(20);
             ticket.Property(t => t.Priority).HasMaxLength(2);
             ticket.Property(t => t.PriorityHint).HasMaxLength(2);
+            ticket.Property(t => t.EmergencyDeclared).HasMaxLength(200);
             ticket.Property(t => t.Channel).HasMaxLength(40);
             ticket.Property(t => t.ContactEmail).HasMaxLength(254);
             ticket.Property(t => t.ContactName).HasMaxLength(200);

@@ -33,6 +33,12 @@ public sealed class Ticket
     public required string Priority { get; set; }
     public string? PriorityHint { get; init; }
 
+    /// <summary>
+    /// How the client declared an emergency at the door, if they did: the ticket opened as a P1 candidate, and the
+    /// client's tier, not a person, decides whether anyone is woken (docs/adr/0037). Triage may still lower it.
+    /// </summary>
+    public string? EmergencyDeclared { get; init; }
+
     public DateTimeOffset OpenedAt { get; init; }
 
     /// <summary>The team whose queue holds the ticket; null is the unassigned (dispatch) queue.</summary>

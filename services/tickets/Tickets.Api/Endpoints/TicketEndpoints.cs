@@ -31,6 +31,7 @@ public sealed record SlaRiskView(string Target, int Percent, DateTimeOffset? Due
 public sealed record SlaBreachView(string Target, DateTimeOffset DueAt);
 
 /// <param name="Version">Send it back with every change; a change made from an older version is refused (409).</param>
+/// <param name="EmergencyDeclared">How the client declared an emergency at the door (it opened as a P1 candidate); null when they did not.</param>
 public sealed record TicketView(
     Guid Id,
     long Number,
@@ -48,7 +49,8 @@ public sealed record TicketView(
     DateTimeOffset OpenedAt,
     uint Version,
     SlaView Sla,
-    Guid? MergedIntoId = null);
+    Guid? MergedIntoId = null,
+    string? EmergencyDeclared = null);
 
 /// <param name="Version">The ticket's version as last read.</param>
 public sealed record ChangeStatusRequest(TicketStatus? To, uint? Version, string? Reason);
@@ -130,7 +132,7 @@ public static class TicketEndpoints
                 sla is { RiskTarget: { } target, RiskPercent: { } percent } ? new SlaRiskView(target, percent, sla.RiskDueAt) : null,
                 sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null,
                 SlaState(sla)),
-            ticket.MergedIntoId);
+            ticket.MergedIntoId, ticket.EmergencyDeclared);
     }
 
     private static string SlaState(SlaSnapshot sla) => sla.Clock?.ToLowerInvariant()

@@ -179,6 +179,10 @@ namespace Intake.Api.Data.Migrations
                         .HasMaxLength(100000)
                         .HasColumnType("character varying(100000)");
 
+                    b.Property<string>("EmergencyDeclared")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("EnteredBy")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -293,6 +297,10 @@ namespace Intake.Api.Data.Migrations
                     b.Property<string>("DescriptionHtml")
                         .HasMaxLength(100000)
                         .HasColumnType("character varying(100000)");
+
+                    b.Property<string>("EmergencyDeclared")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("ExternalId")
                         .HasMaxLength(300)

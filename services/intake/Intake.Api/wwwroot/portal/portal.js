@@ -4,6 +4,8 @@
 const TOKEN_KEY = "servicedesk.portal.token";
 const PAGE_SIZE = 25;
 const FIELDS = ["subject", "description", "priorityHint", "contactName", "contactEmail"];
+// Every field the service may name in an error, in form order (where focus goes first).
+const ERROR_ORDER = ["subject", "description", "priorityHint", "emergencyTermsConfirmed", "contactName", "contactEmail"];
 const STATUS_NAMES = { InProgress: "In progress", WaitingOnClient: "Waiting on you" };
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +62,11 @@ function showPortal({ claims }) {
   $("who").hidden = false;
   const until = typeof claims.exp === "number" ? ` until ${dateFormat.format(new Date(claims.exp * 1000))}` : "";
   $("who").textContent = `Signed in as ${claims.name ?? claims.sub ?? "a contact"}${until}.`;
+  // A token naming the contact makes every request theirs (docs/adr/0025): no name or address to type.
+  const asContact = Boolean(claims.contact_id);
+  $("contactName-field").hidden = asContact;
+  $("contactEmail-field").hidden = asContact;
+  $("as-contact").hidden = !asContact;
   loadTickets();
 }
 
@@ -151,7 +158,7 @@ function newIdempotencyKey() {
 let idempotencyKey = null;
 
 function clearErrors() {
-  for (const field of FIELDS) {
+  for (const field of ERROR_ORDER) {
     $(`${field}-error`).textContent = "";
     $(field).removeAttribute("aria-invalid");
   }
@@ -161,7 +168,7 @@ function showFieldErrors(errors) {
   const other = [];
   let first = null;
   for (const [name, messages] of Object.entries(errors)) {
-    const field = FIELDS.find((f) => f.toLowerCase() === name.toLowerCase());
+    const field = ERROR_ORDER.find((f) => f.toLowerCase() === name.toLowerCase());
     const text = messages.join(" ");
     if (!field) {
       other.push(text);
@@ -175,7 +182,7 @@ function showFieldErrors(errors) {
   setResult("request-result", "error",
     `Please correct ${count === 1 ? "1 problem" : `${count} problems`} and send again.${other.length ? " " + other.join(" ") : ""}`);
   // In form order, so that keyboard and screen-reader users land on the first problem.
-  const firstInForm = FIELDS.find((f) => $(f).getAttribute("aria-invalid") === "true") ?? first;
+  const firstInForm = ERROR_ORDER.find((f) => $(f).getAttribute("aria-invalid") === "true") ?? first;
   if (firstInForm) $(firstInForm).focus();
 }
 
@@ -191,9 +198,15 @@ async function submitRequest(event) {
   const data = new FormData(form);
   const body = {};
   for (const field of FIELDS) {
+    if ($(field).closest(".field").hidden) continue; // a signed-in contact: the service knows who they are
     const value = String(data.get(field) ?? "");
     // Optional fields left empty are absent, not "": the service validates what it is given.
     if (value.trim() !== "" || (field !== "contactName" && field !== "priorityHint")) body[field] = value;
+  }
+
+  if ($("emergency").checked) {
+    body.emergency = true;
+    body.emergencyTermsConfirmed = $("emergencyTermsConfirmed").checked;
   }
 
   idempotencyKey ??= newIdempotencyKey();
@@ -210,6 +223,7 @@ async function submitRequest(event) {
       const accepted = await response.json();
       idempotencyKey = null;
       form.reset();
+      $("emergency-terms").hidden = true;
       setResult("request-result", "success",
         `Thank you: your request was received. Its reference is ${accepted.id}. It appears in your tickets below in a moment.`);
       watchFor(accepted.id);
@@ -234,6 +248,39 @@ async function submitRequest(event) {
   } finally {
     $("send").disabled = false;
   }
+}
+
+// --- Declaring an emergency ----------------------------------------------------------------------------------------
+
+// The terms come from the SLA service's preview of this very arrival (docs/adr/0037): what the client's tier decides,
+// in the client's time zone, computed by the code that will start the real clock.
+async function showEmergencyTerms() {
+  const terms = $("emergency-terms");
+  terms.hidden = !$("emergency").checked;
+  if (terms.hidden) return;
+  const coverage = $("emergency-coverage");
+  coverage.textContent = "Checking your agreement…";
+  const claims = currentToken()?.claims;
+  try {
+    const query = new URLSearchParams({ client: claims?.tenant_id ?? "", channel: "web", emergency: "true" });
+    const response = await api(`/api/sla/preview?${query}`);
+    coverage.textContent = response.ok
+      ? coverageText(await response.json())
+      : "Your agreement's after-hours cover could not be loaded just now. Your service provider's terms apply.";
+  } catch (error) {
+    if (!(error instanceof SignedOut))
+      coverage.textContent = "Your agreement's after-hours cover could not be loaded just now. Your service provider's terms apply.";
+  }
+}
+
+/** What sending this emergency now would do, in the client's own time zone (as the preview gives it). */
+function coverageText(preview) {
+  const work = preview.targets.find((t) => t.target === "work-begins")?.contractual.dueAtLocal;
+  const by = work ? ` Work begins by ${work}.` : "";
+  if (preview.coverage.pagesOnCall)
+    return `Your agreement covers emergencies at this hour: the on-call technician is paged as soon as you send this.${by}`;
+  if (preview.coverage.businessHours) return `It is within your business hours: your emergency is handled first.${by}`;
+  return `Your agreement does not cover emergencies at this hour, so nobody is woken: it is handled from ${preview.coverage.countsFromLocal}.${by}`;
 }
 
 // --- The ticket list ----------------------------------------------------------------------------------------------
@@ -323,6 +370,7 @@ async function start() {
     if (access) showPortal(access);
   });
   $("request-form").addEventListener("submit", submitRequest);
+  $("emergency").addEventListener("change", showEmergencyTerms);
   $("request-form").addEventListener("input", () => { idempotencyKey = null; });
   $("show").addEventListener("change", () => loadTickets());
   $("refresh").addEventListener("click", () => loadTickets());

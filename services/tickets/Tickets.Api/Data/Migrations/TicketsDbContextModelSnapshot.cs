@@ -472,6 +472,10 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("EmergencyDeclared")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<int>("EventVersion")
                         .HasColumnType("integer");
 

@@ -1,4 +1,4 @@
-namespace Sla.Api.Domain;
+namespace ServiceDesk.Platform.Calendars;
 
 /// <summary>Open hours within one local day, e.g. 08:00-12:00. Closes at 00:00 means open until midnight.</summary>
 public readonly record struct OpenRange(TimeOnly Opens, TimeOnly Closes)
@@ -281,23 +281,3 @@ public sealed class BusinessCalendar
 /// <summary>Where a calendar problem is: a weekday, a holiday (<paramref name="Duplicate"/> when its date is listed
 /// twice), or neither (the week as a whole).</summary>
 public sealed record CalendarProblem(string Message, DayOfWeek? Day = null, DateOnly? Holiday = null, bool Duplicate = false);
-
-/// <summary>
-/// Which stored calendar, at which revision, a clock counts on (docs/adr/0019). Revisions are immutable, so the same
-/// reference always gives the same hours. The default value names no stored calendar: pure tests, and clocks started
-/// before calendars were stored (they ran on the configured calendar, which is the default calendar's revision 1).
-/// </summary>
-public readonly record struct CalendarRevision(Guid CalendarId, int Revision)
-{
-    public override string ToString() => $"{CalendarId} revision {Revision}";
-}
-
-/// <summary>A client's two calendars: its business hours, and 24x7 in the same time zone for targets that run around the
-/// clock; <paramref name="Source"/> is the stored revision they were built from.</summary>
-public sealed record ClientCalendars(BusinessCalendar BusinessHours, BusinessCalendar AroundTheClock, CalendarRevision Source = default)
-{
-    public static ClientCalendars From(BusinessCalendar businessHours, CalendarRevision source = default) =>
-        new(businessHours, BusinessCalendar.AlwaysOpen(businessHours.TimeZone), source);
-
-    public BusinessCalendar For(CalendarKind kind) => kind == CalendarKind.AroundTheClock ? AroundTheClock : BusinessHours;
-}

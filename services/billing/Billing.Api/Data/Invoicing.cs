@@ -1,0 +1,210 @@
+using System.Globalization;
+using Billing.Api.Domain;
+using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Calendars;
+
+namespace Billing.Api.Data;
+
+/// <summary>What went wrong building or finalising an invoice, for a 409 that says what to fix.</summary>
+public sealed class InvoicingConflictException(string title, object? detail = null) : Exception(title)
+{
+    public object? Detail { get; } = detail;
+}
+
+/// <summary>
+/// Rates a client's entries and builds its invoices. Drafts are built from the entries as they are now; finalising
+/// rebuilds the draft inside the transaction that numbers it and marks its entries invoiced, with the series' sequence
+/// row and the entries locked, so what is numbered is exactly what is marked, and numbers follow commit order.
+/// </summary>
+public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
+{
+    public const string InvoiceSeries = "INV";
+    public const string CreditNoteSeries = "CN";
+
+    /// <summary>The client's entries (those <paramref name="entries"/> selects), each rated, with the calendar used.</summary>
+    public async Task<(IReadOnlyList<RatedEntry> Rated, BusinessCalendar? Calendar)> RateAsync(BillingDbContext db, Guid clientId,
+        IQueryable<TimeEntry> entries, CancellationToken cancellationToken)
+    {
+        var calendar = await calendars.ForClientAsync(db, clientId, cancellationToken);
+        var list = await entries.Where(e => e.ClientId == clientId).OrderBy(e => e.StartedAt).ThenBy(e => e.TimeEntryId).ToListAsync(cancellationToken);
+        var agreements = await db.Agreements.AsNoTracking().Where(a => a.ClientId == clientId).ToListAsync(cancellationToken);
+        var tickets = list.Select(e => e.TicketId).Distinct().ToList();
+        var approvals = (await db.Approvals.AsNoTracking().Where(a => tickets.Contains(a.TicketId)).ToListAsync(cancellationToken))
+            .ToLookup(a => a.TicketId);
+        // What is left of each block: its minutes less what finalised invoices drew (a credit note gives them back).
+        var blocks = await db.Blocks.AsNoTracking().Where(b => b.ClientId == clientId)
+            .Select(b => new BlockBalance(b.Id, b.ValidFrom, b.ExpiresOn, b.Minutes - db.Drawdowns.Where(d => d.BlockId == b.Id).Sum(d => d.Minutes)))
+            .ToListAsync(cancellationToken);
+        return (Rater.Rate(list, agreements, calendar, approvals, blocks), calendar);
+    }
+
+    /// <summary>The month "yyyy-MM" as instants: from its first local midnight to the next month's.</summary>
+    public static bool TryParsePeriod(string? period, out DateOnly first) =>
+        DateOnly.TryParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out first);
+
+    /// <summary>Builds (or rebuilds) the client's draft for the period; finalising is <see cref="FinaliseAsync"/>.</summary>
+    public async Task<Invoice> DraftAsync(BillingDbContext db, Guid clientId, string period, CancellationToken cancellationToken)
+    {
+        var draft = await db.Invoices.Include(i => i.Lines)
+            .SingleOrDefaultAsync(i => i.ClientId == clientId && i.Period == period && i.Status == InvoiceStatus.Draft, cancellationToken);
+        if (draft is null)
+        {
+            draft = new Invoice
+            {
+                Id = Guid.CreateVersion7(time.GetUtcNow()), ClientId = clientId, Kind = InvoiceKind.Invoice, Status = InvoiceStatus.Draft,
+                Period = period, Currency = "", CreatedAt = time.GetUtcNow(),
+            };
+            db.Invoices.Add(draft);
+        }
+        var (lines, _, _) = await BuildAsync(db, draft, db.TimeEntries, cancellationToken);
+        Replace(db, draft, lines);
+        await db.SaveChangesAsync(cancellationToken);
+        return draft;
+    }
+
+    /// <summary>
+    /// Numbers the draft and marks its entries invoiced, in one transaction. The series' row is locked first, so
+    /// concurrent finalisations take turns and get consecutive numbers; a failure rolls the number back with the rest.
+    /// </summary>
+    public async Task<Invoice> FinaliseAsync(BillingDbContext db, Guid invoiceId, string by, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var sequence = await LockSequenceAsync(db, InvoiceSeries, cancellationToken);
+        var draft = await db.Invoices.FromSql($"SELECT * FROM invoices WHERE \"Id\" = {invoiceId} FOR UPDATE").Include(i => i.Lines)
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new KeyNotFoundException();
+        if (draft.Status != InvoiceStatus.Draft) throw new InvoicingConflictException("The invoice is already finalised: it cannot change.");
+
+        // The client's open entries, locked: a new revision of one waits until this commits.
+        var open = db.TimeEntries.FromSql($"SELECT * FROM time_entries WHERE \"ClientId\" = {draft.ClientId} AND \"InvoiceId\" IS NULL FOR UPDATE");
+        var (lines, invoiced, unrated) = await BuildAsync(db, draft, open, cancellationToken);
+        if (unrated.Count > 0)
+            throw new InvoicingConflictException("Some entries of the period have no billing state: give the client an agreement (or a calendar) first.",
+                unrated.Select(r => new { r.Entry.TimeEntryId, r.Entry.TicketId, r.Reason }).ToList());
+        if (lines.Count == 0) throw new InvoicingConflictException("Nothing to invoice for this period.");
+
+        Replace(db, draft, lines);
+        draft.Number = $"{InvoiceSeries}-{sequence.Next:D6}";
+        sequence.Next++;
+        draft.Status = InvoiceStatus.Finalised;
+        draft.FinalisedAt = time.GetUtcNow();
+        draft.FinalisedBy = by;
+        foreach (var entry in invoiced)
+        {
+            entry.InvoiceId = draft.Id;
+            entry.CoveredByBlock = lines.Where(l => l.TimeEntryId == entry.TimeEntryId).All(l => l.Kind == LineKind.BlockDrawdown);
+        }
+        db.Drawdowns.AddRange(lines.Where(l => l.Kind == LineKind.BlockDrawdown).Select(l => new BlockDrawdown
+        {
+            BlockId = l.BlockId!.Value, TimeEntryId = l.TimeEntryId!.Value, InvoiceId = draft.Id, Minutes = l.BilledMinutes,
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return draft;
+    }
+
+    /// <summary>
+    /// Credits a finalised invoice whole: a credit note of its own series with every line negated, and the invoice's
+    /// entries reopened (they go on a later invoice, or get a no-charge reason).
+    /// </summary>
+    public async Task<Invoice> CreditAsync(BillingDbContext db, Guid invoiceId, string reason, string by, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var sequence = await LockSequenceAsync(db, CreditNoteSeries, cancellationToken);
+        var invoice = await db.Invoices.FromSql($"SELECT * FROM invoices WHERE \"Id\" = {invoiceId} FOR UPDATE").Include(i => i.Lines)
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new KeyNotFoundException();
+        if (invoice.Kind != InvoiceKind.Invoice || invoice.Status != InvoiceStatus.Finalised)
+            throw new InvoicingConflictException("Only a finalised invoice can be credited.");
+        if (invoice.CreditedBy is not null) throw new InvoicingConflictException("The invoice is already credited.", new { invoice.CreditedBy });
+
+        var now = time.GetUtcNow();
+        var note = new Invoice
+        {
+            Id = Guid.CreateVersion7(now), ClientId = invoice.ClientId, Kind = InvoiceKind.CreditNote, Status = InvoiceStatus.Finalised,
+            Period = invoice.Period, Currency = invoice.Currency, CreatedAt = now, FinalisedAt = now, FinalisedBy = by,
+            CreditsInvoiceId = invoice.Id, Reason = reason, Number = $"{CreditNoteSeries}-{sequence.Next:D6}",
+        };
+        sequence.Next++;
+        foreach (var line in invoice.Lines.OrderBy(l => l.LineNumber))
+            note.Lines.Add(new InvoiceLine
+            {
+                InvoiceId = note.Id, LineNumber = line.LineNumber, Kind = line.Kind, TicketId = line.TicketId, TicketNumber = line.TicketNumber,
+                TimeEntryId = line.TimeEntryId, Responder = line.Responder, WorkType = line.WorkType, Hours = line.Hours, WorkDate = line.WorkDate,
+                RawMinutes = -line.RawMinutes, BilledMinutes = -line.BilledMinutes, Rate = line.Rate, Amount = -line.Amount,
+                AgreementVersion = line.AgreementVersion, BlockId = line.BlockId, Description = $"Credit of {invoice.Number} line {line.LineNumber}: {line.Description}",
+            });
+        note.Total = note.Lines.Sum(l => l.Amount);
+        invoice.CreditedBy = note.Id;
+        db.Invoices.Add(note);
+        await db.TimeEntries.Where(e => e.InvoiceId == invoice.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false), cancellationToken);
+        await db.Drawdowns.Where(d => d.InvoiceId == invoice.Id).ExecuteDeleteAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return note;
+    }
+
+    private static async Task<InvoiceSequence> LockSequenceAsync(BillingDbContext db, string series, CancellationToken cancellationToken) =>
+        await db.Sequences.FromSql($"SELECT * FROM invoice_sequences WHERE \"Series\" = {series} FOR UPDATE").SingleAsync(cancellationToken);
+
+    private static void Replace(BillingDbContext db, Invoice invoice, List<InvoiceLine> lines)
+    {
+        db.RemoveRange(invoice.Lines);
+        invoice.Lines.Clear();
+        invoice.Lines.AddRange(lines);
+        invoice.Total = lines.Sum(l => l.Amount);
+    }
+
+    /// <summary>
+    /// The lines of <paramref name="invoice"/>: the period's monthly fee (unless a finalised invoice not credited already
+    /// has it), then every billable entry not yet invoiced whose work began before the period ends (so late approvals and
+    /// reopened entries of earlier months are not forgotten), one line per side of the split.
+    /// </summary>
+    private async Task<(List<InvoiceLine> Lines, List<TimeEntry> Invoiced, List<RatedEntry> Unrated)> BuildAsync(BillingDbContext db,
+        Invoice invoice, IQueryable<TimeEntry> entries, CancellationToken cancellationToken)
+    {
+        if (!TryParsePeriod(invoice.Period, out var first)) throw new InvoicingConflictException($"Period '{invoice.Period}' is not yyyy-MM.");
+        var calendar = await calendars.ForClientAsync(db, invoice.ClientId, cancellationToken)
+            ?? throw new InvoicingConflictException("billing knows no business calendar for the client yet (sla announces them).");
+        var next = first.AddMonths(1);
+        var end = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(next.ToDateTime(TimeOnly.MinValue), calendar.TimeZone), TimeSpan.Zero);
+        var (rated, _) = await RateAsync(db, invoice.ClientId, entries.Where(e => e.InvoiceId == null && e.StartedAt < end), cancellationToken);
+
+        var agreements = await db.Agreements.AsNoTracking().Where(a => a.ClientId == invoice.ClientId).ToListAsync(cancellationToken);
+        var agreement = agreements.Where(a => a.Covers(first)).MaxBy(a => a.EffectiveFrom);
+        // Billable entries, and those drawn whole from block hours (the drawdown is a line too).
+        var billable = rated.Where(r => r.State == BillingState.Billable || r.Parts.Any(p => p.BlockId is not null)).ToList();
+        var currencies = billable.Select(r => r.Agreement!.Currency).Append(agreement?.Currency).OfType<string>().Distinct().ToList();
+        if (currencies.Count > 1) throw new InvoicingConflictException($"The period's work is in several currencies ({string.Join(", ", currencies)}).");
+        invoice.Currency = currencies.SingleOrDefault() ?? "";
+
+        var lines = new List<InvoiceLine>();
+        var feeBilled = await db.Invoices.AnyAsync(i => i.ClientId == invoice.ClientId && i.Period == invoice.Period && i.Id != invoice.Id
+            && i.Kind == InvoiceKind.Invoice && i.Status == InvoiceStatus.Finalised && i.CreditedBy == null
+            && i.Lines.Any(l => l.Kind == LineKind.MonthlyFee), cancellationToken);
+        if (agreement is { MonthlyFee: > 0 } && !feeBilled)
+            lines.Add(new InvoiceLine
+            {
+                InvoiceId = invoice.Id, LineNumber = 1, Kind = LineKind.MonthlyFee, Rate = agreement.MonthlyFee, Amount = agreement.MonthlyFee,
+                AgreementVersion = agreement.Version, Description = $"Monthly fee {invoice.Period}",
+            });
+        var numbers = await db.Records.AsNoTracking().Where(r => r.ClientId == invoice.ClientId)
+            .Select(r => new { r.TicketId, r.TicketNumber }).ToDictionaryAsync(r => r.TicketId, r => r.TicketNumber, cancellationToken);
+        foreach (var entry in billable)
+            foreach (var part in entry.Parts)
+                lines.Add(new InvoiceLine
+                {
+                    InvoiceId = invoice.Id, LineNumber = lines.Count + 1, Kind = part.BlockId is null ? LineKind.Time : LineKind.BlockDrawdown,
+                    BlockId = part.BlockId, TicketId = entry.Entry.TicketId,
+                    TicketNumber = numbers.GetValueOrDefault(entry.Entry.TicketId), TimeEntryId = entry.Entry.TimeEntryId,
+                    Responder = entry.Entry.Responder, WorkType = entry.Entry.WorkType.ToString(), Hours = part.Hours.ToString(),
+                    WorkDate = entry.LocalDay, RawMinutes = part.RawMinutes, BilledMinutes = part.BilledMinutes, Rate = part.Rate,
+                    Amount = part.Amount, AgreementVersion = entry.Agreement!.Version,
+                    Description = $"SD#{numbers.GetValueOrDefault(entry.Entry.TicketId)} {entry.Entry.WorkType} {part.Hours}"
+                        + (part.Note is null ? "" : $" ({part.Note})"),
+                });
+        // Only entries of the period itself must have a state before it closes; earlier months' are their own business.
+        var periodStart = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(first.ToDateTime(TimeOnly.MinValue), calendar.TimeZone), TimeSpan.Zero);
+        var unrated = rated.Where(r => r.State == BillingState.Unrated && r.Entry.StartedAt >= periodStart).ToList();
+        return (lines, billable.Select(r => r.Entry).ToList(), unrated);
+    }
+}

@@ -1,0 +1,82 @@
+namespace Billing.Api.Domain;
+
+/// <summary>
+/// One version of a client's service agreement (table agreements). A version is never changed: a new rate is a new
+/// version from its effective date, so work is rated by the version in force on the (client-local) day it was done, and
+/// invoiced work keeps the amounts printed on its invoice whatever versions come later.
+/// </summary>
+public sealed class AgreementVersion
+{
+    public Guid Id { get; init; }
+    public Guid ClientId { get; init; }
+    /// <summary>1, 2, ... per client, in the order they were stored.</summary>
+    public int Version { get; init; }
+    public DateOnly EffectiveFrom { get; init; }
+    /// <summary>Last day it applies (inclusive); null: until the next version takes over.</summary>
+    public DateOnly? EffectiveTo { get; init; }
+    /// <summary>When the change was announced to the client, for the record.</summary>
+    public DateOnly? NoticeDate { get; init; }
+    public string? Tier { get; init; }
+    /// <summary>ISO 4217, upper case.</summary>
+    public required string Currency { get; init; }
+    public decimal MonthlyFee { get; init; }
+    /// <summary>Hourly rates per work type; a work type without a rate is billed at 0 (included in the fee).</summary>
+    public List<WorkTypeRate> Rates { get; init; } = [];
+    /// <summary>After-hours rate when a work type names none: its business rate times this (e.g. 1.5).</summary>
+    public decimal AfterHoursMultiplier { get; init; } = 1m;
+    /// <summary>An emergency entry costs at least this much.</summary>
+    public decimal EmergencyMinimumCharge { get; init; }
+    /// <summary>Billed minutes are rounded up to this many (1 = to the minute).</summary>
+    public int RoundingIncrementMinutes { get; init; } = 1;
+    public RoundingScope RoundingScope { get; init; } = RoundingScope.PerEntry;
+    public List<string> NonBillableWorkTypes { get; init; } = [];
+    public bool AfterHoursApprovalRequired { get; init; } = true;
+    /// <summary>The client approved all after-hours work in advance (no per-ticket approval needed).</summary>
+    public bool AfterHoursPreAuthorised { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public required string CreatedBy { get; init; }
+
+    public bool Covers(DateOnly day) => day >= EffectiveFrom && (EffectiveTo is null || day <= EffectiveTo);
+
+    public WorkTypeRate? RateFor(WorkType workType) => Rates.FirstOrDefault(r => r.WorkType == workType);
+}
+
+/// <param name="AfterHours">null: <see cref="WorkTypeRate.BusinessHours"/> times the agreement's multiplier.</param>
+public sealed record WorkTypeRate(WorkType WorkType, decimal BusinessHours, decimal? AfterHours);
+
+public enum RoundingScope
+{
+    /// <summary>Each entry's business and after-hours minutes are rounded up on their own.</summary>
+    PerEntry,
+    /// <summary>The minutes of one ticket on one local day (per work type and business/after hours) are rounded up together.</summary>
+    PerTicketDay,
+}
+
+/// <summary>
+/// Prepaid hours (table block_hours): business-hours minutes of the client's billable work are drawn from its blocks,
+/// the one expiring first first, before anything is charged. A block is valid from its first day to its expiry
+/// (inclusive); rollover is a new block with a later expiry.
+/// </summary>
+public sealed class BlockOfHours
+{
+    public Guid Id { get; init; }
+    public Guid ClientId { get; init; }
+    public int Minutes { get; init; }
+    public DateOnly ValidFrom { get; init; }
+    public DateOnly ExpiresOn { get; init; }
+    public string? Reference { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public required string CreatedBy { get; init; }
+}
+
+/// <summary>Minutes of one entry drawn from one block, written when the invoice that shows it is finalised.</summary>
+public sealed class BlockDrawdown
+{
+    public Guid BlockId { get; init; }
+    public Guid TimeEntryId { get; init; }
+    public Guid InvoiceId { get; init; }
+    public int Minutes { get; init; }
+}
+
+/// <summary>A block as rating sees it: what is left of it before the entries being rated.</summary>
+public sealed record BlockBalance(Guid Id, DateOnly ValidFrom, DateOnly ExpiresOn, int RemainingMinutes);

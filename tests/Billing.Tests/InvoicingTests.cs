@@ -1,0 +1,398 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Sla.Contracts;
+using ServiceDesk.Testing;
+using Tickets.Contracts;
+
+namespace Billing.Tests;
+
+/// <summary>
+/// Agreements, rating on the client's calendar (learnt from sla's and tickets' messages), approvals, invoices and
+/// every entry's billing state, against real PostgreSQL and RabbitMQ.
+/// </summary>
+[Collection(BillingCollection.Name)]
+public sealed class InvoicingTests(BillingFixture billing)
+{
+    private static readonly TimeSpan NewYork = TimeSpan.FromHours(-5); // November, after the clocks went back
+
+    /// <summary>Monday 2026-11-23, 16:30 in New York: 30 minutes before the 17:00 close.</summary>
+    private static readonly DateTimeOffset LateMonday = new(2026, 11, 23, 16, 30, 0, NewYork);
+
+    [Fact]
+    public async Task Time_is_split_on_the_calendar_sla_announced_and_an_older_revision_arriving_late_changes_nothing()
+    {
+        var calendar = Guid.NewGuid();
+        await ConsumeAsync(Calendar(calendar, revision: 2, closes: new(17, 0)));
+        await ConsumeAsync(Calendar(calendar, revision: 1, closes: new(18, 0))); // late and older: ignored
+        var client = await ClientAsync(calendar);
+        await AgreeAsync(client, preAuthorised: true);
+
+        var entry = await RecordAsync(client, LateMonday, 90);
+
+        var rated = await EntryAsync(client, entry);
+        Assert.Equal("Billable", rated.GetProperty("state").GetString());
+        Assert.Equal([("BusinessHours", 30, 50.00m), ("AfterHours", 60, 150.00m)], Parts(rated).Select(p => (p.Hours, p.Raw, p.Amount)));
+    }
+
+    [Fact]
+    public async Task Bad_agreements_are_refused_with_the_field_named()
+    {
+        using var http = billing.Clerk();
+        var client = Guid.NewGuid();
+        var response = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "XYZ", monthlyFee = -1m, roundingIncrementMinutes = 7,
+            rates = new[] { new { workType = "BusinessHours", businessHours = -100m } },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(["currency", "monthlyFee", "rates[0].businessHours", "roundingIncrementMinutes"],
+            errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+
+        await AgreeAsync(client, from: "2026-11-01", to: "2026-11-30");
+        var overlapping = await http.PostAsJsonAsync("/api/billing/agreements", Agreement(client, from: "2026-11-15"));
+        Assert.Equal(HttpStatusCode.BadRequest, overlapping.StatusCode);
+        var overlap = (await overlapping.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("Overlaps version 1", overlap.GetProperty("effectiveFrom")[0].GetString(), StringComparison.Ordinal);
+        // The day after the fixed-term version ends is free.
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/billing/agreements", Agreement(client, from: "2026-12-01"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task After_hours_work_awaits_approval_and_is_billed_once_approved_at_the_quoted_rate_whatever_arrives_twice()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        var ticket = Guid.NewGuid();
+        var entry = await RecordAsync(client, LateMonday, 90, ticket);
+        Assert.Equal("AwaitingApproval", (await EntryAsync(client, entry)).GetProperty("state").GetString());
+
+        var approved = new AfterHoursWorkApproved(Guid.NewGuid(), ticket, client, Guid.NewGuid(), "Dana Reyes", "phone", 220m, "USD",
+            LateMonday.AddMinutes(25), "oscar");
+        var first = await billing.ConsumedAsync(await billing.PublishAsync(approved));
+        await billing.PublishAsync(approved, first.MessageId); // redelivered
+        await billing.RedeliveredAsync(first);
+        await ConsumeAsync(approved);                          // republished with a new MessageId
+
+        var rated = await EntryAsync(client, entry);
+        Assert.Equal("Billable", rated.GetProperty("state").GetString());
+        Assert.Equal([("BusinessHours", 100m, 50.00m), ("AfterHours", 220m, 220.00m)], Parts(rated).Select(p => (p.Hours, p.Rate, p.Amount)));
+    }
+
+    [Fact]
+    public async Task Finalising_numbers_the_invoice_marks_its_entries_invoiced_and_freezes_it()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, preAuthorised: true, monthlyFee: 500m);
+        var entry = await RecordAsync(client, LateMonday, 90);
+        using var http = billing.Clerk();
+
+        var draft = await DraftAsync(http, client);
+        Assert.Equal(("Draft", JsonValueKind.Null, 700.00m), (draft.GetProperty("status").GetString(), draft.GetProperty("number").ValueKind,
+            draft.GetProperty("total").GetDecimal()));
+        var invoice = await FinaliseAsync(http, draft);
+        Assert.Matches("^INV-[0-9]{6}$", invoice.GetProperty("number").GetString());
+        Assert.Equal(["MonthlyFee", "Time", "Time"], invoice.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("kind").GetString()));
+        Assert.Equal("Invoiced", (await EntryAsync(client, entry)).GetProperty("state").GetString());
+
+        var id = invoice.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsync(new Uri($"/api/billing/invoices/{id}/finalise", UriKind.Relative), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PutAsJsonAsync($"/api/billing/time-entries/{entry}/disposition",
+            new { disposition = "written-off", reason = "goodwill" })).StatusCode);
+
+        var html = await http.GetStringAsync(new Uri($"/api/billing/invoices/{id}/html", UriKind.Relative));
+        Assert.Contains($"<h1>Invoice {invoice.GetProperty("number").GetString()}</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("<th class=\"n\">700.00</th>", html, StringComparison.Ordinal);
+
+        var csv = await http.GetStringAsync(new Uri($"/api/billing/invoices/{id}/csv", UriKind.Relative));
+        var rows = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, rows.Length); // header + one per line
+        Assert.StartsWith("number,kind,status,client_id,period,currency,line", rows[0], StringComparison.Ordinal);
+        var afterHours = rows[3].Split(',');
+        Assert.Equal(["Time", "BusinessHours", "AfterHours", "2026-11-23", "60", "60", "150.00"],
+            [afterHours[7], afterHours[11], afterHours[12], afterHours[13], afterHours[14], afterHours[15], afterHours[17]]);
+    }
+
+    [Fact]
+    public async Task Two_finalisations_at_once_take_consecutive_numbers_without_gap_or_duplicate()
+    {
+        using var http = billing.Clerk();
+        var drafts = new List<JsonElement>();
+        for (var i = 0; i < 2; i++)
+        {
+            var client = await ClientAsync(await CalendarAsync());
+            await AgreeAsync(client, preAuthorised: true);
+            await RecordAsync(client, LateMonday.AddHours(-3), 60);
+            drafts.Add(await DraftAsync(http, client));
+        }
+
+        var finalised = await Task.WhenAll(drafts.Select(async d =>
+        {
+            using var own = billing.Clerk();
+            return await FinaliseAsync(own, d);
+        }));
+
+        // tools/Reconcile agrees: every number handed out is on an invoice, every line has its entry and vice versa.
+        var books = await Reconcile.Reconciliation.BillingAsync(billing.ConnectionString);
+        Assert.True(books.Consistent, System.Text.Json.JsonSerializer.Serialize(books));
+
+        var numbers = finalised.Select(f => int.Parse(f.GetProperty("number").GetString()!["INV-".Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .Order().ToList();
+        Assert.Equal(numbers[0] + 1, numbers[1]);
+    }
+
+    [Fact]
+    public async Task A_credit_note_of_its_own_series_reopens_the_entries_it_credits()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, preAuthorised: true);
+        var entry = await RecordAsync(client, LateMonday.AddHours(-3), 60);
+        using var http = billing.Clerk();
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+
+        var response = await http.PostAsJsonAsync($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}/credit", new { reason = "wrong rate" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var note = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Matches("^CN-[0-9]{6}$", note.GetProperty("number").GetString());
+        Assert.Equal(-invoice.GetProperty("total").GetDecimal(), note.GetProperty("total").GetDecimal());
+        Assert.Equal("Billable", (await EntryAsync(client, entry)).GetProperty("state").GetString());
+
+        var redraft = await DraftAsync(http, client);
+        Assert.Equal(entry, Assert.Single(redraft.GetProperty("lines").EnumerateArray()).GetProperty("timeEntryId").GetGuid());
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsJsonAsync($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}/credit",
+            new { reason = "twice" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_period_cannot_close_while_an_entry_has_no_state_and_the_unbilled_report_lists_it_until_someone_decides()
+    {
+        var client = await ClientAsync(await CalendarAsync()); // no agreement: its work cannot be rated
+        var entry = await RecordAsync(client, LateMonday.AddHours(-3), 45);
+        using var http = billing.Clerk();
+
+        var draft = await DraftAsync(http, client);
+        var refused = await http.PostAsync(new Uri($"/api/billing/invoices/{draft.GetProperty("id").GetGuid()}/finalise", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains(entry.ToString(), await refused.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        var unbilled = await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/unbilled?clientId={client}");
+        var listed = Assert.Single(unbilled.EnumerateArray());
+        Assert.Equal(("Unrated", true), (listed.GetProperty("state").GetString(),
+            listed.GetProperty("reason").GetString()!.Contains("No agreement", StringComparison.Ordinal)));
+
+        var missingReason = await http.PutAsJsonAsync($"/api/billing/time-entries/{entry}/disposition", new { disposition = "no-charge" });
+        Assert.Equal(HttpStatusCode.BadRequest, missingReason.StatusCode);
+        Assert.True((await missingReason.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("reason", out _));
+
+        var decided = await http.PutAsJsonAsync($"/api/billing/time-entries/{entry}/disposition", new { disposition = "no-charge", reason = "warranty" });
+        var body = await decided.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("NoCharge", "warranty (bea)"), (body.GetProperty("state").GetString(), body.GetProperty("reason").GetString()));
+        Assert.Empty((await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/unbilled?clientId={client}")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task The_readme_example_month_invoices_as_described()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        using var http = billing.Clerk();
+        var agreement = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", monthlyFee = 500m, afterHoursMultiplier = 1.5m,
+            rates = new[] { new { workType = "BusinessHours", businessHours = 100m } }, roundingIncrementMinutes = 15,
+        });
+        Assert.Equal(HttpStatusCode.Created, agreement.StatusCode);
+        var ticket = Guid.NewGuid();
+        await RecordAsync(client, LateMonday, 90, ticket);
+        await ConsumeAsync(new AfterHoursWorkApproved(Guid.NewGuid(), ticket, client, null, "Dana Reyes", "phone", 180m, "USD", LateMonday, "oscar"));
+        await RecordAsync(client, new DateTimeOffset(2026, 11, 24, 10, 0, 0, NewYork), 20);
+        var thanksgiving = await RecordAsync(client, new DateTimeOffset(2026, 11, 26, 10, 0, 0, NewYork), 60);
+
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+
+        Assert.Equal([("MonthlyFee", 0, 0, 500.00m), ("Time", 30, 30, 50.00m), ("Time", 60, 60, 180.00m), ("Time", 20, 30, 50.00m)],
+            invoice.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("kind").GetString(), l.GetProperty("rawMinutes").GetInt32(),
+                l.GetProperty("billedMinutes").GetInt32(), l.GetProperty("amount").GetDecimal())));
+        Assert.Equal(780.00m, invoice.GetProperty("total").GetDecimal());
+        var waiting = Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/unbilled?clientId={client}")).EnumerateArray());
+        Assert.Equal((thanksgiving, "AwaitingApproval"), (waiting.GetProperty("timeEntryId").GetGuid(), waiting.GetProperty("state").GetString()));
+    }
+
+    [Fact]
+    public async Task Block_hours_are_drawn_on_the_invoice_and_given_back_by_its_credit_note()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        using var http = billing.Clerk();
+        var block = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = 1m, validFrom = "2026-11-01", expiresOn = "2026-12-31" });
+        Assert.Equal(HttpStatusCode.Created, block.StatusCode);
+        var covered = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 9, 0, 0, NewYork), 40);
+        var partly = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 13, 0, 0, NewYork), 50);
+
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+
+        Assert.Equal([("BlockDrawdown", 40, 0.00m), ("BlockDrawdown", 20, 0.00m), ("Time", 30, 50.00m)],
+            invoice.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("kind").GetString(), l.GetProperty("billedMinutes").GetInt32(),
+                l.GetProperty("amount").GetDecimal())));
+        Assert.Equal(("Covered", "Invoiced"), ((await EntryAsync(client, covered)).GetProperty("state").GetString(),
+            (await EntryAsync(client, partly)).GetProperty("state").GetString()));
+        Assert.Equal(0, await RemainingAsync(http, client));
+
+        await http.PostAsJsonAsync($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}/credit", new { reason = "block bought late" });
+        Assert.Equal(60, await RemainingAsync(http, client));
+        Assert.Equal("Covered", (await EntryAsync(client, covered)).GetProperty("state").GetString()); // drawn again, on the next invoice
+
+        var bad = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = -1m, validFrom = "2026-11-01", expiresOn = "2026-10-01" });
+        Assert.Equal(["expiresOn", "hours"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name).Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<int> RemainingAsync(HttpClient http, Guid client) =>
+        Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/billing/clients/{client}/blocks")).EnumerateArray())
+            .GetProperty("remainingMinutes").GetInt32();
+
+    [Fact]
+    public async Task Responder_credit_and_after_hours_revenue_by_tier_count_finalised_work_and_nothing_credited()
+    {
+        var tier = $"gold-{Guid.NewGuid():N}";
+        var (rhea, ivan) = ($"rhea-{Guid.NewGuid():N}", $"ivan-{Guid.NewGuid():N}");
+        var client = await ClientAsync(await CalendarAsync());
+        using var http = billing.Clerk();
+        var agreement = Agreement(client, preAuthorised: true);
+        var withTier = JsonSerializer.SerializeToNode(agreement)!.AsObject();
+        withTier["tier"] = tier;
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/billing/agreements", withTier)).StatusCode);
+        await RecordAsync(client, LateMonday, 90, responder: rhea);                                         // 50 + 150 after hours
+        await RecordAsync(client, new DateTimeOffset(2026, 11, 24, 10, 0, 0, NewYork), 30, responder: ivan); // 50
+        await FinaliseAsync(http, await DraftAsync(http, client));
+
+        var responders = (await http.GetFromJsonAsync<JsonElement>("/api/billing/reports/responders?period=2026-11")).EnumerateArray()
+            .Where(r => r.GetProperty("responder").GetString() is { } name && (name == rhea || name == ivan))
+            .Select(r => (r.GetProperty("responder").GetString(), r.GetProperty("billedMinutes").GetInt32(), r.GetProperty("revenue").GetDecimal()))
+            .OrderBy(r => r.Item2);
+        Assert.Equal([(ivan, 30, 50.00m), (rhea, 90, 200.00m)], responders);
+        var byTier = (await http.GetFromJsonAsync<JsonElement>("/api/billing/reports/after-hours-by-tier?period=2026-11")).EnumerateArray()
+            .Single(r => r.GetProperty("tier").GetString() == tier);
+        Assert.Equal((60, 150.00m), (byTier.GetProperty("billedMinutes").GetInt32(), byTier.GetProperty("revenue").GetDecimal()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/billing/reports/responders?period=november", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_invoiced_entry_is_billed_once_whatever_copy_or_older_revision_arrives_later()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, preAuthorised: true);
+        var ticket = Guid.NewGuid();
+        await billing.OpenAsync(ticket, client);
+        var start = LateMonday.AddHours(-3);
+        var revision2 = new TimeEntryRecorded(Guid.NewGuid(), ticket, client, "tess", start, start.AddMinutes(60), 60, "BusinessHours", null, 2,
+            start.AddHours(2), "tess");
+        await ConsumeAsync(revision2);
+        using var http = billing.Clerk();
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+        Assert.Equal(100.00m, invoice.GetProperty("total").GetDecimal());
+
+        var first = await billing.ConsumedAsync(await billing.PublishAsync(revision2));        // republished
+        await billing.PublishAsync(revision2, first.MessageId);                                 // redelivered
+        await billing.RedeliveredAsync(first);
+        await ConsumeAsync(revision2 with { Revision = 1, Minutes = 30, EndedAt = start.AddMinutes(30) }); // older, late
+
+        Assert.Equal("Invoiced", (await EntryAsync(client, revision2.TimeEntryId)).GetProperty("state").GetString());
+        var next = await http.PostAsJsonAsync("/api/billing/invoices", new { clientId = client, period = "2026-11" });
+        Assert.Empty((await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("lines").EnumerateArray());
+        Assert.Equal(100.00m, (await http.GetFromJsonAsync<JsonElement>($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}"))
+            .GetProperty("total").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Staff_record_an_approval_heard_on_the_phone_and_bad_ones_are_refused_naming_the_field()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        var ticket = Guid.NewGuid();
+        var entry = await RecordAsync(client, LateMonday, 90, ticket);
+        using var oscar = billing.App.CreateClient().As(TestAuth.Token(ServiceDesk.Platform.Roles.Technician, subject: "oscar"));
+
+        var bad = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "pigeon", quotedRate = -5m });
+        Assert.Equal(["currency", "method", "quotedRate"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name).Order(StringComparer.Ordinal));
+        var recorded = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals",
+            new { approverName = "Dana Reyes", method = "phone", quotedRate = 200m, currency = "USD" });
+        Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+
+        var rated = await EntryAsync(client, entry);
+        Assert.Equal(("Billable", 250.00m), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal()));
+    }
+
+    private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));
+
+    private static CalendarRevised Calendar(Guid id, int revision = 1, TimeOnly? closes = null) => new(id, revision, $"Office {id}",
+        "America/New_York",
+        [.. new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday }
+            .Select(d => new CalendarRevisedDay(d, [new CalendarRevisedRange(new(8, 0), closes ?? new(17, 0))]))],
+        [new CalendarRevisedHoliday(new(2026, 11, 26), "Thanksgiving", [])], DateTimeOffset.UtcNow, "admin");
+
+    private async Task<Guid> CalendarAsync()
+    {
+        var id = Guid.NewGuid();
+        await ConsumeAsync(Calendar(id));
+        return id;
+    }
+
+    private async Task<Guid> ClientAsync(Guid calendar)
+    {
+        var client = Guid.NewGuid();
+        await ConsumeAsync(new ClientChanged(client, 1, $"Client {client}", "standard", calendar.ToString(), true, [], DateTimeOffset.UtcNow, "admin"));
+        return client;
+    }
+
+    private static object Agreement(Guid client, string from = "2026-11-01", string? to = null, bool preAuthorised = false, decimal monthlyFee = 0m) => new
+    {
+        clientId = client, effectiveFrom = from, effectiveTo = to, currency = "USD", monthlyFee, afterHoursMultiplier = 1.5m,
+        rates = new[] { new { workType = "BusinessHours", businessHours = 100m } }, afterHoursPreAuthorised = preAuthorised,
+    };
+
+    private async Task AgreeAsync(Guid client, string from = "2026-11-01", string? to = null, bool preAuthorised = false, decimal monthlyFee = 0m)
+    {
+        using var http = billing.Clerk();
+        var response = await http.PostAsJsonAsync("/api/billing/agreements", Agreement(client, from, to, preAuthorised, monthlyFee));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Opens a ticket for the client (unless given one that is open) and records one entry on it; returns the entry's id.</summary>
+    private async Task<Guid> RecordAsync(Guid client, DateTimeOffset start, int minutes, Guid? ticket = null, string responder = "tess")
+    {
+        var ticketId = ticket ?? Guid.NewGuid();
+        await billing.OpenAsync(ticketId, client);
+        var entry = Guid.NewGuid();
+        await ConsumeAsync(new TimeEntryRecorded(entry, ticketId, client, responder, start, start.AddMinutes(minutes), minutes, "BusinessHours", null, 1,
+            start.AddMinutes(minutes), "tess"));
+        return entry;
+    }
+
+    private async Task<JsonElement> EntryAsync(Guid client, Guid entry)
+    {
+        using var http = billing.Clerk();
+        var entries = await http.GetFromJsonAsync<JsonElement>($"/api/billing/clients/{client}/time-entries");
+        return entries.EnumerateArray().Single(e => e.GetProperty("timeEntryId").GetGuid() == entry);
+    }
+
+    private static async Task<JsonElement> DraftAsync(HttpClient http, Guid client)
+    {
+        var response = await http.PostAsJsonAsync("/api/billing/invoices", new { clientId = client, period = "2026-11" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static async Task<JsonElement> FinaliseAsync(HttpClient http, JsonElement draft)
+    {
+        var response = await http.PostAsync(new Uri($"/api/billing/invoices/{draft.GetProperty("id").GetGuid()}/finalise", UriKind.Relative), null);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static IEnumerable<(string Hours, int Raw, decimal Rate, decimal Amount)> Parts(JsonElement rated) =>
+        rated.GetProperty("parts").EnumerateArray().Select(p => (p.GetProperty("hours").GetString()!, p.GetProperty("rawMinutes").GetInt32(),
+            p.GetProperty("rate").GetDecimal(), p.GetProperty("amount").GetDecimal()));
+}

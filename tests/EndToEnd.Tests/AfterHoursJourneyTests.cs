@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ServiceDesk.Platform;
+using ServiceDesk.Testing;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// After hours through the gateway, RabbitMQ and every service (docs/adr/0037). "Night" is a client calendar that is
+/// closed now (open only two days from now, 10:00-11:00 UTC), so the tests do not depend on the hour they run at.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class AfterHoursJourneyTests(RunningSystem system)
+{
+    private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
+    private static readonly DateOnly Day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
+    private static readonly DateTimeOffset Opens = new(Day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
+
+    [Fact]
+    public async Task Free_tier_request_at_night_is_told_the_next_covered_time_and_its_clock_starts_then()
+    {
+        var (client, nora) = await ClientAtNightAsync("free");
+
+        var id = await RequestAsync(nora, client, new { subject = "Scanner offline", description = "The scanner at reception is offline." });
+
+        var clock = await ClockAsync(nora, id, _ => true);
+        Assert.Equal(Opens, clock.GetProperty("countsFrom").GetDateTimeOffset());
+        var ticket = await TicketAsync(nora, id, _ => true);
+        var number = ticket.GetProperty("number").GetInt64();
+        var mail = await Eventually.GetAsync(() => Task.FromResult(
+            system.Mail.Messages().SingleOrDefault(m => (m.Subject ?? "").Contains($"[SD#{number}]", StringComparison.Ordinal))),
+            "the acknowledgement email", explain: () => system.Output);
+        var opens = Opens.ToString("dddd d MMMM yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"nobody is being woken: we start on it at {opens} (Etc/UTC)", mail.TextBody, StringComparison.Ordinal);
+        // The preview of the same arrival tells the same.
+        var preview = await PreviewAsync(client, "P3", clock.GetProperty("startedAt").GetDateTimeOffset());
+        Assert.False(preview.GetProperty("coverage").GetProperty("covered").GetBoolean());
+        Assert.Equal(Opens, preview.GetProperty("coverage").GetProperty("countsFrom").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Premium_emergency_declared_at_night_is_P1_at_once_and_counts_from_entry()
+    {
+        var (client, dana) = await ClientAtNightAsync("premium");
+
+        var id = await RequestAsync(dana, client, new { subject = "Server room flooding", description = "Water on the rack.", emergency = true, emergencyTermsConfirmed = true });
+
+        var ticket = await TicketAsync(dana, id, t => t.GetProperty("priority").GetString() == "P1");
+        Assert.Equal("web: declared by the client, who confirmed the after-hours terms", ticket.GetProperty("emergencyDeclared").GetString());
+        var clock = await ClockAsync(dana, id, c => c.GetProperty("priority").GetString() == "P1");
+        var entered = clock.GetProperty("startedAt").GetDateTimeOffset();
+        Assert.Equal(entered, clock.GetProperty("countsFrom").GetDateTimeOffset()); // covered: no waiting for the morning
+        // 24x7 targets from the moment of entry: due long before the calendar first opens.
+        Assert.True(clock.GetProperty("acknowledgeDueAt").GetDateTimeOffset() < Opens);
+        // The admin's preview of the same arrival gives the same due times (one calendar code, one source of truth).
+        var preview = await PreviewAsync(client, "P1", entered);
+        Assert.True(preview.GetProperty("coverage").GetProperty("pagesOnCall").GetBoolean());
+        Assert.Equal(clock.GetProperty("workBeginsDueAt").GetDateTimeOffset(),
+            preview.GetProperty("targets").EnumerateArray().Single(t => t.GetProperty("target").GetString() == "work-begins")
+                .GetProperty("contractual").GetProperty("dueAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task P3_raised_to_P1_at_night_counts_from_the_raise_under_a_tier_covering_emergencies()
+    {
+        var tier = await EmergencyOnlyTierAsync();
+        var (client, dana) = await ClientAtNightAsync(tier);
+        var id = await RequestAsync(dana, client, new { subject = "Phones dead", description = "No dial tone anywhere." });
+        await TicketAsync(dana, id, t => t.GetProperty("priority").GetString() == "P3");
+        var waiting = await ClockAsync(dana, id, _ => true);
+        Assert.Equal(Opens, waiting.GetProperty("countsFrom").GetDateTimeOffset()); // not covered: waits for the opening
+
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        // The ticket moves on meanwhile (sla's due times, the acknowledgement): a stale version is a 409, so read and retry.
+        await Eventually.TrueAsync(async () =>
+        {
+            var current = await TicketAsync(dispatcher, id, _ => true);
+            var raised = await dispatcher.PostAsJsonAsync(new Uri($"/api/tickets/{id}/priority", UriKind.Relative),
+                new { priority = "P1", reason = "Every phone in the clinic is down", version = current.GetProperty("version").GetUInt32() });
+            Assert.True(raised.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{raised.StatusCode}: {await raised.Content.ReadAsStringAsync()}");
+            return raised.StatusCode == HttpStatusCode.OK;
+        }, "the priority raise", explain: () => system.Output);
+
+        var clock = await ClockAsync(dana, id, c => c.GetProperty("priority").GetString() == "P1");
+        var countsFrom = clock.GetProperty("countsFrom").GetDateTimeOffset();
+        Assert.True(countsFrom > clock.GetProperty("startedAt").GetDateTimeOffset() && countsFrom < Opens, $"counts from {countsFrom}");
+        Assert.Equal(countsFrom.AddMinutes(30), clock.GetProperty("acknowledgeDueAt").GetDateTimeOffset());
+        Assert.Contains(clock.GetProperty("ledger").EnumerateArray(), e => e.GetProperty("cause").GetString()!.Contains("counts from now"));
+    }
+
+    /// <summary>A client on <paramref name="tier"/> whose calendar is closed now, and its contact's token.</summary>
+    private async Task<(Guid Client, HttpClient Contact)> ClientAtNightAsync(string tier)
+    {
+        using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var calendar = await admin.PostAsJsonAsync(new Uri("/api/sla/calendars", UriKind.Relative), new
+        {
+            name = $"Open only {Day:yyyy-MM-dd} ({Guid.NewGuid():N})",
+            timeZone = "Etc/UTC",
+            week = new Dictionary<string, object[]> { [Day.DayOfWeek.ToString().ToLowerInvariant()] = [new { opens = "10:00", closes = "11:00" }] },
+        });
+        Assert.Equal(HttpStatusCode.Created, calendar.StatusCode);
+        var calendarId = (await calendar.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var client = await ClientDirectory.NewClientAsync(system, dispatcher, $"Night clinic {Guid.NewGuid():N}", tier, calendarId);
+        var contact = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Nora Night", $"nora.{client:N}@night-clinic.example");
+        // sla knows the client (and its calendar) once its preview answers for it.
+        await Eventually.TrueAsync(async () => (await admin.GetAsync(new Uri($"/api/sla/preview?client={client}&priority=P3&channel=web", UriKind.Relative))).IsSuccessStatusCode,
+            "sla to know the client", explain: () => system.Output);
+        return (client, system.Client(TestAuth.Token(Roles.ClientUser, client, "nora", contact)));
+    }
+
+    private async Task<string> EmergencyOnlyTierAsync()
+    {
+        var name = "emergency-" + Guid.NewGuid().ToString("N")[..8];
+        var targets = Priorities.SelectMany(p => new object[]
+        {
+            new { priority = p, type = "acknowledge", contractualMinutes = p == "P1" ? 30 : 60, internalMinutes = 15, calendar = p == "P1" ? "24x7" : "business-hours" },
+            new { priority = p, type = "work-begins", contractualMinutes = p == "P1" ? 60 : 480, internalMinutes = 30, calendar = p == "P1" ? "24x7" : "business-hours" },
+        }).ToArray();
+        using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var response = await admin.PostAsJsonAsync(new Uri("/api/sla/tiers", UriKind.Relative), new { name, afterHoursCovered = false, emergencyCovered = true, targets });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return name;
+    }
+
+    private static async Task<Guid> RequestAsync(HttpClient contact, Guid client, object body)
+    {
+        var response = await contact.PostAsJsonAsync(new Uri("/api/requests", UriKind.Relative), body);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private async Task<JsonElement> TicketAsync(HttpClient http, Guid id, Func<JsonElement, bool> condition) =>
+        (JsonElement)await Eventually.GetAsync(async () =>
+        {
+            var response = await http.GetAsync(new Uri($"/api/tickets/{id}", UriKind.Relative));
+            return response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<JsonElement>() is var t && condition(t) ? (object)t : null;
+        }, "the ticket", explain: () => system.Output);
+
+    private async Task<JsonElement> ClockAsync(HttpClient http, Guid id, Func<JsonElement, bool> condition) =>
+        (JsonElement)await Eventually.GetAsync(async () =>
+        {
+            var response = await http.GetAsync(new Uri($"/api/sla/tickets/{id}", UriKind.Relative));
+            return response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<JsonElement>() is var c && condition(c) ? (object)c : null;
+        }, "the SLA clock", explain: () => system.Output);
+
+    private async Task<JsonElement> PreviewAsync(Guid client, string priority, DateTimeOffset at)
+    {
+        using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var response = await admin.GetAsync(new Uri(
+            $"/api/sla/preview?client={client}&priority={priority}&channel=web&at={Uri.EscapeDataString(at.ToString("O"))}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
