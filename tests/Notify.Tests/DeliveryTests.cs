@@ -286,17 +286,35 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task Line_breaks_a_client_typed_into_the_subject_never_become_headers()
+    {
+        var ticket = new TicketOpened(Guid.NewGuid(), 3013, Guid.NewGuid(), "dana.3013@acme-dental.example", "Dana\r\nBcc: x@evil.example",
+            "email", "Printer jam\r\nBcc: attacker@evil.example", "P2", DateTimeOffset.UtcNow);
+        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
+
+        var mail = Assert.Single(notify.Mails(await notify.AcknowledgeAsync(ticket)));
+
+        Assert.Equal("[SD#3013] We received your request: Printer jam  Bcc: attacker@evil.example", mail.Subject);
+        Assert.Empty(mail.Bcc);
+        Assert.Null(mail.Headers[HeaderId.Bcc]);
+        Assert.Equal("dana.3013@acme-dental.example", Assert.Single(mail.To.Mailboxes).Address);
+    }
+
+    [Fact]
     public async Task Template_preview_is_for_admins_and_names_an_unknown_template()
     {
         using var admin = notify.App.CreateClient().As(TestAuth.Token("admin"));
         using var technician = notify.App.CreateClient().As(TestAuth.Token("technician"));
 
-        var preview = await admin.GetFromJsonAsync<JsonElement>("/api/notify/templates/acknowledgement/preview", Json);
+        var preview = await admin.GetFromJsonAsync<JsonElement>("/api/notify/templates/acknowledgement/preview?timeZone=America/New_York", Json);
         var unknown = await admin.GetAsync("/api/notify/templates/nonsense/preview");
+        var badZone = await admin.GetAsync("/api/notify/templates/acknowledgement/preview?timeZone=Mars/Olympus");
         var forbidden = await technician.GetAsync("/api/notify/templates/acknowledgement/preview");
 
         Assert.StartsWith("[SD#1042] We received your request", preview.GetProperty("subject").GetString());
-        Assert.Contains("Work will begin by", preview.GetProperty("text").GetString());
+        Assert.Contains("Work will begin by Monday 23 November 2026, 10:00 (America/New_York).", preview.GetProperty("text").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badZone.StatusCode);
+        Assert.Contains("timeZone", (await badZone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(p => p.Name));
         Assert.Contains("<p>", preview.GetProperty("html").GetString());
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.Forbidden), (unknown.StatusCode, forbidden.StatusCode));
         Assert.Contains("nonsense", await unknown.Content.ReadAsStringAsync());

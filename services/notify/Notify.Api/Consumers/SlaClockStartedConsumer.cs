@@ -36,14 +36,14 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recip
         var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone,
             sla.OutsideCoverage ? sla.CountsFrom : null, sla.PagesOnCall);
         var eventKey = $"{MessageKind.Acknowledgement}:{contact.TicketId:N}";
-        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement,
-            Channel.Email, contact.Email, contact.Name, $"{contact.TicketId:N}.ack@{mailer.From.Domain}", Templates.Templates.Acknowledgement(model), clock,
-            autoSubmitted: "auto-replied")); // RFC 3834: other robots must not answer this
-
-        // A request that came by text or phone is answered by text too, when the directory has the contact's number.
-        if (contact.Channel is "sms" or "phone" && await recipients.PhoneOfAsync(contact, context.CancellationToken) is { } phone)
-            await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement, Channel.Sms, phone, contact.Name,
-                Recipients.MessageIdFor(eventKey, Channel.Sms, phone, MessageKind.Acknowledgement, mailer.From.Domain),
-                Templates.Templates.AcknowledgementSms(model), clock));
+        // On every channel the contact allows (email; SMS for a request by text or phone, or by their preference).
+        foreach (var (channel, recipient) in await recipients.ContactChannelsAsync(contact, context.CancellationToken))
+            await deliveries.SendOnceAsync(context, channel == Channel.Email
+                ? Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement, channel, recipient, contact.Name,
+                    $"{contact.TicketId:N}.ack@{mailer.From.Domain}", Templates.Templates.Acknowledgement(model), clock,
+                    autoSubmitted: "auto-replied") // RFC 3834: other robots must not answer this
+                : Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement, channel, recipient, contact.Name,
+                    Recipients.MessageIdFor(eventKey, channel, recipient, MessageKind.Acknowledgement, mailer.From.Domain),
+                    Templates.Templates.AcknowledgementSms(model), clock));
     }
 }

@@ -10,6 +10,7 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
     public DbSet<SentAcknowledgement> Acknowledgements => Set<SentAcknowledgement>();
     public DbSet<SentReply> Replies => Set<SentReply>();
     public DbSet<DirectoryClient> Directory => Set<DirectoryClient>();
+    public DbSet<ContactPreference> Preferences => Set<ContactPreference>();
     /// <summary>The delivery ledger: one row per message per recipient and channel.</summary>
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     /// <summary>Provider status callbacks and DSNs, raw, by their own key (applied once).</summary>
@@ -54,6 +55,13 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
                 json => System.Text.Json.JsonSerializer.Deserialize<List<DirectoryContact>>(json, System.Text.Json.JsonSerializerOptions.Web) ?? new(),
                 new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<DirectoryContact>>(
                     (a, b) => ReferenceEquals(a, b), contacts => contacts.Count, contacts => contacts));
+        });
+        modelBuilder.Entity<ContactPreference>(preference =>
+        {
+            preference.ToTable("contact_preferences");
+            preference.HasKey(p => p.ContactId);
+            preference.HasIndex(p => p.ClientId);
+            preference.Property(p => p.UpdatedBy).HasMaxLength(200);
         });
         modelBuilder.Entity<Delivery>(delivery =>
         {

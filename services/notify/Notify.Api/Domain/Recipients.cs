@@ -49,10 +49,22 @@ public sealed class DirectoryClient
     public int Revision { get; set; }
     public List<DirectoryContact> Contacts { get; set; } = [];
 
-    /// <summary>The first E.164 phone of the contact with this email address, or null.</summary>
-    public string? PhoneOf(string email) => Contacts
-        .FirstOrDefault(c => c.Emails.Any(e => string.Equals(e, email, StringComparison.OrdinalIgnoreCase)))?
-        .Phones.FirstOrDefault(Channels.PhoneNumbers.IsE164);
+    /// <summary>The contact with this email address, or null.</summary>
+    public DirectoryContact? ContactOf(string email) =>
+        Contacts.FirstOrDefault(c => c.Emails.Any(e => string.Equals(e, email, StringComparison.OrdinalIgnoreCase)));
 }
 
 public sealed record DirectoryContact(Guid ContactId, string Name, IReadOnlyList<string> Emails, IReadOnlyList<string> Phones);
+
+/// <summary>
+/// The channels a contact allows notify to reach them on (issue 15's preferences), set by staff or by the client's own
+/// users. Without one: email, and SMS too for a request that came by text or phone.
+/// </summary>
+public sealed class ContactPreference
+{
+    public Guid ContactId { get; init; }
+    public Guid ClientId { get; set; }
+    public string[] Channels { get; set; } = [];
+    public DateTimeOffset UpdatedAt { get; set; }
+    public required string UpdatedBy { get; set; }
+}

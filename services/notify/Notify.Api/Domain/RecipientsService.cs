@@ -19,9 +19,27 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
             .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
         ?? throw new InvalidOperationException($"Ticket {ticketId} is not known to notify yet.");
 
-    /// <summary>The contact's phone from the client directory (matched by the ticket's email address), or null.</summary>
-    public async Task<string?> PhoneOfAsync(TicketContact ticket, CancellationToken cancellationToken) =>
-        (await db.Directory.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == ticket.ClientId, cancellationToken))?.PhoneOf(ticket.Email);
+    /// <summary>
+    /// Where to reach a ticket's contact with a client-facing message: email (to the ticket's address) and/or SMS (to
+    /// their number in the client directory), as their preference allows; without one, email, plus SMS when the
+    /// request came by text or phone. Never nothing: when no allowed channel has an address, email, since the client
+    /// must be told.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Channel, string Recipient)>> ContactChannelsAsync(TicketContact ticket, CancellationToken cancellationToken)
+    {
+        var directory = await db.Directory.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == ticket.ClientId, cancellationToken);
+        var person = directory?.ContactOf(ticket.Email);
+        var phone = person?.Phones.FirstOrDefault(PhoneNumbers.IsE164);
+        var preference = person is null ? null
+            : await db.Preferences.AsNoTracking().SingleOrDefaultAsync(p => p.ContactId == person.ContactId, cancellationToken);
+        var allowed = preference?.Channels ?? (ticket.Channel is "sms" or "phone" ? [Channel.Email, Channel.Sms] : [Channel.Email]);
+
+        var channels = new List<(string, string)>();
+        if (allowed.Contains(Channel.Email)) channels.Add((Channel.Email, ticket.Email));
+        if (allowed.Contains(Channel.Sms) && phone is not null) channels.Add((Channel.Sms, phone));
+        if (channels.Count == 0) channels.Add((Channel.Email, ticket.Email));
+        return channels;
+    }
 
     /// <summary>
     /// The staff on duty for a ticket (until the after-hours issue brings rotations): the assignee when the Staff

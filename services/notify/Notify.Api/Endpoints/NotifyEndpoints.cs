@@ -3,7 +3,6 @@ using System.Text;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Notify.Api.Channels;
 using Notify.Api.Data;
 using Notify.Api.Domain;
@@ -24,7 +23,11 @@ public static class NotifyEndpoints
             .RequireAuthorization(Policies.Staff);
         app.MapGet("/api/notify/templates/{name}/preview", Preview)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem();
+        var preferences = app.MapGroup("/api/notify/contacts/{contactId:guid}/preferences").RequireAuthorization(Policies.ClientsAndStaff);
+        preferences.MapGet("", GetPreference).ProducesProblem(StatusCodes.Status404NotFound);
+        preferences.MapPut("", PutPreference).ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
         app.MapPost(TwilioOptions.StatusPath, TwilioStatus)
             .AllowAnonymous()
             .WithMetadata(new SignatureVerifiedAttribute()) // Twilio's X-Twilio-Signature, checked here
@@ -43,6 +46,7 @@ public static class NotifyEndpoints
     private static async Task<IResult> Deliveries(Guid id, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken)
     {
         var rows = await db.Deliveries.AsNoTracking()
+            // Staff only (the policy), and still scoped here: a caller limited to one client never reads another's rows.
             .Where(d => d.TicketId == id && (tenant.ClientId == null || d.ClientId == tenant.ClientId))
             .OrderBy(d => d.CreatedAt)
             .Select(d => new
@@ -54,11 +58,69 @@ public static class NotifyEndpoints
         return TypedResults.Ok(new { TicketId = id, Deliveries = rows });
     }
 
-    private static IResult Preview(string name) =>
-        Templates.Templates.Samples.TryGetValue(name, out var sample) && sample() is var composed
-            ? TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html })
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
+    public sealed record PreferenceBody(string[]? Channels);
+
+    /// <summary>The channels a contact allows for client-facing messages; null channels = the default (no preference stored).</summary>
+    private static async Task<IResult> GetPreference(Guid contactId, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken)
+    {
+        if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is null) return UnknownContact();
+        var preference = await db.Preferences.AsNoTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
+        return TypedResults.Ok(new { ContactId = contactId, Channels = preference?.Channels, preference?.UpdatedAt, preference?.UpdatedBy });
+    }
+
+    /// <summary>
+    /// Sets the channels a contact allows (email, sms, voice; at least one). Staff for any contact, a client's users for
+    /// their own client's contacts; the contact must be in notify's copy of the client directory.
+    /// </summary>
+    private static async Task<IResult> PutPreference(Guid contactId, PreferenceBody body, NotifyDbContext db, Tenant tenant, HttpContext http,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        string[] known = [Channel.Email, Channel.Sms, Channel.Voice];
+        var channels = body.Channels?.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray() ?? [];
+        if (channels.Length == 0 || channels.Any(c => !known.Contains(c)))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["channels"] = [$"List one or more of {string.Join(", ", known)}."],
+            });
+        if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is not { } clientId) return UnknownContact();
+        var preference = await db.Preferences.AsTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
+        if (preference is null)
+            db.Preferences.Add(preference = new ContactPreference { ContactId = contactId, UpdatedBy = "" });
+        preference.ClientId = clientId;
+        preference.Channels = channels;
+        preference.UpdatedAt = clock.GetUtcNow();
+        preference.UpdatedBy = http.User.FindFirst("sub")?.Value ?? "unknown";
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new { ContactId = contactId, preference.Channels, preference.UpdatedAt, preference.UpdatedBy });
+    }
+
+    /// <summary>The contact's client, when the caller may see it (staff: any; a client's user: their own client's contacts).</summary>
+    private static async Task<Guid?> ClientOfAsync(NotifyDbContext db, Tenant tenant, Guid contactId, CancellationToken cancellationToken)
+    {
+        // jsonb containment: the client whose contacts include this id (one row per client, contacts as a jsonb array).
+        var probe = System.Text.Json.JsonSerializer.Serialize(new[] { new { contactId } }, System.Text.Json.JsonSerializerOptions.Web);
+        return await db.Directory.FromSql($"SELECT * FROM directory_clients WHERE \"Contacts\" @> {probe}::jsonb").AsNoTracking()
+            .Where(c => tenant.ClientId == null || c.ClientId == tenant.ClientId)
+            .Select(c => (Guid?)c.ClientId).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private static IResult UnknownContact() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such contact (or not yet in notify's copy of the client directory).");
+
+    /// <summary>A template with sample data, in the time zone given (a client's calendar's; UTC when none).</summary>
+    private static IResult Preview(string name, string? timeZone)
+    {
+        if (!Templates.Templates.Samples.TryGetValue(name, out var sample))
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
                 extensions: new Dictionary<string, object?> { ["name"] = name, ["templates"] = Templates.Templates.Samples.Keys });
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. America/New_York)."],
+            });
+        var composed = sample(timeZone ?? "Etc/UTC");
+        return TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html });
+    }
 
     /// <summary>
     /// Twilio's status callback for a message or call notify created. Checked against the URL Twilio was given

@@ -96,18 +96,26 @@ public static class Templates
 
     /// <summary>The paragraphs as text (blank line between) and as HTML paragraphs, encoded.</summary>
     private static Composed Compose(string subject, params IReadOnlyList<string> paragraphs) => new(
-        subject,
+        OneLine(subject),
         string.Join("\n\n", paragraphs) + "\n",
         "<!DOCTYPE html><html><body>" + string.Concat(paragraphs.Select(p => $"<p>{WebUtility.HtmlEncode(p)}</p>")) + "</body></html>");
 
-    /// <summary>The templates an admin can preview, each with sample data.</summary>
-    public static readonly IReadOnlyDictionary<string, Func<Composed>> Samples = new Dictionary<string, Func<Composed>>
+    /// <summary>
+    /// A subject is a header: a client's line breaks or control characters in it (a ticket subject they wrote) become
+    /// spaces, so no text of theirs can start a header of its own, whatever the mail library does with it.
+    /// </summary>
+    public static string OneLine(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c)).Trim();
+
+    /// <summary>The templates an admin can preview, each with sample data, by the time zone to show times in.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<string, Composed>> Samples = new Dictionary<string, Func<string, Composed>>
     {
-        ["acknowledgement"] = () => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), "America/New_York")),
-        ["acknowledgement-sms"] = () => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), "America/New_York")),
-        ["resolution"] = () => Resolution(new(1042, "Dana Reyes", "Printer jam", new DateTimeOffset(2026, 11, 24, 16, 30, 0, TimeSpan.Zero), "America/New_York")),
-        ["sla-warning"] = () => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, new DateTimeOffset(2026, 11, 23, 17, 0, 0, TimeSpan.Zero))),
-        ["sla-breach"] = () => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, new DateTimeOffset(2026, 11, 23, 17, 0, 0, TimeSpan.Zero))),
-        ["delivery-failed"] = () => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
+        ["acknowledgement"] = zone => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone)),
+        ["acknowledgement-sms"] = zone => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone)),
+        ["resolution"] = zone => Resolution(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone)),
+        ["sla-warning"] = _ => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, SampleTime)),
+        ["sla-breach"] = _ => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, SampleTime)),
+        ["delivery-failed"] = _ => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
     };
+
+    private static readonly DateTimeOffset SampleTime = new(2026, 11, 23, 15, 0, 0, TimeSpan.Zero);
 }
