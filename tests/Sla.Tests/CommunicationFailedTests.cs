@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Notify.Contracts;
 using ServiceDesk.Testing;
 using Sla.Contracts;
@@ -37,5 +39,14 @@ public sealed class CommunicationFailedTests(SlaFixture sla) : IClassFixture<Sla
         // Nobody was told after all: the acknowledgement breaches at its original due time (9 s scaled).
         await sla.PublishedAsync(id, "the acknowledgement's breach",
             p => p.Type == "SlaBreached" && p.Target == SlaTargets.Acknowledge && p.Commitment == SlaCommitments.Contractual);
+        // The reports count it as the clock does: missed, not met by a message nobody received.
+        var outcome = await Eventually.GetAsync(async () =>
+        {
+            await using var scope = sla.App.Services.CreateAsyncScope();
+            var row = await scope.ServiceProvider.GetRequiredService<Sla.Api.Data.SlaDbContext>().TargetOutcomes.AsNoTracking()
+                .SingleAsync(o => o.TicketId == id && o.Target == SlaTargets.Acknowledge);
+            return row.MetContractual == false ? row : null;
+        }, "the report row to count the breach");
+        Assert.Null(outcome.MetAt);
     }
 }

@@ -23,6 +23,14 @@ public static class ReportProjection
         outcome.MetInternal = met.MetInternal;
     }
 
+    /// <summary>The message that met the target never reached the client: the target is undecided again, as on the clock,
+    /// until another message meets it or it breaches.</summary>
+    public static async Task ReopenedAsync(SlaDbContext db, TicketClock clock, string target, CancellationToken cancellationToken)
+    {
+        var outcome = await OutcomeAsync(db, clock, target, cancellationToken);
+        (outcome.MetAt, outcome.BusinessSeconds, outcome.MetContractual, outcome.MetInternal) = (null, null, null, null);
+    }
+
     public static async Task BreachedAsync(SlaDbContext db, TicketClock clock, SlaBreached breached, CancellationToken cancellationToken)
     {
         var outcome = await OutcomeAsync(db, clock, breached.Target, cancellationToken);

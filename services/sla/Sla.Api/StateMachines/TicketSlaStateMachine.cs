@@ -284,6 +284,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             await context.Publish(targetMet);
             await ReportProjection.TargetMetAsync(Db(context), changed, targetMet, context.CancellationToken);
         }
+        foreach (var failed in changed.Ledger.Skip(clock.Ledger.Count).OfType<DeliveryFailed>())
+            await ReportProjection.ReopenedAsync(Db(context), changed, TierPolicy.Name(failed.Target), context.CancellationToken);
         // A pause, a resume or a recalculation moves the due times: tickets (and any countdown) follows this.
         if (changed.Ledger.Skip(clock.Ledger.Count).Any(e => e is ClockPaused or ClockResumed or TargetsRecalculated))
             await context.Publish(DueTimes(changed));
