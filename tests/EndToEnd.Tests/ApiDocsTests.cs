@@ -11,7 +11,7 @@ namespace EndToEnd.Tests;
 [Collection(SystemCollection.Name)]
 public sealed class ApiDocsTests(RunningSystem system)
 {
-    private static readonly string[] Documented = ["intake", "tickets", "sla", "billing"];
+    private static readonly string[] Documented = ["intake", "tickets", "sla", "billing", "notify"];
 
     private async Task<Dictionary<string, JsonElement>> DocumentsAsync()
     {
@@ -84,6 +84,7 @@ public sealed class ApiDocsTests(RunningSystem system)
         {
             ["clientId"] = RunningSystem.DemoClient, ["contactEmail"] = RunningSystem.DemoContactEmail, ["contactName"] = "Dana Reyes",
             ["subject"] = "Documented fields", ["description"] = "Every documented field, nothing else.", ["priorityHint"] = "P4",
+            ["emergency"] = false, ["emergencyTermsConfirmed"] = false,
         };
         Assert.All(properties, p => Assert.True(samples.ContainsKey(p), $"The document lists '{p}', which this test has no sample for."));
         using var staff = system.Client(TestAuth.Token(Roles.Technician));
