@@ -251,6 +251,9 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
         var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
         await File.WriteAllBytesAsync(Path.Combine(folder, "sign-in.png"), await _page.ScreenshotAsync()); // for humans to look at
+        // In the portal's look (its stylesheet, allowed by the gateway's policy): a field wide enough for an address.
+        var width = await _page.GetByLabel("Email address").EvaluateAsync<int>("field => field.offsetWidth");
+        Assert.True(width >= 300, $"the address field is {width} px wide");
         await _page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         // Back in the portal, signed in by name; the code has left the address bar.
