@@ -20,6 +20,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     public DbSet<RoutingRule> RoutingRules => Set<RoutingRule>();
     public DbSet<Client> Clients => Set<Client>();
     public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<OnCall.EmergencyPaging> Pagings => Set<OnCall.EmergencyPaging>();
+    public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
 
     /// <summary>Intake's demo client (ADR 3), so both directories start alike.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -60,6 +62,27 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.HasIndex(t => t.MergedIntoId).HasFilter("\"MergedIntoId\" IS NOT NULL");
             ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoId).OnDelete(DeleteBehavior.Restrict);
             ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>
+        {
+            paging.ToTable("emergency_pagings");
+            paging.HasKey(p => p.TicketId);
+            paging.Property(p => p.State).HasConversion<string>().HasMaxLength(20);
+            paging.Property(p => p.AcknowledgedBy).HasMaxLength(200);
+            paging.Property(p => p.AcknowledgedHow).HasMaxLength(20);
+            paging.HasMany(p => p.Pages).WithOne().HasForeignKey(p => p.TicketId);
+            paging.HasOne<Ticket>().WithOne().HasForeignKey<OnCall.EmergencyPaging>(p => p.TicketId);
+            // No tenant filter: only staff routes, consumers and the page link (whose secret is the credential) read it.
+        });
+
+        modelBuilder.Entity<OnCall.Page>(page =>
+        {
+            page.ToTable("pages");
+            page.Property(p => p.Layer).HasMaxLength(20);
+            page.Property(p => p.Person).HasMaxLength(200);
+            // The one-tap link finds its page by the hash of its secret.
+            page.HasIndex(p => p.AckTokenHash).IsUnique();
         });
 
         modelBuilder.Entity<AuditEntry>(audit =>
@@ -200,10 +223,16 @@ public static class AuditTrail
 
     /// <summary>Adds the audit entry for a change; it is written by the same SaveChanges as the change itself.</summary>
     public static void Record(this TicketsDbContext db, Ticket ticket, Actor actor, DateTimeOffset at, string action, object details) =>
+        db.Record(ticket.Id, ticket.ClientId, actor, at, action, details);
+
+    public static void Record(this TicketsDbContext db, OnCall.EmergencyPaging paging, Actor actor, DateTimeOffset at, string action, object details) =>
+        db.Record(paging.TicketId, paging.ClientId, actor, at, action, details);
+
+    private static void Record(this TicketsDbContext db, Guid ticketId, Guid clientId, Actor actor, DateTimeOffset at, string action, object details) =>
         db.Audit.Add(new AuditEntry
         {
-            TicketId = ticket.Id,
-            ClientId = ticket.ClientId,
+            TicketId = ticketId,
+            ClientId = clientId,
             At = at,
             Actor = actor.Subject,
             Channel = actor.Channel,

@@ -105,6 +105,15 @@ public sealed class Team
 
     /// <summary>Technicians' subjects (their tokens' "sub"): "my team's queue" is the queue of the teams listing me.</summary>
     public List<string> Members { get; set; } = [];
+
+    /// <summary>The team lead's subject: the last layer of the paging chain, after primary and backup.</summary>
+    public string? Lead { get; set; }
+
+    /// <summary>How long a page waits for its acknowledgement before the next layer is paged.</summary>
+    public TimeSpan PageWait { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many times the whole chain is paged before the dispatcher queue is alerted.</summary>
+    public int PageRounds { get; set; } = 2;
 }
 
 /// <summary>
