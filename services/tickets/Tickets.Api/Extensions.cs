@@ -2,6 +2,7 @@ using ServiceDesk.Platform;
 using Tickets.Api.Consumers;
 using Tickets.Api.Data;
 using Tickets.Api.Endpoints;
+using Tickets.Api.OnCall;
 
 namespace Tickets.Api;
 
@@ -17,6 +18,7 @@ public static class Extensions
             bus.AddConsumer<ReplyMailedConsumer>();
         });
         builder.AddTeamPolicies();
+        builder.Services.AddScoped<OnCallSchedule>();
         return builder;
     }
 
@@ -27,6 +29,7 @@ public static class Extensions
         app.MapConversationEndpoints();
         app.MapTimeEntryEndpoints();
         app.MapTeamEndpoints();
+        app.MapOnCallEndpoints();
         app.MapClientEndpoints();
         return app;
     }
