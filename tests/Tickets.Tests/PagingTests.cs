@@ -19,6 +19,7 @@ namespace Tickets.Tests;
 [Collection(TicketsCollection.Name)]
 public sealed class PagingTests(TicketsFixture tickets)
 {
+    private static readonly string[] Layers = ["primary", "backup"];
     private readonly HttpClient _dispatcher = tickets.Dispatcher();
 
     [Fact]
@@ -134,12 +135,21 @@ public sealed class PagingTests(TicketsFixture tickets)
         Assert.Empty(await tickets.PublishedAsync("PageAcknowledged", ticket.Id));
     }
 
-    /// <summary>A team with its paging settings and a routing rule sending a new client's tickets to it.</summary>
+    /// <summary>
+    /// A team with its paging settings, members[0] on a primary rotation and members[1] (if any) on a backup one, and a
+    /// routing rule sending a new client's tickets to it.
+    /// </summary>
     private async Task<(Guid Client, Guid Team)> TeamAsync(string[] members, string? lead, int rounds)
     {
-        var team = await (await _dispatcher.PostAsync("/api/teams", new { name = $"On call {Guid.NewGuid():N}", members })).ReadAsync<TeamView>();
-        await tickets.WithDbAsync(db => db.Teams.Where(t => t.Id == team.Id)
-            .ExecuteUpdateAsync(t => t.SetProperty(x => x.Lead, lead).SetProperty(x => x.PageRounds, rounds)));
+        var created = await _dispatcher.PostAsync("/api/teams", new { name = $"On call {Guid.NewGuid():N}", members, lead, pageRounds = rounds });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var team = await created.ReadAsync<TeamView>();
+        foreach (var (layer, person) in Layers.Zip(members))
+            Assert.Equal(HttpStatusCode.Created, (await _dispatcher.PostAsync($"/api/teams/{team.Id}/rotations", new
+            {
+                layer, people = new[] { person }, turnDays = 7, handoff = "08:00", timeZone = "America/New_York",
+                firstTurn = DateOnly.FromDateTime(tickets.Clock.Now.UtcDateTime.AddDays(-8)),
+            })).StatusCode);
         var client = Guid.NewGuid();
         Assert.Equal(HttpStatusCode.Created, (await _dispatcher.PostAsync("/api/routing-rules", new { order = 1, clientId = client, teamId = team.Id })).StatusCode);
         return (client, team.Id);

@@ -31,6 +31,7 @@ public static class Extensions
         app.MapConversationEndpoints();
         app.MapTimeEntryEndpoints();
         app.MapTeamEndpoints();
+        app.MapOnCallEndpoints();
         app.MapClientEndpoints();
         app.MapPagingEndpoints();
         return app;

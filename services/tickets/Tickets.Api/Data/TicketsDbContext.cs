@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
 using Tickets.Api.Domain;
+using Tickets.Api.OnCall;
 
 namespace Tickets.Api.Data;
 
@@ -22,6 +23,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<OnCall.EmergencyPaging> Pagings => Set<OnCall.EmergencyPaging>();
     public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
+    public DbSet<Rotation> Rotations => Set<Rotation>();
+    public DbSet<RotationVersion> RotationVersions => Set<RotationVersion>();
+    public DbSet<OnCallOverride> OnCallOverrides => Set<OnCallOverride>();
 
     /// <summary>Intake's demo client (ADR 3), so both directories start alike.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -151,6 +155,38 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             team.Property(t => t.Name).HasMaxLength(TicketLimits.TeamName);
             team.Property(t => t.Description).HasMaxLength(TicketLimits.Reason);
             team.HasIndex(t => t.Name).IsUnique();
+            team.Property(t => t.Lead).HasMaxLength(TicketLimits.PersonSubject);
+        });
+
+        // On-call: the team's own schedule, gone with the team.
+        modelBuilder.Entity<Rotation>(rotation =>
+        {
+            rotation.ToTable("rotations");
+            rotation.Property(r => r.Layer).HasConversion<string>().HasMaxLength(20);
+            rotation.Property(r => r.CreatedBy).HasMaxLength(TicketLimits.PersonSubject);
+            // One schedule per layer: "who is primary" has one answer.
+            rotation.HasIndex(r => new { r.TeamId, r.Layer }).IsUnique();
+            rotation.HasOne<Team>().WithMany().HasForeignKey(r => r.TeamId).OnDelete(DeleteBehavior.Cascade);
+            rotation.HasMany(r => r.Versions).WithOne().HasForeignKey(v => v.RotationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<RotationVersion>(version =>
+        {
+            version.ToTable("rotation_versions");
+            version.Property(v => v.TimeZone).HasMaxLength(TicketLimits.Reference);
+            version.Property(v => v.RecordedBy).HasMaxLength(TicketLimits.PersonSubject);
+            version.HasIndex(v => new { v.RotationId, v.EffectiveFrom });
+        });
+
+        modelBuilder.Entity<OnCallOverride>(cover =>
+        {
+            cover.ToTable("on_call_overrides");
+            cover.Property(o => o.Layer).HasConversion<string>().HasMaxLength(20);
+            cover.Property(o => o.Person).HasMaxLength(TicketLimits.PersonSubject);
+            cover.Property(o => o.Reason).HasMaxLength(TicketLimits.Reason);
+            cover.Property(o => o.CreatedBy).HasMaxLength(TicketLimits.PersonSubject);
+            cover.HasIndex(o => new { o.TeamId, o.Layer, o.From });
+            cover.HasOne<Team>().WithMany().HasForeignKey(o => o.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<Client>(client =>
@@ -212,6 +248,10 @@ public static class TicketLimits
     public const int Reference = 60;
     public const int MaxContacts = 200;
     public const int MaxAddresses = 10;
+    public const int MaxRotationPeople = 100;
+
+    /// <summary>A person's subject (their token's "sub").</summary>
+    public const int PersonSubject = 200;
 }
 
 public static class AuditTrail

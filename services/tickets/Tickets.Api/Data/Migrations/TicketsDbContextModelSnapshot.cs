@@ -403,7 +403,8 @@ namespace Tickets.Api.Data.Migrations
                         .HasColumnType("character varying(500)");
 
                     b.Property<string>("Lead")
-                        .HasColumnType("text");
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.PrimitiveCollection<List<string>>("Members")
                         .IsRequired()
@@ -787,6 +788,50 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("emergency_pagings", (string)null);
                 });
 
+            modelBuilder.Entity("Tickets.Api.OnCall.OnCallOverride", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("From")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Layer")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Person")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("To")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Layer", "From");
+
+                    b.ToTable("on_call_overrides", (string)null);
+                });
+
             modelBuilder.Entity("Tickets.Api.OnCall.Page", b =>
                 {
                     b.Property<Guid>("Id")
@@ -827,6 +872,83 @@ namespace Tickets.Api.Data.Migrations
                     b.HasIndex("TicketId");
 
                     b.ToTable("pages", (string)null);
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.Rotation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Layer")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Layer")
+                        .IsUnique();
+
+                    b.ToTable("rotations", (string)null);
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.RotationVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("EffectiveFrom")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly>("FirstTurn")
+                        .HasColumnType("date");
+
+                    b.Property<TimeOnly>("Handoff")
+                        .HasColumnType("time without time zone");
+
+                    b.PrimitiveCollection<List<string>>("People")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("RotationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<int>("TurnDays")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RotationId", "EffectiveFrom");
+
+                    b.ToTable("rotation_versions", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>
@@ -921,11 +1043,38 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tickets.Api.OnCall.OnCallOverride", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tickets.Api.OnCall.Page", b =>
                 {
                     b.HasOne("Tickets.Api.OnCall.EmergencyPaging", null)
                         .WithMany("Pages")
                         .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.Rotation", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.RotationVersion", b =>
+                {
+                    b.HasOne("Tickets.Api.OnCall.Rotation", null)
+                        .WithMany("Versions")
+                        .HasForeignKey("RotationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -938,6 +1087,11 @@ namespace Tickets.Api.Data.Migrations
             modelBuilder.Entity("Tickets.Api.OnCall.EmergencyPaging", b =>
                 {
                     b.Navigation("Pages");
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.Rotation", b =>
+                {
+                    b.Navigation("Versions");
                 });
 #pragma warning restore 612, 618
         }

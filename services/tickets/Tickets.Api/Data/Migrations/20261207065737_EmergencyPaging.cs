@@ -11,26 +11,6 @@ namespace Tickets.Api.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AddColumn<string>(
-                name: "Lead",
-                table: "teams",
-                type: "text",
-                nullable: true);
-
-            migrationBuilder.AddColumn<int>(
-                name: "PageRounds",
-                table: "teams",
-                type: "integer",
-                nullable: false,
-                defaultValue: 2); // existing teams get the model's defaults, not zero
-
-            migrationBuilder.AddColumn<TimeSpan>(
-                name: "PageWait",
-                table: "teams",
-                type: "interval",
-                nullable: false,
-                defaultValue: TimeSpan.FromMinutes(5));
-
             migrationBuilder.CreateTable(
                 name: "emergency_pagings",
                 columns: table => new
@@ -102,18 +82,6 @@ namespace Tickets.Api.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "emergency_pagings");
-
-            migrationBuilder.DropColumn(
-                name: "Lead",
-                table: "teams");
-
-            migrationBuilder.DropColumn(
-                name: "PageRounds",
-                table: "teams");
-
-            migrationBuilder.DropColumn(
-                name: "PageWait",
-                table: "teams");
         }
     }
 }
