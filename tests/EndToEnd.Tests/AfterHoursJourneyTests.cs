@@ -14,6 +14,7 @@ namespace EndToEnd.Tests;
 public sealed class AfterHoursJourneyTests(RunningSystem system)
 {
     private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
+    private static readonly string[] Restarted = ["sla", "notify"];
     private static readonly DateOnly Day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
     private static readonly DateTimeOffset Opens = new(Day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
 
@@ -125,14 +126,14 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     }
 
     [Fact]
-    public async Task Premium_emergency_at_night_pages_primary_then_backup_whose_tap_stops_the_chain()
+    public async Task Premium_emergency_at_night_pages_primary_then_backup_even_across_restarts_and_a_tap_stops_the_chain()
     {
         var (client, dana) = await ClientAtNightAsync("premium");
         using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
         var team = await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri("/api/teams", UriKind.Relative),
             new { name = $"Night shift {Guid.NewGuid():N}", members = RunningSystem.OnCallStaff, pageWaitSeconds = 30, pageRounds = 1 }));
         var teamId = team.GetProperty("id").GetGuid();
-        foreach (var (layer, person) in new[] { ("primary", "olga"), ("backup", "bert") })
+        foreach (var (layer, person) in new[] { ("primary", "olga"), ("backup", "bert") }.AsEnumerable())
             await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri($"/api/teams/{teamId}/rotations", UriKind.Relative), new
             {
                 layer, people = new[] { person }, turnDays = 7, handoff = "08:00", timeZone = "Etc/UTC",
@@ -142,8 +143,11 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
 
         var id = await RequestAsync(dana, client, new { subject = "Server room flooding", description = "Water on the rack.", emergency = true, emergencyTermsConfirmed = true });
 
-        // olga (primary) is paged by email with a one-tap link; nobody answers within the team's 30 s, so bert (backup) is.
+        // olga (primary) is paged by email with a one-tap link. sla (which keeps the page's timer) and notify crash and come
+        // back while she sleeps: nobody answers within the team's 30 s, and bert (backup) is paged all the same.
         var olga = await PageMailAsync("olga@msp.example");
+        foreach (var service in Restarted) await system.App(service).KillAsync();
+        foreach (var service in Restarted) await system.App(service).RestartAsync();
         var bert = await PageMailAsync("bert@msp.example");
         var token = System.Text.RegularExpressions.Regex.Match(bert.TextBody ?? "", @"/pages/([A-Za-z0-9_-]+)").Groups[1].Value;
         using var phone = system.Client(); // a tap from a phone: no sign-in, the link's secret is the proof
