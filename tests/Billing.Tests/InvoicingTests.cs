@@ -117,6 +117,53 @@ public sealed class InvoicingTests(BillingFixture billing)
     }
 
     [Fact]
+    public async Task The_pdf_invoice_opens_and_shows_the_number_client_lines_rounding_fee_drawdown_and_total_as_the_html_does()
+    {
+        var client = await ClientAsync(await CalendarAsync(), name: "Łódź Dental Åsa & Co");
+        using var http = billing.Clerk();
+        var agreement = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", monthlyFee = 500m, afterHoursMultiplier = 1.5m,
+            rates = new[] { new { workType = "BusinessHours", businessHours = 100m } }, roundingIncrementMinutes = 15, afterHoursPreAuthorised = true,
+        });
+        Assert.Equal(HttpStatusCode.Created, agreement.StatusCode);
+        await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = 0.5m, validFrom = "2026-11-01", expiresOn = "2026-11-30" });
+        await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 9, 0, 0, NewYork), 30);  // drawn from the block
+        await RecordAsync(client, LateMonday, 70);                                            // 30 business + 40 after hours, rounded to 45
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+        var number = invoice.GetProperty("number").GetString()!;
+
+        var response = await http.GetAsync(new Uri($"/api/billing/invoices/{invoice.GetProperty("id").GetGuid()}/pdf", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"{number}.pdf", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString(bytes, 0, 5));
+        var (document, texts) = PdfText.Read(bytes);
+        using (document)
+        {
+            Assert.Equal(1, document.PageCount);
+            Assert.Equal($"Invoice {number}", document.Info.Title);
+        }
+        Assert.Contains($"Invoice {number}", texts);
+        Assert.Contains($"Łódź Dental Åsa & Co · period 2026-11 · USD", texts);
+        Assert.Contains("Monthly fee 2026-11", texts);
+        var all = string.Join(" ", texts); // a long description wraps over lines at its spaces
+        Assert.Contains("BusinessHours (block hours expiring 2026-11-30)", all, StringComparison.Ordinal);
+        Assert.Contains("AfterHours (rounded up to 15 min)", all, StringComparison.Ordinal);
+        // Every amount the JSON shows is printed, and the total as the HTML prints it.
+        foreach (var line in invoice.GetProperty("lines").EnumerateArray())
+            Assert.Contains(line.GetProperty("amount").GetDecimal().ToString("F2", System.Globalization.CultureInfo.InvariantCulture), texts);
+        // 500 fee + 30 min from the block at 0 + 30 min at 100 + 40 min after hours rounded to 45 at 150.
+        Assert.Equal(662.50m, invoice.GetProperty("total").GetDecimal());
+        var total = texts.IndexOf("Total");
+        Assert.True(total >= 0, string.Join(" | ", texts));
+        Assert.Contains("662.50", texts[total..]);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"/api/billing/invoices/{Guid.NewGuid()}/pdf", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task Two_finalisations_at_once_take_consecutive_numbers_without_gap_or_duplicate()
     {
         using var http = billing.Clerk();
@@ -363,10 +410,10 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.Equal(client, (await clerk.GetFromJsonAsync<JsonElement>($"/api/billing/terms?clientId={client}")).GetProperty("clientId").GetGuid());
     }
 
-    private async Task<Guid> ClientAsync(Guid calendar)
+    private async Task<Guid> ClientAsync(Guid calendar, string? name = null)
     {
         var client = Guid.NewGuid();
-        await ConsumeAsync(new ClientChanged(client, 1, $"Client {client}", "standard", calendar.ToString(), true, [], DateTimeOffset.UtcNow, "admin"));
+        await ConsumeAsync(new ClientChanged(client, 1, name ?? $"Client {client}", "standard", calendar.ToString(), true, [], DateTimeOffset.UtcNow, "admin"));
         return client;
     }
 
