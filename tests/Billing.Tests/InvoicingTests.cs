@@ -296,6 +296,98 @@ public sealed class InvoicingTests(BillingFixture billing)
             .Select(e => e.Name).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task Unused_block_hours_roll_over_up_to_the_cap_or_lapse_when_the_period_is_invoiced_and_the_rolled_hours_cover_next_month()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, preAuthorised: true);
+        using var http = billing.Clerk();
+        var rolling = await BlockAsync(http, client, new { hours = 2m, validFrom = "2026-11-01", expiresOn = "2026-11-30", reference = "PO-1",
+            rollover = "roll-over", rolloverCapHours = 1m });
+        var lapsing = await BlockAsync(http, client, new { hours = 1m, validFrom = "2026-11-01", expiresOn = "2026-11-30", rollover = "expire" });
+        var byHand = await BlockAsync(http, client, new { hours = 1m, validFrom = "2026-11-01", expiresOn = "2026-11-30", rollover = "none" });
+        await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 9, 0, 0, NewYork), 30); // drawn from the first block
+
+        await FinaliseAsync(http, await DraftAsync(http, client));
+
+        var blocks = await BlocksAsync(http, client);
+        Assert.Equal(4, blocks.Count);
+        var settled = blocks[rolling].GetProperty("settlement");
+        Assert.Equal((90, 60, 30), (settled.GetProperty("unusedMinutes").GetInt32(), settled.GetProperty("rolledMinutes").GetInt32(),
+            settled.GetProperty("expiredMinutes").GetInt32()));
+        Assert.Equal(0, blocks[rolling].GetProperty("remainingMinutes").GetInt32());
+        Assert.Equal((60, 0, 60), (blocks[lapsing].GetProperty("settlement").GetProperty("expiredMinutes").GetInt32(),
+            blocks[lapsing].GetProperty("remainingMinutes").GetInt32(), blocks[byHand].GetProperty("remainingMinutes").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, blocks[byHand].GetProperty("settlement").ValueKind);
+        var rolled = blocks[settled.GetProperty("rolledIntoBlockId").GetGuid()];
+        Assert.Equal(("2026-12-01", "2026-12-31", 60, 60, "expire", rolling), (rolled.GetProperty("validFrom").GetString(),
+            rolled.GetProperty("expiresOn").GetString(), rolled.GetProperty("minutes").GetInt32(), rolled.GetProperty("remainingMinutes").GetInt32(),
+            rolled.GetProperty("rollover").GetString(), rolled.GetProperty("rolledFromBlockId").GetGuid()));
+
+        // Asking again (a clerk, or the next invoice) changes nothing.
+        var again = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks/settle", new { through = "2026-11-30" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Empty((await again.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray());
+        Assert.Equal(4, (await BlocksAsync(http, client)).Count);
+
+        // December's work draws the rolled-over hour; November's expired blocks cover none of it.
+        await RecordAsync(client, new DateTimeOffset(2026, 12, 2, 9, 0, 0, NewYork), 75);
+        var december = await http.PostAsJsonAsync("/api/billing/invoices", new { clientId = client, period = "2026-12" });
+        var lines = (await december.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("lines").EnumerateArray()
+            .Select(l => (l.GetProperty("kind").GetString(), l.GetProperty("billedMinutes").GetInt32(), l.GetProperty("amount").GetDecimal()));
+        Assert.Equal([("BlockDrawdown", 60, 0.00m), ("Time", 15, 25.00m)], lines);
+    }
+
+    [Fact]
+    public async Task Settling_blocks_twice_at_once_settles_each_once_and_bad_rules_are_refused_naming_the_field()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        using var http = billing.Clerk();
+        var block = await BlockAsync(http, client, new { hours = 3m, validFrom = "2026-10-01", expiresOn = "2026-10-31", rollover = "roll-over",
+            rolloverMonths = 2 });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
+        {
+            using var clerk = billing.Clerk();
+            var response = await clerk.PostAsJsonAsync($"/api/billing/clients/{client}/blocks/settle", new { through = "2026-11-30" });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+        }));
+
+        var settlement = Assert.Single(answers.SelectMany(a => a));
+        Assert.Equal((block, 180), (settlement.GetProperty("blockId").GetGuid(), settlement.GetProperty("rolledMinutes").GetInt32()));
+        var blocks = await BlocksAsync(http, client);
+        Assert.Equal(2, blocks.Count);
+        // The rolled-over block ran out on 2026-12-31 (two months from 2026-11-01): settled in the same call only if that day is past.
+        var rolled = blocks[settlement.GetProperty("rolledIntoBlockId").GetGuid()];
+        Assert.Equal(("2026-11-01", "2026-12-31"), (rolled.GetProperty("validFrom").GetString(), rolled.GetProperty("expiresOn").GetString()));
+
+        var bad = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = 1m, validFrom = "2026-11-01", expiresOn = "2026-11-30",
+            rollover = "sometimes", rolloverMonths = 13 });
+        Assert.Equal(["rollover", "rolloverMonths"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name).Order(StringComparer.Ordinal));
+        var capWithoutRollover = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", new { hours = 1m, validFrom = "2026-11-01",
+            expiresOn = "2026-11-30", rolloverCapHours = 1m });
+        Assert.Equal(["rolloverCapHours"], (await capWithoutRollover.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
+            .Select(e => e.Name));
+        var future = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks/settle", new { through = DateTime.UtcNow.AddDays(2).ToString("yyyy-MM-dd",
+            System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+        Assert.Equal(["through"], (await future.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Equal(2, (await BlocksAsync(http, client)).Count); // nothing changed
+    }
+
+    private static async Task<Guid> BlockAsync(HttpClient http, Guid client, object block)
+    {
+        var response = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks", block);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<Dictionary<Guid, JsonElement>> BlocksAsync(HttpClient http, Guid client) =>
+        (await http.GetFromJsonAsync<JsonElement>($"/api/billing/clients/{client}/blocks")).EnumerateArray()
+            .ToDictionary(b => b.GetProperty("id").GetGuid());
+
     private static async Task<int> RemainingAsync(HttpClient http, Guid client) =>
         Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/billing/clients/{client}/blocks")).EnumerateArray())
             .GetProperty("remainingMinutes").GetInt32();
