@@ -47,6 +47,8 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             entry.Property(e => e.Disposition).HasConversion<string>().HasMaxLength(20);
             entry.Property(e => e.DispositionReason).HasMaxLength(500);
             entry.Property(e => e.DispositionBy).HasMaxLength(200);
+            entry.Property(e => e.EditReviewReason).HasMaxLength(500);
+            entry.Property(e => e.EditReviewedBy).HasMaxLength(200);
             entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
         });
         modelBuilder.Entity<BillingClient>(client =>

@@ -88,6 +88,7 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         foreach (var entry in invoiced)
         {
             entry.InvoiceId = draft.Id;
+            entry.InvoicedRevision = entry.Revision;
             entry.CoveredByBlock = lines.Where(l => l.TimeEntryId == entry.TimeEntryId).All(l => l.Kind == LineKind.BlockDrawdown);
         }
         db.Drawdowns.AddRange(lines.Where(l => l.Kind == LineKind.BlockDrawdown).Select(l => new BlockDrawdown
@@ -141,7 +142,8 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         invoice.CreditedBy = note.Id;
         db.Invoices.Add(note);
         await db.TimeEntries.Where(e => e.InvoiceId == invoice.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false)
+                .SetProperty(e => e.InvoicedRevision, (int?)null).SetProperty(e => e.EditedAfterInvoicingAt, (DateTimeOffset?)null), cancellationToken);
         await db.Drawdowns.Where(d => d.InvoiceId == invoice.Id).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

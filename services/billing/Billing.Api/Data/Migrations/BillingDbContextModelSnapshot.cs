@@ -523,11 +523,28 @@ namespace Billing.Api.Data.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<string>("EditReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("EditReviewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EditReviewedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("EditedAfterInvoicingAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid?>("InvoiceId")
                         .HasColumnType("uuid");
+
+                    b.Property<int?>("InvoicedRevision")
+                        .HasColumnType("integer");
 
                     b.Property<int>("Minutes")
                         .HasColumnType("integer");
