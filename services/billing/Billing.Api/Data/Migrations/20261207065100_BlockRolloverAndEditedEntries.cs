@@ -6,11 +6,43 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Billing.Api.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class BlockRollover : Migration
+    public partial class BlockRolloverAndEditedEntries : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "EditReviewReason",
+                table: "time_entries",
+                type: "character varying(500)",
+                maxLength: 500,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "EditReviewedAt",
+                table: "time_entries",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "EditReviewedBy",
+                table: "time_entries",
+                type: "character varying(200)",
+                maxLength: 200,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "EditedAfterInvoicingAt",
+                table: "time_entries",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "InvoicedRevision",
+                table: "time_entries",
+                type: "integer",
+                nullable: true);
+
             migrationBuilder.AddColumn<Guid>(
                 name: "RolledFromBlockId",
                 table: "block_hours",
@@ -73,6 +105,26 @@ namespace Billing.Api.Data.Migrations
         {
             migrationBuilder.DropTable(
                 name: "block_settlements");
+
+            migrationBuilder.DropColumn(
+                name: "EditReviewReason",
+                table: "time_entries");
+
+            migrationBuilder.DropColumn(
+                name: "EditReviewedAt",
+                table: "time_entries");
+
+            migrationBuilder.DropColumn(
+                name: "EditReviewedBy",
+                table: "time_entries");
+
+            migrationBuilder.DropColumn(
+                name: "EditedAfterInvoicingAt",
+                table: "time_entries");
+
+            migrationBuilder.DropColumn(
+                name: "InvoicedRevision",
+                table: "time_entries");
 
             migrationBuilder.DropColumn(
                 name: "RolledFromBlockId",

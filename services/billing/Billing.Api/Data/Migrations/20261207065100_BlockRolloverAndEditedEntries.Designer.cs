@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Billing.Api.Data.Migrations
 {
     [DbContext(typeof(BillingDbContext))]
-    [Migration("20261207064047_EditedAfterInvoicing")]
-    partial class EditedAfterInvoicing
+    [Migration("20261207065100_BlockRolloverAndEditedEntries")]
+    partial class BlockRolloverAndEditedEntries
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
