@@ -14,16 +14,17 @@ namespace Billing.Tests;
 /// </summary>
 public static partial class PdfText
 {
-    public static (PdfDocument Document, List<string> Texts) Read(byte[] pdf)
+    /// <returns>The page count, the document's title and the texts in the order drawn.</returns>
+    public static (int Pages, string Title, List<string> Texts) Read(byte[] pdf)
     {
-        var document = PdfReader.Open(new MemoryStream(pdf), PdfDocumentOpenMode.Import);
+        using var document = PdfReader.Open(new MemoryStream(pdf), PdfDocumentOpenMode.Import);
         var texts = new List<string>();
         foreach (var page in document.Pages)
         {
             string? font = null;
             Walk(ContentReader.ReadContent(page), Fonts(page), ref font, texts);
         }
-        return (document, texts);
+        return (document.PageCount, document.Info.Title, texts);
     }
 
     /// <summary>Per font resource ("/F0"): null for a simple font (one byte per character, WinAnsi), else the ToUnicode map

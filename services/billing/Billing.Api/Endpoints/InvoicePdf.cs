@@ -19,8 +19,8 @@ public static class InvoicePdf
 
     private static readonly (string Heading, double Width, bool Right)[] Columns =
     [
-        ("#", 24, false), ("Ticket", 56, false), ("Date", 62, false), ("Responder", 92, false), ("Work", 78, false), ("Hours", 72, false),
-        ("Raw min", 48, true), ("Billed min", 56, true), ("Rate", 56, true), ("Amount", 70, true), ("Description", 0, false),
+        ("#", 20, false), ("Ticket", 52, false), ("Date", 56, false), ("Responder", 84, false), ("Work", 70, false), ("Hours", 66, false),
+        ("Raw min", 44, true), ("Billed min", 50, true), ("Rate", 50, true), ("Amount", 64, true), ("Description", 0, false),
     ];
 
     static InvoicePdf()
