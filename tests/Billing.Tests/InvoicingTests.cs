@@ -323,6 +323,12 @@ public sealed class InvoicingTests(BillingFixture billing)
             rolled.GetProperty("expiresOn").GetString(), rolled.GetProperty("minutes").GetInt32(), rolled.GetProperty("remainingMinutes").GetInt32(),
             rolled.GetProperty("rollover").GetString(), rolled.GetProperty("rolledFromBlockId").GetGuid()));
 
+        // The report of block hours left, across clients, shows what is left to draw: the rolled hour, and the block left by hand.
+        var left = (await http.GetFromJsonAsync<JsonElement>("/api/billing/reports/block-hours")).EnumerateArray()
+            .Where(b => b.GetProperty("clientId").GetGuid() == client)
+            .Select(b => (b.GetProperty("blockId").GetGuid(), b.GetProperty("remainingMinutes").GetInt32(), b.GetProperty("rollover").GetString()));
+        Assert.Equal([(byHand, 60, "None"), (settled.GetProperty("rolledIntoBlockId").GetGuid(), 60, "Expire")], left);
+
         // Asking again (a clerk, or the next invoice) changes nothing.
         var again = await http.PostAsJsonAsync($"/api/billing/clients/{client}/blocks/settle", new { through = "2026-11-30" });
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
