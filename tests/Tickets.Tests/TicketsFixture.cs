@@ -48,7 +48,8 @@ public sealed class TicketsCollection : ICollectionFixture<TicketsFixture>
 public sealed class TicketsFixture : IAsyncLifetime
 {
     public static readonly string[] EventTypes =
-        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged"];
+        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged",
+         "OnCallPaged", "PageAcknowledged", "PagingExhausted"];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 

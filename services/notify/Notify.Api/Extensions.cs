@@ -57,6 +57,7 @@ public static class Extensions
             bus.AddConsumer<TicketStatusChangedConsumer>();
             bus.AddConsumer<SlaAlertConsumer>();
             bus.AddConsumer<CommunicationFailedConsumer>();
+            bus.AddConsumer<PagingConsumer>();
             bus.AddConsumer<RetryDeliveryConsumer>();
         });
         return builder;

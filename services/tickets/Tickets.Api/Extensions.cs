@@ -2,6 +2,7 @@ using ServiceDesk.Platform;
 using Tickets.Api.Consumers;
 using Tickets.Api.Data;
 using Tickets.Api.Endpoints;
+using Tickets.Api.OnCall;
 
 namespace Tickets.Api;
 
@@ -15,8 +16,11 @@ public static class Extensions
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
             bus.AddConsumer<ReplyMailedConsumer>();
+            bus.AddConsumer<PageDueConsumer>();
         });
         builder.AddTeamPolicies();
+        builder.Services.AddScoped<OnCallSchedule>();
+        builder.Services.AddScoped<Paging>();
         return builder;
     }
 
@@ -27,7 +31,9 @@ public static class Extensions
         app.MapConversationEndpoints();
         app.MapTimeEntryEndpoints();
         app.MapTeamEndpoints();
+        app.MapOnCallEndpoints();
         app.MapClientEndpoints();
+        app.MapPagingEndpoints();
         return app;
     }
 }
