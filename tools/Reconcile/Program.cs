@@ -1,5 +1,6 @@
 // Checks that every accepted request has exactly one ticket, one SLA clock and one billing record, and that billing's
-// invoices and entries agree (every line an entry, every invoiced entry on its invoice, no gap in the numbers).
+// invoices and entries agree (every line an entry, every invoiced entry on its invoice, no gap in the numbers, every entry
+// a billing state, every invoiced after-hours line an approval where one was needed, no invoiced entry edited unnoticed).
 //   ConnectionStrings__Intake=... ConnectionStrings__Tickets=... ConnectionStrings__Sla=... ConnectionStrings__Billing=... \
 //     dotnet run --project tools/Reconcile [-- --settle <seconds, default 60>]
 // Prints a JSON report; exits 0 when consistent, 1 when something is missing or doubled, 2 on bad usage.

@@ -1,4 +1,11 @@
+using Billing.Api;
+using Billing.Api.Data;
+using Billing.Api.Domain;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using ServiceDesk.Platform;
 
 namespace Reconcile;
 
@@ -26,19 +33,29 @@ public sealed record Report(
 
 /// <summary>
 /// Billing's own books. Consistent when every invoice line of work names a stored time entry, every entry marked
-/// invoiced is on a line of its invoice, and each numbering series has every number below its next one (no gap).
-/// Whether each entry has a billing state is billing's unbilled report (GET /api/billing/reports/unbilled): the state
-/// is derived from the client's calendar and agreement, which only billing's rating knows.
+/// invoiced is on a line of its invoice, each numbering series has every number below its next one (no gap), every
+/// time entry has a billing state (billing's own rating decides it: an unrated entry has none), every invoiced
+/// after-hours line has the client's approval where its agreement version asked for one, and no invoiced entry was
+/// edited afterwards without a credit note or a review.
 /// </summary>
 /// <param name="InvoicesWithLineWithoutEntry">Invoices with a time or drawdown line whose entry is not stored.</param>
 /// <param name="InvoicedEntriesNotOnTheirInvoice">Entries marked invoiced that no line of that invoice shows.</param>
 /// <param name="MissingNumbers">Numbers a series handed out that no invoice or credit note carries ("INV-000007").</param>
+/// <param name="EntriesWithoutBillingState">Entries recorded before the settle time that rating cannot place (no calendar or
+/// no agreement in force on their day), with neither a person's decision nor an invoice.</param>
+/// <param name="AfterHoursLinesWithoutApproval">Entries billed after hours on an invoice not credited, under an agreement version
+/// that needs approval and is not pre-authorised, whose ticket has no approval.</param>
+/// <param name="EntriesEditedAfterInvoicing">Invoiced entries edited in tickets afterwards, neither credited nor reviewed.</param>
 public sealed record BillingFindings(
     IReadOnlyList<Guid> InvoicesWithLineWithoutEntry,
     IReadOnlyList<Guid> InvoicedEntriesNotOnTheirInvoice,
-    IReadOnlyList<string> MissingNumbers)
+    IReadOnlyList<string> MissingNumbers,
+    IReadOnlyList<Guid> EntriesWithoutBillingState,
+    IReadOnlyList<Guid> AfterHoursLinesWithoutApproval,
+    IReadOnlyList<Guid> EntriesEditedAfterInvoicing)
 {
-    public bool Consistent => InvoicesWithLineWithoutEntry.Count + InvoicedEntriesNotOnTheirInvoice.Count + MissingNumbers.Count == 0;
+    public bool Consistent => InvoicesWithLineWithoutEntry.Count + InvoicedEntriesNotOnTheirInvoice.Count + MissingNumbers.Count
+        + EntriesWithoutBillingState.Count + AfterHoursLinesWithoutApproval.Count + EntriesEditedAfterInvoicing.Count == 0;
 }
 
 /// <summary>
@@ -69,10 +86,11 @@ public static class Reconciliation
             tickets.Except(records).ToList(),
             tickets.Where(id => !requestSet.Contains(id)).ToList(),
             duplicates,
-            await BillingAsync(databases.Billing, cancellationToken));
+            await BillingAsync(databases.Billing, receivedBefore, cancellationToken));
     }
 
-    public static async Task<BillingFindings> BillingAsync(string billing, CancellationToken cancellationToken = default)
+    /// <param name="recordedBefore">Entries recorded since may be waiting for their agreement or calendar message; null: all entries.</param>
+    public static async Task<BillingFindings> BillingAsync(string billing, DateTimeOffset? recordedBefore = null, CancellationToken cancellationToken = default)
     {
         await using var connection = new NpgsqlConnection(billing);
         await connection.OpenAsync(cancellationToken);
@@ -88,7 +106,38 @@ public static class Reconciliation
             SELECT s."Series" || '-' || lpad(n::text, 6, '0') FROM invoice_sequences s CROSS JOIN LATERAL generate_series(1, s."Next" - 1) n
             WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i."Number" = s."Series" || '-' || lpad(n::text, 6, '0'))
             """, cancellationToken);
-        return new BillingFindings(orphanLines, notOnInvoice, missing);
+        var withoutApproval = await ListAsync<Guid>(connection, """
+            SELECT DISTINCT l."TimeEntryId" FROM invoice_lines l
+            JOIN invoices i ON i."Id" = l."InvoiceId" AND i."Kind" = 'Invoice' AND i."Status" = 'Finalised' AND i."CreditedBy" IS NULL
+            JOIN agreements a ON a."ClientId" = i."ClientId" AND a."Version" = l."AgreementVersion"
+            JOIN time_entries e ON e."TimeEntryId" = l."TimeEntryId"
+            WHERE l."Hours" = 'AfterHours' AND l."Kind" = 'Time' AND a."AfterHoursApprovalRequired" AND NOT a."AfterHoursPreAuthorised"
+              AND NOT EXISTS (SELECT 1 FROM approvals p WHERE p."TicketId" = e."TicketId")
+            """, cancellationToken);
+        var edited = await ListAsync<Guid>(connection, """
+            SELECT "TimeEntryId" FROM time_entries WHERE "InvoiceId" IS NOT NULL AND "EditedAfterInvoicingAt" IS NOT NULL
+            """, cancellationToken);
+        return new BillingFindings(orphanLines, notOnInvoice, missing, await UnratedAsync(billing, recordedBefore, cancellationToken), withoutApproval, edited);
+    }
+
+    /// <summary>Entries without a billing state, as billing's own rating sees them (the unbilled report's "Unrated").</summary>
+    private static async Task<List<Guid>> UnratedAsync(string billing, DateTimeOffset? recordedBefore, CancellationToken cancellationToken)
+    {
+        var options = new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(billing).Options;
+        await using var db = new BillingDbContext(options, new Tenant(new HttpContextAccessor())); // no caller: every client's rows
+        var invoicing = new Invoicing(new CalendarCatalog(Options.Create(new BillingOptions
+        {
+            DefaultCalendarId = Guid.TryParse(Environment.GetEnvironmentVariable("Billing__DefaultCalendarId"), out var id) ? id : new BillingOptions().DefaultCalendarId,
+        })), TimeProvider.System);
+        var open = db.TimeEntries.AsNoTracking()
+            .Where(e => e.InvoiceId == null && e.Disposition == Disposition.None && (recordedBefore == null || e.RecordedAt < recordedBefore));
+        var unrated = new List<Guid>();
+        foreach (var client in await open.Select(e => e.ClientId).Distinct().ToListAsync(cancellationToken))
+        {
+            var (rated, _) = await invoicing.RateAsync(db, client, open, cancellationToken);
+            unrated.AddRange(rated.Where(r => r.State == BillingState.Unrated).Select(r => r.Entry.TimeEntryId));
+        }
+        return unrated;
     }
 
     private static async Task<List<T>> ListAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -43,6 +43,14 @@ public sealed class TimeEntryRecordedConsumer(BillingDbContext db, ILogger<TimeE
             };
             db.TimeEntries.Add(entry);
         }
+        // An invoiced entry whose billed quantities change is flagged: its invoice keeps what it showed (ADR 35).
+        if (entry.InvoiceId is not null && (entry.Minutes != recorded.Minutes || entry.WorkType != workType || entry.Responder != recorded.Responder
+                || Math.Abs((entry.StartedAt - recorded.StartedAt).TotalMilliseconds) >= 1))
+        {
+            entry.EditedAfterInvoicingAt = recorded.RecordedAt.ToUniversalTime();
+            logger.LogWarning("Time entry {TimeEntryId} on invoice {InvoiceId} was edited (revision {Revision}): flagged for a credit note or review",
+                entry.TimeEntryId, entry.InvoiceId, recorded.Revision);
+        }
         entry.Revision = recorded.Revision;
         entry.Responder = recorded.Responder;
         // Instants are stored in UTC (timestamptz takes no other offset); the client's zone comes from its calendar.

@@ -20,6 +20,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
     public DbSet<InvoiceSequence> Sequences => Set<InvoiceSequence>();
     public DbSet<BlockOfHours> Blocks => Set<BlockOfHours>();
     public DbSet<BlockDrawdown> Drawdowns => Set<BlockDrawdown>();
+    public DbSet<BlockSettlement> Settlements => Set<BlockSettlement>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -46,6 +47,8 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             entry.Property(e => e.Disposition).HasConversion<string>().HasMaxLength(20);
             entry.Property(e => e.DispositionReason).HasMaxLength(500);
             entry.Property(e => e.DispositionBy).HasMaxLength(200);
+            entry.Property(e => e.EditReviewReason).HasMaxLength(500);
+            entry.Property(e => e.EditReviewedBy).HasMaxLength(200);
             entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
         });
         modelBuilder.Entity<BillingClient>(client =>
@@ -127,7 +130,18 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             block.HasIndex(b => b.ClientId);
             block.Property(b => b.Reference).HasMaxLength(200);
             block.Property(b => b.CreatedBy).HasMaxLength(200);
+            // Blocks stored before rules existed got None and 1 month (migration BlockRollover): nothing about them changes.
+            block.Property(b => b.Rollover).HasConversion<string>().HasMaxLength(20);
             block.HasQueryFilter(b => _clientId == null || b.ClientId == _clientId);
+        });
+        modelBuilder.Entity<BlockSettlement>(settlement =>
+        {
+            settlement.ToTable("block_settlements");
+            settlement.HasKey(s => s.BlockId);
+            settlement.HasIndex(s => s.ClientId);
+            settlement.Property(s => s.SettledBy).HasMaxLength(200);
+            settlement.HasOne<BlockOfHours>().WithOne().HasForeignKey<BlockSettlement>(s => s.BlockId).OnDelete(DeleteBehavior.Restrict);
+            settlement.HasQueryFilter(s => _clientId == null || s.ClientId == _clientId);
         });
         modelBuilder.Entity<BlockDrawdown>(drawdown =>
         {

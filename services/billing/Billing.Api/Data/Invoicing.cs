@@ -31,10 +31,7 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         var tickets = list.Select(e => e.TicketId).Distinct().ToList();
         var approvals = (await db.Approvals.AsNoTracking().Where(a => tickets.Contains(a.TicketId)).ToListAsync(cancellationToken))
             .ToLookup(a => a.TicketId);
-        // What is left of each block: its minutes less what finalised invoices drew (a credit note gives them back).
-        var blocks = await db.Blocks.AsNoTracking().Where(b => b.ClientId == clientId)
-            .Select(b => new BlockBalance(b.Id, b.ValidFrom, b.ExpiresOn, b.Minutes - db.Drawdowns.Where(d => d.BlockId == b.Id).Sum(d => d.Minutes)))
-            .ToListAsync(cancellationToken);
+        var blocks = await BlockSettling.Balances(db, clientId).ToListAsync(cancellationToken);
         return (Rater.Rate(list, agreements, calendar, approvals, blocks), calendar);
     }
 
@@ -91,6 +88,7 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         foreach (var entry in invoiced)
         {
             entry.InvoiceId = draft.Id;
+            entry.InvoicedRevision = entry.Revision;
             entry.CoveredByBlock = lines.Where(l => l.TimeEntryId == entry.TimeEntryId).All(l => l.Kind == LineKind.BlockDrawdown);
         }
         db.Drawdowns.AddRange(lines.Where(l => l.Kind == LineKind.BlockDrawdown).Select(l => new BlockDrawdown
@@ -98,6 +96,14 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
             BlockId = l.BlockId!.Value, TimeEntryId = l.TimeEntryId!.Value, InvoiceId = draft.Id, Minutes = l.BilledMinutes,
         }));
         await db.SaveChangesAsync(cancellationToken);
+        // The period is closed: the blocks that expired in it (or before), and are past, are settled by their rules.
+        var calendar = await calendars.ForClientAsync(db, draft.ClientId, cancellationToken);
+        if (TryParsePeriod(draft.Period, out var first) && calendar is not null)
+        {
+            var yesterday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), calendar.TimeZone).DateTime).AddDays(-1);
+            var lastDay = first.AddMonths(1).AddDays(-1);
+            await BlockSettling.SettleAsync(db, draft.ClientId, lastDay < yesterday ? lastDay : yesterday, by, time.GetUtcNow(), cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return draft;
     }
@@ -136,7 +142,8 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         invoice.CreditedBy = note.Id;
         db.Invoices.Add(note);
         await db.TimeEntries.Where(e => e.InvoiceId == invoice.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false)
+                .SetProperty(e => e.InvoicedRevision, (int?)null).SetProperty(e => e.EditedAfterInvoicingAt, (DateTimeOffset?)null), cancellationToken);
         await db.Drawdowns.Where(d => d.InvoiceId == invoice.Id).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

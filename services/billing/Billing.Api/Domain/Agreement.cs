@@ -55,7 +55,8 @@ public enum RoundingScope
 /// <summary>
 /// Prepaid hours (table block_hours): business-hours minutes of the client's billable work are drawn from its blocks,
 /// the one expiring first first, before anything is charged. A block is valid from its first day to its expiry
-/// (inclusive); rollover is a new block with a later expiry.
+/// (inclusive). What is left of it after its expiry is settled once by its <see cref="Rollover"/> rule
+/// (<see cref="BlockSettlement"/>): it lapses, or up to a cap of it becomes a new block for the next months.
 /// </summary>
 public sealed class BlockOfHours
 {
@@ -67,6 +68,42 @@ public sealed class BlockOfHours
     public string? Reference { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public required string CreatedBy { get; init; }
+    public BlockRollover Rollover { get; init; }
+    /// <summary>With <see cref="BlockRollover.RollOver"/>: at most this many unused minutes roll over (null: all of them).</summary>
+    public int? RolloverCapMinutes { get; init; }
+    /// <summary>With <see cref="BlockRollover.RollOver"/>: how many months the rolled-over block is valid for (from the day after expiry).</summary>
+    public int RolloverMonths { get; init; } = 1;
+    /// <summary>On a block made by a rollover: the block whose unused minutes it holds.</summary>
+    public Guid? RolledFromBlockId { get; init; }
+}
+
+/// <summary>What happens to a block's unused minutes once it has expired.</summary>
+public enum BlockRollover
+{
+    /// <summary>Nothing is recorded: they stay on the block, unusable after its expiry, for someone to settle by hand
+    /// (a refund, a goodwill extension as a new block). Blocks stored before rules existed have this rule.</summary>
+    None,
+    /// <summary>They lapse: the settlement records how many, and the block shows none left.</summary>
+    Expire,
+    /// <summary>Up to the cap, they become a new block valid from the day after expiry for <see cref="BlockOfHours.RolloverMonths"/>
+    /// months (which itself expires, never rolls again); the rest lapses.</summary>
+    RollOver,
+}
+
+/// <summary>
+/// The one settlement of an expired block (table block_settlements, keyed by the block: a block is settled once, whoever
+/// asks again). Unused = rolled + expired, and is what the block had left when it was settled.
+/// </summary>
+public sealed class BlockSettlement
+{
+    public Guid BlockId { get; init; }
+    public Guid ClientId { get; init; }
+    public int UnusedMinutes { get; init; }
+    public int RolledMinutes { get; init; }
+    public int ExpiredMinutes { get; init; }
+    public Guid? RolledIntoBlockId { get; init; }
+    public DateTimeOffset SettledAt { get; init; }
+    public required string SettledBy { get; init; }
 }
 
 /// <summary>Minutes of one entry drawn from one block, written when the invoice that shows it is finalised.</summary>

@@ -53,6 +53,18 @@ public sealed class TimeEntry
 
     /// <summary>Drawn whole from block hours: on the invoice as a drawdown, covered rather than invoiced.</summary>
     public bool CoveredByBlock { get; set; }
+
+    /// <summary>The revision its invoice shows (set when finalised, cleared by a credit note).</summary>
+    public int? InvoicedRevision { get; set; }
+
+    /// <summary>
+    /// Set when tickets edits an invoiced entry's minutes, start, work type or responder: the invoice keeps what it
+    /// showed, so someone must credit it (the entry is then billed as edited) or review the edit. Cleared by either.
+    /// </summary>
+    public DateTimeOffset? EditedAfterInvoicingAt { get; set; }
+    public string? EditReviewReason { get; set; }
+    public string? EditReviewedBy { get; set; }
+    public DateTimeOffset? EditReviewedAt { get; set; }
 }
 
 public enum Disposition

@@ -126,12 +126,17 @@ public static class Rater
     /// <summary>The states a person or an invoice decided, which no rating changes; null when neither did.</summary>
     private static RatedEntry? Decided(TimeEntry entry) => entry switch
     {
-        { InvoiceId: not null, CoveredByBlock: true } => new(entry, BillingState.Covered, "Covered by block hours (on an invoice as a drawdown).", null, null, []),
-        { InvoiceId: not null } => new(entry, BillingState.Invoiced, null, null, null, []),
+        { InvoiceId: not null, CoveredByBlock: true } => new(entry, BillingState.Covered, "Covered by block hours (on an invoice as a drawdown)."
+            + EditedNote(entry), null, null, []),
+        { InvoiceId: not null } => new(entry, BillingState.Invoiced, EditedNote(entry) is { Length: > 0 } note ? note.TrimStart() : null, null, null, []),
         { Disposition: Disposition.NoCharge } => new(entry, BillingState.NoCharge, $"{entry.DispositionReason} ({entry.DispositionBy})", null, null, []),
         { Disposition: Disposition.WrittenOff } => new(entry, BillingState.WrittenOff, $"{entry.DispositionReason} ({entry.DispositionBy})", null, null, []),
         _ => null,
     };
+
+    private static string EditedNote(TimeEntry entry) => entry.EditedAfterInvoicingAt is { } at
+        ? $" Edited after invoicing ({at:yyyy-MM-dd HH:mm} UTC, revision {entry.Revision}; the invoice shows revision {entry.InvoicedRevision}): credit the invoice or review the edit."
+        : "";
 
     private static (BillingState, string?) StateOf(TimeEntry entry, AgreementVersion agreement, int afterHours, Approval? approval,
         List<RatedPart> parts)

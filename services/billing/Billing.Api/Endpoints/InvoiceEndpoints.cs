@@ -8,7 +8,7 @@ using ServiceDesk.Platform;
 
 namespace Billing.Api.Endpoints;
 
-/// <summary>Invoices per client per month: draft, finalise (numbered), credit; read as JSON or CSV.</summary>
+/// <summary>Invoices per client per month: draft, finalise (numbered), credit; read as JSON, CSV, printable HTML or PDF.</summary>
 public static class InvoiceEndpoints
 {
     public static IEndpointRouteBuilder MapInvoiceEndpoints(this IEndpointRouteBuilder app)
@@ -19,6 +19,7 @@ public static class InvoiceEndpoints
         group.MapGet("/{id:guid}", Get).Produces<InvoiceView>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/csv", Csv).Produces<string>(contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/html", Html).Produces<string>(contentType: "text/html").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}/pdf", Pdf).Produces<byte[]>(contentType: "application/pdf").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/finalise", Finalise).Produces<InvoiceView>().ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/credit", Credit).Produces<InvoiceView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -99,6 +100,14 @@ public static class InvoiceEndpoints
         html.Append("</tbody><tfoot><tr><th colspan=\"9\">Total</th><th class=\"n\">").Append(Money(invoice.Total))
             .Append("</th><th></th></tr></tfoot></table></body></html>");
         return TypedResults.Text(html.ToString(), "text/html", Encoding.UTF8);
+    }
+
+    /// <summary>The printable invoice as a PDF: the HTML one's content, paginated, with the font embedded.</summary>
+    private static async Task<IResult> Pdf(Guid id, BillingDbContext db, CancellationToken cancellationToken)
+    {
+        if (await Load(db, id, cancellationToken) is not { } invoice) return Problems.NotFound("invoice");
+        var client = await db.Clients.AsNoTracking().Where(c => c.ClientId == invoice.ClientId).Select(c => c.Name).SingleOrDefaultAsync(cancellationToken);
+        return TypedResults.File(InvoicePdf.Render(invoice, client), "application/pdf", $"{invoice.Number ?? $"draft-{invoice.Period}"}.pdf");
     }
 
     private static string E(string? text) => System.Net.WebUtility.HtmlEncode(text ?? "");

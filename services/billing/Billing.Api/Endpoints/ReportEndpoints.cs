@@ -6,7 +6,7 @@ using ServiceDesk.Platform;
 namespace Billing.Api.Endpoints;
 
 /// <summary>
-/// Reports over finalised invoices and credit notes of a period. A credit note's lines are its invoice's negated, so
+/// Reports over finalised invoices and credit notes of a period, and the block hours left. A credit note's lines are its invoice's negated, so
 /// summing both counts credited work as nothing.
 /// </summary>
 public static class ReportEndpoints
@@ -16,7 +16,26 @@ public static class ReportEndpoints
         var group = app.MapGroup("/api/billing/reports").RequireAuthorization(Policies.Billing);
         group.MapGet("/responders", Responders).Produces<ResponderCredit[]>().ProducesValidationProblem();
         group.MapGet("/after-hours-by-tier", AfterHoursByTier).Produces<TierRevenue[]>().ProducesValidationProblem();
+        group.MapGet("/block-hours", BlockHours).Produces<BlockHoursLeft[]>();
         return app;
+    }
+
+    /// <summary>
+    /// Block hours left, every client: each block not yet settled with minutes left (a settled block has none, its
+    /// rollover is a block of its own), soonest expiry first, so finance sees what lapses or rolls over next.
+    /// </summary>
+    private static async Task<IResult> BlockHours(BillingDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = await (from b in db.Blocks
+                where !db.Settlements.Any(s => s.BlockId == b.Id)
+                join c in db.Clients on b.ClientId equals c.ClientId into clients
+                from c in clients.DefaultIfEmpty()
+                select new { b.ClientId, Client = c == null ? null : c.Name, b.Id, b.Minutes, b.ValidFrom, b.ExpiresOn, b.Rollover, b.RolloverCapMinutes,
+                    Drawn = db.Drawdowns.Where(d => d.BlockId == b.Id).Sum(d => d.Minutes) })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(rows.Where(r => r.Minutes > r.Drawn).OrderBy(r => r.ExpiresOn).ThenBy(r => r.Client, StringComparer.Ordinal).ThenBy(r => r.Id)
+            .Select(r => new BlockHoursLeft(r.ClientId, r.Client, r.Id, r.Minutes, r.Minutes - r.Drawn, r.ValidFrom, r.ExpiresOn,
+                r.Rollover.ToString(), r.RolloverCapMinutes)));
     }
 
     /// <summary>Minutes and revenue per technician in the period: the credit each responder's work earned.</summary>
@@ -62,6 +81,10 @@ public static class ReportEndpoints
 }
 
 public sealed record ResponderCredit(string Responder, string Currency, int RawMinutes, int BilledMinutes, decimal Revenue);
+
+/// <param name="Rollover">"None", "Expire" or "RollOver": what happens to the minutes left once it has expired.</param>
+public sealed record BlockHoursLeft(Guid ClientId, string? ClientName, Guid BlockId, int Minutes, int RemainingMinutes, DateOnly ValidFrom,
+    DateOnly ExpiresOn, string Rollover, int? RolloverCapMinutes);
 
 /// <param name="Tier">The agreement version's tier; empty when it names none.</param>
 public sealed record TierRevenue(string Tier, string Currency, int BilledMinutes, decimal Revenue);

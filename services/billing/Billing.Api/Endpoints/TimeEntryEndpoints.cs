@@ -16,7 +16,56 @@ public static class TimeEntryEndpoints
         group.MapPut("/time-entries/{id:guid}/disposition", SetDisposition).Produces<RatedEntryView>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/reports/unbilled", Unbilled).Produces<RatedEntryView[]>();
+        group.MapGet("/reports/edited-after-invoicing", EditedAfterInvoicing).Produces<EditedEntryView[]>();
+        group.MapPut("/time-entries/{id:guid}/edit-review", ReviewEdit).Produces<EditedEntryView>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
+    }
+
+    /// <summary>
+    /// Invoiced entries that tickets edited afterwards (minutes, start, work type or responder), with what their invoice
+    /// shows beside what they say now: each needs a credit note (which reopens the entry, billed as edited on the next
+    /// invoice) or a review that says why the invoice stands.
+    /// </summary>
+    private static async Task<IResult> EditedAfterInvoicing(Guid? clientId, BillingDbContext db, CancellationToken cancellationToken)
+    {
+        var entries = await db.TimeEntries.AsNoTracking()
+            .Where(e => e.EditedAfterInvoicingAt != null && e.InvoiceId != null && (clientId == null || e.ClientId == clientId))
+            .OrderBy(e => e.EditedAfterInvoicingAt).ToListAsync(cancellationToken);
+        var views = new List<EditedEntryView>();
+        foreach (var entry in entries) views.Add(await EditedViewAsync(db, entry, cancellationToken));
+        return TypedResults.Ok(views);
+    }
+
+    /// <summary>A person decides the invoice stands as it is (with a reason): the flag is cleared and the review kept on the entry.</summary>
+    private static async Task<IResult> ReviewEdit(Guid id, EditReviewRequest body, ClaimsPrincipal user, BillingDbContext db, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Errors();
+        if (string.IsNullOrWhiteSpace(body.Reason)) errors.Add("reason", "Required: why the invoice stands as it is.");
+        else if (body.Reason.Length > 500) errors.Add("reason", "At most 500 characters.");
+        if (errors.Count > 0) return errors.Problem();
+        var entry = await db.TimeEntries.SingleOrDefaultAsync(e => e.TimeEntryId == id, cancellationToken);
+        if (entry is null) return Problems.NotFound("time entry");
+        if (entry.EditedAfterInvoicingAt is null || entry.InvoiceId is null)
+            return Problems.Conflict("The entry is not flagged: it was not edited after invoicing, or its invoice was credited.");
+        var view = await EditedViewAsync(db, entry, cancellationToken);
+        entry.EditedAfterInvoicingAt = null;
+        entry.EditReviewReason = body.Reason!.Trim();
+        entry.EditReviewedBy = InvoiceEndpoints.Caller(user);
+        entry.EditReviewedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(view with { EditedAfterInvoicingAt = null, ReviewReason = entry.EditReviewReason, ReviewedBy = entry.EditReviewedBy });
+    }
+
+    private static async Task<EditedEntryView> EditedViewAsync(BillingDbContext db, TimeEntry entry, CancellationToken cancellationToken)
+    {
+        var invoice = await db.Invoices.AsNoTracking().Where(i => i.Id == entry.InvoiceId).Select(i => new { i.Number,
+            Raw = i.Lines.Where(l => l.TimeEntryId == entry.TimeEntryId).Sum(l => l.RawMinutes),
+            Amount = i.Lines.Where(l => l.TimeEntryId == entry.TimeEntryId).Sum(l => l.Amount) }).SingleAsync(cancellationToken);
+        return new EditedEntryView(entry.TimeEntryId, entry.TicketId, entry.ClientId, entry.InvoiceId!.Value, invoice.Number, entry.InvoicedRevision,
+            invoice.Raw, invoice.Amount, entry.Revision, entry.Minutes, entry.StartedAt, entry.WorkType.ToString(), entry.Responder,
+            entry.EditedAfterInvoicingAt, entry.EditReviewReason, entry.EditReviewedBy);
     }
 
     /// <summary>Every entry of the client with its state, split, rates and amounts as they stand now.</summary>
@@ -85,10 +134,20 @@ public static class TimeEntryEndpoints
 public sealed record DispositionRequest(string? Disposition, string? Reason);
 
 /// <param name="State">Unrated, Billable, AwaitingApproval, Covered, NoCharge, WrittenOff or Invoiced.</param>
-/// <param name="Reason">Why, for every state but Billable and Invoiced (with who, for a person's decision).</param>
+/// <param name="Reason">Why, for every state but Billable (with who, for a person's decision); on an invoiced entry, only
+/// when it was edited after invoicing.</param>
 public sealed record RatedEntryView(Guid TimeEntryId, Guid TicketId, Guid ClientId, int Revision, string Responder, DateTimeOffset StartedAt,
     int Minutes, string WorkType, string State, string? Reason, DateOnly? LocalDay, int? AgreementVersion, string? Currency, Guid? InvoiceId,
     RatedPartView[] Parts, decimal Amount);
+
+/// <param name="InvoicedRawMinutes">The entry's minutes as its invoice shows them (the invoice's lines for it).</param>
+/// <param name="Minutes">What the entry says now.</param>
+/// <param name="EditedAfterInvoicingAt">When the edit was made in tickets; null once reviewed.</param>
+public sealed record EditedEntryView(Guid TimeEntryId, Guid TicketId, Guid ClientId, Guid InvoiceId, string? InvoiceNumber, int? InvoicedRevision,
+    int InvoicedRawMinutes, decimal InvoicedAmount, int Revision, int Minutes, DateTimeOffset StartedAt, string WorkType, string Responder,
+    DateTimeOffset? EditedAfterInvoicingAt, string? ReviewReason, string? ReviewedBy);
+
+public sealed record EditReviewRequest(string? Reason);
 
 /// <param name="Hours">"BusinessHours" or "AfterHours".</param>
 public sealed record RatedPartView(string Hours, int RawMinutes, int BilledMinutes, decimal Rate, decimal Amount, string? Note);

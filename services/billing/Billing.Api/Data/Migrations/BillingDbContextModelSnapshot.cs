@@ -247,6 +247,20 @@ namespace Billing.Api.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<Guid?>("RolledFromBlockId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Rollover")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int?>("RolloverCapMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("RolloverMonths")
+                        .HasColumnType("integer");
+
                     b.Property<DateOnly>("ValidFrom")
                         .HasColumnType("date");
 
@@ -255,6 +269,41 @@ namespace Billing.Api.Data.Migrations
                     b.HasIndex("ClientId");
 
                     b.ToTable("block_hours", (string)null);
+                });
+
+            modelBuilder.Entity("Billing.Api.Domain.BlockSettlement", b =>
+                {
+                    b.Property<Guid>("BlockId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("ExpiredMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("RolledIntoBlockId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("RolledMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("SettledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SettledBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("UnusedMinutes")
+                        .HasColumnType("integer");
+
+                    b.HasKey("BlockId");
+
+                    b.HasIndex("ClientId");
+
+                    b.ToTable("block_settlements", (string)null);
                 });
 
             modelBuilder.Entity("Billing.Api.Domain.CalendarCopy", b =>
@@ -474,11 +523,28 @@ namespace Billing.Api.Data.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<string>("EditReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("EditReviewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EditReviewedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("EditedAfterInvoicingAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid?>("InvoiceId")
                         .HasColumnType("uuid");
+
+                    b.Property<int?>("InvoicedRevision")
+                        .HasColumnType("integer");
 
                     b.Property<int>("Minutes")
                         .HasColumnType("integer");
@@ -771,6 +837,15 @@ namespace Billing.Api.Data.Migrations
                     b.HasOne("Billing.Api.Domain.BlockOfHours", null)
                         .WithMany()
                         .HasForeignKey("BlockId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Api.Domain.BlockSettlement", b =>
+                {
+                    b.HasOne("Billing.Api.Domain.BlockOfHours", null)
+                        .WithOne()
+                        .HasForeignKey("Billing.Api.Domain.BlockSettlement", "BlockId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
