@@ -267,6 +267,68 @@ public sealed class InvoicingTests(BillingFixture billing)
     }
 
     [Fact]
+    public async Task A_partial_credit_note_credits_chosen_lines_once_and_reopens_only_their_entries()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, preAuthorised: true, monthlyFee: 500m);
+        var a = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 9, 0, 0, NewYork), 60);
+        var b = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 11, 0, 0, NewYork), 30);
+        var c = await RecordAsync(client, LateMonday, 90); // 16:30-18:00: 30 business, 60 after hours
+        using var http = billing.Clerk();
+        var invoice = await FinaliseAsync(http, await DraftAsync(http, client));
+        var id = invoice.GetProperty("id").GetGuid();
+        Assert.Equal([(1, "MonthlyFee", 500.00m), (2, "Time", 100.00m), (3, "Time", 50.00m), (4, "Time", 50.00m), (5, "Time", 150.00m)],
+            invoice.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("line").GetInt32(), l.GetProperty("kind").GetString(),
+                l.GetProperty("amount").GetDecimal())));
+        Task<HttpResponseMessage> Credit(object body) => http.PostAsJsonAsync($"/api/billing/invoices/{id}/credit-notes", body);
+
+        // One side of an entry alone, a line the invoice has not, no reason: 400s that name the field, and no number is used.
+        foreach (var (body, field) in new (object, string)[] { (Body("x", 4), "lines"),
+            (Body("x", 9), "lines"), (new { lines = L(3) }, "reason") })
+        {
+            var bad = await Credit(body);
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal([field], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        }
+
+        var first = await Credit(Body("ticket SD was a warranty fix", 3));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var note = await first.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((-50.00m, 3), (note.GetProperty("total").GetDecimal(), Assert.Single(note.GetProperty("lines").EnumerateArray()).GetProperty("line").GetInt32()));
+        Assert.Equal(("Invoiced", "Billable", "Invoiced"), ((await EntryAsync(client, a)).GetProperty("state").GetString(),
+            (await EntryAsync(client, b)).GetProperty("state").GetString(), (await EntryAsync(client, c)).GetProperty("state").GetString()));
+
+        var twice = await Credit(Body("again", 2, 3));
+        Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
+        Assert.Contains("Line 3 ", (await twice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Invoiced", (await EntryAsync(client, a)).GetProperty("state").GetString()); // nothing of the refused request happened
+
+        // The fee and both sides of the split entry: the next number of the series, no gap.
+        var second = await (await Credit(Body("fee waived; after-hours call was ours", 5, 1, 4))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(Number(note) + 1, Number(second));
+        Assert.Equal(-700.00m, second.GetProperty("total").GetDecimal());
+        Assert.Equal(L(1, 4, 5), second.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("line").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, (await http.GetFromJsonAsync<JsonElement>($"/api/billing/invoices/{id}")).GetProperty("creditedBy").ValueKind);
+
+        // The next draft bills what was credited again (fee included), and not line 2, which stands.
+        var redraft = await DraftAsync(http, client);
+        Assert.Equal(["MonthlyFee", b.ToString(), c.ToString(), c.ToString()], redraft.GetProperty("lines").EnumerateArray()
+            .Select(l => l.GetProperty("timeEntryId").ValueKind == JsonValueKind.Null ? l.GetProperty("kind").GetString()! : l.GetProperty("timeEntryId").GetGuid().ToString()));
+
+        // No lines: whatever is left (line 2), and then the invoice is credited whole.
+        var rest = await (await Credit(new { reason = "client left" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((-100.00m, 2), (rest.GetProperty("total").GetDecimal(), Assert.Single(rest.GetProperty("lines").EnumerateArray()).GetProperty("line").GetInt32()));
+        Assert.Equal(rest.GetProperty("id").GetGuid(), (await http.GetFromJsonAsync<JsonElement>($"/api/billing/invoices/{id}")).GetProperty("creditedBy").GetGuid());
+        Assert.Equal(HttpStatusCode.Conflict, (await Credit(new { reason = "once more" })).StatusCode);
+        Assert.Equal(-invoice.GetProperty("total").GetDecimal(), note.GetProperty("total").GetDecimal() + second.GetProperty("total").GetDecimal()
+            + rest.GetProperty("total").GetDecimal());
+
+        static object Body(string reason, params int[] lines) => new { lines, reason };
+        static int[] L(params int[] lines) => lines;
+        static int Number(JsonElement n) => int.Parse(n.GetProperty("number").GetString()!["CN-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Block_hours_are_drawn_on_the_invoice_and_given_back_by_its_credit_note()
     {
         var client = await ClientAsync(await CalendarAsync());

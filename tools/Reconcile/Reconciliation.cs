@@ -108,11 +108,13 @@ public static class Reconciliation
             """, cancellationToken);
         var withoutApproval = await ListAsync<Guid>(connection, """
             SELECT DISTINCT l."TimeEntryId" FROM invoice_lines l
-            JOIN invoices i ON i."Id" = l."InvoiceId" AND i."Kind" = 'Invoice' AND i."Status" = 'Finalised' AND i."CreditedBy" IS NULL
+            JOIN invoices i ON i."Id" = l."InvoiceId" AND i."Kind" = 'Invoice' AND i."Status" = 'Finalised' 
             JOIN agreements a ON a."ClientId" = i."ClientId" AND a."Version" = l."AgreementVersion"
             JOIN time_entries e ON e."TimeEntryId" = l."TimeEntryId"
             WHERE l."Hours" = 'AfterHours' AND l."Kind" = 'Time' AND a."AfterHoursApprovalRequired" AND NOT a."AfterHoursPreAuthorised"
               AND NOT EXISTS (SELECT 1 FROM approvals p WHERE p."TicketId" = e."TicketId")
+              AND NOT EXISTS (SELECT 1 FROM invoices n JOIN invoice_lines c ON c."InvoiceId" = n."Id"
+                              WHERE n."CreditsInvoiceId" = i."Id" AND c."LineNumber" = l."LineNumber")
             """, cancellationToken);
         var edited = await ListAsync<Guid>(connection, """
             SELECT "TimeEntryId" FROM time_entries WHERE "InvoiceId" IS NOT NULL AND "EditedAfterInvoicingAt" IS NOT NULL

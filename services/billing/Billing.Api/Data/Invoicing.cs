@@ -11,6 +11,12 @@ public sealed class InvoicingConflictException(string title, object? detail = nu
     public object? Detail { get; } = detail;
 }
 
+/// <summary>A request that does not fit the invoice it names, for a 400 naming the field.</summary>
+public sealed class InvoicingValidationException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
+
 /// <summary>
 /// Rates a client's entries and builds its invoices. Drafts are built from the entries as they are now; finalising
 /// rebuilds the draft inside the transaction that numbers it and marks its entries invoiced, with the series' sequence
@@ -109,10 +115,13 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
     }
 
     /// <summary>
-    /// Credits a finalised invoice whole: a credit note of its own series with every line negated, and the invoice's
-    /// entries reopened (they go on a later invoice, or get a no-charge reason).
+    /// Credits lines of a finalised invoice (all those not credited yet when <paramref name="lineNumbers"/> is empty): a
+    /// credit note of its own series, numbered in this transaction, with each credited line negated under the invoice's line
+    /// number, and only the credited lines' entries reopened (they go on a later invoice, or get a no-charge reason). An
+    /// entry is reopened whole, so the lines of one entry (its business and after-hours sides, its drawdown) go together.
     /// </summary>
-    public async Task<Invoice> CreditAsync(BillingDbContext db, Guid invoiceId, string reason, string by, CancellationToken cancellationToken)
+    public async Task<Invoice> CreditAsync(BillingDbContext db, Guid invoiceId, IReadOnlyCollection<int> lineNumbers, string reason, string by,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var sequence = await LockSequenceAsync(db, CreditNoteSeries, cancellationToken);
@@ -120,7 +129,28 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
             .SingleOrDefaultAsync(cancellationToken) ?? throw new KeyNotFoundException();
         if (invoice.Kind != InvoiceKind.Invoice || invoice.Status != InvoiceStatus.Finalised)
             throw new InvoicingConflictException("Only a finalised invoice can be credited.");
-        if (invoice.CreditedBy is not null) throw new InvoicingConflictException("The invoice is already credited.", new { invoice.CreditedBy });
+        // The invoice row is locked, so the notes read here are all there are: no line is credited twice.
+        var credited = (await CreditedLinesAsync(db, invoice.Id, cancellationToken)).ToHashSet();
+        List<InvoiceLine> chosen;
+        if (lineNumbers.Count == 0)
+        {
+            chosen = [.. invoice.Lines.Where(l => !credited.Contains(l.LineNumber))];
+            if (chosen.Count == 0) throw new InvoicingConflictException("The invoice is already credited.", new { invoice.CreditedBy });
+        }
+        else
+        {
+            var unknown = lineNumbers.Where(n => invoice.Lines.All(l => l.LineNumber != n)).ToList();
+            if (unknown.Count > 0) throw new InvoicingValidationException("lines", $"The invoice has no line {string.Join(", ", unknown)}.");
+            var twice = lineNumbers.Where(credited.Contains).Order().ToList();
+            if (twice.Count > 0)
+                throw new InvoicingConflictException($"Line {string.Join(", ", twice)} of {invoice.Number} is already credited.", new { lines = twice });
+            chosen = [.. invoice.Lines.Where(l => lineNumbers.Contains(l.LineNumber))];
+            var left = invoice.Lines.Where(l => l.TimeEntryId is { } e && chosen.Any(c => c.TimeEntryId == e) && !lineNumbers.Contains(l.LineNumber))
+                .Select(l => l.LineNumber).Order().ToList();
+            if (left.Count > 0)
+                throw new InvoicingValidationException("lines", $"Credit line {string.Join(", ", left)} as well: an entry is reopened whole, "
+                    + "so the lines of one time entry are credited together.");
+        }
 
         var now = time.GetUtcNow();
         var note = new Invoice
@@ -130,7 +160,7 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
             CreditsInvoiceId = invoice.Id, Reason = reason, Number = $"{CreditNoteSeries}-{sequence.Next:D6}",
         };
         sequence.Next++;
-        foreach (var line in invoice.Lines.OrderBy(l => l.LineNumber))
+        foreach (var line in chosen.OrderBy(l => l.LineNumber))
             note.Lines.Add(new InvoiceLine
             {
                 InvoiceId = note.Id, LineNumber = line.LineNumber, Kind = line.Kind, TicketId = line.TicketId, TicketNumber = line.TicketNumber,
@@ -139,16 +169,23 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
                 AgreementVersion = line.AgreementVersion, BlockId = line.BlockId, Description = $"Credit of {invoice.Number} line {line.LineNumber}: {line.Description}",
             });
         note.Total = note.Lines.Sum(l => l.Amount);
-        invoice.CreditedBy = note.Id;
+        // Credited whole once every line is: the last note is the one named.
+        if (credited.Count + chosen.Count == invoice.Lines.Count) invoice.CreditedBy = note.Id;
         db.Invoices.Add(note);
-        await db.TimeEntries.Where(e => e.InvoiceId == invoice.Id)
+        var entries = chosen.Select(l => l.TimeEntryId).OfType<Guid>().Distinct().ToList();
+        await db.TimeEntries.Where(e => e.InvoiceId == invoice.Id && entries.Contains(e.TimeEntryId))
             .ExecuteUpdateAsync(set => set.SetProperty(e => e.InvoiceId, (Guid?)null).SetProperty(e => e.CoveredByBlock, false)
                 .SetProperty(e => e.InvoicedRevision, (int?)null).SetProperty(e => e.EditedAfterInvoicingAt, (DateTimeOffset?)null), cancellationToken);
-        await db.Drawdowns.Where(d => d.InvoiceId == invoice.Id).ExecuteDeleteAsync(cancellationToken);
+        await db.Drawdowns.Where(d => d.InvoiceId == invoice.Id && entries.Contains(d.TimeEntryId)).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return note;
     }
+
+    /// <summary>The line numbers of the invoice that its credit notes have credited.</summary>
+    private static Task<List<int>> CreditedLinesAsync(BillingDbContext db, Guid invoiceId, CancellationToken cancellationToken) =>
+        db.Invoices.Where(n => n.CreditsInvoiceId == invoiceId && n.Kind == InvoiceKind.CreditNote)
+            .SelectMany(n => n.Lines.Select(l => l.LineNumber)).ToListAsync(cancellationToken);
 
     private static async Task<InvoiceSequence> LockSequenceAsync(BillingDbContext db, string series, CancellationToken cancellationToken) =>
         await db.Sequences.FromSql($"SELECT * FROM invoice_sequences WHERE \"Series\" = {series} FOR UPDATE").SingleAsync(cancellationToken);
@@ -162,8 +199,8 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
     }
 
     /// <summary>
-    /// The lines of <paramref name="invoice"/>: the period's monthly fee (unless a finalised invoice not credited already
-    /// has it), then every billable entry not yet invoiced whose work began before the period ends (so late approvals and
+    /// The lines of <paramref name="invoice"/>: the period's monthly fee (unless a finalised invoice has it on a line no
+    /// credit note credited), then every billable entry not yet invoiced whose work began before the period ends (so late approvals and
     /// reopened entries of earlier months are not forgotten), one line per side of the split.
     /// </summary>
     private async Task<(List<InvoiceLine> Lines, List<TimeEntry> Invoiced, List<RatedEntry> Unrated)> BuildAsync(BillingDbContext db,
@@ -186,8 +223,9 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
 
         var lines = new List<InvoiceLine>();
         var feeBilled = await db.Invoices.AnyAsync(i => i.ClientId == invoice.ClientId && i.Period == invoice.Period && i.Id != invoice.Id
-            && i.Kind == InvoiceKind.Invoice && i.Status == InvoiceStatus.Finalised && i.CreditedBy == null
-            && i.Lines.Any(l => l.Kind == LineKind.MonthlyFee), cancellationToken);
+            && i.Kind == InvoiceKind.Invoice && i.Status == InvoiceStatus.Finalised
+            && i.Lines.Any(l => l.Kind == LineKind.MonthlyFee && !db.Invoices.Any(n => n.CreditsInvoiceId == i.Id
+                && n.Lines.Any(c => c.LineNumber == l.LineNumber))), cancellationToken);
         if (agreement is { MonthlyFee: > 0 } && !feeBilled)
             lines.Add(new InvoiceLine
             {

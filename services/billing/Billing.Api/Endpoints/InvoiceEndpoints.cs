@@ -8,7 +8,7 @@ using ServiceDesk.Platform;
 
 namespace Billing.Api.Endpoints;
 
-/// <summary>Invoices per client per month: draft, finalise (numbered), credit; read as JSON, CSV, printable HTML or PDF.</summary>
+/// <summary>Invoices per client per month: draft, finalise (numbered), credit (whole or chosen lines); read as JSON, CSV, printable HTML or PDF.</summary>
 public static class InvoiceEndpoints
 {
     public static IEndpointRouteBuilder MapInvoiceEndpoints(this IEndpointRouteBuilder app)
@@ -21,7 +21,11 @@ public static class InvoiceEndpoints
         group.MapGet("/{id:guid}/html", Html).Produces<string>(contentType: "text/html").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/pdf", Pdf).Produces<byte[]>(contentType: "application/pdf").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/finalise", Finalise).Produces<InvoiceView>().ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{id:guid}/credit", Credit).Produces<InvoiceView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:guid}/credit-notes", Credit).Produces<InvoiceView>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        // The first name of the same action (whole-invoice or chosen lines alike), kept for callers that use it.
+        group.MapPost("/{id:guid}/credit", Credit).Produces<InvoiceView>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -49,13 +53,14 @@ public static class InvoiceEndpoints
     private static async Task<IResult> Credit(Guid id, CreditRequest body, ClaimsPrincipal user, BillingDbContext db, Invoicing invoicing,
         CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(body.Reason))
-        {
-            var errors = new Errors();
-            errors.Add("reason", "Required: why the invoice is credited.");
-            return errors.Problem();
-        }
-        return await Answer(async () => View(await invoicing.CreditAsync(db, id, body.Reason.Trim(), Caller(user), cancellationToken)), created: true);
+        var errors = new Errors();
+        if (string.IsNullOrWhiteSpace(body.Reason)) errors.Add("reason", "Required: why the invoice is credited.");
+        var lines = body.Lines ?? [];
+        if (lines.Any(n => n < 1)) errors.Add("lines", "Line numbers of the invoice, from 1.");
+        if (lines.Distinct().Count() != lines.Length) errors.Add("lines", "Each line once.");
+        if (errors.Count > 0) return errors.Problem();
+        return await Answer(async () => View(await invoicing.CreditAsync(db, id, lines, body.Reason!.Trim(), Caller(user), cancellationToken)),
+            created: true);
     }
 
     /// <summary>One line per invoice line, invariant culture, for an accounting tool's import.</summary>
@@ -136,6 +141,12 @@ public static class InvoiceEndpoints
         {
             return Problems.Conflict(conflict.Message, conflict.Detail);
         }
+        catch (InvoicingValidationException invalid)
+        {
+            var errors = new Errors();
+            errors.Add(invalid.Field, invalid.Message);
+            return errors.Problem();
+        }
     }
 
     private static Task<Invoice?> Load(BillingDbContext db, Guid id, CancellationToken cancellationToken) =>
@@ -152,7 +163,8 @@ public static class InvoiceEndpoints
 /// <param name="Period">A month, "yyyy-MM", in the client's calendar's time zone.</param>
 public sealed record DraftRequest(Guid? ClientId, string? Period);
 
-public sealed record CreditRequest(string? Reason);
+/// <param name="Lines">The invoice's line numbers to credit; none (or absent) credits every line not credited yet.</param>
+public sealed record CreditRequest(string? Reason, int[]? Lines = null);
 
 /// <param name="Kind">"Invoice" or "CreditNote".</param>
 /// <param name="Status">"Draft" or "Finalised" (never changes again).</param>
