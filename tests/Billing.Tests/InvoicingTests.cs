@@ -267,6 +267,51 @@ public sealed class InvoicingTests(BillingFixture billing)
     }
 
     [Fact]
+    public async Task A_quarterly_invoice_bills_a_fee_per_month_not_billed_yet_and_the_quarters_work_in_the_clients_zone()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client, from: "2026-10-01", preAuthorised: true, monthlyFee: 500m);
+        var november = await RecordAsync(client, new DateTimeOffset(2026, 11, 23, 10, 0, 0, NewYork), 60);
+        var lastNight = await RecordAsync(client, new DateTimeOffset(2026, 12, 31, 23, 30, 0, NewYork), 30); // after hours, still Q4
+        var nextYear = await RecordAsync(client, new DateTimeOffset(2027, 1, 1, 0, 0, 0, NewYork), 30); // Q1, local midnight
+        using var http = billing.Clerk();
+        var monthly = await FinaliseAsync(http, await DraftAsync(http, client)); // November's fee and work, on their own invoice
+        var october = await RecordAsync(client, new DateTimeOffset(2026, 10, 5, 10, 0, 0, TimeSpan.FromHours(-4)), 60); // recorded late; daylight time
+        Assert.Equal([("MonthlyFee", null), ("Time", november)], monthly.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("kind").GetString(),
+            l.GetProperty("timeEntryId").ValueKind == JsonValueKind.Null ? (Guid?)null : l.GetProperty("timeEntryId").GetGuid())));
+
+        async Task<JsonElement> Quarter()
+        {
+            var response = await http.PostAsJsonAsync("/api/billing/invoices", new { clientId = client, period = "2026-Q4" });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+        static List<(string?, Guid?, decimal)> Lines(JsonElement invoice) => [.. invoice.GetProperty("lines").EnumerateArray().Select(l => (
+            l.GetProperty("kind").GetString() == "MonthlyFee" ? l.GetProperty("description").GetString() : l.GetProperty("hours").GetString(),
+            l.GetProperty("timeEntryId").ValueKind == JsonValueKind.Null ? (Guid?)null : l.GetProperty("timeEntryId").GetGuid(), l.GetProperty("amount").GetDecimal()))];
+
+        var quarter = await Quarter();
+        Assert.Equal("2026-Q4", quarter.GetProperty("period").GetString());
+        Assert.Equal([("Monthly fee 2026-10", null, 500.00m), ("Monthly fee 2026-12", null, 500.00m), ("BusinessHours", october, 100.00m),
+            ("AfterHours", lastNight, 75.00m)], Lines(quarter));
+
+        // November's fee and work credited: the quarter bills all three months' fees, and November's work, once.
+        await http.PostAsJsonAsync($"/api/billing/invoices/{monthly.GetProperty("id").GetGuid()}/credit-notes", new { reason = "moved to quarterly" });
+        var requarter = await FinaliseAsync(http, await Quarter());
+        Assert.Equal([("Monthly fee 2026-10", null, 500.00m), ("Monthly fee 2026-11", null, 500.00m), ("Monthly fee 2026-12", null, 500.00m),
+            ("BusinessHours", october, 100.00m), ("BusinessHours", november, 100.00m), ("AfterHours", lastNight, 75.00m)], Lines(requarter));
+        Assert.Equal(1775.00m, requarter.GetProperty("total").GetDecimal());
+        Assert.NotEqual("Invoiced", (await EntryAsync(client, nextYear)).GetProperty("state").GetString());
+
+        foreach (var period in new[] { "2026-Q5", "2026-Q0", "2026-W48", "2026-13", "26-Q4", "2026-q4" })
+        {
+            var bad = await http.PostAsJsonAsync("/api/billing/invoices", new { clientId = client, period });
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(["period"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        }
+    }
+
+    [Fact]
     public async Task A_partial_credit_note_credits_chosen_lines_once_and_reopens_only_their_entries()
     {
         var client = await ClientAsync(await CalendarAsync());

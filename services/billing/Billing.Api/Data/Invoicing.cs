@@ -41,9 +41,29 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         return (Rater.Rate(list, agreements, calendar, approvals, blocks), calendar);
     }
 
-    /// <summary>The month "yyyy-MM" as instants: from its first local midnight to the next month's.</summary>
-    public static bool TryParsePeriod(string? period, out DateOnly first) =>
-        DateOnly.TryParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out first);
+    /// <summary>
+    /// A period: a month "yyyy-MM" (the default) or a quarter "yyyy-Qn", as local days from <paramref name="first"/> up to
+    /// (not including) <paramref name="next"/>; <see cref="Start"/> makes them instants in the client's calendar's zone.
+    /// </summary>
+    public static bool TryParsePeriod(string? period, out DateOnly first, out DateOnly next)
+    {
+        next = default;
+        if (period is { Length: 7 } && period[4..6] == "-Q" && period[6] is >= '1' and <= '4'
+            && int.TryParse(period[..4], NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is >= 1 and < 9999)
+        {
+            first = new DateOnly(year, (period[6] - '1') * 3 + 1, 1);
+            next = first.AddMonths(3);
+            return true;
+        }
+        if (!DateOnly.TryParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out first) || first.Year == 9999)
+            return false;
+        next = first.AddMonths(1);
+        return true;
+    }
+
+    /// <summary>The instant a local day starts in the zone: the one way period bounds become instants (DST-correct).</summary>
+    public static DateTimeOffset Start(DateOnly day, TimeZoneInfo zone) =>
+        new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), zone), TimeSpan.Zero);
 
     /// <summary>Builds (or rebuilds) the client's draft for the period; finalising is <see cref="FinaliseAsync"/>.</summary>
     public async Task<Invoice> DraftAsync(BillingDbContext db, Guid clientId, string period, CancellationToken cancellationToken)
@@ -104,10 +124,10 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
         await db.SaveChangesAsync(cancellationToken);
         // The period is closed: the blocks that expired in it (or before), and are past, are settled by their rules.
         var calendar = await calendars.ForClientAsync(db, draft.ClientId, cancellationToken);
-        if (TryParsePeriod(draft.Period, out var first) && calendar is not null)
+        if (TryParsePeriod(draft.Period, out _, out var next) && calendar is not null)
         {
             var yesterday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), calendar.TimeZone).DateTime).AddDays(-1);
-            var lastDay = first.AddMonths(1).AddDays(-1);
+            var lastDay = next.AddDays(-1);
             await BlockSettling.SettleAsync(db, draft.ClientId, lastDay < yesterday ? lastDay : yesterday, by, time.GetUtcNow(), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -199,39 +219,47 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
     }
 
     /// <summary>
-    /// The lines of <paramref name="invoice"/>: the period's monthly fee (unless a finalised invoice has it on a line no
+    /// The lines of <paramref name="invoice"/>: the monthly fee of each month of the period (unless a finalised invoice has it on a line no
     /// credit note credited), then every billable entry not yet invoiced whose work began before the period ends (so late approvals and
     /// reopened entries of earlier months are not forgotten), one line per side of the split.
     /// </summary>
     private async Task<(List<InvoiceLine> Lines, List<TimeEntry> Invoiced, List<RatedEntry> Unrated)> BuildAsync(BillingDbContext db,
         Invoice invoice, IQueryable<TimeEntry> entries, CancellationToken cancellationToken)
     {
-        if (!TryParsePeriod(invoice.Period, out var first)) throw new InvoicingConflictException($"Period '{invoice.Period}' is not yyyy-MM.");
+        if (!TryParsePeriod(invoice.Period, out var first, out var next))
+            throw new InvoicingConflictException($"Period '{invoice.Period}' is not yyyy-MM or yyyy-Qn.");
         var calendar = await calendars.ForClientAsync(db, invoice.ClientId, cancellationToken)
             ?? throw new InvoicingConflictException("billing knows no business calendar for the client yet (sla announces them).");
-        var next = first.AddMonths(1);
-        var end = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(next.ToDateTime(TimeOnly.MinValue), calendar.TimeZone), TimeSpan.Zero);
+        var end = Start(next, calendar.TimeZone);
         var (rated, _) = await RateAsync(db, invoice.ClientId, entries.Where(e => e.InvoiceId == null && e.StartedAt < end), cancellationToken);
 
         var agreements = await db.Agreements.AsNoTracking().Where(a => a.ClientId == invoice.ClientId).ToListAsync(cancellationToken);
-        var agreement = agreements.Where(a => a.Covers(first)).MaxBy(a => a.EffectiveFrom);
+        var months = new List<(DateOnly First, AgreementVersion? Agreement)>();
+        for (var month = first; month < next; month = month.AddMonths(1))
+            months.Add((month, agreements.Where(a => a.Covers(month)).MaxBy(a => a.EffectiveFrom)));
         // Billable entries, and those drawn whole from block hours (the drawdown is a line too).
         var billable = rated.Where(r => r.State == BillingState.Billable || r.Parts.Any(p => p.BlockId is not null)).ToList();
-        var currencies = billable.Select(r => r.Agreement!.Currency).Append(agreement?.Currency).OfType<string>().Distinct().ToList();
+        var currencies = billable.Select(r => r.Agreement!.Currency).Concat(months.Select(m => m.Agreement?.Currency)).OfType<string>().Distinct().ToList();
         if (currencies.Count > 1) throw new InvoicingConflictException($"The period's work is in several currencies ({string.Join(", ", currencies)}).");
         invoice.Currency = currencies.SingleOrDefault() ?? "";
 
         var lines = new List<InvoiceLine>();
-        var feeBilled = await db.Invoices.AnyAsync(i => i.ClientId == invoice.ClientId && i.Period == invoice.Period && i.Id != invoice.Id
-            && i.Kind == InvoiceKind.Invoice && i.Status == InvoiceStatus.Finalised
-            && i.Lines.Any(l => l.Kind == LineKind.MonthlyFee && !db.Invoices.Any(n => n.CreditsInvoiceId == i.Id
-                && n.Lines.Any(c => c.LineNumber == l.LineNumber))), cancellationToken);
-        if (agreement is { MonthlyFee: > 0 } && !feeBilled)
-            lines.Add(new InvoiceLine
-            {
-                InvoiceId = invoice.Id, LineNumber = 1, Kind = LineKind.MonthlyFee, Rate = agreement.MonthlyFee, Amount = agreement.MonthlyFee,
-                AgreementVersion = agreement.Version, Description = $"Monthly fee {invoice.Period}",
-            });
+        // One fee per month the period covers (a quarter has three), each at the agreement version of that month, unless a
+        // finalised invoice has that month's fee on a line no credit note credited (fee lines carry their month's first day).
+        var billedFees = await db.Invoices.Where(i => i.ClientId == invoice.ClientId && i.Id != invoice.Id
+                && i.Kind == InvoiceKind.Invoice && i.Status == InvoiceStatus.Finalised)
+            .SelectMany(i => i.Lines.Where(l => l.Kind == LineKind.MonthlyFee && !db.Invoices.Any(n => n.CreditsInvoiceId == i.Id
+                && n.Lines.Any(c => c.LineNumber == l.LineNumber))).Select(l => new { i.Period, l.WorkDate }))
+            .ToListAsync(cancellationToken);
+        var billedMonths = billedFees.Select(f => f.WorkDate ?? (TryParsePeriod(f.Period, out var month, out _) ? month : default)).ToHashSet();
+        foreach (var (month, agreement) in months)
+            if (agreement is { MonthlyFee: > 0 } fee && !billedMonths.Contains(month))
+                lines.Add(new InvoiceLine
+                {
+                    InvoiceId = invoice.Id, LineNumber = lines.Count + 1, Kind = LineKind.MonthlyFee, Rate = fee.MonthlyFee, Amount = fee.MonthlyFee,
+                    AgreementVersion = fee.Version, WorkDate = month,
+                    Description = $"Monthly fee {month.ToString("yyyy-MM", CultureInfo.InvariantCulture)}",
+                });
         var numbers = await db.Records.AsNoTracking().Where(r => r.ClientId == invoice.ClientId)
             .Select(r => new { r.TicketId, r.TicketNumber }).ToDictionaryAsync(r => r.TicketId, r => r.TicketNumber, cancellationToken);
         foreach (var entry in billable)
@@ -248,7 +276,7 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
                         + (part.Note is null ? "" : $" ({part.Note})"),
                 });
         // Only entries of the period itself must have a state before it closes; earlier months' are their own business.
-        var periodStart = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(first.ToDateTime(TimeOnly.MinValue), calendar.TimeZone), TimeSpan.Zero);
+        var periodStart = Start(first, calendar.TimeZone);
         var unrated = rated.Where(r => r.State == BillingState.Unrated && r.Entry.StartedAt >= periodStart).ToList();
         return (lines, billable.Select(r => r.Entry).ToList(), unrated);
     }

@@ -23,7 +23,7 @@ public sealed class Invoice
     public Guid ClientId { get; init; }
     public InvoiceKind Kind { get; init; }
     public InvoiceStatus Status { get; set; }
-    /// <summary>"2026-11": the month, in the client's calendar's time zone.</summary>
+    /// <summary>"2026-11" (a month) or "2026-Q4" (a quarter), in the client's calendar's time zone.</summary>
     public required string Period { get; init; }
     public required string Currency { get; set; }
     /// <summary>"INV-000042" or "CN-000003" once finalised.</summary>

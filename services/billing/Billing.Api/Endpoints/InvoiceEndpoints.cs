@@ -37,12 +37,12 @@ public static class InvoiceEndpoints
     private static async Task<IResult> Get(Guid id, BillingDbContext db, CancellationToken cancellationToken) =>
         await Load(db, id, cancellationToken) is { } invoice ? TypedResults.Ok(View(invoice)) : Problems.NotFound("invoice");
 
-    /// <summary>Builds (or rebuilds) the client's draft for the month.</summary>
+    /// <summary>Builds (or rebuilds) the client's draft for the month or quarter.</summary>
     private static async Task<IResult> Draft(DraftRequest body, BillingDbContext db, Invoicing invoicing, CancellationToken cancellationToken)
     {
         var errors = new Errors();
         if (body.ClientId is null || body.ClientId == Guid.Empty) errors.Add("clientId", "Required.");
-        if (!Invoicing.TryParsePeriod(body.Period, out _)) errors.Add("period", "A month, yyyy-MM (e.g. 2026-11).");
+        if (!Invoicing.TryParsePeriod(body.Period, out _, out _)) errors.Add("period", "A month yyyy-MM (e.g. 2026-11) or a quarter yyyy-Qn (e.g. 2026-Q4).");
         if (errors.Count > 0) return errors.Problem();
         return await Answer(async () => View(await invoicing.DraftAsync(db, body.ClientId!.Value, body.Period!, cancellationToken)));
     }
@@ -160,7 +160,7 @@ public static class InvoiceEndpoints
             l.TimeEntryId, l.Responder, l.WorkType, l.Hours, l.WorkDate, l.RawMinutes, l.BilledMinutes, l.Rate, l.Amount, l.AgreementVersion, l.Description))]);
 }
 
-/// <param name="Period">A month, "yyyy-MM", in the client's calendar's time zone.</param>
+/// <param name="Period">A month "yyyy-MM" or a quarter "yyyy-Qn", in the client's calendar's time zone.</param>
 public sealed record DraftRequest(Guid? ClientId, string? Period);
 
 /// <param name="Lines">The invoice's line numbers to credit; none (or absent) credits every line not credited yet.</param>

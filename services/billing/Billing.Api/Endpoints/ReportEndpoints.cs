@@ -73,9 +73,9 @@ public static class ReportEndpoints
 
     private static IResult? Invalid(string? period)
     {
-        if (Invoicing.TryParsePeriod(period, out _)) return null;
+        if (Invoicing.TryParsePeriod(period, out _, out _)) return null;
         var errors = new Errors();
-        errors.Add("period", "A month, yyyy-MM (e.g. 2026-11).");
+        errors.Add("period", "A month yyyy-MM (e.g. 2026-11) or a quarter yyyy-Qn (e.g. 2026-Q4).");
         return errors.Problem();
     }
 }
