@@ -307,7 +307,7 @@ public sealed class InvoicingTests(BillingFixture billing)
     }
 
     [Fact]
-    public async Task Staff_record_an_approval_heard_on_the_phone_and_bad_ones_are_refused_naming_the_field()
+    public async Task Approvals_come_only_from_tickets_and_the_quoted_rate_is_billed()
     {
         var client = await ClientAsync(await CalendarAsync());
         await AgreeAsync(client);
@@ -315,12 +315,11 @@ public sealed class InvoicingTests(BillingFixture billing)
         var entry = await RecordAsync(client, LateMonday, 90, ticket);
         using var oscar = billing.App.CreateClient().As(TestAuth.Token(ServiceDesk.Platform.Roles.Technician, subject: "oscar"));
 
-        var bad = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "pigeon", quotedRate = -5m });
-        Assert.Equal(["currency", "method", "quotedRate"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
-            .Select(e => e.Name).Order(StringComparer.Ordinal));
-        var recorded = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals",
-            new { approverName = "Dana Reyes", method = "phone", quotedRate = 200m, currency = "USD" });
-        Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+        // One way in (docs/adr/0039): tickets records the approval and publishes it; billing has no route of its own.
+        var direct = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "phone" });
+        Assert.True(direct.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"{direct.StatusCode}");
+        await ConsumeAsync(new AfterHoursWorkApproved(Guid.NewGuid(), ticket, client, Guid.NewGuid(), "Dana Reyes", "phone", 200m, "USD",
+            LateMonday, "oscar") { AgreementVersion = 1, QuotedMinimum = 0m, OnSiteRequired = false });
 
         var rated = await EntryAsync(client, entry);
         Assert.Equal(("Billable", 250.00m), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal()));
