@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Billing.Contracts;
+using MassTransit;
 using Sla.Contracts;
 using ServiceDesk.Platform;
 using ServiceDesk.Testing;
@@ -323,6 +325,37 @@ public sealed class InvoicingTests(BillingFixture billing)
 
         var rated = await EntryAsync(client, entry);
         Assert.Equal(("Billable", 250.00m), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task A_stored_agreement_version_is_published_with_its_after_hours_terms_for_tickets()
+    {
+        var client = Guid.NewGuid();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
+        var listener = billing.Bus.ConnectReceiveEndpoint($"test-agreement-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }));
+        await listener.Ready;
+        using var http = billing.Clerk();
+
+        var bad = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", afterHoursPreAuthorisedHours = 0m,
+        });
+        var stored = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", afterHoursMultiplier = 1.5m, emergencyMinimumCharge = 250m,
+            rates = new[] { new { workType = "Emergency", businessHours = 120m } }, afterHoursPreAuthorisedHours = 2m,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        var terms = await Eventually.GetAsync(() => Task.FromResult(received.FirstOrDefault(m => m.ClientId == client)), "AgreementTermsChanged");
+        Assert.Equal((1, "USD", 250m, true, 2m), (terms.AgreementVersion, terms.Currency, terms.EmergencyMinimum, terms.ApprovalRequired, terms.PreAuthorisedHours));
+        Assert.Equal(180m, Assert.Single(terms.Rates, r => r.WorkType == "Emergency").AfterHours);
+        await listener.StopAsync();
     }
 
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));
