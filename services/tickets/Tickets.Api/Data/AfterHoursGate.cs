@@ -64,12 +64,12 @@ public sealed class AfterHoursGate(CalendarCatalog calendars)
         if (caps.Any(c => c is null)) return null; // an approval without a cap
         // Each approval and the pre-authorisation allow up to so many hours; the largest allowance applies (they are not added up).
         var allowed = caps.Append(ticket.Priority == "P1" ? terms?.PreAuthorisedHours : null).Max();
-        var opens = calendar.NextOpen(at);
+        var opens = NextOpening(calendar, at);
         if (allowed is not { } hours)
             return new Refusal("After-hours work on this ticket is not approved.",
                 $"The client's business hours are closed and the ticket has no approval of after-hours work"
                 + (ticket.Priority == "P1" ? " nor a pre-authorisation in the client's agreement" : "")
-                + $". Record the client's approval (POST /api/tickets/{ticket.Id}/approvals) or wait until business hours begin at {opens:u}.",
+                + $". Record the client's approval (POST /api/tickets/{ticket.Id}/approvals) or wait until business hours begin{At(opens)}.",
                 opens);
         var entries = await db.TimeEntries.AsNoTracking().Where(e => e.TicketId == ticket.Id && e.Id != exceptEntry).ToListAsync(cancellationToken);
         var used = entries.Sum(e => AfterHoursMinutes(calendar, e.StartedAt, e.EndedAt ?? e.StartedAt.AddMinutes(e.Minutes)));
@@ -78,8 +78,23 @@ public sealed class AfterHoursGate(CalendarCatalog calendars)
         return new Refusal("The approved after-hours time is used up.",
             $"{hours} h of after-hours work is approved on this ticket; {used} min are recorded"
             + (afterHoursMinutes > 0 ? $" and this adds {afterHoursMinutes} min" : "")
-            + $". Record a new approval with a larger cap or wait until business hours begin at {opens:u}.", opens);
+            + $". Record a new approval with a larger cap or wait until business hours begin{At(opens)}.", opens);
     }
+
+    /// <summary>When the calendar next opens; null for a calendar that never does (then nothing after hours is ever approved by waiting).</summary>
+    public static DateTimeOffset? NextOpening(BusinessCalendar calendar, DateTimeOffset at)
+    {
+        try
+        {
+            return calendar.NextOpen(at);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string At(DateTimeOffset? opens) => opens is { } at ? $" at {at:u}" : "";
 
     /// <summary>Whole minutes of the span outside the calendar's open hours.</summary>
     public static int AfterHoursMinutes(BusinessCalendar calendar, DateTimeOffset start, DateTimeOffset end) =>
@@ -87,4 +102,4 @@ public sealed class AfterHoursGate(CalendarCatalog calendars)
 }
 
 /// <summary>Why the gate refused, for a 409 that says so; <paramref name="BusinessHoursBegin"/> is when work may start without approval.</summary>
-public sealed record Refusal(string Title, string Detail, DateTimeOffset BusinessHoursBegin);
+public sealed record Refusal(string Title, string Detail, DateTimeOffset? BusinessHoursBegin);

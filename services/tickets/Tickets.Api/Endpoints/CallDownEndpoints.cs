@@ -93,7 +93,7 @@ public static class CallDownEndpoints
         {
             attempt.ExhaustedList = true;
             var calendar = await gate.CalendarAsync(db, ticket.ClientId, cancellationToken);
-            var waitsUntil = calendar.NextOpen(now);
+            var waitsUntil = AfterHoursGate.NextOpening(calendar, now);
             db.Record(ticket, actor, now, "call-down-exhausted", new { attempts = attempts.Count, waitsUntil });
             await bus.Publish(new CallDownExhausted(ticket.Id, ticket.ClientId, ticket.Number, ticket.ContactEmail, ticket.ContactName,
                 attempts.Count, waitsUntil, now, actor.Subject), cancellationToken);
