@@ -99,9 +99,9 @@ public static class Extensions
                     // The portal loads its own script and style and calls the API on this origin, nothing else.
                     : path.StartsWithSegments("/portal")
                         ? "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-                        // The identity service's sign-in pages: forms that post to this origin and the portal's stylesheet
-                        // (same origin), no script.
-                        : path.StartsWithSegments("/account")
+                        // The identity service's sign-in pages and the page links' acknowledgement form: forms that post to
+                        // this origin and the portal's stylesheet (same origin), no script.
+                        : path.StartsWithSegments("/account") || path.StartsWithSegments("/pages")
                             ? "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
                             : "default-src 'none'; frame-ancestors 'none'";
                 return Task.CompletedTask;

@@ -41,6 +41,10 @@ public class NotifyFixture : IAsyncLifetime
         ["ravi"] = ("ravi@msp.example", "+15550100002"),
         ["mo"] = ("mo@msp.example", "+15550100003"),
         ["lee"] = ("lee@msp.example", "+15550100004"),
+        // On call in the paging tests only, so their pages and calls do not add to anyone else's.
+        ["ana"] = ("ana@msp.example", "+15550100005"),
+        ["pat"] = ("pat@msp.example", "+15550100006"),
+        ["oli"] = ("oli@msp.example", "+15550100007"),
     };
     /// <summary>The waits before the 2nd and 3rd attempt (Notify:RetryDelays): three attempts in all.</summary>
     public static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
@@ -105,6 +109,7 @@ public class NotifyFixture : IAsyncLifetime
             ["Notify:RetryDelays:0"] = RetryDelays[0].ToString(),
             ["Notify:RetryDelays:1"] = RetryDelays[1].ToString(),
             ["Notify:BounceToken"] = BounceToken,
+            ["Notify:PublicBaseUrl"] = "https://desk.example.com",
             ["Staff:Desk"] = Desk,
             ["Staff:Webhooks:0"] = "pager",
             ["Webhooks:pager:Url"] = Pager.Url,

@@ -34,6 +34,8 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/connect/authorize", "/connect/token", "/connect/endsession", "/connect/userinfo",
         "/account/login", "/account/login/code", "/account/2fa", "/account/signed-out", "/account/signed-in",
         "/account/invitation", "/account/forgot", "/account/reset",
+        // A page's one-tap acknowledgement: the link's secret (one per page, expiring) is the proof.
+        "/pages/{token}",
     ];
 
     private Infrastructure _infrastructure = null!;

@@ -58,6 +58,7 @@ public static class Extensions
             bus.AddConsumer<AfterHoursConsumer>();
             bus.AddConsumer<SlaAlertConsumer>();
             bus.AddConsumer<CommunicationFailedConsumer>();
+            bus.AddConsumer<PagingConsumer>();
             bus.AddConsumer<RetryDeliveryConsumer>();
         });
         return builder;

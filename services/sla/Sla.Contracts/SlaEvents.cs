@@ -91,7 +91,14 @@ public sealed record SlaWarning(
     string Commitment,
     int Percent,
     DateTimeOffset StepDueAt,
-    DateTimeOffset DueAt);
+    DateTimeOffset DueAt)
+{
+    /// <summary>
+    /// The client's business hours were closed when this was raised: notify then tells only the person on call for a
+    /// covered emergency, nobody off duty (DOMAIN.md: nobody is emailed at 3 am).
+    /// </summary>
+    public bool AfterHours { get; init; }
+}
 
 /// <summary>A target passed its due time unmet (the 100% escalation step).</summary>
 /// <param name="Target">A <see cref="SlaTargets"/> value.</param>
@@ -102,4 +109,11 @@ public sealed record SlaBreached(
     string Priority,
     string Target,
     string Commitment,
-    DateTimeOffset DueAt);
+    DateTimeOffset DueAt)
+{
+    /// <summary>
+    /// The client's business hours were closed when this was raised: notify then tells only the person on call for a
+    /// covered emergency, nobody off duty (DOMAIN.md: nobody is emailed at 3 am).
+    /// </summary>
+    public bool AfterHours { get; init; }
+}

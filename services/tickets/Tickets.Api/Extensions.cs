@@ -3,6 +3,7 @@ using ServiceDesk.Platform.Calendars;
 using Tickets.Api.Consumers;
 using Tickets.Api.Data;
 using Tickets.Api.Endpoints;
+using Tickets.Api.OnCall;
 
 namespace Tickets.Api;
 
@@ -20,8 +21,11 @@ public static class Extensions
             bus.AddConsumer<ReplyMailedConsumer>();
             bus.AddConsumer<CalendarRevisedConsumer>();
             bus.AddConsumer<AgreementTermsChangedConsumer>();
+            bus.AddConsumer<PageDueConsumer>();
         });
         builder.AddTeamPolicies();
+        builder.Services.AddScoped<OnCallSchedule>();
+        builder.Services.AddScoped<Paging>();
         return builder;
     }
 
@@ -32,9 +36,11 @@ public static class Extensions
         app.MapConversationEndpoints();
         app.MapTimeEntryEndpoints();
         app.MapTeamEndpoints();
+        app.MapOnCallEndpoints();
         app.MapClientEndpoints();
         app.MapCallDownEndpoints();
         app.MapApprovalEndpoints();
+        app.MapPagingEndpoints();
         return app;
     }
 }

@@ -21,7 +21,8 @@ public sealed class SlaAlertConsumer(Recipients recipients, Deliveries deliverie
     {
         var w = context.Message;
         return AlertAsync(context, w.TicketId, MessageKind.SlaWarning, $"{w.Target}:{w.Commitment}:{w.Percent}:{Ticks(w.StepDueAt)}",
-            contact => new SlaAlertModel(contact.Number, contact.Subject, w.Priority, w.Target, w.Commitment, w.Percent, w.DueAt), urgent: false, call: false);
+            contact => new SlaAlertModel(contact.Number, contact.Subject, w.Priority, w.Target, w.Commitment, w.Percent, w.DueAt), urgent: false, call: false,
+            w.AfterHours);
     }
 
     public Task Consume(ConsumeContext<SlaBreached> context)
@@ -29,16 +30,17 @@ public sealed class SlaAlertConsumer(Recipients recipients, Deliveries deliverie
         var b = context.Message;
         return AlertAsync(context, b.TicketId, MessageKind.SlaBreach, $"{b.Target}:{b.Commitment}:{Ticks(b.DueAt)}",
             contact => new SlaAlertModel(contact.Number, contact.Subject, b.Priority, b.Target, b.Commitment, 100, b.DueAt),
-            urgent: true, call: b.Priority == "P1" && b.Commitment == SlaCommitments.Contractual);
+            urgent: true, call: b.Priority == "P1" && b.Commitment == SlaCommitments.Contractual, b.AfterHours);
     }
 
-    private async Task AlertAsync(ConsumeContext context, Guid ticketId, string kind, string step, Func<TicketContact, SlaAlertModel> model, bool urgent, bool call)
+    private async Task AlertAsync(ConsumeContext context, Guid ticketId, string kind, string step, Func<TicketContact, SlaAlertModel> model, bool urgent, bool call,
+        bool afterHours)
     {
         var contact = await recipients.LockTicketAsync(ticketId, context.CancellationToken);
         Telemetry.TagTicket(contact.TicketId, contact.ClientId);
         var eventKey = $"{kind}:{contact.TicketId:N}:{step}";
         var text = Templates.Templates.SlaAlert(model(contact));
-        foreach (var (channel, recipient, name) in recipients.OnDuty(contact, urgent, call))
+        foreach (var (channel, recipient, name) in recipients.OnDuty(contact, urgent, call, afterHours))
             await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, kind, channel, recipient, name,
                 Recipients.MessageIdFor(eventKey, channel, recipient, kind, mailer.From.Domain), text, clock, autoSubmitted: "auto-generated"));
     }

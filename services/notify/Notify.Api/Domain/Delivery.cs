@@ -11,6 +11,8 @@ public static class MessageKind
     public const string DeliveryFailed = "delivery-failed";
     public const string CallDownExhausted = "call-down-exhausted";
     public const string ApprovalConfirmation = "approval-confirmation";
+    public const string Page = "page";
+    public const string PagingExhausted = "paging-exhausted";
 }
 
 /// <summary>

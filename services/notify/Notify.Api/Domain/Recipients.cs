@@ -16,6 +16,9 @@ public sealed class TicketContact
     public string? Assignee { get; set; }
     /// <summary>The ticket version of the assignment applied, so an older one arriving late changes nothing.</summary>
     public int AssignedVersion { get; set; }
+    /// <summary>The person on call for this covered emergency: the last one paged, then the one who took it. After hours,
+    /// the ticket's alerts go to them alone.</summary>
+    public string? OnCall { get; set; }
     /// <summary>The client's calendar's time zone (SlaClockStarted), for local times in later messages.</summary>
     public string? TimeZone { get; set; }
 }

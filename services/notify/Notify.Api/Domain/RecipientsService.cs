@@ -42,23 +42,43 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
     }
 
     /// <summary>
-    /// The staff on duty for a ticket (until the after-hours issue brings rotations): the assignee when the Staff
-    /// section knows them, else the ticket's team address, else the desk. <paramref name="urgent"/> adds the
-    /// assignee's phone by SMS; <paramref name="call"/> also calls it. Integrators in Staff:Webhooks get every alert.
+    /// The staff on duty for a ticket. By day: the assignee when the Staff section knows them, else the ticket's team
+    /// address, else the desk. After hours (<paramref name="afterHours"/>): only the person on call for a covered
+    /// emergency (the one paged for it), and nobody at all for anything else: nobody off duty is woken. <paramref name="urgent"/>
+    /// adds the person's phone by SMS; <paramref name="call"/> also calls it. Integrators in Staff:Webhooks (a chat or
+    /// paging tool, the dispatcher's screen) get every alert, day and night.
     /// </summary>
-    public IEnumerable<(string Channel, string Recipient, string? Name)> OnDuty(TicketContact ticket, bool urgent = false, bool call = false)
+    public IEnumerable<(string Channel, string Recipient, string? Name)> OnDuty(TicketContact ticket, bool urgent = false, bool call = false,
+        bool afterHours = false)
     {
         var options = staff.Value;
         foreach (var webhook in options.Webhooks) yield return (Channel.Webhook, webhook, null);
-        if (ticket.Assignee is { } assignee && options.People.TryGetValue(assignee, out var person) && (person.Email ?? person.Phone) is not null)
+        if (afterHours)
         {
-            if (person.Email is { } email) yield return (Channel.Email, email, assignee);
-            if (urgent && person.Phone is { } phone) yield return (Channel.Sms, phone, assignee);
-            if (call && person.Phone is { } number) yield return (Channel.Voice, number, assignee);
+            foreach (var reach in Person(ticket.OnCall, urgent, call)) yield return reach;
             yield break;
         }
+        var assigned = Person(ticket.Assignee, urgent, call).ToList();
+        foreach (var reach in assigned) yield return reach;
+        if (assigned.Count > 0) yield break;
         if (ticket.TeamId is { } team && options.Teams.TryGetValue(team.ToString(), out var teamAddress)) yield return (Channel.Email, teamAddress, null);
         else if (options.Desk is { } desk) yield return (Channel.Email, desk, null);
+    }
+
+    /// <summary>Where a member of staff is reached: email, plus SMS when urgent, plus a call; nothing when the Staff section has no address for them.</summary>
+    public IEnumerable<(string Channel, string Recipient, string? Name)> Person(string? name, bool urgent, bool call)
+    {
+        if (name is null || !staff.Value.People.TryGetValue(name, out var person)) yield break;
+        if (person.Email is { } email) yield return (Channel.Email, email, name);
+        if (urgent && person.Phone is { } phone) yield return (Channel.Sms, phone, name);
+        if (call && person.Phone is { } number) yield return (Channel.Voice, number, name);
+    }
+
+    /// <summary>The desk (the dispatcher queue) and the integrators' webhooks: told when nobody takes an emergency.</summary>
+    public IEnumerable<(string Channel, string Recipient, string? Name)> Desk()
+    {
+        foreach (var webhook in staff.Value.Webhooks) yield return (Channel.Webhook, webhook, null);
+        if (staff.Value.Desk is { } desk) yield return (Channel.Email, desk, null);
     }
 
     /// <summary>A Message-ID for a message without a natural one: deterministic per event, recipient and channel.</summary>

@@ -22,12 +22,20 @@ public sealed class NotifyOptions : IValidatableObject
     /// <summary>The bearer token the MTA presents to post bounces (DSNs) to /api/notify/bounces; unset = the route is off (404).</summary>
     public string? BounceToken { get; set; }
 
+    /// <summary>
+    /// The gateway's public address (e.g. https://desk.example.com): pages carry their one-tap acknowledgement link on
+    /// it. Unset: pages say how to acknowledge in the API instead.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
     public int MaxAttempts => Delays.Length + 1;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Delays.Any(d => d <= TimeSpan.Zero || d > TimeSpan.FromDays(1)))
             yield return new ValidationResult("Notify:RetryDelays must each be between 0 and 1 day (e.g. \"00:00:30\").", [nameof(RetryDelays)]);
+        if (PublicBaseUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http")))
+            yield return new ValidationResult("Notify:PublicBaseUrl must be an absolute http(s) URL (e.g. https://desk.example.com).", [nameof(PublicBaseUrl)]);
         if (BounceToken is { Length: > 0 and < 32 })
             yield return new ValidationResult("Notify:BounceToken must be at least 32 characters.", [nameof(BounceToken)]);
     }

@@ -27,6 +27,12 @@ public sealed record CallDownExhaustedModel(long Number, string ContactName, str
 public sealed record ApprovalConfirmationModel(long Number, string ApproverName, string Subject, string Method, DateTimeOffset ApprovedAt,
     decimal? Rate, decimal? Minimum, string? Currency, decimal? CapHours, bool OnSiteRequired, bool? RepresentativePresent, string TimeZone);
 
+/// <summary>A page to the person on call. <paramref name="AckLink"/> is null when notify has no Notify:PublicBaseUrl.</summary>
+public sealed record PageModel(long Number, string Subject, string Layer, int Round, string? AckLink, Guid TicketId, DateTimeOffset AckExpiresAt);
+
+/// <summary>Nobody took a covered emergency: the desk (the dispatcher queue) must act.</summary>
+public sealed record PagingExhaustedModel(long Number, string Subject, string Reason);
+
 public sealed record DeliveryFailedModel(long Number, string Subject, string Kind, string Channel, string Recipient, string State, string Reason);
 
 /// <summary>
@@ -123,6 +129,30 @@ public static class Templates
                 : "The client may not have received it. Reach them another way.");
     }
 
+    /// <summary>
+    /// A page: short enough for one SMS and for a voice call to read out, the emergency first, then how to take it.
+    /// The link is a one-tap acknowledgement (valid until <see cref="PageModel.AckExpiresAt"/>).
+    /// </summary>
+    public static Composed Page(PageModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        var take = m.AckLink is { } link
+            ? $"Take it: {link} (valid until {m.AckExpiresAt:u})."
+            : $"Take it in the console or with POST /api/tickets/{m.TicketId}/paging/acknowledge.";
+        return Compose($"[{reference}] EMERGENCY PAGE: {m.Subject}",
+            $"Emergency {reference}: \"{m.Subject}\". You are paged as {m.Layer}{(m.Round > 1 ? $" (round {m.Round})" : "")}.",
+            take,
+            "If nobody takes it, the next person in the chain is paged.");
+    }
+
+    public static Composed PagingExhausted(PagingExhaustedModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        return Compose($"[{reference}] Nobody took the emergency: {m.Subject}",
+            $"Emergency {reference} \"{m.Subject}\" has nobody on it. {m.Reason}",
+            "Find someone to take it now, and acknowledge the ticket's paging for them.");
+    }
+
     /// <summary>"Monday 23 November 2026, 10:00 (America/New_York)": the client's local time, unambiguous.</summary>
     public static string FormatLocal(DateTimeOffset instant, string timeZone)
     {
@@ -154,6 +184,8 @@ public static class Templates
         ["call-down-exhausted"] = zone => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone)),
         ["approval-confirmation"] = zone => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
             true, true, zone)),
+        ["page"] = _ => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),
+        ["paging-exhausted"] = _ => PagingExhausted(new(1042, "Server room flooding", "Nobody acknowledged 6 pages in 2 rounds.")),
         ["delivery-failed"] = _ => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
     };
 

@@ -209,29 +209,9 @@ public sealed class BusinessCalendar
         return new YearTimeline(year, FirstInstant(first, TimeOnly.MinValue), FirstInstant(next, TimeOnly.MinValue), [.. opens], [.. closes]);
     }
 
-    /// <summary>The first instant the wall clock reads <paramref name="time"/> on <paramref name="day"/>; a time the
-    /// clocks skip becomes the instant they jump.</summary>
-    private long FirstInstant(DateOnly day, TimeOnly time)
-    {
-        var local = SkipGap(day.ToDateTime(time));
-        var offset = TimeZone.IsAmbiguousTime(local) ? TimeZone.GetAmbiguousTimeOffsets(local).Max() : TimeZone.GetUtcOffset(local);
-        return (local - offset).Ticks;
-    }
+    private long FirstInstant(DateOnly day, TimeOnly time) => TimeZone.FirstInstant(day, time).UtcTicks;
 
-    /// <summary>The last instant the wall clock reads <paramref name="time"/> on <paramref name="day"/>.</summary>
-    private long LastInstant(DateOnly day, TimeOnly time)
-    {
-        var local = SkipGap(day.ToDateTime(time));
-        var offset = TimeZone.IsAmbiguousTime(local) ? TimeZone.GetAmbiguousTimeOffsets(local).Min() : TimeZone.GetUtcOffset(local);
-        return (local - offset).Ticks;
-    }
-
-    private DateTime SkipGap(DateTime local)
-    {
-        // Gaps are whole minutes (usually an hour); only transition days ever loop here.
-        while (TimeZone.IsInvalidTime(local)) local = local.AddMinutes(1);
-        return local;
-    }
+    private long LastInstant(DateOnly day, TimeOnly time) => TimeZone.LastInstant(day, time).UtcTicks;
 
     /// <summary>
     /// One local year's open intervals as UTC ticks, sorted and disjoint, with <see cref="Before"/>[i] the business

@@ -259,6 +259,7 @@ public sealed record TicketClock
         var warnings = new List<SlaWarning>();
         var breaches = new List<SlaBreached>();
         if (State != ClockState.Running) return new(clock, warnings, breaches);
+        var afterHours = !Calendars.BusinessHours.IsOpen(now);
         foreach (var target in Targets.Where(t => !t.IsMet))
             foreach (var commitment in Enum.GetValues<Commitment>())
             {
@@ -274,9 +275,10 @@ public sealed record TicketClock
                     target.Type, commitment, percent, stepDueAt, dueAt);
                 clock = clock.Apply(reached);
                 if (reached.IsBreach)
-                    breaches.Add(new SlaBreached(TicketId, ClientId, Priority.ToString(), targetName, commitmentName, dueAt));
+                    breaches.Add(new SlaBreached(TicketId, ClientId, Priority.ToString(), targetName, commitmentName, dueAt) { AfterHours = afterHours });
                 else
-                    warnings.Add(new SlaWarning(TicketId, ClientId, Priority.ToString(), targetName, commitmentName, percent, stepDueAt, dueAt));
+                    warnings.Add(new SlaWarning(TicketId, ClientId, Priority.ToString(), targetName, commitmentName, percent, stepDueAt, dueAt)
+                        { AfterHours = afterHours });
             }
         return new(clock, warnings, breaches);
     }

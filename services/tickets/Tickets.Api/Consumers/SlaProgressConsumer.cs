@@ -5,6 +5,7 @@ using Notify.Contracts;
 using Sla.Contracts;
 using Tickets.Api.Data;
 using Tickets.Api.Domain;
+using Tickets.Api.OnCall;
 using Tickets.Contracts;
 
 namespace Tickets.Api.Consumers;
@@ -15,13 +16,15 @@ namespace Tickets.Api.Consumers;
 /// replaces them, so copies arriving out of order leave the latest. Each loads the ticket locked (FOR UPDATE), so
 /// deliveries about one ticket take turns; a staff change racing one of these fails on the ticket's version (409).
 /// </summary>
-public sealed class SlaProgressConsumer(TicketsDbContext db)
+public sealed class SlaProgressConsumer(TicketsDbContext db, Paging paging)
     : IConsumer<SlaClockStarted>, IConsumer<SlaDueTimesChanged>, IConsumer<SlaTargetMet>, IConsumer<AcknowledgementSent>, IConsumer<SlaWarning>, IConsumer<SlaBreached>
 {
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
         var clock = context.Message;
         var ticket = await db.Tickets.SingleForUpdateAsync(clock.TicketId, context.CancellationToken);
+        // The tier wakes on-call for this one (a covered P1 after hours): whatever else overtook the start.
+        if (clock.PagesOnCall) await paging.StartAsync(context, ticket);
         // A pause or a recalculation can overtake the start; an unversioned start (0) only fills a copy never made.
         if (ticket.Sla.Clock is not null && clock.ClockVersion <= ticket.Sla.ClockVersion) return;
         Copy(ticket.Sla, "Running", clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,

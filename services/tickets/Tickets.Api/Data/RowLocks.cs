@@ -19,4 +19,8 @@ internal static class RowLocks
 
     public static Task ClientAsync(TicketsDbContext db, Guid id, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"""SELECT 1 FROM clients WHERE "Id" = {id} FOR UPDATE""", cancellationToken);
+
+    /// <summary>Serialises changes to a team's on-call schedule, so two overlapping overrides cannot both pass the check.</summary>
+    public static Task TeamAsync(TicketsDbContext db, Guid id, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"""SELECT 1 FROM teams WHERE "Id" = {id} FOR UPDATE""", cancellationToken);
 }

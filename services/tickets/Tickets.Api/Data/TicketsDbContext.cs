@@ -3,6 +3,7 @@ using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
 using ServiceDesk.Platform.Calendars;
 using Tickets.Api.Domain;
+using Tickets.Api.OnCall;
 
 namespace Tickets.Api.Data;
 
@@ -25,6 +26,11 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<AgreementTerms> AgreementTerms => Set<AgreementTerms>();
     public DbSet<CalendarCopy> Calendars => Set<CalendarCopy>();
+    public DbSet<OnCall.EmergencyPaging> Pagings => Set<OnCall.EmergencyPaging>();
+    public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
+    public DbSet<Rotation> Rotations => Set<Rotation>();
+    public DbSet<RotationVersion> RotationVersions => Set<RotationVersion>();
+    public DbSet<OnCallOverride> OnCallOverrides => Set<OnCallOverride>();
 
     /// <summary>Intake's demo client (ADR 3), so both directories start alike.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -65,6 +71,27 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             ticket.HasIndex(t => t.MergedIntoId).HasFilter("\"MergedIntoId\" IS NOT NULL");
             ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoId).OnDelete(DeleteBehavior.Restrict);
             ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>
+        {
+            paging.ToTable("emergency_pagings");
+            paging.HasKey(p => p.TicketId);
+            paging.Property(p => p.State).HasConversion<string>().HasMaxLength(20);
+            paging.Property(p => p.AcknowledgedBy).HasMaxLength(200);
+            paging.Property(p => p.AcknowledgedHow).HasMaxLength(20);
+            paging.HasMany(p => p.Pages).WithOne().HasForeignKey(p => p.TicketId);
+            paging.HasOne<Ticket>().WithOne().HasForeignKey<OnCall.EmergencyPaging>(p => p.TicketId);
+            // No tenant filter: only staff routes, consumers and the page link (whose secret is the credential) read it.
+        });
+
+        modelBuilder.Entity<OnCall.Page>(page =>
+        {
+            page.ToTable("pages");
+            page.Property(p => p.Layer).HasMaxLength(20);
+            page.Property(p => p.Person).HasMaxLength(200);
+            // The one-tap link finds its page by the hash of its secret.
+            page.HasIndex(p => p.AckTokenHash).IsUnique();
         });
 
         modelBuilder.Entity<AuditEntry>(audit =>
@@ -133,6 +160,38 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             team.Property(t => t.Name).HasMaxLength(TicketLimits.TeamName);
             team.Property(t => t.Description).HasMaxLength(TicketLimits.Reason);
             team.HasIndex(t => t.Name).IsUnique();
+            team.Property(t => t.Lead).HasMaxLength(TicketLimits.PersonSubject);
+        });
+
+        // On-call: the team's own schedule, gone with the team.
+        modelBuilder.Entity<Rotation>(rotation =>
+        {
+            rotation.ToTable("rotations");
+            rotation.Property(r => r.Layer).HasConversion<string>().HasMaxLength(20);
+            rotation.Property(r => r.CreatedBy).HasMaxLength(TicketLimits.PersonSubject);
+            // One schedule per layer: "who is primary" has one answer.
+            rotation.HasIndex(r => new { r.TeamId, r.Layer }).IsUnique();
+            rotation.HasOne<Team>().WithMany().HasForeignKey(r => r.TeamId).OnDelete(DeleteBehavior.Cascade);
+            rotation.HasMany(r => r.Versions).WithOne().HasForeignKey(v => v.RotationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<RotationVersion>(version =>
+        {
+            version.ToTable("rotation_versions");
+            version.Property(v => v.TimeZone).HasMaxLength(TicketLimits.Reference);
+            version.Property(v => v.RecordedBy).HasMaxLength(TicketLimits.PersonSubject);
+            version.HasIndex(v => new { v.RotationId, v.EffectiveFrom });
+        });
+
+        modelBuilder.Entity<OnCallOverride>(cover =>
+        {
+            cover.ToTable("on_call_overrides");
+            cover.Property(o => o.Layer).HasConversion<string>().HasMaxLength(20);
+            cover.Property(o => o.Person).HasMaxLength(TicketLimits.PersonSubject);
+            cover.Property(o => o.Reason).HasMaxLength(TicketLimits.Reason);
+            cover.Property(o => o.CreatedBy).HasMaxLength(TicketLimits.PersonSubject);
+            cover.HasIndex(o => new { o.TeamId, o.Layer, o.From });
+            cover.HasOne<Team>().WithMany().HasForeignKey(o => o.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<Client>(client =>
@@ -231,6 +290,10 @@ public static class TicketLimits
     public const int Reference = 60;
     public const int MaxContacts = 200;
     public const int MaxAddresses = 10;
+    public const int MaxRotationPeople = 100;
+
+    /// <summary>A person's subject (their token's "sub").</summary>
+    public const int PersonSubject = 200;
 }
 
 public static class AuditTrail
@@ -242,10 +305,16 @@ public static class AuditTrail
 
     /// <summary>Adds the audit entry for a change; it is written by the same SaveChanges as the change itself.</summary>
     public static void Record(this TicketsDbContext db, Ticket ticket, Actor actor, DateTimeOffset at, string action, object details) =>
+        db.Record(ticket.Id, ticket.ClientId, actor, at, action, details);
+
+    public static void Record(this TicketsDbContext db, OnCall.EmergencyPaging paging, Actor actor, DateTimeOffset at, string action, object details) =>
+        db.Record(paging.TicketId, paging.ClientId, actor, at, action, details);
+
+    private static void Record(this TicketsDbContext db, Guid ticketId, Guid clientId, Actor actor, DateTimeOffset at, string action, object details) =>
         db.Audit.Add(new AuditEntry
         {
-            TicketId = ticket.Id,
-            ClientId = ticket.ClientId,
+            TicketId = ticketId,
+            ClientId = clientId,
             At = at,
             Actor = actor.Subject,
             Channel = actor.Channel,

@@ -105,6 +105,21 @@ public sealed class Team
 
     /// <summary>Technicians' subjects (their tokens' "sub"): "my team's queue" is the queue of the teams listing me.</summary>
     public List<string> Members { get; set; } = [];
+
+    /// <summary>The team lead's subject: paged after the backup when a page goes unanswered.</summary>
+    public string? Lead { get; set; }
+
+    /// <summary>How long a page waits for an acknowledgement before the next person in the chain is paged.</summary>
+    public TimeSpan PageWait { get; set; } = DefaultPageWait;
+
+    /// <summary>How many times the chain primary, backup, lead is walked before the dispatchers are alerted.</summary>
+    public int PageRounds { get; set; } = DefaultPageRounds;
+
+    public static readonly TimeSpan DefaultPageWait = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MinPageWait = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MaxPageWait = TimeSpan.FromHours(1);
+    public const int DefaultPageRounds = 2;
+    public const int MaxPageRounds = 10;
 }
 
 /// <summary>

@@ -45,6 +45,14 @@ internal static class Problems
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: refusal.Title, detail: refusal.Detail,
             extensions: new Dictionary<string, object?> { ["businessHoursBegin"] = refusal.BusinessHoursBegin });
 
+    /// <summary>A 409 that names the field in conflict, shaped like a validation problem so clients read both alike.</summary>
+    public static IResult ConflictOn(string field, string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "The change conflicts with what is recorded.",
+        });
+
     public static IResult Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }

@@ -5,9 +5,13 @@ using Tickets.Api.Domain;
 
 namespace Tickets.Api.Endpoints;
 
-public sealed record TeamRequest(string? Name, string? Description, string[]? Members);
+/// <param name="Lead">The team lead's subject, paged after the backup.</param>
+/// <param name="PageWaitSeconds">How long a page waits for an acknowledgement before the next is paged: 30 to 3600, 300 when absent.</param>
+/// <param name="PageRounds">How many times the chain (primary, backup, lead) is walked before the dispatchers are alerted: 1 to 10, 2 when absent.</param>
+public sealed record TeamRequest(string? Name, string? Description, string[]? Members, string? Lead = null, int? PageWaitSeconds = null,
+    int? PageRounds = null);
 
-public sealed record TeamView(Guid Id, string Name, string? Description, string[] Members);
+public sealed record TeamView(Guid Id, string Name, string? Description, string[] Members, string? Lead, int PageWaitSeconds, int PageRounds);
 
 /// <param name="Order">Lower wins when several rules match.</param>
 /// <param name="Category">Refused: nothing gives a ticket a category, so such a rule could never match (docs/adr/0023).</param>
@@ -80,7 +84,8 @@ public static class TeamEndpoints
         return app;
     }
 
-    private static TeamView View(Team team) => new(team.Id, team.Name, team.Description, [.. team.Members]);
+    private static TeamView View(Team team) =>
+        new(team.Id, team.Name, team.Description, [.. team.Members], team.Lead, (int)team.PageWait.TotalSeconds, team.PageRounds);
 
     private static async Task<IResult> CreateTeam(TeamRequest body, TicketsDbContext db, CancellationToken cancellationToken)
     {
@@ -139,6 +144,10 @@ public static class TeamEndpoints
         team.Name = body.Name!.Trim();
         team.Description = Input.Trimmed(body.Description);
         team.Members = [.. (body.Members ?? []).Select(m => m.Trim()).Distinct(StringComparer.Ordinal)];
+        // A PUT replaces the team: an absent setting is the default again, as an absent description is none.
+        team.Lead = Input.Trimmed(body.Lead);
+        team.PageWait = body.PageWaitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Team.DefaultPageWait;
+        team.PageRounds = body.PageRounds ?? Team.DefaultPageRounds;
     }
 
     private static Dictionary<string, string[]> Validate(TeamRequest body)
@@ -152,6 +161,11 @@ public static class TeamEndpoints
             for (var i = 0; i < members.Length && !errors.ContainsKey("members"); i++)
                 Input.Text(errors, $"members[{i}]", members[i], 200);
         }
+        Input.Text(errors, "lead", body.Lead, TicketLimits.PersonSubject, required: false);
+        if (body.PageWaitSeconds is { } wait && (wait < Team.MinPageWait.TotalSeconds || wait > Team.MaxPageWait.TotalSeconds))
+            errors["pageWaitSeconds"] = [$"From {Team.MinPageWait.TotalSeconds} to {Team.MaxPageWait.TotalSeconds} seconds."];
+        if (body.PageRounds is { } rounds && rounds is < 1 or > Team.MaxPageRounds)
+            errors["pageRounds"] = [$"From 1 to {Team.MaxPageRounds}."];
         return errors;
     }
 

@@ -13,8 +13,8 @@ using Tickets.Api.Data;
 namespace Tickets.Api.Data.Migrations
 {
     [DbContext(typeof(TicketsDbContext))]
-    [Migration("20261207062154_CallDownAndApprovals")]
-    partial class CallDownAndApprovals
+    [Migration("20261207062045_OnCallRotations")]
+    partial class OnCallRotations
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -28,34 +28,6 @@ namespace Tickets.Api.Data.Migrations
 
             modelBuilder.HasSequence("ticket_numbers")
                 .StartsAt(1001L);
-
-            modelBuilder.Entity("ServiceDesk.Platform.Calendars.CalendarCopy", b =>
-                {
-                    b.Property<Guid>("CalendarId")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Hours")
-                        .IsRequired()
-                        .HasColumnType("jsonb");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<int>("Revision")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("TimeZone")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
-                    b.HasKey("CalendarId");
-
-                    b.ToTable("calendars", (string)null);
-                });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>
                 {
@@ -267,116 +239,6 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
-            modelBuilder.Entity("Tickets.Api.Domain.AgreementTerms", b =>
-                {
-                    b.Property<Guid>("ClientId")
-                        .HasColumnType("uuid");
-
-                    b.Property<int>("Version")
-                        .HasColumnType("integer");
-
-                    b.Property<decimal>("AfterHoursRate")
-                        .HasColumnType("numeric");
-
-                    b.Property<bool>("ApprovalRequired")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("Currency")
-                        .IsRequired()
-                        .HasMaxLength(3)
-                        .HasColumnType("character varying(3)");
-
-                    b.Property<DateOnly>("EffectiveFrom")
-                        .HasColumnType("date");
-
-                    b.Property<DateOnly?>("EffectiveTo")
-                        .HasColumnType("date");
-
-                    b.Property<decimal>("EmergencyAfterHoursRate")
-                        .HasColumnType("numeric");
-
-                    b.Property<decimal>("EmergencyMinimum")
-                        .HasColumnType("numeric");
-
-                    b.Property<bool>("PreAuthorised")
-                        .HasColumnType("boolean");
-
-                    b.Property<decimal?>("PreAuthorisedHours")
-                        .HasColumnType("numeric");
-
-                    b.HasKey("ClientId", "Version");
-
-                    b.ToTable("agreement_terms", (string)null);
-                });
-
-            modelBuilder.Entity("Tickets.Api.Domain.Approval", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<int?>("AgreementVersion")
-                        .HasColumnType("integer");
-
-                    b.Property<bool>("ApproverAuthorised")
-                        .HasColumnType("boolean");
-
-                    b.Property<Guid>("ApproverContactId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("ApproverName")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<DateTimeOffset>("At")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<decimal?>("CapHours")
-                        .HasColumnType("numeric");
-
-                    b.Property<Guid>("ClientId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Currency")
-                        .HasMaxLength(3)
-                        .HasColumnType("character varying(3)");
-
-                    b.Property<string>("Method")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)");
-
-                    b.Property<bool>("OnSiteRequired")
-                        .HasColumnType("boolean");
-
-                    b.Property<decimal?>("QuotedMinimum")
-                        .HasColumnType("numeric");
-
-                    b.Property<decimal?>("QuotedRate")
-                        .HasColumnType("numeric");
-
-                    b.Property<string>("RecordedBy")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<bool?>("RepresentativePresent")
-                        .HasColumnType("boolean");
-
-                    b.Property<bool>("SendConfirmation")
-                        .HasColumnType("boolean");
-
-                    b.Property<Guid>("TicketId")
-                        .HasColumnType("uuid");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("TicketId", "At");
-
-                    b.ToTable("approvals", (string)null);
-                });
-
             modelBuilder.Entity("Tickets.Api.Domain.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -418,63 +280,6 @@ namespace Tickets.Api.Data.Migrations
                     b.HasIndex("TicketId", "Id");
 
                     b.ToTable("ticket_audit", (string)null);
-                });
-
-            modelBuilder.Entity("Tickets.Api.Domain.CallDownAttempt", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTimeOffset>("At")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid>("ClientId")
-                        .HasColumnType("uuid");
-
-                    b.Property<Guid>("ContactId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("ContactName")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<bool>("ExhaustedList")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("Note")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
-
-                    b.Property<string>("Number")
-                        .IsRequired()
-                        .HasMaxLength(60)
-                        .HasColumnType("character varying(60)");
-
-                    b.Property<string>("Outcome")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)");
-
-                    b.Property<string>("RecordedBy")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<Guid>("TicketId")
-                        .HasColumnType("uuid");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("TicketId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_call_down_attempts_exhausted")
-                        .HasFilter("\"ExhaustedList\"");
-
-                    b.HasIndex("TicketId", "At");
-
-                    b.ToTable("call_down_attempts", (string)null);
                 });
 
             modelBuilder.Entity("Tickets.Api.Domain.Client", b =>
@@ -600,6 +405,10 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<string>("Lead")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.PrimitiveCollection<List<string>>("Members")
                         .IsRequired()
                         .HasColumnType("text[]");
@@ -608,6 +417,12 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<int>("PageRounds")
+                        .HasColumnType("integer");
+
+                    b.Property<TimeSpan>("PageWait")
+                        .HasColumnType("interval");
 
                     b.HasKey("Id");
 
@@ -932,6 +747,127 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("time_entries", (string)null);
                 });
 
+            modelBuilder.Entity("Tickets.Api.OnCall.OnCallOverride", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("From")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Layer")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Person")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("To")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Layer", "From");
+
+                    b.ToTable("on_call_overrides", (string)null);
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.Rotation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Layer")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Layer")
+                        .IsUnique();
+
+                    b.ToTable("rotations", (string)null);
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.RotationVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("EffectiveFrom")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly>("FirstTurn")
+                        .HasColumnType("date");
+
+                    b.Property<TimeOnly>("Handoff")
+                        .HasColumnType("time without time zone");
+
+                    b.PrimitiveCollection<List<string>>("People")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("RotationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<int>("TurnDays")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RotationId", "EffectiveFrom");
+
+                    b.ToTable("rotation_versions", (string)null);
+                });
+
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.OutboxMessage", b =>
                 {
                     b.HasOne("ServiceDesk.Platform.Outbox.OutboxState", null)
@@ -944,25 +880,7 @@ namespace Tickets.Api.Data.Migrations
                         .HasPrincipalKey("MessageId", "ConsumerId");
                 });
 
-            modelBuilder.Entity("Tickets.Api.Domain.Approval", b =>
-                {
-                    b.HasOne("Tickets.Api.Domain.Ticket", null)
-                        .WithMany()
-                        .HasForeignKey("TicketId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Tickets.Api.Domain.AuditEntry", b =>
-                {
-                    b.HasOne("Tickets.Api.Domain.Ticket", null)
-                        .WithMany()
-                        .HasForeignKey("TicketId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Tickets.Api.Domain.CallDownAttempt", b =>
                 {
                     b.HasOne("Tickets.Api.Domain.Ticket", null)
                         .WithMany()
@@ -1033,9 +951,41 @@ namespace Tickets.Api.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tickets.Api.OnCall.OnCallOverride", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.Rotation", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.RotationVersion", b =>
+                {
+                    b.HasOne("Tickets.Api.OnCall.Rotation", null)
+                        .WithMany("Versions")
+                        .HasForeignKey("RotationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tickets.Api.Domain.Client", b =>
                 {
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("Tickets.Api.OnCall.Rotation", b =>
+                {
+                    b.Navigation("Versions");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,96 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform;
+using Tickets.Api.Data;
+using Tickets.Api.Domain;
+using Tickets.Contracts;
+
+namespace Tickets.Api.OnCall;
+
+/// <summary>The durable scheduler publishes this when a page's wait is over; a page already answered ignores it.</summary>
+public sealed record PageDue(Guid TicketId, Guid PageId);
+
+/// <summary>
+/// The emergency paging saga (docs/adr/0041): started by the SLA clock's start when the tier pages on-call, advanced by
+/// <see cref="PageDue"/> timers (sla's durable scheduler: a restart of any service resumes the chain), stopped by an
+/// acknowledgement. Every step loads the paging row locked, so a timer and an acknowledgement take turns, and an
+/// acknowledged chain never pages again. Every page and step is on the ticket's audit trail.
+/// </summary>
+public sealed class Paging(TicketsDbContext db, OnCallSchedule schedule, TimeProvider clock)
+{
+    private static readonly Actor Tickets = Actor.System("tickets");
+
+    /// <summary>Pages the first layer for a ticket whose clock pages on-call; a copy of the start finds the chain begun.</summary>
+    public async Task StartAsync(ConsumeContext context, Ticket ticket)
+    {
+        if (await db.Pagings.AnyAsync(p => p.TicketId == ticket.Id, context.CancellationToken)) return;
+        var at = clock.GetUtcNow();
+        var paging = new EmergencyPaging { TicketId = ticket.Id, ClientId = ticket.ClientId, TeamId = ticket.TeamId, StartedAt = at };
+        db.Pagings.Add(paging);
+        db.Record(ticket, Tickets, at, "paging-started", new { teamId = ticket.TeamId });
+        await PageNextAsync(context, paging, at);
+    }
+
+    /// <summary>A page's wait ran out: unless it was answered meanwhile, the next layer is paged.</summary>
+    public async Task TimedOutAsync(ConsumeContext<PageDue> context)
+    {
+        var due = context.Message;
+        var paging = await LockAsync(due.TicketId, context.CancellationToken);
+        if (paging is null || paging.State != PagingState.Paging || paging.CurrentPageId != due.PageId) return; // answered, or a copy
+        var at = clock.GetUtcNow();
+        var page = paging.Pages.Single(p => p.Id == due.PageId);
+        db.Record(paging, Tickets, at, "page-unanswered", new { pageId = page.Id, page.Person, page.Layer, page.Round });
+        await PageNextAsync(context, paging, at);
+    }
+
+    /// <summary>
+    /// Takes the emergency for <paramref name="by"/>: the chain stops at once (the timer still fires, and finds it
+    /// answered). False when someone took it already; the caller says who.
+    /// </summary>
+    public async Task<bool> AcknowledgeAsync(EmergencyPaging paging, Guid? pageId, string by, string how, IPublishEndpoint bus,
+        CancellationToken cancellationToken)
+    {
+        var at = clock.GetUtcNow();
+        if (!paging.Acknowledge(by, how, at)) return false;
+        db.Record(paging, new Actor(by, how == "link" ? "page-link" : Actor.Web), at, "page-acknowledged", new { pageId, by, how });
+        await bus.Publish(new PageAcknowledged(paging.TicketId, paging.ClientId, pageId, by, how, at), cancellationToken);
+        return true;
+    }
+
+    /// <summary>The ticket's paging with its pages, its row locked until the transaction ends; null when it was never paged.</summary>
+    public async Task<EmergencyPaging?> LockAsync(Guid ticketId, CancellationToken cancellationToken)
+    {
+        var paging = await db.Pagings.FromSqlRaw(LockingQueries.SelectForUpdate<EmergencyPaging>(db), ticketId).AsTracking()
+            .SingleOrDefaultAsync(cancellationToken);
+        if (paging is not null) await db.Pages.Where(p => p.TicketId == ticketId).OrderBy(p => p.At).LoadAsync(cancellationToken);
+        return paging;
+    }
+
+    private async Task PageNextAsync(ConsumeContext context, EmergencyPaging paging, DateTimeOffset at)
+    {
+        var team = paging.TeamId is { } teamId ? await db.Teams.AsNoTracking().SingleOrDefaultAsync(t => t.Id == teamId, context.CancellationToken) : null;
+        var onCall = team is null ? new OnCallNow(Guid.Empty, at, null, null, null) : await schedule.AtAsync(team.Id, at, context.CancellationToken);
+        var rounds = team?.PageRounds ?? 1;
+        if (paging.PageNext(onCall, rounds, at, out var token) is not { } page)
+        {
+            var reason = team is null ? "The ticket has no team, so nobody is on call for it."
+                : paging.Pages.Count == 0 ? $"Nobody is on call for team {team.Name}."
+                : $"Nobody acknowledged {paging.Pages.Count} pages in {rounds} rounds.";
+            paging.Exhaust(at);
+            db.Record(paging, Tickets, at, "paging-exhausted", new { reason });
+            await context.Publish(new PagingExhausted(paging.TicketId, paging.ClientId, paging.TeamId, rounds, reason, at), context.CancellationToken);
+            return;
+        }
+        db.Pages.Add(page); // a new row, though its key is set: found only through the collection, EF would update it
+        db.Record(paging, Tickets, at, "paged", new { pageId = page.Id, page.Person, page.Layer, page.Round, ackExpiresAt = page.AckExpiresAt });
+        await context.Publish(new OnCallPaged(page.Id, paging.TicketId, paging.ClientId, paging.TeamId, page.Person, page.Layer, page.Round, at,
+            token, page.AckExpiresAt), context.CancellationToken);
+        await context.SchedulePublish(at.UtcDateTime + team!.PageWait, new PageDue(paging.TicketId, page.Id), context.CancellationToken);
+    }
+}
+
+/// <summary>Advances a ticket's paging when a page's wait is over.</summary>
+public sealed class PageDueConsumer(Paging paging) : IConsumer<PageDue>
+{
+    public Task Consume(ConsumeContext<PageDue> context) => paging.TimedOutAsync(context);
+}

@@ -1,0 +1,86 @@
+using Notify.Api.Domain;
+using ServiceDesk.Testing;
+using Sla.Contracts;
+using Tickets.Contracts;
+
+namespace Notify.Tests;
+
+/// <summary>
+/// Pages from tickets' paging saga reach the person paged on every channel, once; after hours, a ticket's SLA alerts go
+/// to its on-call person alone and nobody else is woken (quiet hours); a spent chain tells the desk.
+/// </summary>
+[Collection(NotifyCollection.Name)]
+public sealed class PagingTests(NotifyFixture notify)
+{
+    [Fact]
+    public async Task A_page_reaches_the_person_by_SMS_call_and_email_with_the_one_tap_link_once()
+    {
+        var ticket = await notify.OpenTicketAsync(3101, priority: "P1");
+        var (email, phone) = NotifyFixture.People["ana"];
+        var page = Paged(ticket, "ana");
+
+        await notify.ConsumedAsync(await notify.PublishAsync(page));
+        await notify.ConsumedAsync(await notify.PublishAsync(page)); // a copy with a new MessageId
+
+        await notify.DeliveryAsync(ticket.TicketId, d => d is { Kind: MessageKind.Page, Channel: "voice", State: DeliveryState.Sent }, "the call");
+        await notify.DeliveryAsync(ticket.TicketId, d => d is { Kind: MessageKind.Page, Channel: "email", State: DeliveryState.Sent }, "the mail");
+        var sms = Assert.Single(notify.Twilio.Requests(phone), r => r.Resource == "Messages");
+        Assert.Contains($"https://desk.example.com/pages/{page.AckToken}", sms.Form["Body"]);
+        Assert.Single(notify.Twilio.Requests(phone), r => r.Resource == "Calls");
+        var mail = Assert.Single(notify.MailsTo(email));
+        Assert.Contains("EMERGENCY PAGE", mail.Subject);
+        Assert.Equal(3, (await notify.DeliveriesAsync(ticket.TicketId)).Count(d => d.Kind == MessageKind.Page));
+    }
+
+    [Fact]
+    public async Task After_hours_alerts_reach_only_the_on_call_person_of_a_paged_emergency_and_nobody_for_anything_else()
+    {
+        var ordinary = await notify.OpenTicketAsync(3102, NotifyFixture.NetworkTeam);
+        await AssignAsync(ordinary, "tess");
+        var emergency = await notify.OpenTicketAsync(3103, NotifyFixture.NetworkTeam, priority: "P1");
+        await AssignAsync(emergency, "tess");
+        await notify.ConsumedAsync(await notify.PublishAsync(Paged(emergency, "pat")));
+        await notify.ConsumedAsync(await notify.PublishAsync(new PageAcknowledged(emergency.TicketId, emergency.ClientId, null, "oli", "api",
+            DateTimeOffset.UtcNow)));
+
+        var night = DateTimeOffset.UtcNow;
+        await notify.ConsumedAsync(await notify.PublishAsync(new SlaWarning(ordinary.TicketId, ordinary.ClientId, "P3", SlaTargets.WorkBegins,
+            SlaCommitments.Internal, 75, night, night.AddHours(1)) { AfterHours = true }));
+        await notify.ConsumedAsync(await notify.PublishAsync(new SlaBreached(emergency.TicketId, emergency.ClientId, "P1", SlaTargets.WorkBegins,
+            SlaCommitments.Contractual, night) { AfterHours = true }));
+
+        // The ordinary ticket's warning: the dispatcher's screen (webhook) only; tess and the team sleep.
+        var ordinaryRows = await notify.DeliveriesAsync(ordinary.TicketId);
+        Assert.Equal(["webhook"], ordinaryRows.Where(d => d.Kind == MessageKind.SlaWarning).Select(d => d.Channel));
+        // The emergency's breach: oli took it, so oli (email, SMS and a call for a P1's contractual breach), not tess.
+        await notify.DeliveryAsync(emergency.TicketId, d => d is { Kind: MessageKind.SlaBreach, Channel: "voice" }, "the call to oli");
+        var breach = (await notify.DeliveriesAsync(emergency.TicketId)).Where(d => d.Kind == MessageKind.SlaBreach).ToList();
+        var oli = NotifyFixture.People["oli"];
+        Assert.Equal(Sorted([oli.Email, oli.Phone, oli.Phone, "pager"]), Sorted(breach.Select(d => d.Recipient)));
+        Assert.DoesNotContain(notify.MailsTo(NotifyFixture.People["tess"].Email), m => m.Subject?.Contains("SD#310", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(notify.MailsTo(NotifyFixture.NetworkTeamAddress), m => m.Subject?.Contains("SD#310", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task A_spent_chain_tells_the_desk()
+    {
+        var ticket = await notify.OpenTicketAsync(3104, priority: "P1");
+        await notify.ConsumedAsync(await notify.PublishAsync(new PagingExhausted(ticket.TicketId, ticket.ClientId, null, 2,
+            "Nobody acknowledged 6 pages in 2 rounds.", DateTimeOffset.UtcNow)));
+
+        var mail = await Eventually.GetAsync(() => Task.FromResult(notify.MailsTo(NotifyFixture.Desk)
+            .FirstOrDefault(m => m.Subject?.Contains("SD#3104", StringComparison.Ordinal) == true)), "the desk's mail");
+        Assert.Contains("Nobody took the emergency", mail.Subject);
+        Assert.Contains("6 pages in 2 rounds", mail.TextBody);
+    }
+
+    private static string[] Sorted(IEnumerable<string> values) => [.. values.Order(StringComparer.Ordinal)];
+
+    private static OnCallPaged Paged(TicketOpened ticket, string person) =>
+        new(Guid.NewGuid(), ticket.TicketId, ticket.ClientId, null, person, "primary", 1, DateTimeOffset.UtcNow, "TOKEN" + Guid.NewGuid().ToString("N"),
+            DateTimeOffset.UtcNow.AddHours(24));
+
+    private async Task AssignAsync(TicketOpened ticket, string assignee) =>
+        await notify.ConsumedAsync(await notify.PublishAsync(new TicketAssigned(ticket.TicketId, ticket.ClientId, null, assignee, null, null, null,
+            DateTimeOffset.UtcNow, "dispatch", "web", 2)));
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Platform.Outbox;
+using ServiceDesk.Testing;
+using Sla.Contracts;
+using Tickets.Api.Endpoints;
+using Tickets.Api.OnCall;
+
+namespace Tickets.Tests;
+
+/// <summary>
+/// The emergency paging saga (docs/adr/0041) in tickets: sla's clock start for a covered night P1 pages the team's
+/// primary; each wait that runs out (the durable scheduler's PageDue, published here as sla's scheduler would) pages the
+/// next layer; an acknowledgement stops the chain for good; a spent chain tells the dispatcher queue.
+/// </summary>
+[Collection(TicketsCollection.Name)]
+public sealed class PagingTests(TicketsFixture tickets)
+{
+    private static readonly string[] Layers = ["primary", "backup"];
+    private readonly HttpClient _dispatcher = tickets.Dispatcher();
+
+    [Fact]
+    public async Task A_covered_emergency_pages_primary_then_backup_and_an_acknowledgement_stops_the_chain()
+    {
+        var (client, _) = await TeamAsync(["alice", "bob"], lead: "carol", rounds: 2);
+        var ticket = await tickets.OpenTicketAsync(client);
+
+        await tickets.PublishAsync(ClockStarted(ticket.Id, client, pagesOnCall: true));
+        await tickets.PublishAsync(ClockStarted(ticket.Id, client, pagesOnCall: true)); // a copy with a new id
+        var first = Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id));
+        Assert.Equal(("alice", "primary", 1), (first.GetProperty("person").GetString(), first.GetProperty("layer").GetString(), first.GetProperty("round").GetInt32()));
+
+        await DueAsync(ticket.Id, first);
+        await DueAsync(ticket.Id, first); // the same timer fired twice: one step, not two
+        var pages = await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id, 2);
+        var second = pages[1];
+        Assert.Equal(("bob", "backup"), (second.GetProperty("person").GetString(), second.GetProperty("layer").GetString()));
+
+        // One tap on bob's link: a GET shows the page (link previews must not acknowledge), the button's POST takes it.
+        using var anonymous = tickets.App.CreateClient();
+        var link = $"/pages/{second.GetProperty("ackToken").GetString()}";
+        var shown = await anonymous.GetAsync(link);
+        Assert.True(shown.StatusCode == HttpStatusCode.OK, await shown.Content.ReadAsStringAsync());
+        Assert.Contains($"SD#{ticket.Number}", await shown.Content.ReadAsStringAsync());
+        Assert.Equal("Paging", (await PagingAsync(ticket.Id)).State);
+        Assert.Contains("the emergency is yours", await (await anonymous.PostAsync(link, null)).Content.ReadAsStringAsync());
+        Assert.Contains("took this emergency", await (await anonymous.PostAsync(link, null)).Content.ReadAsStringAsync()); // a second tap
+
+        var acked = Assert.Single(await tickets.EventuallyPublishedAsync("PageAcknowledged", ticket.Id));
+        Assert.Equal(("bob", "link"), (acked.GetProperty("by").GetString(), acked.GetProperty("how").GetString()));
+
+        // bob's wait runs out after his acknowledgement: nobody else is paged.
+        await DueAsync(ticket.Id, second);
+        Assert.Equal(2, (await tickets.PublishedAsync("OnCallPaged", ticket.Id)).Length);
+        var paging = await PagingAsync(ticket.Id);
+        Assert.Equal(("Acknowledged", "bob", "link"), (paging.State, paging.AcknowledgedBy, paging.AcknowledgedHow));
+        Assert.Equal(["primary", "backup"], paging.Pages.Select(p => p.Layer));
+
+        var audit = (await tickets.AuditAsync(ticket.Id)).Select(a => a.Action).ToArray();
+        Assert.Equal(["paging-started", "paged", "page-unanswered", "paged", "page-acknowledged"],
+            audit.Where(a => a.StartsWith("pag", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task An_unanswered_chain_repeats_its_rounds_then_tells_the_dispatcher_queue()
+    {
+        var (client, _) = await TeamAsync(["alice", "alice"], lead: null, rounds: 2);
+        var ticket = await tickets.OpenTicketAsync(client);
+        await tickets.PublishAsync(ClockStarted(ticket.Id, client, pagesOnCall: true));
+
+        // alice is primary and backup: woken once per round, twice in all, then nobody is left.
+        var first = Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id));
+        await DueAsync(ticket.Id, first);
+        var second = (await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id, 2))[1];
+        Assert.Equal(("alice", "primary", 2), (second.GetProperty("person").GetString(), second.GetProperty("layer").GetString(), second.GetProperty("round").GetInt32()));
+        await DueAsync(ticket.Id, second);
+
+        var exhausted = Assert.Single(await tickets.EventuallyPublishedAsync("PagingExhausted", ticket.Id));
+        Assert.Contains("2 rounds", exhausted.GetProperty("reason").GetString());
+        Assert.Equal("Exhausted", (await PagingAsync(ticket.Id)).State);
+
+        // The dispatcher found someone: the API takes it for them; a second acknowledgement is a conflict.
+        var taken = await tickets.Dispatcher("dora").PostAsync($"/api/tickets/{ticket.Id}/paging/acknowledge", new { });
+        Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        Assert.Equal(("Acknowledged", "dora", "api"), await taken.ReadAsync<PagingView>() is var v ? (v.State, v.AcknowledgedBy, v.AcknowledgedHow) : default);
+        Assert.Equal(HttpStatusCode.Conflict, (await tickets.Technician().PostAsync($"/api/tickets/{ticket.Id}/paging/acknowledge", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Nobody_is_paged_for_a_clock_that_does_not_page_and_a_ticket_without_a_team_goes_to_the_dispatcher_at_once()
+    {
+        var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);
+        var ordinary = await tickets.OpenTicketAsync(client);
+        await tickets.PublishAsync(ClockStarted(ordinary.Id, client, pagesOnCall: false));
+        var teamless = await tickets.OpenTicketAsync(Guid.NewGuid()); // no routing rule: no team
+        await tickets.PublishAsync(ClockStarted(teamless.Id, teamless.ClientId, pagesOnCall: true));
+
+        var exhausted = Assert.Single(await tickets.EventuallyPublishedAsync("PagingExhausted", teamless.Id));
+        Assert.Contains("no team", exhausted.GetProperty("reason").GetString());
+        Assert.Empty(await tickets.PublishedAsync("OnCallPaged", teamless.Id));
+        await Eventually.TrueAsync(async () => (await tickets.GetTicketAsync(ordinary.Id)).Sla.AcknowledgeDueAt is not null, "the ordinary clock's copy");
+        Assert.Empty(await tickets.PublishedAsync("OnCallPaged", ordinary.Id));
+        Assert.Equal(HttpStatusCode.NotFound, (await tickets.Technician().GetAsync($"/api/tickets/{ordinary.Id}/paging")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_forged_or_expired_link_is_refused_and_changes_nothing()
+    {
+        var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);
+        var ticket = await tickets.OpenTicketAsync(client);
+        await tickets.PublishAsync(ClockStarted(ticket.Id, client, pagesOnCall: true));
+        var page = Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id));
+        using var anonymous = tickets.App.CreateClient();
+
+        var forged = await anonymous.PostAsync($"/pages/{new string('x', 43)}", null);
+        Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
+        Assert.True((await forged.ProblemAsync()).GetProperty("errors").TryGetProperty("token", out _));
+
+        var now = tickets.Clock.Now;
+        tickets.Clock.Now = page.GetProperty("ackExpiresAt").GetDateTimeOffset().AddSeconds(1);
+        try
+        {
+            var expired = await anonymous.PostAsync($"/pages/{page.GetProperty("ackToken").GetString()}", null);
+            Assert.Equal(HttpStatusCode.Gone, expired.StatusCode);
+            Assert.True((await expired.ProblemAsync()).GetProperty("errors").TryGetProperty("token", out _));
+        }
+        finally
+        {
+            tickets.Clock.Now = now;
+        }
+        Assert.Equal("Paging", (await PagingAsync(ticket.Id)).State);
+        Assert.Empty(await tickets.PublishedAsync("PageAcknowledged", ticket.Id));
+    }
+
+    /// <summary>
+    /// A team with its paging settings, members[0] on a primary rotation and members[1] (if any) on a backup one, and a
+    /// routing rule sending a new client's tickets to it.
+    /// </summary>
+    private async Task<(Guid Client, Guid Team)> TeamAsync(string[] members, string? lead, int rounds)
+    {
+        var created = await _dispatcher.PostAsync("/api/teams", new { name = $"On call {Guid.NewGuid():N}", members, lead, pageRounds = rounds });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var team = await created.ReadAsync<TeamView>();
+        foreach (var (layer, person) in Layers.Zip(members))
+            Assert.Equal(HttpStatusCode.Created, (await _dispatcher.PostAsync($"/api/teams/{team.Id}/rotations", new
+            {
+                layer, people = new[] { person }, turnDays = 7, handoff = "08:00", timeZone = "America/New_York",
+                firstTurn = DateOnly.FromDateTime(tickets.Clock.Now.UtcDateTime.AddDays(-8)),
+            })).StatusCode);
+        var client = Guid.NewGuid();
+        Assert.Equal(HttpStatusCode.Created, (await _dispatcher.PostAsync("/api/routing-rules", new { order = 1, clientId = client, teamId = team.Id })).StatusCode);
+        return (client, team.Id);
+    }
+
+    private SlaClockStarted ClockStarted(Guid ticketId, Guid clientId, bool pagesOnCall)
+    {
+        var now = tickets.Clock.Now;
+        return new SlaClockStarted(ticketId, clientId, "P1", now, now.AddMinutes(15), now.AddMinutes(10), now.AddHours(1), now.AddMinutes(45),
+            "America/New_York", 1) { PagesOnCall = pagesOnCall };
+    }
+
+    /// <summary>The page's wait ran out: what sla's durable scheduler publishes; waits until tickets consumed it.</summary>
+    private async Task DueAsync(Guid ticketId, JsonElement page)
+    {
+        var id = NewId.NextGuid();
+        await tickets.App.Services.GetRequiredService<IBus>().Publish(new PageDue(ticketId, page.GetProperty("pageId").GetGuid()),
+            context => context.MessageId = id);
+        await Eventually.TrueAsync(() => tickets.WithDbAsync(db => db.Set<InboxState>().AnyAsync(i => i.MessageId == id && i.Consumed != null)),
+            "the page's timer to be consumed");
+    }
+
+    private async Task<PagingView> PagingAsync(Guid ticketId) =>
+        await (await tickets.Technician().GetAsync($"/api/tickets/{ticketId}/paging")).ReadAsync<PagingView>();
+}
