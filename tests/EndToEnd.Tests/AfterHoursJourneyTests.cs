@@ -124,6 +124,55 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         Assert.Equal(clock.GetProperty("startedAt").GetDateTimeOffset(), clock.GetProperty("countsFrom").GetDateTimeOffset());
     }
 
+    [Fact]
+    public async Task Premium_emergency_at_night_pages_primary_then_backup_whose_tap_stops_the_chain()
+    {
+        var (client, dana) = await ClientAtNightAsync("premium");
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var team = await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri("/api/teams", UriKind.Relative),
+            new { name = $"Night shift {Guid.NewGuid():N}", members = RunningSystem.OnCallStaff, pageWaitSeconds = 30, pageRounds = 1 }));
+        var teamId = team.GetProperty("id").GetGuid();
+        foreach (var (layer, person) in new[] { ("primary", "olga"), ("backup", "bert") })
+            await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri($"/api/teams/{teamId}/rotations", UriKind.Relative), new
+            {
+                layer, people = new[] { person }, turnDays = 7, handoff = "08:00", timeZone = "Etc/UTC",
+                firstTurn = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1),
+            }));
+        await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri("/api/routing-rules", UriKind.Relative), new { order = 1, clientId = client, teamId }));
+
+        var id = await RequestAsync(dana, client, new { subject = "Server room flooding", description = "Water on the rack.", emergency = true, emergencyTermsConfirmed = true });
+
+        // olga (primary) is paged by email with a one-tap link; nobody answers within the team's 30 s, so bert (backup) is.
+        var olga = await PageMailAsync("olga@msp.example");
+        var bert = await PageMailAsync("bert@msp.example");
+        var token = System.Text.RegularExpressions.Regex.Match(bert.TextBody ?? "", @"/pages/([A-Za-z0-9_-]+)").Groups[1].Value;
+        using var phone = system.Client(); // a tap from a phone: no sign-in, the link's secret is the proof
+        var shown = await phone.GetAsync(new Uri($"/pages/{token}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        Assert.Contains("I take this emergency", await shown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var taken = await phone.PostAsync(new Uri($"/pages/{token}", UriKind.Relative), null);
+        Assert.Contains("the emergency is yours", await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var paging = await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/tickets/{id}/paging", UriKind.Relative)));
+        Assert.Equal(("Acknowledged", "bert"), (paging.GetProperty("state").GetString(), paging.GetProperty("acknowledgedBy").GetString()));
+        Assert.Equal(["olga", "bert"], paging.GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("person").GetString()));
+        var audit = await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/tickets/{id}/audit", UriKind.Relative)));
+        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "page-acknowledged");
+        Assert.Contains("EMERGENCY PAGE", olga.Subject, StringComparison.Ordinal);
+    }
+
+    /// <summary>The page mailed to <paramref name="address"/>.</summary>
+    private async Task<MimeKit.MimeMessage> PageMailAsync(string address) =>
+        await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages().SingleOrDefault(m =>
+                m.To.Mailboxes.Any(b => b.Address == address) && (m.Subject ?? "").Contains("EMERGENCY PAGE", StringComparison.Ordinal))),
+            $"the page to {address}", within: TimeSpan.FromSeconds(90), explain: () => system.Output);
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     /// <summary>A client on <paramref name="tier"/> whose calendar is closed now, and its contact's token.</summary>
     private async Task<(Guid Client, HttpClient Contact)> ClientAtNightAsync(string tier)
     {

@@ -57,6 +57,9 @@ public class RunningSystem : IAsyncLifetime
         _ => $"{name}.Api",
     }, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Staff whom notify can page by email (name@msp.example).</summary>
+    public static readonly string[] OnCallStaff = ["olga", "bert"];
+
     public Infrastructure Infrastructure => _infrastructure;
 
     public string VirtualHost => _virtualHost;
@@ -100,6 +103,10 @@ public class RunningSystem : IAsyncLifetime
             [$"Channels__{SmsChannel}__ClientIds__0"] = DemoClient.ToString(),
         };
 
+        // Pages carry their one-tap link on the gateway's address; the on-call staff of the paging journey have mailboxes.
+        var notify = new Dictionary<string, string> { ["Notify__PublicBaseUrl"] = publicOrigin };
+        foreach (var person in OnCallStaff) notify[$"Staff__People__{person}__Email"] = $"{person}@msp.example";
+
         var starting = Services.Select(service =>
         {
             var database = Infrastructure.UniqueName($"sdtest_{service}");
@@ -107,6 +114,7 @@ public class RunningSystem : IAsyncLifetime
             var project = $"services/{service}/{char.ToUpperInvariant(service[0])}{service[1..]}.Api";
             var environment = new Dictionary<string, string>(common) { ["ConnectionStrings__Database"] = _infrastructure.Database(database) };
             if (service == "intake") foreach (var (key, value) in intake) environment[key] = value;
+            if (service == "notify") foreach (var (key, value) in notify) environment[key] = value;
             return AppProcess.StartAsync(project, environment);
         }).ToList();
         try

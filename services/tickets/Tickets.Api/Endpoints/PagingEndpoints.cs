@@ -45,8 +45,8 @@ public static class PagingEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        var link = app.MapGroup("/pages/{token}").WithTags("Paging").AllowAnonymous().ExcludeFromDescription();
-        link.MapGet("", async (string token, TicketsDbContext db, TimeProvider clock, CancellationToken ct) =>
+        var link = app.MapGroup("/pages").WithTags("Paging").AllowAnonymous().ExcludeFromDescription();
+        link.MapGet("/{token}", async (string token, TicketsDbContext db, TimeProvider clock, CancellationToken ct) =>
         {
             var (page, error) = await FindAsync(db, token, clock, ct);
             if (page is null) return error!;
@@ -57,7 +57,7 @@ public static class PagingEndpoints
                 <form method="post"><button type="submit">I take this emergency</button></form>
                 """);
         });
-        link.MapPost("", async (string token, TicketsDbContext db, Paging pagings, IPublishEndpoint bus, TimeProvider clock, CancellationToken ct) =>
+        link.MapPost("/{token}", async (string token, TicketsDbContext db, Paging pagings, IPublishEndpoint bus, TimeProvider clock, CancellationToken ct) =>
         {
             var (page, error) = await FindAsync(db, token, clock, ct);
             if (page is null) return error!;
