@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Sla.Tests;
 
 /// <summary>
-/// Extended-hours cover through the API (docs/adr/0040): a tier names a stored calendar and the priorities it serves; the
+/// Extended-hours cover through the API (docs/adr/0042): a tier names a stored calendar and the priorities it serves; the
 /// preview and a real ticket's clock agree on it; the clock keeps the calendar revision it started on.
 /// </summary>
 public sealed class ExtendedHoursApiTests(SlaFixture sla) : IClassFixture<SlaFixture>

@@ -5,7 +5,7 @@ using static Sla.Tests.Calendars;
 namespace Sla.Tests;
 
 /// <summary>
-/// The third kind of cover (docs/adr/0040): a tier's priorities served in extended hours, on the tier's own calendar read
+/// The third kind of cover (docs/adr/0042): a tier's priorities served in extended hours, on the tier's own calendar read
 /// in the client's zone. New York business hours are Mon-Fri 08:00-17:00, extended hours Mon-Fri 07:00-20:00.
 /// </summary>
 public sealed class ExtendedHoursTests

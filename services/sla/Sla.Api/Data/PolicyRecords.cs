@@ -49,7 +49,7 @@ public sealed class CalendarRevisionRecord
     private static CalendarRevisedRange Range(OpenRange range) => new(range.Opens, range.Closes);
 
     /// <param name="zone">Read the hours in this zone instead of the revision's own: an extended-hours calendar is read in
-    /// each client's zone (docs/adr/0040).</param>
+    /// each client's zone (docs/adr/0042).</param>
     /// <exception cref="ArgumentException">Stored hours that are not sane (they were validated when stored).</exception>
     public BusinessCalendar ToBusinessCalendar(TimeZoneInfo? zone = null) => new(zone ?? TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
         Hours.Week.ToDictionary(d => d.Key, d => d.Value.ToArray()),

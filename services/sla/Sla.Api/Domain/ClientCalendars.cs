@@ -16,7 +16,7 @@ public readonly record struct CalendarRevision(Guid CalendarId, int Revision)
 /// and the tier's extended hours when it has them; <paramref name="Source"/> is the stored revision of the business hours.</summary>
 public sealed record ClientCalendars(BusinessCalendar BusinessHours, BusinessCalendar AroundTheClock, CalendarRevision Source = default)
 {
-    /// <summary>The tier's extended-hours calendar in the client's zone (docs/adr/0040); null when the tier has none.</summary>
+    /// <summary>The tier's extended-hours calendar in the client's zone (docs/adr/0042); null when the tier has none.</summary>
     public ExtendedHoursCalendar? ExtendedHours { get; init; }
 
     public static ClientCalendars From(BusinessCalendar businessHours, CalendarRevision source = default) =>

@@ -10,11 +10,11 @@ public enum ResponseType { Acknowledge, WorkBegins, Resolution }
 public enum Commitment { Contractual, Internal }
 
 /// <summary>Which of the client's calendars a target counts on (and, for <see cref="Coverage"/>, which hours covered an arrival).
-/// <see cref="ExtendedHours"/> is the tier's extended-hours calendar read in the client's zone (docs/adr/0040).</summary>
+/// <see cref="ExtendedHours"/> is the tier's extended-hours calendar read in the client's zone (docs/adr/0042).</summary>
 public enum CalendarKind { BusinessHours, AroundTheClock, ExtendedHours }
 
 /// <summary>
-/// A tier's extended-hours cover (docs/adr/0040): <paramref name="Priorities"/> are served, beyond business hours, while
+/// A tier's extended-hours cover (docs/adr/0042): <paramref name="Priorities"/> are served, beyond business hours, while
 /// the stored calendar <paramref name="CalendarId"/> is open, its week and holidays read in the client's time zone.
 /// </summary>
 public sealed record ExtendedCover(Guid CalendarId, IReadOnlySet<Priority> Priorities);

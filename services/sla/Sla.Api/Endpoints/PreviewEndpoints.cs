@@ -82,7 +82,7 @@ public static class PreviewEndpoints
             At = arrival,
             TimeZone = zone.Id,
             Calendar = terms.Calendars.Source == default ? null : new { Id = terms.Calendars.Source.CalendarId, terms.Calendars.Source.Revision },
-            // The tier's extended-hours calendar as a clock would name it now (docs/adr/0040); null when the tier has none.
+            // The tier's extended-hours calendar as a clock would name it now (docs/adr/0042); null when the tier has none.
             ExtendedHoursCalendar = terms.Calendars.ExtendedHours is { Source: var extended } ? new { Id = extended.CalendarId, extended.Revision } : null,
             Coverage = new
             {

@@ -40,7 +40,7 @@ public static class SlaEndpoints
             TimeZone = calendars.BusinessHours.TimeZone.Id,
             // The calendar revision the due times count on; null for a clock started before calendars were stored.
             Calendar = calendars.Source == default ? null : new { Id = calendars.Source.CalendarId, calendars.Source.Revision },
-            // The tier's extended-hours calendar revision its extended-hours targets count on (docs/adr/0040); null for none.
+            // The tier's extended-hours calendar revision its extended-hours targets count on (docs/adr/0042); null for none.
             ExtendedHoursCalendar = clock.ExtendedHours is { Source: var extended } ? new { Id = extended.CalendarId, extended.Revision } : null,
             StartedAt = clock.EnteredAt, // from the ledger, as CountsFrom: the saga column keeps microseconds only
             CountsFrom = clock.StartedAt,

@@ -25,7 +25,7 @@ public sealed record TierTarget(string? Priority, string? Type, int? Contractual
 public sealed record TierRequest(string? Name, bool? AfterHoursCovered, bool? EmergencyCovered, TierTarget[]? Targets, int? Revision,
     bool? IsDefault = null, TierExtendedHours? ExtendedHours = null);
 
-/// <summary>A tier's extended-hours cover (docs/adr/0040).</summary>
+/// <summary>A tier's extended-hours cover (docs/adr/0042).</summary>
 /// <param name="CalendarId">A calendar of /api/sla/calendars; its week and holidays are read in each client's time zone.</param>
 /// <param name="Priorities">The priorities served while it is open, e.g. ["P1", "P2"].</param>
 public sealed record TierExtendedHours(string? CalendarId, string[]? Priorities);
