@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Billing.Contracts;
+using MassTransit;
 using Sla.Contracts;
 using ServiceDesk.Platform;
 using ServiceDesk.Testing;
@@ -642,7 +644,7 @@ public sealed class InvoicingTests(BillingFixture billing)
         [.. (await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/edited-after-invoicing?clientId={client}")).EnumerateArray()];
 
     [Fact]
-    public async Task Staff_record_an_approval_heard_on_the_phone_and_bad_ones_are_refused_naming_the_field()
+    public async Task Approvals_come_only_from_tickets_and_the_quoted_rate_is_billed()
     {
         var client = await ClientAsync(await CalendarAsync());
         await AgreeAsync(client);
@@ -650,15 +652,45 @@ public sealed class InvoicingTests(BillingFixture billing)
         var entry = await RecordAsync(client, LateMonday, 90, ticket);
         using var oscar = billing.App.CreateClient().As(TestAuth.Token(ServiceDesk.Platform.Roles.Technician, subject: "oscar"));
 
-        var bad = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "pigeon", quotedRate = -5m });
-        Assert.Equal(["currency", "method", "quotedRate"], (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject()
-            .Select(e => e.Name).Order(StringComparer.Ordinal));
-        var recorded = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals",
-            new { approverName = "Dana Reyes", method = "phone", quotedRate = 200m, currency = "USD" });
-        Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+        // One way in (docs/adr/0039): tickets records the approval and publishes it; billing has no route of its own.
+        var direct = await oscar.PostAsJsonAsync($"/api/billing/tickets/{ticket}/approvals", new { approverName = "Dana Reyes", method = "phone" });
+        Assert.True(direct.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"{direct.StatusCode}");
+        await ConsumeAsync(new AfterHoursWorkApproved(Guid.NewGuid(), ticket, client, Guid.NewGuid(), "Dana Reyes", "phone", 200m, "USD",
+            LateMonday, "oscar") { AgreementVersion = 1, QuotedMinimum = 0m, OnSiteRequired = false });
 
         var rated = await EntryAsync(client, entry);
         Assert.Equal(("Billable", 250.00m), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task A_stored_agreement_version_is_published_with_its_after_hours_terms_for_tickets()
+    {
+        var client = Guid.NewGuid();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
+        var listener = billing.Bus.ConnectReceiveEndpoint($"test-agreement-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }));
+        await listener.Ready;
+        using var http = billing.Clerk();
+
+        var bad = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", afterHoursPreAuthorisedHours = 0m,
+        });
+        var stored = await http.PostAsJsonAsync("/api/billing/agreements", new
+        {
+            clientId = client, effectiveFrom = "2026-11-01", currency = "USD", afterHoursMultiplier = 1.5m, emergencyMinimumCharge = 250m,
+            rates = new[] { new { workType = "Emergency", businessHours = 120m } }, afterHoursPreAuthorisedHours = 2m,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        var terms = await Eventually.GetAsync(() => Task.FromResult(received.FirstOrDefault(m => m.ClientId == client)), "AgreementTermsChanged");
+        Assert.Equal((1, "USD", 250m, true, 2m), (terms.AgreementVersion, terms.Currency, terms.EmergencyMinimum, terms.ApprovalRequired, terms.PreAuthorisedHours));
+        Assert.Equal(180m, Assert.Single(terms.Rates, r => r.WorkType == "Emergency").AfterHours);
+        await listener.StopAsync();
     }
 
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));

@@ -59,6 +59,21 @@ public sealed class EmailChannelTests(IntakeFixture intake) : IClassFixture<Inta
     }
 
     [Fact]
+    public async Task Mail_whose_subject_starts_with_the_emergency_prefix_declares_an_emergency_and_one_mentioning_it_later_does_not()
+    {
+        var (client, email) = await KnownContactAsync();
+
+        await OutcomeAsync(await intake.PostEmailAsync(Mail(email, "[emergency] Server room flooding", $"{Guid.NewGuid():N}@acme-dental.example")));
+        await OutcomeAsync(await intake.PostEmailAsync(Mail(email, "Printer jam, not an [EMERGENCY]", $"{Guid.NewGuid():N}@acme-dental.example")));
+
+        var declared = await intake.WithDbAsync(db => db.Requests.IgnoreQueryFilters()
+            .Where(r => r.ClientId == client).Select(r => new { r.Subject, r.EmergencyDeclared }).ToListAsync());
+        Assert.Equal(
+            [("Printer jam, not an [EMERGENCY]", (string?)null), ("[emergency] Server room flooding", $"email subject: starts with {IntakeFixture.EmergencySubjectPrefix}")],
+            declared.Select(d => (d.Subject, d.EmergencyDeclared)).OrderBy(d => d.Subject, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Mail_from_a_known_contact_becomes_a_request_of_their_client_and_the_same_message_twice_is_one()
     {
         var (client, email) = await KnownContactAsync();

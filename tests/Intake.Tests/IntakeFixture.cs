@@ -21,6 +21,8 @@ public sealed class IntakeFixture : IAsyncLifetime
     public static readonly Guid[] SharedChannelClients = [Guid.NewGuid(), Guid.NewGuid()];
 
     public const string EmergencyAddress = "emergency@msp.example";
+    /// <summary>intake's Email:EmergencySubjectPrefixes.</summary>
+    public const string EmergencySubjectPrefix = "[EMERGENCY]";
     public const string EmergencyNumber = "+15550009111";
     public const string EmailToken = "the-mta-pipe-token-for-the-email-channel";
     public const string TwilioAuthToken = "0123456789abcdef0123456789abcdef";
@@ -63,6 +65,7 @@ public sealed class IntakeFixture : IAsyncLifetime
                 [$"Channels:{SharedChannel}:ClientIds:1"] = SharedChannelClients[1].ToString(),
                 ["Email:InboundToken"] = EmailToken,
                 ["Email:EmergencyAddresses:0"] = EmergencyAddress,
+                ["Email:EmergencySubjectPrefixes:0"] = EmergencySubjectPrefix,
                 ["Phone:EmergencyNumbers:0"] = EmergencyNumber,
                 ["Phone:PublicBaseUrl"] = PhonePublicBaseUrl,
                 ["Phone:DefaultCountryCode"] = "1",

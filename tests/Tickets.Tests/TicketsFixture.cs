@@ -10,6 +10,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
+using Sla.Contracts;
 using ServiceDesk.Testing;
 using Tickets.Api.Data;
 using Tickets.Api.Endpoints;
@@ -49,7 +51,7 @@ public sealed class TicketsFixture : IAsyncLifetime
 {
     public static readonly string[] EventTypes =
         ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged",
-         "OnCallPaged", "PageAcknowledged", "PagingExhausted"];
+            "CallDownExhausted", "AfterHoursWorkApproved", "OnCallPaged", "PageAcknowledged", "PagingExhausted"];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -84,6 +86,9 @@ public sealed class TicketsFixture : IAsyncLifetime
 
         App = new TicketsFactory(_infrastructure, _virtualHost, Clock);
         _ = App.Server; // start the app: migrations run, the bus connects
+        // The tests run at any hour: the default calendar (every client without one of its own) is open around the clock, so
+        // only the after-hours tests, whose clients name a calendar that is closed now, meet the after-hours gate.
+        await CalendarAsync(AlwaysOpen(new CalendarCopyOptions().DefaultCalendarId));
     }
 
     public HttpClient As(string role, Guid? clientId = null, string? subject = null) =>
@@ -109,6 +114,21 @@ public sealed class TicketsFixture : IAsyncLifetime
         await Eventually.TrueAsync(() => WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == id)), $"ticket {id} to open");
         return await GetTicketAsync(id);
     }
+
+    /// <summary>Publishes sla's calendar revision and waits until tickets keeps it.</summary>
+    public async Task CalendarAsync(CalendarRevised calendar)
+    {
+        await PublishAsync(calendar);
+        await Eventually.TrueAsync(() => WithDbAsync(db => db.Calendars.AnyAsync(c => c.CalendarId == calendar.CalendarId && c.Revision >= calendar.Revision)),
+            $"calendar {calendar.CalendarId}");
+    }
+
+    /// <summary>A calendar open all day, every day.</summary>
+    public static CalendarRevised AlwaysOpen(Guid id) => Calendar(id, Enum.GetValues<DayOfWeek>()
+        .Select(d => new CalendarRevisedDay(d, [new CalendarRevisedRange(TimeOnly.MinValue, TimeOnly.MinValue)])));
+
+    public static CalendarRevised Calendar(Guid id, IEnumerable<CalendarRevisedDay> week) =>
+        new(id, 1, $"Calendar {id}", "Etc/UTC", [.. week], [], DateTimeOffset.UtcNow, "admin");
 
     /// <summary>Publishes as another service would, through the broker to the consumer.</summary>
     public Task PublishAsync<T>(T message) where T : class => App.Services.GetRequiredService<IBus>().Publish(message);

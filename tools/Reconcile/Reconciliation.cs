@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 
 namespace Reconcile;
 
@@ -127,9 +128,9 @@ public static class Reconciliation
     {
         var options = new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(billing).Options;
         await using var db = new BillingDbContext(options, new Tenant(new HttpContextAccessor())); // no caller: every client's rows
-        var invoicing = new Invoicing(new CalendarCatalog(Options.Create(new BillingOptions
+        var invoicing = new Invoicing(new CalendarCatalog(Options.Create(new CalendarCopyOptions
         {
-            DefaultCalendarId = Guid.TryParse(Environment.GetEnvironmentVariable("Billing__DefaultCalendarId"), out var id) ? id : new BillingOptions().DefaultCalendarId,
+            DefaultCalendarId = Guid.TryParse(Environment.GetEnvironmentVariable("Calendars__DefaultCalendarId"), out var id) ? id : new CalendarCopyOptions().DefaultCalendarId,
         })), TimeProvider.System);
         var open = db.TimeEntries.AsNoTracking()
             .Where(e => e.InvoiceId == null && e.Disposition == Disposition.None && (recordedBefore == null || e.RecordedAt < recordedBefore));

@@ -2,6 +2,7 @@ using Billing.Api.Consumers;
 using Billing.Api.Data;
 using Billing.Api.Endpoints;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 
 namespace Billing.Api;
 
@@ -9,11 +10,7 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<BillingOptions>()
-            .BindConfiguration(BillingOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton<CalendarCatalog>();
+        builder.AddCalendarCopies();
         builder.Services.AddScoped<Invoicing>();
         builder.AddServiceDatabase<BillingDbContext>();
         builder.AddServiceBus<BillingDbContext>(bus =>

@@ -55,6 +55,7 @@ public static class Extensions
             bus.AddConsumer<SlaClockStartedConsumer>();
             bus.AddConsumer<PublicReplyPostedConsumer>();
             bus.AddConsumer<TicketStatusChangedConsumer>();
+            bus.AddConsumer<AfterHoursConsumer>();
             bus.AddConsumer<SlaAlertConsumer>();
             bus.AddConsumer<CommunicationFailedConsumer>();
             bus.AddConsumer<PagingConsumer>();

@@ -1,4 +1,5 @@
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 using Tickets.Api.Consumers;
 using Tickets.Api.Data;
 using Tickets.Api.Endpoints;
@@ -11,11 +12,15 @@ public static class Extensions
     public static IHostApplicationBuilder AddTickets(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<TicketsDbContext>();
+        builder.AddCalendarCopies();
+        builder.Services.AddSingleton<AfterHoursGate>();
         builder.AddServiceBus<TicketsDbContext>(bus =>
         {
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
             bus.AddConsumer<ReplyMailedConsumer>();
+            bus.AddConsumer<CalendarRevisedConsumer>();
+            bus.AddConsumer<AgreementTermsChangedConsumer>();
             bus.AddConsumer<PageDueConsumer>();
         });
         builder.AddTeamPolicies();
@@ -33,6 +38,8 @@ public static class Extensions
         app.MapTeamEndpoints();
         app.MapOnCallEndpoints();
         app.MapClientEndpoints();
+        app.MapCallDownEndpoints();
+        app.MapApprovalEndpoints();
         app.MapPagingEndpoints();
         return app;
     }

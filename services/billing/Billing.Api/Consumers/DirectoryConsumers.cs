@@ -1,9 +1,9 @@
-using System.Text.Json;
 using Billing.Api.Data;
 using Billing.Api.Domain;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 using Sla.Contracts;
 using Tickets.Contracts;
 
@@ -18,19 +18,7 @@ public sealed class CalendarRevisedConsumer(BillingDbContext db, ILogger<Calenda
     public async Task Consume(ConsumeContext<CalendarRevised> context)
     {
         var message = context.Message;
-        var calendar = await db.Calendars.FromSql($"SELECT * FROM calendars WHERE \"CalendarId\" = {message.CalendarId} FOR UPDATE")
-            .SingleOrDefaultAsync(context.CancellationToken);
-        if (calendar is not null && calendar.Revision >= message.Revision) return;
-        if (calendar is null)
-        {
-            calendar = new CalendarCopy { CalendarId = message.CalendarId };
-            db.Calendars.Add(calendar); // a concurrent first copy fails on the key and is retried into the branch above
-        }
-        calendar.Revision = message.Revision;
-        calendar.Name = message.Name;
-        calendar.TimeZone = message.TimeZone;
-        calendar.Hours = JsonSerializer.Serialize(new CalendarCatalog.StoredHours(message.Week, message.Holidays));
-        await db.SaveChangesAsync(context.CancellationToken);
+        if (!await CalendarCopies.KeepAsync(db, message, context.CancellationToken)) return;
         logger.LogInformation("Calendar {CalendarId} is at revision {Revision}", message.CalendarId, message.Revision);
     }
 }

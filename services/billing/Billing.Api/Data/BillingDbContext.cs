@@ -2,6 +2,7 @@ using Billing.Api.Domain;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 
 namespace Billing.Api.Data;
 
@@ -59,14 +60,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             client.Property(c => c.Tier).HasMaxLength(100);
             client.Property(c => c.CalendarId).HasMaxLength(100);
         });
-        modelBuilder.Entity<CalendarCopy>(calendar =>
-        {
-            calendar.ToTable("calendars");
-            calendar.HasKey(c => c.CalendarId);
-            calendar.Property(c => c.Name).HasMaxLength(200);
-            calendar.Property(c => c.TimeZone).HasMaxLength(100);
-            calendar.Property(c => c.Hours).HasColumnType("jsonb");
-        });
+        modelBuilder.AddCalendarCopies();
         modelBuilder.Entity<Approval>(approval =>
         {
             approval.ToTable("approvals");

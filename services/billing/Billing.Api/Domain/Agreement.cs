@@ -33,12 +33,23 @@ public sealed class AgreementVersion
     public bool AfterHoursApprovalRequired { get; init; } = true;
     /// <summary>The client approved all after-hours work in advance (no per-ticket approval needed).</summary>
     public bool AfterHoursPreAuthorised { get; init; }
+    /// <summary>"P1 up to N h pre-approved": after-hours hours per P1 ticket that need no approval (tickets' gate); null: none.</summary>
+    public decimal? AfterHoursPreAuthorisedHours { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public required string CreatedBy { get; init; }
 
     public bool Covers(DateOnly day) => day >= EffectiveFrom && (EffectiveTo is null || day <= EffectiveTo);
 
     public WorkTypeRate? RateFor(WorkType workType) => Rates.FirstOrDefault(r => r.WorkType == workType);
+
+    /// <summary>
+    /// Every work type's hourly rates as billed: an after-hours rate left out is the business rate times the multiplier,
+    /// a work type without a rate is 0 (included in the fee). What clients read and what approvals quote.
+    /// </summary>
+    public IEnumerable<(WorkType WorkType, decimal BusinessHours, decimal AfterHours)> BilledRates() =>
+        Enum.GetValues<WorkType>().Select(w => RateFor(w) is { } rate
+            ? (w, rate.BusinessHours, rate.AfterHours ?? rate.BusinessHours * AfterHoursMultiplier)
+            : (w, 0m, 0m));
 }
 
 /// <param name="AfterHours">null: <see cref="WorkTypeRate.BusinessHours"/> times the agreement's multiplier.</param>

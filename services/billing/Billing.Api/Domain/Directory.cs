@@ -11,17 +11,6 @@ public sealed class BillingClient
     public string? CalendarId { get; set; }
 }
 
-/// <summary>billing's copy of a calendar (from sla's CalendarRevised): the highest revision seen.</summary>
-public sealed class CalendarCopy
-{
-    public Guid CalendarId { get; init; }
-    public int Revision { get; set; }
-    public string Name { get; set; } = "";
-    public string TimeZone { get; set; } = "";
-    /// <summary>The message's week and holidays as JSON (jsonb), rebuilt into a BusinessCalendar when used.</summary>
-    public string Hours { get; set; } = "{}";
-}
-
 /// <summary>A client's approval of after-hours work on a ticket (AfterHoursWorkApproved), one row per approval.</summary>
 public sealed class Approval
 {

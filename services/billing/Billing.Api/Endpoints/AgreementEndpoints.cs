@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Billing.Api.Data;
 using Billing.Api.Domain;
+using Billing.Contracts;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
 
@@ -41,9 +43,7 @@ public static class AgreementEndpoints
         var versions = await db.Agreements.AsNoTracking().Where(a => a.ClientId == clientId).ToListAsync(cancellationToken);
         if (versions.LastOrDefault(v => v.Covers(today)) is not { } current) return Problems.NotFound("agreement in force today for this client");
         return TypedResults.Ok(new TermsView(current.ClientId, current.Version, current.EffectiveFrom, current.Currency,
-            [.. Enum.GetValues<WorkType>().Select(w => current.RateFor(w) is { } rate
-                ? new TermsRate(w, rate.BusinessHours, rate.AfterHours ?? rate.BusinessHours * current.AfterHoursMultiplier)
-                : new TermsRate(w, 0m, 0m))],
+            [.. current.BilledRates().Select(r => new TermsRate(r.WorkType, r.BusinessHours, r.AfterHours))],
             current.EmergencyMinimumCharge, current.AfterHoursApprovalRequired && !current.AfterHoursPreAuthorised));
     }
 
@@ -56,8 +56,8 @@ public static class AgreementEndpoints
             ? TypedResults.Ok(View(found))
             : Problems.NotFound("agreement");
 
-    private static async Task<IResult> Create(AgreementRequest body, ClaimsPrincipal user, BillingDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> Create(AgreementRequest body, ClaimsPrincipal user, BillingDbContext db, IPublishEndpoint bus,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = Validate(body);
         if (errors.Count > 0) return errors.Problem();
@@ -93,13 +93,19 @@ public static class AgreementEndpoints
             RoundingScope = body.RoundingScope is null ? RoundingScope.PerEntry : Enum.Parse<RoundingScope>(body.RoundingScope, ignoreCase: true),
             NonBillableWorkTypes = [.. (body.NonBillableWorkTypes ?? []).Distinct()],
             AfterHoursApprovalRequired = body.AfterHoursApprovalRequired ?? true, AfterHoursPreAuthorised = body.AfterHoursPreAuthorised ?? false,
-            CreatedAt = time.GetUtcNow(), CreatedBy = user.Identity?.Name ?? "unknown",
+            AfterHoursPreAuthorisedHours = body.AfterHoursPreAuthorisedHours, CreatedAt = time.GetUtcNow(), CreatedBy = user.Identity?.Name ?? "unknown",
         };
         db.Agreements.Add(version);
+        // Through the outbox, in this transaction: tickets learns the terms if and only if the version is stored.
+        await bus.Publish(TermsChanged(version), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/billing/agreements/{version.Id}", View(version));
     }
+
+    private static AgreementTermsChanged TermsChanged(AgreementVersion a) => new(a.ClientId, a.Version, a.EffectiveFrom, a.EffectiveTo,
+        a.Currency, [.. a.BilledRates().Select(r => new AgreementRate(r.WorkType.ToString(), r.BusinessHours, r.AfterHours))],
+        a.EmergencyMinimumCharge, a.AfterHoursApprovalRequired, a.AfterHoursPreAuthorised, a.AfterHoursPreAuthorisedHours, a.CreatedAt);
 
     private static DateOnly EndOf(DateOnly start, DateOnly? to, IEnumerable<DateOnly> starts) =>
         to ?? starts.Where(s => s > start).Select(s => (DateOnly?)s.AddDays(-1)).Min() ?? DateOnly.MaxValue;
@@ -113,6 +119,7 @@ public static class AgreementEndpoints
         if (!Currencies.IsKnown(body.Currency)) errors.Add("currency", $"'{body.Currency}' is not an ISO 4217 currency code (e.g. USD, EUR).");
         NotNegative(errors, "monthlyFee", body.MonthlyFee);
         NotNegative(errors, "emergencyMinimumCharge", body.EmergencyMinimumCharge);
+        if (body.AfterHoursPreAuthorisedHours is <= 0m) errors.Add("afterHoursPreAuthorisedHours", "Must be more than 0 (leave out for none).");
         if (body.AfterHoursMultiplier is < 1m) errors.Add("afterHoursMultiplier", "Must be at least 1.");
         if (body.RoundingIncrementMinutes is { } increment && !Increments.Contains(increment))
             errors.Add("roundingIncrementMinutes", $"One of {string.Join(", ", Increments)}.");
@@ -143,7 +150,7 @@ public static class AgreementEndpoints
     private static AgreementView View(AgreementVersion a) => new(a.Id, a.ClientId, a.Version, a.EffectiveFrom, a.EffectiveTo, a.NoticeDate,
         a.Tier, a.Currency, a.MonthlyFee, [.. a.Rates.Select(r => new RateView(r.WorkType.ToString(), r.BusinessHours, r.AfterHours))],
         a.AfterHoursMultiplier, a.EmergencyMinimumCharge, a.RoundingIncrementMinutes, a.RoundingScope.ToString(), [.. a.NonBillableWorkTypes],
-        a.AfterHoursApprovalRequired, a.AfterHoursPreAuthorised, a.CreatedAt, a.CreatedBy);
+        a.AfterHoursApprovalRequired, a.AfterHoursPreAuthorised, a.CreatedAt, a.CreatedBy, a.AfterHoursPreAuthorisedHours);
 }
 
 /// <param name="EffectiveFrom">First day (client-local) the version rates work.</param>
@@ -151,6 +158,7 @@ public static class AgreementEndpoints
 /// <param name="RoundingIncrementMinutes">1, 5, 6, 10, 15, 20, 30 or 60; billed minutes are rounded up to it.</param>
 /// <param name="RoundingScope">"PerEntry" (default) or "PerTicketDay".</param>
 /// <param name="AfterHoursApprovalRequired">Default true: after-hours time waits for the client's approval.</param>
+/// <param name="AfterHoursPreAuthorisedHours">"P1 up to N h pre-approved": after-hours hours per P1 ticket that need no approval.</param>
 public sealed record AgreementRequest(
     Guid? ClientId,
     DateOnly? EffectiveFrom,
@@ -166,7 +174,8 @@ public sealed record AgreementRequest(
     string? RoundingScope,
     string[]? NonBillableWorkTypes,
     bool? AfterHoursApprovalRequired,
-    bool? AfterHoursPreAuthorised);
+    bool? AfterHoursPreAuthorised,
+    decimal? AfterHoursPreAuthorisedHours = null);
 
 /// <param name="WorkType">"BusinessHours", "AfterHours" or "Emergency" (tickets' work types).</param>
 /// <param name="AfterHours">Hourly rate outside business hours; leave out for businessHours x afterHoursMultiplier.</param>
@@ -177,7 +186,7 @@ public sealed record RateView(string WorkType, decimal BusinessHours, decimal? A
 public sealed record AgreementView(Guid Id, Guid ClientId, int Version, DateOnly EffectiveFrom, DateOnly? EffectiveTo, DateOnly? NoticeDate,
     string? Tier, string Currency, decimal MonthlyFee, RateView[] Rates, decimal AfterHoursMultiplier, decimal EmergencyMinimumCharge,
     int RoundingIncrementMinutes, string RoundingScope, string[] NonBillableWorkTypes, bool AfterHoursApprovalRequired,
-    bool AfterHoursPreAuthorised, DateTimeOffset CreatedAt, string CreatedBy);
+    bool AfterHoursPreAuthorised, DateTimeOffset CreatedAt, string CreatedBy, decimal? AfterHoursPreAuthorisedHours = null);
 
 /// <param name="AfterHoursApprovalNeeded">After-hours work waits for the client's approval (not pre-authorised).</param>
 public sealed record TermsView(Guid ClientId, int Version, DateOnly EffectiveFrom, string Currency, TermsRate[] Rates,

@@ -14,41 +14,7 @@ public static class BillingEndpoints
             .RequireAuthorization(Policies.Billing)
             .Produces<BillingRecordView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapPost("/api/billing/tickets/{id:guid}/approvals", Approve)
-            .RequireAuthorization(Policies.Staff)
-            .Produces(StatusCodes.Status201Created)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
-    }
-
-    private static readonly string[] Methods = ["phone", "sms", "email", "portal", "in-person"];
-
-    /// <summary>
-    /// Records a client's approval of after-hours work on the ticket, as on-call heard it. A stopgap until the after-hours
-    /// work in tickets publishes AfterHoursWorkApproved: both land in the same table, and the latest approval's quoted
-    /// rate is billed.
-    /// </summary>
-    private static async Task<IResult> Approve(Guid id, ApprovalRequest body, ClaimsPrincipal user, BillingDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        var errors = new Errors();
-        if (string.IsNullOrWhiteSpace(body.ApproverName) || body.ApproverName.Length > 200) errors.Add("approverName", "Required, at most 200 characters.");
-        if (!Methods.Contains(body.Method)) errors.Add("method", $"One of {string.Join(", ", Methods)}.");
-        if (body.QuotedRate < 0) errors.Add("quotedRate", "Must not be negative.");
-        if (body.QuotedRate is not null && !Currencies.IsKnown(body.Currency)) errors.Add("currency", "An ISO 4217 code, required with quotedRate.");
-        if (errors.Count > 0) return errors.Problem();
-        var record = await db.Records.AsNoTracking().SingleOrDefaultAsync(r => r.TicketId == id, cancellationToken);
-        if (record is null) return Problems.NotFound("ticket");
-        var approval = new Approval
-        {
-            ApprovalId = Guid.CreateVersion7(time.GetUtcNow()), TicketId = id, ClientId = record.ClientId, ApproverContactId = body.ApproverContactId,
-            ApproverName = body.ApproverName!.Trim(), Method = body.Method!, QuotedRate = body.QuotedRate, Currency = body.Currency,
-            At = (body.At ?? time.GetUtcNow()).ToUniversalTime(), RecordedBy = InvoiceEndpoints.Caller(user),
-        };
-        db.Approvals.Add(approval);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/billing/tickets/{id}", new { approval.ApprovalId });
     }
 
     private static async Task<IResult> Get(Guid id, BillingDbContext db, CancellationToken cancellationToken)
@@ -81,12 +47,6 @@ public sealed record BillingRecordView(
     int BillableMinutes,
     IReadOnlyDictionary<string, int> MinutesByWorkType,
     IReadOnlyList<TimeEntryView> TimeEntries);
-
-/// <param name="Method">phone, sms, email, portal or in-person.</param>
-/// <param name="QuotedRate">The hourly after-hours rate quoted to the approver; leave out for the agreement's.</param>
-/// <param name="At">When the client approved; now when left out.</param>
-public sealed record ApprovalRequest(string? ApproverName, Guid? ApproverContactId, string? Method, decimal? QuotedRate, string? Currency,
-    DateTimeOffset? At);
 
 public sealed record TimeEntryView(
     Guid TimeEntryId,

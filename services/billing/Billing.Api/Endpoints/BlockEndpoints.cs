@@ -3,6 +3,7 @@ using Billing.Api.Data;
 using Billing.Api.Domain;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 
 namespace Billing.Api.Endpoints;
 

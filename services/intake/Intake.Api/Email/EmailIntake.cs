@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Intake.Api.Email;
 
 /// <summary>The email channel's settings ("Email" section).</summary>
-public sealed class EmailOptions
+public sealed class EmailOptions : IValidatableObject
 {
     public const string Section = "Email";
 
@@ -31,6 +31,34 @@ public sealed class EmailOptions
     /// declares an emergency, which opens as a P1 candidate (docs/adr/0037). Empty: no alias.
     /// </summary>
     public string[] EmergencyAddresses { get; set; } = [];
+
+    /// <summary>
+    /// Subject prefixes that declare an emergency (e.g. "[EMERGENCY]"), compared ignoring case and leading blanks: the
+    /// subject rule beside the alias, for clients who cannot change the address they write to. Empty: no rule.
+    /// </summary>
+    public string[] EmergencySubjectPrefixes { get; set; } = [];
+
+    /// <summary>The longest prefix: a tag, not a sentence.</summary>
+    public const int MaxPrefixLength = 40;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < EmergencySubjectPrefixes.Length; i++)
+        {
+            var prefix = EmergencySubjectPrefixes[i];
+            // A blank prefix would make every mail an emergency; a control character can never be in a one-line subject.
+            if (string.IsNullOrWhiteSpace(prefix) || prefix.Trim().Length > MaxPrefixLength || prefix.Any(char.IsControl))
+                yield return new ValidationResult(
+                    $"{Section}:EmergencySubjectPrefixes:{i} must be 1-{MaxPrefixLength} characters without control characters, e.g. \"[EMERGENCY]\".");
+        }
+    }
+
+    /// <summary>The configured prefix <paramref name="subject"/> starts with, or null.</summary>
+    public string? EmergencyPrefixOf(string? subject)
+    {
+        var start = subject?.TrimStart() ?? "";
+        return EmergencySubjectPrefixes.Select(p => p.Trim()).FirstOrDefault(p => start.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+    }
 
     public MailLimits Limits => MailLimits.Default with
     {
@@ -105,7 +133,7 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         }
         else
         {
-            var outcome = await intake.AcceptAsync(ToInbound(parsed.Mail, payload, options.Value.EmergencyAddresses), cancellationToken);
+            var outcome = await intake.AcceptAsync(ToInbound(parsed.Mail, payload, options.Value), cancellationToken);
             payload.Settle(outcome.Result switch
             {
                 IntakeResult.Accepted => PayloadOutcome.Accepted,
@@ -120,9 +148,10 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         return payload;
     }
 
-    private static InboundRequest ToInbound(ParsedMail mail, RawPayload payload, string[] emergencyAddresses)
+    private static InboundRequest ToInbound(ParsedMail mail, RawPayload payload, EmailOptions options)
     {
-        var alias = mail.To.Select(a => a.Address).FirstOrDefault(a => emergencyAddresses.Contains(a, StringComparer.OrdinalIgnoreCase));
+        var alias = mail.To.Select(a => a.Address).FirstOrDefault(a => options.EmergencyAddresses.Contains(a, StringComparer.OrdinalIgnoreCase));
+        var prefix = options.EmergencyPrefixOf(mail.Subject);
         var threaded = mail.Thread.TicketNumber is not null || mail.Thread.InReplyTo is not null || mail.Thread.References.Count > 0;
         var text = threaded ? mail.NewText : mail.TextBody;
         if (mail.DroppedAttachments.Count > 0)
@@ -139,7 +168,9 @@ public sealed class EmailIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             Text = string.IsNullOrWhiteSpace(text) ? "(no text)" : text,
             Html = mail.HtmlBody,
             RawPayloadId = payload.Id,
-            EmergencyDeclared = alias is null ? null : $"email: sent to the emergency address {alias}",
+            EmergencyDeclared = alias is not null ? $"email: sent to the emergency address {alias}"
+                : prefix is not null ? $"email subject: starts with {prefix}"
+                : null,
             Thread = threaded ? new Intake.Contracts.ThreadHints(null, mail.Thread.TicketNumber, mail.Thread.InReplyTo, mail.Thread.References) : null,
             Attachments = [.. mail.Attachments.Select(a => new InboundAttachment(a.FileName, a.ContentType, a.ContentId, a.Content))],
         };

@@ -18,6 +18,15 @@ public sealed record ResolutionModel(long Number, string ContactName, string Sub
 /// <summary>An SLA step for staff: a warning (Percent &lt; 100) or the breach.</summary>
 public sealed record SlaAlertModel(long Number, string Subject, string Priority, string Target, string Commitment, int Percent, DateTimeOffset DueAt);
 
+/// <summary>On-call tried everyone on the client's call-down list at night and reached nobody.</summary>
+/// <param name="WaitsUntil">When business hours begin and work starts; null when not known.</param>
+public sealed record CallDownExhaustedModel(long Number, string ContactName, string Subject, DateTimeOffset? WaitsUntil, string TimeZone);
+
+/// <summary>The written confirmation of an approval of after-hours work, to the contact who gave it.</summary>
+/// <param name="Rate">The hourly rate quoted; null when the agreement's rate applies unquoted.</param>
+public sealed record ApprovalConfirmationModel(long Number, string ApproverName, string Subject, string Method, DateTimeOffset ApprovedAt,
+    decimal? Rate, decimal? Minimum, string? Currency, decimal? CapHours, bool OnSiteRequired, bool? RepresentativePresent, string TimeZone);
+
 /// <summary>A page to the person on call. <paramref name="AckLink"/> is null when notify has no Notify:PublicBaseUrl.</summary>
 public sealed record PageModel(long Number, string Subject, string Layer, int Round, string? AckLink, Guid TicketId, DateTimeOffset AckExpiresAt);
 
@@ -69,6 +78,34 @@ public static class Templates
             $"Hello {m.ContactName},",
             $"We resolved your request \"{m.Subject}\" (ticket {reference}) on {FormatLocal(m.ResolvedAt, m.TimeZone)}.",
             $"If it is not fixed, reply to this email and the ticket reopens; keep {reference} in the subject.");
+    }
+
+    public static Composed CallDownExhausted(CallDownExhaustedModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        return Compose($"[{reference}] We could not reach anyone about: {m.Subject}",
+            $"Hello {m.ContactName},",
+            $"Our on-call technician called everyone on your after-hours call-down list about ticket {reference} \"{m.Subject}\" and reached nobody.",
+            "After-hours work needs the approval of someone on that list, so no work is being done now"
+            + (m.WaitsUntil is { } from ? $": we start on it when your business hours begin, {FormatLocal(from, m.TimeZone)}." : ": we start on it when your business hours begin."),
+            $"To approve after-hours work sooner, call our service number or reply to this email; keep {reference} in the subject.");
+    }
+
+    public static Composed ApprovalConfirmation(ApprovalConfirmationModel m)
+    {
+        var reference = $"SD#{m.Number}";
+        var rate = m.Rate is { } r ? $"{r.ToString("0.00", CultureInfo.InvariantCulture)} {m.Currency} per hour" : "the after-hours rate of your agreement";
+        var minimum = m.Minimum is > 0m ? $", with a minimum charge of {m.Minimum.Value.ToString("0.00", CultureInfo.InvariantCulture)} {m.Currency}" : "";
+        return Compose($"[{reference}] Your approval of after-hours work: {m.Subject}",
+            $"Hello {m.ApproverName},",
+            $"This confirms in writing that you approved after-hours work on ticket {reference} \"{m.Subject}\" by {m.Method} on {FormatLocal(m.ApprovedAt, m.TimeZone)}.",
+            $"It is billed at {rate}{minimum}" + (m.CapHours is { } cap ? $", for at most {cap.ToString("0.##", CultureInfo.InvariantCulture)} hours." : "."),
+            m.OnSiteRequired
+                ? m.RepresentativePresent == true
+                    ? "A technician comes on site; you told us someone from your company will be there to let them in."
+                    : "A technician comes on site and needs someone from your company there to let them in."
+                : "The work is done remotely.",
+            $"If this is not what you agreed, reply to this email at once; keep {reference} in the subject.");
     }
 
     public static Composed SlaAlert(SlaAlertModel m)
@@ -144,6 +181,9 @@ public static class Templates
         ["resolution"] = zone => Resolution(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone)),
         ["sla-warning"] = _ => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, SampleTime)),
         ["sla-breach"] = _ => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, SampleTime)),
+        ["call-down-exhausted"] = zone => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone)),
+        ["approval-confirmation"] = zone => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
+            true, true, zone)),
         ["page"] = _ => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),
         ["paging-exhausted"] = _ => PagingExhausted(new(1042, "Server room flooding", "Nobody acknowledged 6 pages in 2 rounds.")),
         ["delivery-failed"] = _ => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),

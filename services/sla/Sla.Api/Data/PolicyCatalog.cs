@@ -19,6 +19,7 @@ public sealed record ClientTerms(TierPolicy Tier, ClientCalendars Calendars, int
 public sealed class PolicyCatalog(IOptions<SlaOptions> options)
 {
     private readonly ConcurrentDictionary<CalendarRevision, ClientCalendars> _calendars = new();
+    private readonly ConcurrentDictionary<(CalendarRevision, string Zone), ExtendedHoursCalendar> _extended = new();
     private readonly SlaOptions _options = options.Value;
 
     public string DefaultTier => TierNames.Normalize(_options.DefaultTier);
@@ -34,6 +35,43 @@ public sealed class PolicyCatalog(IOptions<SlaOptions> options)
                 .SingleOrDefaultAsync(r => r.CalendarId == stored.CalendarId && r.Revision == stored.Revision, cancellationToken)
             ?? throw new InvalidOperationException($"Calendar {stored} is not stored, but a clock counts on it.");
         return _calendars.GetOrAdd(revision, _ => ClientCalendars.From(record.ToBusinessCalendar(), revision));
+    }
+
+    /// <summary>One stored revision of an extended-hours calendar, read in <paramref name="zone"/> (the client's).</summary>
+    public async ValueTask<ExtendedHoursCalendar> ExtendedHoursAsync(SlaDbContext db, CalendarRevision revision, TimeZoneInfo zone,
+        CancellationToken cancellationToken)
+    {
+        if (_extended.TryGetValue((revision, zone.Id), out var cached)) return cached;
+        var record = await db.CalendarRevisions.AsNoTracking()
+                .SingleOrDefaultAsync(r => r.CalendarId == revision.CalendarId && r.Revision == revision.Revision, cancellationToken)
+            ?? throw new InvalidOperationException($"Calendar {revision} is not stored, but a clock counts on it.");
+        return _extended.GetOrAdd((revision, zone.Id), _ => new ExtendedHoursCalendar(record.ToBusinessCalendar(zone), revision));
+    }
+
+    /// <summary>
+    /// The extended-hours calendar <paramref name="tier"/> counts on, in <paramref name="zone"/>: <paramref name="keep"/>
+    /// when it is a revision of the same calendar (a running clock keeps its revision, docs/adr/0019), else the current
+    /// revision. Null when the tier has none, or names a calendar sla does not store (then its priorities fall back to
+    /// business hours).
+    /// </summary>
+    public async ValueTask<ExtendedHoursCalendar?> ExtendedHoursAsync(SlaDbContext db, TierPolicy tier, TimeZoneInfo zone, ExtendedHoursCalendar? keep,
+        CancellationToken cancellationToken)
+    {
+        if (tier.Extended is not { } cover) return null;
+        if (keep?.Source.CalendarId == cover.CalendarId) return keep;
+        return await CurrentRevisionAsync(db, cover.CalendarId, cancellationToken) is { } revision
+            ? await ExtendedHoursAsync(db, new CalendarRevision(cover.CalendarId, revision), zone, cancellationToken)
+            : null;
+    }
+
+    /// <summary>A clock from its ledger, on the calendar revisions it names (docs/adr/0019, 0040).</summary>
+    public async Task<TicketClock> ReplayAsync(SlaDbContext db, IReadOnlyList<ClockEntry> ledger, ClockSettings settings, CancellationToken cancellationToken)
+    {
+        var calendars = await CalendarsAsync(db, TicketClock.CalendarOf(ledger), cancellationToken);
+        var extended = new List<ExtendedHoursCalendar>();
+        foreach (var revision in TicketClock.ExtendedCalendarsOf(ledger))
+            extended.Add(await ExtendedHoursAsync(db, revision, calendars.BusinessHours.TimeZone, cancellationToken));
+        return TicketClock.Replay(ledger, calendars, settings, extended);
     }
 
     /// <summary>A stored tier with the configured scale applied, or null.</summary>
@@ -73,7 +111,12 @@ public sealed class PolicyCatalog(IOptions<SlaOptions> options)
         revision ??= await CurrentRevisionAsync(db, CalendarRecord.DefaultId, cancellationToken)
             ?? throw new InvalidOperationException("The default calendar is not stored.");
         var calendars = await CalendarsAsync(db, new CalendarRevision(calendarId, revision.Value), cancellationToken);
-        var note = string.Join(" ", new[] { tierNote, calendarNote }.Where(n => n is not null));
+        var extended = await ExtendedHoursAsync(db, tier, calendars.BusinessHours.TimeZone, keep: null, cancellationToken);
+        var extendedNote = tier.Extended is { } cover && extended is null
+            ? $"The extended-hours calendar {cover.CalendarId} of tier '{tier.Tier}' is unknown to sla; its priorities count business hours."
+            : null;
+        calendars = calendars with { ExtendedHours = extended };
+        var note = string.Join(" ", new[] { tierNote, calendarNote, extendedNote }.Where(n => n is not null));
         return new ClientTerms(tier, calendars, client?.Revision ?? 0, note.Length == 0 ? null : note);
     }
 

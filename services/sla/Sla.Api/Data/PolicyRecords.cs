@@ -48,8 +48,10 @@ public sealed class CalendarRevisionRecord
 
     private static CalendarRevisedRange Range(OpenRange range) => new(range.Opens, range.Closes);
 
+    /// <param name="zone">Read the hours in this zone instead of the revision's own: an extended-hours calendar is read in
+    /// each client's zone (docs/adr/0042).</param>
     /// <exception cref="ArgumentException">Stored hours that are not sane (they were validated when stored).</exception>
-    public BusinessCalendar ToBusinessCalendar() => new(TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
+    public BusinessCalendar ToBusinessCalendar(TimeZoneInfo? zone = null) => new(zone ?? TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
         Hours.Week.ToDictionary(d => d.Key, d => d.Value.ToArray()),
         Hours.Holidays.Select(h => new Holiday(h.Date, [.. h.OpenHours])));
 }
@@ -76,18 +78,25 @@ public sealed class TierRecord
     public bool AfterHoursCovered { get; set; }
     public bool EmergencyCovered { get; set; }
     public IReadOnlyList<TargetRecord> Targets { get; set; } = [];
+    /// <summary>The stored calendar whose hours (in each client's zone) are this tier's extended hours; null for none.</summary>
+    public Guid? ExtendedCalendarId { get; set; }
+    /// <summary>The priorities served in extended hours (with <see cref="ExtendedCalendarId"/>).</summary>
+    public IReadOnlyList<Priority> ExtendedPriorities { get; set; } = [];
     /// <summary>Raised by every change; the optimistic concurrency token.</summary>
     public int Revision { get; set; }
 
     /// <summary>The domain's tier (unscaled; see SlaOptions.Scaled).</summary>
     public TierPolicy ToPolicy() => new(Name, AfterHoursCovered, EmergencyCovered,
-        Enum.GetValues<Priority>().ToDictionary(p => p, p => (IReadOnlyList<SlaTarget>)[.. Targets.Where(t => t.Priority == p).Select(t => t.ToTarget())]));
+        Enum.GetValues<Priority>().ToDictionary(p => p, p => (IReadOnlyList<SlaTarget>)[.. Targets.Where(t => t.Priority == p).Select(t => t.ToTarget())]),
+        ExtendedCalendarId is { } calendar ? new ExtendedCover(calendar, ExtendedPriorities.ToHashSet()) : null);
 
     public static TierRecord From(TierPolicy tier) => new()
     {
         Name = tier.Tier,
         AfterHoursCovered = tier.AfterHoursCovered,
         EmergencyCovered = tier.EmergencyCovered,
+        ExtendedCalendarId = tier.Extended?.CalendarId,
+        ExtendedPriorities = tier.Extended is { } extended ? [.. extended.Priorities.Order()] : [],
         Targets = [.. tier.Targets.OrderBy(t => t.Key).SelectMany(byPriority => byPriority.Value.Select(t => new TargetRecord(byPriority.Key, t.Type,
             (int)t.Contractual.TotalMinutes, (int)t.Internal.TotalMinutes, t.Calendar)))],
         Revision = 1,
@@ -143,6 +152,8 @@ public static class PolicyModel
         tier.HasKey(t => t.Name);
         tier.Property(t => t.Name).HasMaxLength(Limits.TierName);
         tier.Property(t => t.Targets).HasJson();
+        tier.Property(t => t.ExtendedPriorities).HasJson().HasDefaultValueSql("'[]'::jsonb");
+        tier.HasIndex(t => t.ExtendedCalendarId);
         tier.Property(t => t.Revision).IsConcurrencyToken();
 
         var client = modelBuilder.Entity<ClientRecord>();

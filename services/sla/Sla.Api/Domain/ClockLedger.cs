@@ -13,10 +13,12 @@ public abstract record ClockEntry(DateTimeOffset At, string Cause)
 /// <summary>The ticket was entered at <see cref="ClockEntry.At"/>; the clock counts from <paramref name="StartsAt"/>
 /// (later when the arrival was outside covered hours). The targets and steps are copied in, so later edits of the
 /// policy do not rewrite history; <paramref name="Calendar"/> names the calendar revision every due time counts on,
-/// so later edits of the calendar do not either (docs/adr/0019).</summary>
+/// so later edits of the calendar do not either (docs/adr/0019). <paramref name="ExtendedCalendar"/> names the revision of the
+/// tier's extended-hours calendar the same way (docs/adr/0042); null when the tier had none.</summary>
 public sealed record ClockStarted(
     DateTimeOffset At, string Cause, Guid TicketId, Guid ClientId, string Tier, Priority Priority, DateTimeOffset StartsAt,
-    IReadOnlyList<SlaTarget> Targets, IReadOnlyList<int> EscalationPercents, CalendarRevision Calendar = default) : ClockEntry(At, Cause)
+    IReadOnlyList<SlaTarget> Targets, IReadOnlyList<int> EscalationPercents, CalendarRevision Calendar = default,
+    CalendarRevision? ExtendedCalendar = null) : ClockEntry(At, Cause)
 {
     public override LedgerKind Kind => LedgerKind.Started;
 }
@@ -60,10 +62,13 @@ public sealed record EscalationReached(
 /// <summary>Priority or tier changed: open targets are recomputed from the original start (plus paused time).</summary>
 /// <param name="StartsAt">Set when the change moved the clock's start: an arrival outside coverage whose clock was
 /// still waiting for the next covered instant, raised (or moved) to a priority the tier covers around the clock, counts
-/// from this change (docs/adr/0037). Null: the start stays.</param>
+/// from this change (docs/adr/0037), or from the next extended-hours opening when that is sooner (docs/adr/0042). Null:
+/// the start stays.</param>
+/// <param name="ExtendedCalendar">The extended-hours calendar revision the new targets count on from here (the tier may
+/// have changed); null when the tier has none.</param>
 public sealed record TargetsRecalculated(
     DateTimeOffset At, string Cause, string Tier, Priority Priority, IReadOnlyList<SlaTarget> Targets,
-    DateTimeOffset? StartsAt = null) : ClockEntry(At, Cause)
+    DateTimeOffset? StartsAt = null, CalendarRevision? ExtendedCalendar = null) : ClockEntry(At, Cause)
 {
     public override LedgerKind Kind => LedgerKind.Recalculated;
 }

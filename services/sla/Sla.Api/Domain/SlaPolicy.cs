@@ -9,8 +9,15 @@ public enum ResponseType { Acknowledge, WorkBegins, Resolution }
 /// <summary>Contractual targets are promised to the client; internal ones are stricter and protect them.</summary>
 public enum Commitment { Contractual, Internal }
 
-/// <summary>Which of the client's calendars a target counts on.</summary>
-public enum CalendarKind { BusinessHours, AroundTheClock }
+/// <summary>Which of the client's calendars a target counts on (and, for <see cref="Coverage"/>, which hours covered an arrival).
+/// <see cref="ExtendedHours"/> is the tier's extended-hours calendar read in the client's zone (docs/adr/0042).</summary>
+public enum CalendarKind { BusinessHours, AroundTheClock, ExtendedHours }
+
+/// <summary>
+/// A tier's extended-hours cover (docs/adr/0042): <paramref name="Priorities"/> are served, beyond business hours, while
+/// the stored calendar <paramref name="CalendarId"/> is open, its week and holidays read in the client's time zone.
+/// </summary>
+public sealed record ExtendedCover(Guid CalendarId, IReadOnlySet<Priority> Priorities);
 
 /// <summary>One promise: a response type's contractual target, its stricter internal one, and the calendar both count on.</summary>
 public sealed record SlaTarget(ResponseType Type, TimeSpan Contractual, TimeSpan Internal, CalendarKind Calendar = CalendarKind.BusinessHours)
@@ -20,22 +27,39 @@ public sealed record SlaTarget(ResponseType Type, TimeSpan Contractual, TimeSpan
 
 /// <summary>
 /// What a membership tier buys: targets per priority, and whether the client is covered outside business hours
-/// (any priority) or for emergencies (P1 only). An uncovered arrival's clock starts at the next open instant.
+/// (any priority) or for emergencies (P1 only) around the clock, or in extended hours (<paramref name="Extended"/>).
+/// An uncovered arrival's clock starts at the next covered instant.
 /// </summary>
-public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool EmergencyCovered, IReadOnlyDictionary<Priority, IReadOnlyList<SlaTarget>> Targets)
+public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool EmergencyCovered, IReadOnlyDictionary<Priority, IReadOnlyList<SlaTarget>> Targets,
+    ExtendedCover? Extended = null)
 {
+    /// <summary>Covered around the clock.</summary>
     public bool CoversAfterHours(Priority priority) => AfterHoursCovered || (EmergencyCovered && priority == Priority.P1);
+
+    /// <summary>Covered while the extended-hours calendar is open.</summary>
+    public bool CoversExtendedHours(Priority priority) => Extended?.Priorities.Contains(priority) == true;
 
     /// <summary>
     /// What this tier decides for a ticket entered at <paramref name="at"/> with <paramref name="priority"/>: the tier
     /// decides, never the person who answers (docs/adr/0037). Both a real ticket's clock and the admin's preview ask here.
     /// </summary>
+    /// <remarks>
+    /// Extended hours count only with the calendar the clock was given (<see cref="ClientCalendars.ExtendedHours"/>):
+    /// without one (a tier naming a calendar sla lacks), the priority falls back to business hours.
+    /// </remarks>
     public Coverage CoverageAt(Priority priority, DateTimeOffset at, ClientCalendars calendars)
     {
-        var open = calendars.BusinessHours.IsOpen(at);
-        var covered = open || CoversAfterHours(priority);
-        return new Coverage(open, covered, covered ? at : calendars.BusinessHours.NextOpen(at),
-            PagesOnCall: !open && covered && priority == Priority.P1);
+        var extended = CoversExtendedHours(priority) ? calendars.ExtendedHours?.Calendar : null;
+        CalendarKind? by = calendars.BusinessHours.IsOpen(at) ? CalendarKind.BusinessHours
+            : CoversAfterHours(priority) ? CalendarKind.AroundTheClock
+            : extended?.IsOpen(at) == true ? CalendarKind.ExtendedHours
+            : null;
+        var countsFrom = by is not null ? at : calendars.BusinessHours.NextOpen(at);
+        // Outside cover the clock waits for whichever opens first: business hours or (for this priority) extended hours.
+        if (by is null && extended?.NextOpen(at) is { } extendedOpens && extendedOpens < countsFrom) countsFrom = extendedOpens;
+        var open = by == CalendarKind.BusinessHours;
+        // Paging stays as ADR 37 has it: a covered P1 outside business hours, whether covered 24x7 or in extended hours.
+        return new Coverage(open, by is not null, countsFrom, PagesOnCall: !open && by is not null && priority == Priority.P1) { CoveredBy = by };
     }
 
     public IReadOnlyList<SlaTarget> For(Priority priority) =>
@@ -51,6 +75,8 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
     {
         if (string.IsNullOrWhiteSpace(Tier))
             yield return new("A tier needs a name.", Part: TargetPart.TierName);
+        if (Extended is { Priorities.Count: 0 })
+            yield return new($"{Tier}: extended hours name a calendar but no priority they cover.", Part: TargetPart.ExtendedHours);
         foreach (var priority in Enum.GetValues<Priority>())
         {
             if (!Targets.TryGetValue(priority, out var targets))
@@ -74,6 +100,8 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
                     yield return new($"{name}: the internal target {target.Internal} is looser than the contractual {target.Contractual}.", priority, target.Type, TargetPart.Internal);
                 if (target.Calendar == CalendarKind.AroundTheClock && !CoversAfterHours(priority))
                     yield return new($"{name}: counts 24x7 but the tier covers neither after-hours nor emergency service for {priority}.", priority, target.Type, TargetPart.Calendar);
+                if (target.Calendar == CalendarKind.ExtendedHours && !CoversExtendedHours(priority))
+                    yield return new($"{name}: counts in extended hours but the tier's extended hours do not cover {priority}.", priority, target.Type, TargetPart.Calendar);
             }
         }
     }
@@ -92,10 +120,14 @@ public sealed record TierPolicy(string Tier, bool AfterHoursCovered, bool Emerge
 /// <param name="CountsFrom">When the clock counts from: the arrival, or the next open instant when not covered (the
 /// client is told this time, and that nobody is being woken).</param>
 /// <param name="PagesOnCall">A covered P1 outside business hours: the on-call person is woken (issue 17 pages them).</param>
-public sealed record Coverage(bool BusinessHours, bool Covered, DateTimeOffset CountsFrom, bool PagesOnCall);
+public sealed record Coverage(bool BusinessHours, bool Covered, DateTimeOffset CountsFrom, bool PagesOnCall)
+{
+    /// <summary>Which hours covered the arrival: business hours, 24x7 or extended hours; null when it was not covered.</summary>
+    public CalendarKind? CoveredBy { get; init; }
+}
 
 /// <summary>What a tier problem is about: its name, a priority's set of targets (<see cref="Targets"/>), or one field of a target.</summary>
-public enum TargetPart { Targets, TierName, Type, Contractual, Internal, Calendar }
+public enum TargetPart { Targets, TierName, Type, Contractual, Internal, Calendar, ExtendedHours }
 
 /// <summary>One thing wrong with a tier; <paramref name="Priority"/> and <paramref name="Target"/> say where, when it is about one.</summary>
 public sealed record PolicyProblem(string Message, Priority? Priority = null, ResponseType? Target = null, TargetPart Part = TargetPart.Targets);

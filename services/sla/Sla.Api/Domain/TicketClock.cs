@@ -96,7 +96,13 @@ public sealed record TicketClock
     public ImmutableArray<Pause> Pauses { get; private init; } = [];
     public ImmutableArray<TargetState> Targets { get; private init; }
     public ImmutableList<ClockEntry> Ledger { get; private init; }
-    private ClientCalendars Calendars { get; }
+    private ClientCalendars Calendars { get; init; }
+
+    /// <summary>The extended-hours calendar the clock counts on now (the start's, or the last recalculation's).</summary>
+    public ExtendedHoursCalendar? ExtendedHours => Calendars.ExtendedHours;
+
+    /// <summary>The client's zone: the business calendar's.</summary>
+    public TimeZoneInfo TimeZone => Calendars.BusinessHours.TimeZone;
     private ClockSettings Settings { get; }
 
     /// <param name="note">Added to the start entry's cause, e.g. why the client's own tier or calendar was not used.</param>
@@ -106,11 +112,11 @@ public sealed record TicketClock
         var startsAt = tier.CoverageAt(priority, enteredAt, calendars).CountsFrom;
         var cause = startsAt == enteredAt
             ? $"Ticket entered at {priority} on tier {tier.Tier}."
-            : $"Ticket entered at {priority} outside the hours tier {tier.Tier} covers; the clock starts at the next open instant {startsAt:u}.";
+            : $"Ticket entered at {priority} outside the hours tier {tier.Tier} covers; the clock starts at the next covered instant {startsAt:u}.";
         if (!string.IsNullOrWhiteSpace(note)) cause += " " + note;
         return new TicketClock(
             new ClockStarted(enteredAt, cause, ticketId, clientId, tier.Tier, priority, startsAt, tier.For(priority), settings.EscalationPercents,
-                calendars.Source),
+                calendars.Source, calendars.ExtendedHours?.Source),
             calendars, settings);
     }
 
@@ -118,18 +124,37 @@ public sealed record TicketClock
     public static CalendarRevision CalendarOf(IReadOnlyList<ClockEntry> ledger) =>
         ledger is [ClockStarted started, ..] ? started.Calendar : throw new ArgumentException("A clock ledger begins with the clock's start.", nameof(ledger));
 
+    /// <summary>Every extended-hours calendar revision a ledger names (its start's and its recalculations'): load them,
+    /// then <see cref="Replay"/>.</summary>
+    public static IReadOnlyList<CalendarRevision> ExtendedCalendarsOf(IEnumerable<ClockEntry> ledger) =>
+        [.. ledger.Select(e => e switch { ClockStarted s => s.ExtendedCalendar, TargetsRecalculated r => r.ExtendedCalendar, _ => null })
+            .OfType<CalendarRevision>().Distinct()];
+
     /// <summary>Rebuilds a clock from its ledger: the same entries give the same state and due times. The calendars
-    /// must be the revision the start names (<see cref="CalendarOf"/>); any other would give other due times.</summary>
-    public static TicketClock Replay(IEnumerable<ClockEntry> ledger, ClientCalendars calendars, ClockSettings settings)
+    /// must be the revision the start names (<see cref="CalendarOf"/>), and <paramref name="extended"/> every
+    /// extended-hours revision the ledger names (<see cref="ExtendedCalendarsOf"/>); any other would give other due times.</summary>
+    public static TicketClock Replay(IEnumerable<ClockEntry> ledger, ClientCalendars calendars, ClockSettings settings,
+        IEnumerable<ExtendedHoursCalendar>? extended = null)
     {
         using var entries = ledger.GetEnumerator();
         if (!entries.MoveNext() || entries.Current is not ClockStarted started)
             throw new ArgumentException("A clock ledger begins with the clock's start.", nameof(ledger));
         if (started.Calendar != calendars.Source)
             throw new ArgumentException($"The clock counts on calendar {started.Calendar}, not on {calendars.Source}.", nameof(calendars));
-        var clock = new TicketClock(started, calendars, settings);
-        while (entries.MoveNext()) clock = clock.Apply(entries.Current);
+        var byRevision = (extended ?? []).ToDictionary(e => e.Source);
+        var clock = new TicketClock(started, calendars with { ExtendedHours = Named(started.ExtendedCalendar) }, settings);
+        while (entries.MoveNext())
+        {
+            if (entries.Current is TargetsRecalculated recalculated)
+                clock = clock with { Calendars = clock.Calendars with { ExtendedHours = Named(recalculated.ExtendedCalendar) } };
+            clock = clock.Apply(entries.Current);
+        }
         return clock;
+
+        ExtendedHoursCalendar? Named(CalendarRevision? revision) =>
+            revision is not { } wanted ? null
+            : byRevision.TryGetValue(wanted, out var found) ? found
+            : throw new ArgumentException($"The clock counts on extended-hours calendar {wanted}, which was not given.", nameof(extended));
     }
 
     public TargetState? Target(ResponseType type) => Targets.FirstOrDefault(t => t.Type == type);
@@ -221,16 +246,26 @@ public sealed record TicketClock
     /// Priority or tier changed: targets are recomputed from the original start, and the ledger says why. One exception:
     /// a clock still waiting for the next covered instant (an arrival outside coverage) that is moved to a priority the
     /// tier covers after hours starts counting now. A P3 raised to P1 at 23:00 on a tier covering P1 around the clock
-    /// is due within the P1 target of 23:00, not of tomorrow's opening.
+    /// is due within the P1 target of 23:00, not of tomorrow's opening. Likewise a priority the tier covers in extended
+    /// hours counts from the raise when they are open, else from their next opening when that comes before the start.
+    /// The clock keeps its extended-hours calendar.
     /// </summary>
-    public TicketClock Recalculate(TierPolicy tier, Priority priority, DateTimeOffset at, string reason)
+    public TicketClock Recalculate(TierPolicy tier, Priority priority, DateTimeOffset at, string reason) =>
+        Recalculate(tier, priority, at, reason, ExtendedHours);
+
+    /// <param name="extended">The extended-hours calendar the new targets count on: the clock's own when the tier's
+    /// calendar is the same one (a running clock keeps its revision, docs/adr/0019), else the tier's current revision.</param>
+    public TicketClock Recalculate(TierPolicy tier, Priority priority, DateTimeOffset at, string reason, ExtendedHoursCalendar? extended)
     {
         EnsureNotBeforeLedger(at);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var clock = this with { Calendars = Calendars with { ExtendedHours = extended } };
         var cause = $"{Priority} on {Tier} became {priority} on {tier.Tier}: {reason}";
-        DateTimeOffset? startsAt = at < StartedAt && tier.CoversAfterHours(priority) ? at : null;
-        if (startsAt is not null) cause += $" The tier covers {priority} after hours: the clock counts from now, not from {StartedAt:u}.";
-        return Apply(new TargetsRecalculated(at, cause, tier.Tier, priority, tier.For(priority), startsAt));
+        var countsFrom = tier.CoverageAt(priority, at, clock.Calendars).CountsFrom;
+        DateTimeOffset? startsAt = at < StartedAt && countsFrom < StartedAt ? countsFrom : null;
+        if (startsAt == at) cause += $" The tier covers {priority} after hours: the clock counts from now, not from {StartedAt:u}.";
+        else if (startsAt is not null) cause += $" The tier covers {priority} in extended hours: the clock counts from {startsAt:u}, not from {StartedAt:u}.";
+        return clock.Apply(new TargetsRecalculated(at, cause, tier.Tier, priority, tier.For(priority), startsAt, extended?.Source));
     }
 
     /// <summary>

@@ -146,6 +146,9 @@ public static class CalendarEndpoints
         var clients = await db.Clients.CountAsync(c => c.CalendarId == key, cancellationToken);
         if (clients > 0)
             return Problems.Conflict($"{clients} client(s) are on this calendar.", "Move them to another calendar in the client directory first.");
+        var tiers = await db.Tiers.Where(t => t.ExtendedCalendarId == id).OrderBy(t => t.Name).Select(t => t.Name).ToListAsync(cancellationToken);
+        if (tiers.Count > 0)
+            return Problems.Conflict($"Tier(s) {string.Join(", ", tiers)} count extended hours on this calendar.", "Give them another extended-hours calendar first.");
         await db.Calendars.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken);
         return TypedResults.NoContent();
     }

@@ -82,10 +82,13 @@ public static class PreviewEndpoints
             At = arrival,
             TimeZone = zone.Id,
             Calendar = terms.Calendars.Source == default ? null : new { Id = terms.Calendars.Source.CalendarId, terms.Calendars.Source.Revision },
+            // The tier's extended-hours calendar as a clock would name it now (docs/adr/0042); null when the tier has none.
+            ExtendedHoursCalendar = terms.Calendars.ExtendedHours is { Source: var extended } ? new { Id = extended.CalendarId, extended.Revision } : null,
             Coverage = new
             {
                 coverage.BusinessHours,
                 coverage.Covered,
+                CoveredBy = coverage.CoveredBy is { } by ? TierEndpoints.CalendarName(by) : null,
                 coverage.CountsFrom,
                 CountsFromLocal = Local(coverage.CountsFrom),
                 coverage.PagesOnCall,
@@ -94,7 +97,7 @@ public static class PreviewEndpoints
             Targets = started.Targets.Select(t => new
             {
                 Target = TierPolicy.Name(t.Type),
-                Calendar = t.Target.Calendar == CalendarKind.AroundTheClock ? "24x7" : "business-hours",
+                Calendar = TierEndpoints.CalendarName(t.Target.Calendar),
                 Contractual = Due(t.Type, Commitment.Contractual, t.Target.Contractual),
                 Internal = Due(t.Type, Commitment.Internal, t.Target.Internal),
             }),

@@ -29,7 +29,7 @@ public static class SlaEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No SLA clock for this ticket.");
 
         var calendars = await catalog.CalendarsAsync(db, TicketClock.CalendarOf(saga.Ledger), cancellationToken);
-        var clock = TicketClock.Replay(saga.Ledger, calendars, settings);
+        var clock = await catalog.ReplayAsync(db, saga.Ledger, settings, cancellationToken);
         DateTimeOffset? Due(ResponseType type, Commitment commitment) => clock.DueAt(type, commitment);
         return TypedResults.Ok(new
         {
@@ -40,6 +40,8 @@ public static class SlaEndpoints
             TimeZone = calendars.BusinessHours.TimeZone.Id,
             // The calendar revision the due times count on; null for a clock started before calendars were stored.
             Calendar = calendars.Source == default ? null : new { Id = calendars.Source.CalendarId, calendars.Source.Revision },
+            // The tier's extended-hours calendar revision its extended-hours targets count on (docs/adr/0042); null for none.
+            ExtendedHoursCalendar = clock.ExtendedHours is { Source: var extended } ? new { Id = extended.CalendarId, extended.Revision } : null,
             StartedAt = clock.EnteredAt, // from the ledger, as CountsFrom: the saga column keeps microseconds only
             CountsFrom = clock.StartedAt,
             Status = clock.State.ToString(),

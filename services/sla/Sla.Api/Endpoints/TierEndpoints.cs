@@ -11,7 +11,8 @@ namespace Sla.Api.Endpoints;
 /// <param name="Type">"acknowledge", "work-begins" or "resolution".</param>
 /// <param name="ContractualMinutes">The promise to the client, in minutes of the target's calendar.</param>
 /// <param name="InternalMinutes">The stricter internal target: at most the contractual one.</param>
-/// <param name="Calendar">"business-hours" (the default) or "24x7" (only where the tier covers that priority after hours).</param>
+/// <param name="Calendar">"business-hours" (the default), "24x7" (only where the tier covers that priority after hours) or
+/// "extended-hours" (only where the tier's extended hours cover that priority).</param>
 public sealed record TierTarget(string? Priority, string? Type, int? ContractualMinutes, int? InternalMinutes, string? Calendar);
 
 /// <param name="Name">Lower-case letters, digits and dashes; what clients name in the directory. It cannot change.</param>
@@ -20,14 +21,22 @@ public sealed record TierTarget(string? Priority, string? Type, int? Contractual
 /// <param name="Targets">For each priority, acknowledge and work-begins (required) and resolution (optional).</param>
 /// <param name="Revision">For updates only: the tier's revision as last read.</param>
 /// <param name="IsDefault">Read-only, ignored: accepted so that a tier as read can be sent back (Sla:DefaultTier decides it).</param>
+/// <param name="ExtendedHours">Optional: priorities served in extended hours, on a calendar of /api/sla/calendars.</param>
 public sealed record TierRequest(string? Name, bool? AfterHoursCovered, bool? EmergencyCovered, TierTarget[]? Targets, int? Revision,
-    bool? IsDefault = null);
+    bool? IsDefault = null, TierExtendedHours? ExtendedHours = null);
+
+/// <summary>A tier's extended-hours cover (docs/adr/0042).</summary>
+/// <param name="CalendarId">A calendar of /api/sla/calendars; its week and holidays are read in each client's time zone.</param>
+/// <param name="Priorities">The priorities served while it is open, e.g. ["P1", "P2"].</param>
+public sealed record TierExtendedHours(string? CalendarId, string[]? Priorities);
 
 /// <param name="Revision">The tier's revision as last read.</param>
 public sealed record TargetRequest(int? ContractualMinutes, int? InternalMinutes, string? Calendar, int? Revision);
 
 /// <param name="IsDefault">The tier of clients whose tier sla does not know (Sla:DefaultTier).</param>
-public sealed record TierView(string Name, bool AfterHoursCovered, bool EmergencyCovered, TierTarget[] Targets, int Revision, bool IsDefault);
+/// <param name="ExtendedHours">Null when the tier has no extended-hours cover.</param>
+public sealed record TierView(string Name, bool AfterHoursCovered, bool EmergencyCovered, TierTarget[] Targets, int Revision, bool IsDefault,
+    TierExtendedHours? ExtendedHours);
 
 /// <summary>
 /// Membership tiers and their targets (DOMAIN.md): per priority and response type a contractual and a stricter internal
@@ -38,6 +47,7 @@ public static class TierEndpoints
 {
     private const string BusinessHours = "business-hours";
     private const string AroundTheClock = "24x7";
+    private const string ExtendedHours = "extended-hours";
     private static readonly string[] Types = [SlaTargets.Acknowledge, SlaTargets.WorkBegins, SlaTargets.Resolution];
 
     public static IEndpointRouteBuilder MapTierEndpoints(this IEndpointRouteBuilder app)
@@ -84,6 +94,7 @@ public static class TierEndpoints
         else if (!TierNames.IsValid(body.Name))
             errors.Add("name", $"Lower-case letters, digits and dashes, at most {Limits.TierName} (e.g. gold or premium-24x7).");
         var tier = Parse(body.Name ?? "", body, errors);
+        if (tier is not null) await CheckCalendarAsync(db, tier, errors, cancellationToken);
         if (errors.Count > 0) return errors.Problem();
         if (await db.Tiers.AnyAsync(t => t.Name == tier!.Name, cancellationToken)) return Problems.Conflict($"A tier named '{tier!.Name}' exists.");
         tier!.Revision = 1;
@@ -106,11 +117,13 @@ public static class TierEndpoints
         if (body.Name is not null && body.Name != name)
             errors.Add("name", $"A tier's name cannot change (clients refer to '{name}'); create a tier with the new name instead.");
         var parsed = Parse(name, body, errors);
+        if (parsed is not null) await CheckCalendarAsync(db, parsed, errors, cancellationToken);
         if (errors.Count > 0) return errors.Problem();
         var tier = await db.Tiers.SingleOrDefaultAsync(t => t.Name == name, cancellationToken);
         if (tier is null) return Problems.NotFound("tier");
         if (tier.Revision != body.Revision) return Problems.Stale("tier", tier.Revision, View(tier, catalog));
         (tier.AfterHoursCovered, tier.EmergencyCovered, tier.Targets) = (parsed!.AfterHoursCovered, parsed.EmergencyCovered, parsed.Targets);
+        (tier.ExtendedCalendarId, tier.ExtendedPriorities) = (parsed.ExtendedCalendarId, parsed.ExtendedPriorities);
         return await SaveAsync(db, tier, catalog, cancellationToken);
     }
 
@@ -161,7 +174,8 @@ public static class TierEndpoints
         if (tier is null) return Problems.NotFound("tier");
         var targets = View(tier, catalog).Targets.ToList();
         if (change(targets, errors) is not { } touched) return Problems.NotFound("target");
-        var parsed = Parse(name, new TierRequest(name, tier.AfterHoursCovered, tier.EmergencyCovered, [.. targets], revision), errors);
+        var parsed = Parse(name, new TierRequest(name, tier.AfterHoursCovered, tier.EmergencyCovered, [.. targets], revision,
+            ExtendedHours: View(tier, catalog).ExtendedHours), errors);
         if (errors.Count > 0) return (touched >= 0 ? errors.Rebased($"targets[{touched}]") : errors).Problem();
         if (tier.Revision != revision) return Problems.Stale("tier", tier.Revision, View(tier, catalog));
         tier.Targets = parsed!.Targets;
@@ -199,9 +213,14 @@ public static class TierEndpoints
         else
             for (var i = 0; i < body.Targets.Length; i++)
                 if (ParseTarget(body.Targets[i], $"targets[{i}]", errors) is { } target) targets.Add(target);
+        var (extendedCalendar, extendedPriorities) = ParseExtendedHours(body.ExtendedHours, errors);
         if (errors.Count > 0) return null;
 
-        var tier = new TierRecord { Name = name, AfterHoursCovered = body.AfterHoursCovered!.Value, EmergencyCovered = body.EmergencyCovered!.Value, Targets = targets };
+        var tier = new TierRecord
+        {
+            Name = name, AfterHoursCovered = body.AfterHoursCovered!.Value, EmergencyCovered = body.EmergencyCovered!.Value, Targets = targets,
+            ExtendedCalendarId = extendedCalendar, ExtendedPriorities = extendedPriorities,
+        };
         foreach (var problem in tier.ToPolicy().Findings())
         {
             var i = targets.FindIndex(t => t.Priority == problem.Priority && t.Type == problem.Target);
@@ -213,10 +232,37 @@ public static class TierEndpoints
                 TargetPart.Contractual => $"targets[{i}].contractualMinutes",
                 TargetPart.Internal => $"targets[{i}].internalMinutes",
                 TargetPart.Calendar => $"targets[{i}].calendar",
+                TargetPart.ExtendedHours => "extendedHours.priorities",
                 _ => "targets",
             }, problem.Message);
         }
         return errors.Count > 0 ? null : tier;
+    }
+
+    /// <summary>The extended-hours cover's fields; whether the calendar exists is <see cref="CheckCalendarAsync"/>'s.</summary>
+    private static (Guid? Calendar, IReadOnlyList<Priority> Priorities) ParseExtendedHours(TierExtendedHours? extended, Errors errors)
+    {
+        if (extended is null) return (null, []);
+        Guid? calendar = Guid.TryParse(extended.CalendarId, out var id) ? id : null;
+        if (calendar is null)
+            errors.Add("extendedHours.calendarId", extended.CalendarId is null
+                ? "Required: the id of a calendar (/api/sla/calendars) whose hours are the extended hours."
+                : $"'{extended.CalendarId}' is not a calendar id (a GUID).");
+        var priorities = new List<Priority>();
+        if (extended.Priorities is not { Length: > 0 })
+            errors.Add("extendedHours.priorities", "Required: the priorities served in extended hours, e.g. [\"P1\", \"P2\"].");
+        else
+            for (var i = 0; i < extended.Priorities.Length; i++)
+                if (extended.Priorities[i] is "P1" or "P2" or "P3" or "P4") priorities.Add(Priorities.Parse(extended.Priorities[i]));
+                else errors.Add($"extendedHours.priorities[{i}]", "P1, P2, P3 or P4.");
+        return (calendar, [.. priorities.Distinct().Order()]);
+    }
+
+    /// <summary>The extended hours name a stored calendar: a clock would otherwise count them as business hours.</summary>
+    private static async Task CheckCalendarAsync(SlaDbContext db, TierRecord tier, Errors errors, CancellationToken cancellationToken)
+    {
+        if (tier.ExtendedCalendarId is { } id && !await db.Calendars.AnyAsync(c => c.Id == id, cancellationToken))
+            errors.Add("extendedHours.calendarId", $"No calendar {id}: create it at /api/sla/calendars first.");
     }
 
     private static TargetRecord? ParseTarget(TierTarget? target, string field, Errors errors)
@@ -242,9 +288,10 @@ public static class TierEndpoints
         {
             null or BusinessHours => CalendarKind.BusinessHours,
             AroundTheClock => CalendarKind.AroundTheClock,
+            ExtendedHours => CalendarKind.ExtendedHours,
             _ => null,
         };
-        if (calendar is null) errors.Add($"{field}.calendar", $"Either {BusinessHours} (the default) or {AroundTheClock}.");
+        if (calendar is null) errors.Add($"{field}.calendar", $"One of {BusinessHours} (the default), {AroundTheClock} or {ExtendedHours}.");
         return priority is { } p && type is { } t && calendar is { } c && target.ContractualMinutes is { } contractual && target.InternalMinutes is { } @internal
             ? new TargetRecord(p, t, contractual, @internal, c)
             : null;
@@ -259,6 +306,15 @@ public static class TierEndpoints
 
     private static TierView View(TierRecord tier, PolicyCatalog catalog) => new(tier.Name, tier.AfterHoursCovered, tier.EmergencyCovered,
         [.. tier.Targets.OrderBy(t => t.Priority).ThenBy(t => t.Type).Select(t => new TierTarget(t.Priority.ToString(), TierPolicy.Name(t.Type),
-            t.ContractualMinutes, t.InternalMinutes, t.Calendar == CalendarKind.AroundTheClock ? AroundTheClock : BusinessHours))],
-        tier.Revision, tier.Name == catalog.DefaultTier);
+            t.ContractualMinutes, t.InternalMinutes, CalendarName(t.Calendar)))],
+        tier.Revision, tier.Name == catalog.DefaultTier,
+        tier.ExtendedCalendarId is { } calendar ? new TierExtendedHours(calendar.ToString(), [.. tier.ExtendedPriorities.Select(p => p.ToString())]) : null);
+
+    /// <summary>How the API names a target's calendar (the preview names them the same way).</summary>
+    public static string CalendarName(CalendarKind kind) => kind switch
+    {
+        CalendarKind.AroundTheClock => AroundTheClock,
+        CalendarKind.ExtendedHours => ExtendedHours,
+        _ => BusinessHours,
+    };
 }

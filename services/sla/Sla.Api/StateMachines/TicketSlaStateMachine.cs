@@ -217,7 +217,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         {
             // The tier's targets as they are now; a tier deleted since the clock started gives way to the default.
             var (tier, tierNote) = await _catalog.TierOrDefaultAsync(Db(context), clock.Tier, context.CancellationToken);
-            return clock.Recalculate(tier, priority, at, $"{reason} (by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}");
+            var extended = await _catalog.ExtendedHoursAsync(Db(context), tier, clock.TimeZone, clock.ExtendedHours, context.CancellationToken);
+            return clock.Recalculate(tier, priority, at, $"{reason} (by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}", extended);
         });
     }
 
@@ -234,8 +235,9 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         if (tierNote is not null)
             _logger.LogWarning("Ticket {TicketId} of client {ClientId}: {Note}", changed.TicketId, changed.ClientId, tierNote);
         if (tier.Tier == context.Saga.Tier) return; // e.g. a tier renamed in tickets to one sla resolves the same way
-        await ChangeAsync(context, nameof(ClientTierChanged), changed.At, (clock, at, note) => Task.FromResult(clock.Recalculate(tier, clock.Priority, at,
-            $"tier changed from {clock.Tier} to {tier.Tier} (client revision {changed.ClientRevision}, by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}")));
+        await ChangeAsync(context, nameof(ClientTierChanged), changed.At, async (clock, at, note) => clock.Recalculate(tier, clock.Priority, at,
+            $"tier changed from {clock.Tier} to {tier.Tier} (client revision {changed.ClientRevision}, by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}",
+            await _catalog.ExtendedHoursAsync(Db(context), tier, clock.TimeZone, clock.ExtendedHours, context.CancellationToken)));
     }
 
     /// <summary>The timer fired: announce every step now due, then the saga schedules the following one.</summary>
@@ -299,13 +301,9 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         clock.DueAt(ResponseType.Resolution, Commitment.Contractual), clock.DueAt(ResponseType.Resolution, Commitment.Internal),
         clock.Ledger[^1].At, clock.Ledger.Count);
 
-    /// <summary>The clock from its ledger, on the calendar revision its start names (cached after the first use).</summary>
-    private async Task<TicketClock> ReplayAsync(BehaviorContext<TicketSlaState> context)
-    {
-        var ledger = context.Saga.Ledger;
-        var calendars = await _catalog.CalendarsAsync(Db(context), TicketClock.CalendarOf(ledger), context.CancellationToken);
-        return TicketClock.Replay(ledger, calendars, _settings);
-    }
+    /// <summary>The clock from its ledger, on the calendar revisions it names (cached after the first use).</summary>
+    private Task<TicketClock> ReplayAsync(BehaviorContext<TicketSlaState> context) =>
+        _catalog.ReplayAsync(Db(context), context.Saga.Ledger, _settings, context.CancellationToken);
 
     /// <summary>The message's own DbContext: the one holding the saga's row and the outbox's transaction.</summary>
     private static SlaDbContext Db(ConsumeContext context) => context.GetServiceOrCreateInstance<SlaDbContext>();

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform.Outbox;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 using Tickets.Api.Domain;
 using Tickets.Api.OnCall;
 
@@ -21,6 +22,10 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     public DbSet<RoutingRule> RoutingRules => Set<RoutingRule>();
     public DbSet<Client> Clients => Set<Client>();
     public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<CallDownAttempt> CallDownAttempts => Set<CallDownAttempt>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<AgreementTerms> AgreementTerms => Set<AgreementTerms>();
+    public DbSet<CalendarCopy> Calendars => Set<CalendarCopy>();
     public DbSet<OnCall.EmergencyPaging> Pagings => Set<OnCall.EmergencyPaging>();
     public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
     public DbSet<Rotation> Rotations => Set<Rotation>();
@@ -213,6 +218,43 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             contact.HasIndex(c => new { c.ClientId, c.CallDownPosition });
             contact.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
         });
+
+        modelBuilder.Entity<CallDownAttempt>(attempt =>
+        {
+            attempt.ToTable("call_down_attempts");
+            attempt.Property(a => a.ContactName).HasMaxLength(TicketLimits.ClientName);
+            attempt.Property(a => a.Number).HasMaxLength(TicketLimits.Reference);
+            attempt.Property(a => a.Outcome).HasMaxLength(20);
+            attempt.Property(a => a.Note).HasMaxLength(TicketLimits.Reason);
+            attempt.Property(a => a.RecordedBy).HasMaxLength(200);
+            attempt.HasIndex(a => new { a.TicketId, a.At });
+            // CallDownExhausted goes out once per ticket: a second attempt marked so cannot be stored.
+            attempt.HasIndex(a => a.TicketId).IsUnique().HasFilter("\"ExhaustedList\"").HasDatabaseName("ix_call_down_attempts_exhausted");
+            attempt.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
+            attempt.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<Approval>(approval =>
+        {
+            approval.ToTable("approvals");
+            approval.Property(a => a.ApproverName).HasMaxLength(TicketLimits.ClientName);
+            approval.Property(a => a.Method).HasMaxLength(20);
+            approval.Property(a => a.Currency).HasMaxLength(3);
+            approval.Property(a => a.RecordedBy).HasMaxLength(200);
+            approval.HasIndex(a => new { a.TicketId, a.At });
+            approval.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
+            approval.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+        });
+
+        modelBuilder.Entity<AgreementTerms>(terms =>
+        {
+            terms.ToTable("agreement_terms");
+            terms.HasKey(t => new { t.ClientId, t.Version });
+            terms.Property(t => t.Currency).HasMaxLength(3);
+            terms.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+        });
+
+        modelBuilder.AddCalendarCopies();
 
         modelBuilder.Entity<RoutingRule>(rule =>
         {

@@ -15,7 +15,7 @@ public sealed class AuditEntry
 
     /// <summary>Kebab-case verb: opened, status-changed, priority-changed, assigned, reply-posted, note-added, time-recorded, time-edited,
     /// client-replied,
-    /// merged (on the duplicate), merge-received (on the survivor).</summary>
+    /// merged (on the duplicate), merge-received (on the survivor), call-down-attempt, call-down-exhausted, after-hours-approved.</summary>
     public required string Action { get; init; }
 
     /// <summary>The change's facts as a JSON object (from/to, reason, ids); stored as jsonb.</summary>

@@ -1,3 +1,4 @@
+using Tickets.Api.Data;
 using Tickets.Api.Domain;
 
 namespace Tickets.Api.Endpoints;
@@ -38,6 +39,11 @@ internal static class Problems
 
     public static IResult Conflict(string title, string? detail = null) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
+
+    /// <summary>The after-hours gate refused: the detail says why and what would let the work through.</summary>
+    public static IResult AfterHours(Refusal refusal) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: refusal.Title, detail: refusal.Detail,
+            extensions: new Dictionary<string, object?> { ["businessHoursBegin"] = refusal.BusinessHoursBegin });
 
     /// <summary>A 409 that names the field in conflict, shaped like a validation problem so clients read both alike.</summary>
     public static IResult ConflictOn(string field, string message) =>

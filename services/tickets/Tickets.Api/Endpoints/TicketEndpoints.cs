@@ -145,7 +145,7 @@ public static class TicketEndpoints
     }
 
     private static async Task<IResult> ChangeStatus(Guid id, ChangeStatusRequest body, ClaimsPrincipal user, TicketsDbContext db,
-        IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
+        IPublishEndpoint bus, AfterHoursGate gate, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.To is not { } to || !Enum.IsDefined(to))
@@ -161,9 +161,12 @@ public static class TicketEndpoints
         if (ticket.Version != body.Version) return Problems.StaleTicket(ticket);
         var from = ticket.Status;
         if (!ticket.TryMoveTo(body.To!.Value)) return Problems.InvalidTransition(from, body.To.Value);
+        var at = clock.GetUtcNow();
+        // Work begins: after hours only with the client's approval or pre-authorisation (docs/adr/0039).
+        if (ticket.Status == TicketStatus.InProgress && await gate.RefuseToStartAsync(db, ticket, at, cancellationToken) is { } refusal)
+            return Problems.AfterHours(refusal);
 
         var actor = Actor.Of(user);
-        var at = clock.GetUtcNow();
         var reason = Input.Trimmed(body.Reason);
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         db.Record(ticket, actor, at, "status-changed", new { from, to = ticket.Status, reason });

@@ -74,7 +74,7 @@ public static class TimeEntryEndpoints
     }
 
     private static async Task<IResult> Record(Guid id, TimeEntryRequest body, ClaimsPrincipal user, TicketsDbContext db,
-        IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
+        IPublishEndpoint bus, AfterHoursGate gate, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var errors = Validate(body, now, edit: false);
@@ -83,6 +83,7 @@ public static class TimeEntryEndpoints
         var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null) return Problems.TicketNotFound();
         if (ticket.Status == TicketStatus.Closed) return ClosedTicket();
+        if (await RefuseAsync(gate, db, ticket, body, null, cancellationToken) is { } refused) return refused;
 
         var actor = Actor.Of(user);
         var entry = new TimeEntry
@@ -104,7 +105,7 @@ public static class TimeEntryEndpoints
     /// replaces the old line. The revision guards against two people editing the same entry at once.
     /// </summary>
     private static async Task<IResult> Edit(Guid id, Guid entryId, TimeEntryRequest body, ClaimsPrincipal user, TicketsDbContext db,
-        IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
+        IPublishEndpoint bus, AfterHoursGate gate, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var errors = Validate(body, now, edit: true);
@@ -118,6 +119,7 @@ public static class TimeEntryEndpoints
         if (entry is null) return Problems.NotFound("time entry");
         if (ticket.Status == TicketStatus.Closed) return ClosedTicket();
         if (entry.Revision != body.Revision) return StaleEntry(entry);
+        if (await RefuseAsync(gate, db, ticket, body, entryId, cancellationToken) is { } refused) return refused;
 
         var actor = Actor.Of(user);
         var before = View(entry);
@@ -138,6 +140,15 @@ public static class TimeEntryEndpoints
             return StaleEntry(current);
         }
         return TypedResults.Ok(View(entry));
+    }
+
+    /// <summary>Time outside the client's business hours needs the client's approval or pre-authorisation (docs/adr/0039).</summary>
+    private static async Task<IResult?> RefuseAsync(AfterHoursGate gate, TicketsDbContext db, Ticket ticket, TimeEntryRequest body, Guid? entryId,
+        CancellationToken cancellationToken)
+    {
+        var start = body.StartedAt!.Value;
+        var end = body.EndedAt ?? start.AddMinutes(body.Minutes!.Value);
+        return await gate.RefuseToRecordAsync(db, ticket, start, end, entryId, cancellationToken) is { } refusal ? Problems.AfterHours(refusal) : null;
     }
 
     private static void Apply(TimeEntry entry, TimeEntryRequest body, Actor actor)

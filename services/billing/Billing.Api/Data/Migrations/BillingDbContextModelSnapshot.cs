@@ -38,6 +38,9 @@ namespace Billing.Api.Data.Migrations
                     b.Property<bool>("AfterHoursPreAuthorised")
                         .HasColumnType("boolean");
 
+                    b.Property<decimal?>("AfterHoursPreAuthorisedHours")
+                        .HasColumnType("numeric");
+
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
 
@@ -306,34 +309,6 @@ namespace Billing.Api.Data.Migrations
                     b.ToTable("block_settlements", (string)null);
                 });
 
-            modelBuilder.Entity("Billing.Api.Domain.CalendarCopy", b =>
-                {
-                    b.Property<Guid>("CalendarId")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Hours")
-                        .IsRequired()
-                        .HasColumnType("jsonb");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<int>("Revision")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("TimeZone")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
-                    b.HasKey("CalendarId");
-
-                    b.ToTable("calendars", (string)null);
-                });
-
             modelBuilder.Entity("Billing.Api.Domain.Invoice", b =>
                 {
                     b.Property<Guid>("Id")
@@ -589,6 +564,34 @@ namespace Billing.Api.Data.Migrations
                     b.HasIndex("ClientId", "StartedAt");
 
                     b.ToTable("time_entries", (string)null);
+                });
+
+            modelBuilder.Entity("ServiceDesk.Platform.Calendars.CalendarCopy", b =>
+                {
+                    b.Property<Guid>("CalendarId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("CalendarId");
+
+                    b.ToTable("calendars", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>

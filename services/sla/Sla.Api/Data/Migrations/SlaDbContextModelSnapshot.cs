@@ -335,6 +335,15 @@ namespace Sla.Api.Data.Migrations
                     b.Property<bool>("EmergencyCovered")
                         .HasColumnType("boolean");
 
+                    b.Property<Guid?>("ExtendedCalendarId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ExtendedPriorities")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<int>("Revision")
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
@@ -344,6 +353,8 @@ namespace Sla.Api.Data.Migrations
                         .HasColumnType("jsonb");
 
                     b.HasKey("Name");
+
+                    b.HasIndex("ExtendedCalendarId");
 
                     b.ToTable("tiers", (string)null);
                 });

@@ -26,6 +26,34 @@ namespace Tickets.Api.Data.Migrations
             modelBuilder.HasSequence("ticket_numbers")
                 .StartsAt(1001L);
 
+            modelBuilder.Entity("ServiceDesk.Platform.Calendars.CalendarCopy", b =>
+                {
+                    b.Property<Guid>("CalendarId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("CalendarId");
+
+                    b.ToTable("calendars", (string)null);
+                });
+
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>
                 {
                     b.Property<long>("Id")
@@ -236,6 +264,116 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("ScheduledTimer");
                 });
 
+            modelBuilder.Entity("Tickets.Api.Domain.AgreementTerms", b =>
+                {
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<decimal>("AfterHoursRate")
+                        .HasColumnType("numeric");
+
+                    b.Property<bool>("ApprovalRequired")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<DateOnly>("EffectiveFrom")
+                        .HasColumnType("date");
+
+                    b.Property<DateOnly?>("EffectiveTo")
+                        .HasColumnType("date");
+
+                    b.Property<decimal>("EmergencyAfterHoursRate")
+                        .HasColumnType("numeric");
+
+                    b.Property<decimal>("EmergencyMinimum")
+                        .HasColumnType("numeric");
+
+                    b.Property<bool>("PreAuthorised")
+                        .HasColumnType("boolean");
+
+                    b.Property<decimal?>("PreAuthorisedHours")
+                        .HasColumnType("numeric");
+
+                    b.HasKey("ClientId", "Version");
+
+                    b.ToTable("agreement_terms", (string)null);
+                });
+
+            modelBuilder.Entity("Tickets.Api.Domain.Approval", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("AgreementVersion")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("ApproverAuthorised")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("ApproverContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<decimal?>("CapHours")
+                        .HasColumnType("numeric");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<bool>("OnSiteRequired")
+                        .HasColumnType("boolean");
+
+                    b.Property<decimal?>("QuotedMinimum")
+                        .HasColumnType("numeric");
+
+                    b.Property<decimal?>("QuotedRate")
+                        .HasColumnType("numeric");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool?>("RepresentativePresent")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("SendConfirmation")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TicketId", "At");
+
+                    b.ToTable("approvals", (string)null);
+                });
+
             modelBuilder.Entity("Tickets.Api.Domain.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -277,6 +415,63 @@ namespace Tickets.Api.Data.Migrations
                     b.HasIndex("TicketId", "Id");
 
                     b.ToTable("ticket_audit", (string)null);
+                });
+
+            modelBuilder.Entity("Tickets.Api.Domain.CallDownAttempt", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ContactName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("ExhaustedList")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TicketId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_call_down_attempts_exhausted")
+                        .HasFilter("\"ExhaustedList\"");
+
+                    b.HasIndex("TicketId", "At");
+
+                    b.ToTable("call_down_attempts", (string)null);
                 });
 
             modelBuilder.Entity("Tickets.Api.Domain.Client", b =>
@@ -963,7 +1158,25 @@ namespace Tickets.Api.Data.Migrations
                         .HasPrincipalKey("MessageId", "ConsumerId");
                 });
 
+            modelBuilder.Entity("Tickets.Api.Domain.Approval", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tickets.Api.Domain.AuditEntry", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.Domain.CallDownAttempt", b =>
                 {
                     b.HasOne("Tickets.Api.Domain.Ticket", null)
                         .WithMany()

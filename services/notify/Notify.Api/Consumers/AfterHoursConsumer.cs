@@ -1,0 +1,48 @@
+using MassTransit;
+using Notify.Api.Channels;
+using Notify.Api.Domain;
+using Notify.Api.Email;
+using Notify.Api.Sending;
+using ServiceDesk.Platform;
+using Tickets.Contracts;
+
+namespace Notify.Api.Consumers;
+
+/// <summary>
+/// The night emergency's mail to the client (docs/adr/0039): the ticket's contact learns that nobody on the call-down list
+/// was reached and when work starts instead (once per ticket), and an approver who asked for it gets the written
+/// confirmation of their approval (once per approval). The ledger's event keys make copies and redeliveries send nothing.
+/// </summary>
+public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
+    : IConsumer<CallDownExhausted>, IConsumer<AfterHoursWorkApproved>
+{
+    public async Task Consume(ConsumeContext<CallDownExhausted> context)
+    {
+        var exhausted = context.Message;
+        Telemetry.TagTicket(exhausted.TicketId, exhausted.ClientId);
+        var contact = await recipients.LockTicketAsync(exhausted.TicketId, context.CancellationToken);
+        var (email, name) = string.IsNullOrWhiteSpace(exhausted.ContactEmail) ? (contact.Email, contact.Name) : (exhausted.ContactEmail, exhausted.ContactName);
+        var eventKey = $"{MessageKind.CallDownExhausted}:{contact.TicketId:N}";
+        var text = Templates.Templates.CallDownExhausted(new(contact.Number, name ?? email, contact.Subject, exhausted.WaitsUntil,
+            contact.TimeZone ?? "Etc/UTC"));
+        await SendAsync(context, contact, eventKey, MessageKind.CallDownExhausted, email, name, text);
+    }
+
+    public async Task Consume(ConsumeContext<AfterHoursWorkApproved> context)
+    {
+        var approved = context.Message;
+        if (!approved.SendConfirmation || string.IsNullOrWhiteSpace(approved.ApproverEmail)) return;
+        Telemetry.TagTicket(approved.TicketId, approved.ClientId);
+        var contact = await recipients.LockTicketAsync(approved.TicketId, context.CancellationToken);
+        var eventKey = $"{MessageKind.ApprovalConfirmation}:{approved.ApprovalId:N}";
+        var text = Templates.Templates.ApprovalConfirmation(new(contact.Number, approved.ApproverName, contact.Subject, approved.Method, approved.At,
+            approved.QuotedRate, approved.QuotedMinimum, approved.Currency, approved.CapHours, approved.OnSiteRequired, approved.RepresentativePresent,
+            contact.TimeZone ?? "Etc/UTC"));
+        await SendAsync(context, contact, eventKey, MessageKind.ApprovalConfirmation, approved.ApproverEmail.Trim(), approved.ApproverName, text);
+    }
+
+    private Task SendAsync(ConsumeContext context, TicketContact contact, string eventKey, string kind, string email, string? name,
+        Templates.Composed text) =>
+        deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, kind, Channel.Email, email, name,
+            Recipients.MessageIdFor(eventKey, Channel.Email, email, kind, mailer.From.Domain), text, clock, autoSubmitted: "auto-generated"));
+}

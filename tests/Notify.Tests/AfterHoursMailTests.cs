@@ -1,0 +1,52 @@
+using Notify.Api.Domain;
+using Tickets.Contracts;
+
+namespace Notify.Tests;
+
+/// <summary>The night emergency's mail (docs/adr/0039): the exhausted call-down list and the approval's written confirmation.</summary>
+[Collection(NotifyCollection.Name)]
+public sealed class AfterHoursMailTests(NotifyFixture notify)
+{
+    [Fact]
+    public async Task Exhausted_call_down_list_emails_the_client_once_whatever_arrives_twice()
+    {
+        var ticket = await notify.OpenTicketAsync(3101, priority: "P1");
+        var waitsUntil = new DateTimeOffset(2026, 12, 8, 13, 0, 0, TimeSpan.Zero);
+        var exhausted = new CallDownExhausted(ticket.TicketId, ticket.ClientId, ticket.Number, ticket.ContactEmail, ticket.ContactName, 2,
+            waitsUntil, DateTimeOffset.UtcNow, "olga");
+
+        var first = await notify.PublishAsync(exhausted);
+        await notify.ConsumedAsync(first);
+        await notify.ConsumedAsync(await notify.PublishAsync(exhausted, first)); // redelivered
+        await notify.ConsumedAsync(await notify.PublishAsync(exhausted)); // a copy with a new MessageId
+
+        var mail = Assert.Single(notify.MailsTo(ticket.ContactEmail),
+            m => m.Subject?.StartsWith("[SD#3101] We could not reach anyone", StringComparison.Ordinal) == true);
+        Assert.Contains("reached nobody", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Tuesday 8 December 2026, 13:00", mail.TextBody, StringComparison.Ordinal);
+        var row = Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d.Kind == MessageKind.CallDownExhausted);
+        Assert.Equal(DeliveryState.Sent, row.State);
+    }
+
+    [Fact]
+    public async Task Approver_who_asked_for_it_gets_one_written_confirmation_with_the_quoted_terms()
+    {
+        var ticket = await notify.OpenTicketAsync(3102, priority: "P1");
+        const string approver = "sam.3102@acme-dental.example";
+        var approved = new AfterHoursWorkApproved(Guid.NewGuid(), ticket.TicketId, ticket.ClientId, Guid.NewGuid(), "Sam Ortiz", "phone", 180m, "USD",
+            DateTimeOffset.UtcNow, "olga")
+        {
+            AgreementVersion = 2, QuotedMinimum = 250m, CapHours = 2m, ApproverAuthorised = true, OnSiteRequired = true, RepresentativePresent = true,
+            SendConfirmation = true, ApproverEmail = approver, TicketNumber = ticket.Number, Priority = "P1",
+        };
+
+        await notify.ConsumedAsync(await notify.PublishAsync(approved));
+        await notify.ConsumedAsync(await notify.PublishAsync(approved)); // a copy
+        await notify.ConsumedAsync(await notify.PublishAsync(approved with { ApprovalId = Guid.NewGuid(), SendConfirmation = false }));
+
+        var mail = Assert.Single(notify.MailsTo(approver));
+        Assert.Contains("180.00 USD per hour, with a minimum charge of 250.00 USD, for at most 2 hours.", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("will be there to let them in", mail.TextBody, StringComparison.Ordinal);
+        Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d.Kind == MessageKind.ApprovalConfirmation);
+    }
+}
