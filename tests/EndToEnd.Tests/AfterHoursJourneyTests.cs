@@ -165,6 +165,45 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         Assert.Contains("EMERGENCY PAGE", olga.Subject, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Night_call_down_reaches_the_second_contact_whose_approval_lets_work_start_and_after_hours_time_be_logged()
+    {
+        var (client, nora) = await ClientAtNightAsync("premium");
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var (annPhone, benPhone) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
+        var ann = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ann Night", $"ann.{client:N}@night-clinic.example", annPhone);
+        var ben = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ben Night", $"ben.{client:N}@night-clinic.example", benPhone);
+        await ReadAsync(await dispatcher.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { ann, ben } }));
+        var id = await RequestAsync(nora, client, new { subject = "Server down", description = "Nothing boots.", emergency = true, emergencyTermsConfirmed = true });
+        await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1");
+        using var olga = system.Client(TestAuth.Token(Roles.Technician, subject: "olga")); // on call
+
+        // The walk: Ann does not answer, Ben does. Then the walk is over.
+        await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/call-down/attempts", UriKind.Relative), new { contactId = ann, number = annPhone, outcome = "no-answer" }));
+        var walk = await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/call-down/attempts", UriKind.Relative), new { contactId = ben, number = benPhone, outcome = "reached" }));
+        Assert.Equal("reached", walk.GetProperty("state").GetString());
+
+        // Last Sunday 02:00-02:30 UTC is after hours on any business calendar: refused until the client approves.
+        var today = DateTime.UtcNow.Date;
+        var sunday = new DateTimeOffset(today.AddDays(-(int)today.DayOfWeek - 7).AddHours(2), TimeSpan.Zero);
+        var entry = new { startedAt = sunday, minutes = 30, workType = "Emergency" };
+        var refused = await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/time-entries", UriKind.Relative), entry);
+        Assert.True(refused.StatusCode == HttpStatusCode.Conflict, $"{(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync()}");
+
+        var approval = await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/approvals", UriKind.Relative),
+            new { approverContactId = ben, method = "phone", onSiteRequired = false, sendConfirmation = false }));
+        Assert.True(approval.GetProperty("approverAuthorised").GetBoolean(), $"{approval}"); // Ben is on the call-down list
+        await Eventually.TrueAsync(async () =>
+        {
+            var current = await TicketAsync(olga, id, _ => true);
+            var started = await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/status", UriKind.Relative),
+                new { to = "InProgress", version = current.GetProperty("version").GetUInt32() });
+            Assert.True(started.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+            return started.StatusCode == HttpStatusCode.OK; // a 409 here is a stale version (sla and notify move the ticket meanwhile)
+        }, "the move to InProgress", explain: () => system.Output);
+        await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/time-entries", UriKind.Relative), entry));
+    }
+
     /// <summary>The page mailed to <paramref name="address"/>.</summary>
     private async Task<MimeKit.MimeMessage> PageMailAsync(string address) =>
         await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages().SingleOrDefault(m =>
