@@ -30,7 +30,12 @@ public static class Database
         // A pooled connection is reused as it was left: the services keep no session state (their locks and settings
         // are transaction-scoped), and resetting it cost a DISCARD ALL, a transaction of its own on the server, on every
         // open (about a third of all transactions per ticket in the end-to-end benchmark, docs/BENCHMARKS.md).
-        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+        // The same few dozen statements run for every message: prepared once per pooled connection, PostgreSQL parses and
+        // plans each once instead of on every execution (planning was a third of the database's time per ticket in the
+        // end-to-end benchmark, docs/BENCHMARKS.md). A statement is prepared on its second use, so one-off queries are not.
+        var settings = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+        if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 100;
+        connectionString = settings.ConnectionString;
 
         builder.Services.TryAddSingleton<OutboxSignal>();
         builder.Services.AddDbContext<TContext>((services, options) => options
