@@ -127,7 +127,7 @@ public static class Reconciliation
     private static async Task<List<Guid>> UnratedAsync(string billing, DateTimeOffset? recordedBefore, CancellationToken cancellationToken)
     {
         var options = new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(billing).Options;
-        await using var db = new BillingDbContext(options, new Tenant(new HttpContextAccessor())); // no caller: every client's rows
+        await using var db = new BillingDbContext(options); // no tenant set: every client's rows
         var invoicing = new Invoicing(new CalendarCatalog(Options.Create(new CalendarCopyOptions
         {
             DefaultCalendarId = Guid.TryParse(Environment.GetEnvironmentVariable("Calendars__DefaultCalendarId"), out var id) ? id : new CalendarCopyOptions().DefaultCalendarId,

@@ -38,6 +38,18 @@ internal sealed class ConsumerWatchdog(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await WatchAsync(stoppingToken);
+        }
+        finally
+        {
+            if (_connection is not null) await _connection.DisposeAsync();
+        }
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
         var strikes = new Dictionary<string, int>();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -72,15 +84,24 @@ internal sealed class ConsumerWatchdog(
         }
     }
 
+    // One connection for the life of the process, opened again only when the broker dropped it: a new one every
+    // 10 s in each service was a handshake's CPU for the broker and the service, for nothing.
+    private IConnection? _connection;
+
     private async Task<List<string>> QueuesWithoutConsumers(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var factory = new ConnectionFactory
+        if (_connection is not { IsOpen: true })
         {
-            HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
-            UserName = settings.Username, Password = settings.Password, ClientProvidedName = "consumer-watchdog",
-        };
-        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+            if (_connection is not null) await _connection.DisposeAsync();
+            var settings = options.Value;
+            var factory = new ConnectionFactory
+            {
+                HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
+                UserName = settings.Username, Password = settings.Password, ClientProvidedName = "consumer-watchdog",
+            };
+            _connection = await factory.CreateConnectionAsync(cancellationToken);
+        }
+        var connection = _connection;
         var empty = new List<string>();
         foreach (var queue in queues.Names)
         {

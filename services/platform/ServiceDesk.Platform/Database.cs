@@ -12,6 +12,19 @@ using ServiceDesk.Platform.Outbox;
 
 namespace ServiceDesk.Platform;
 
+/// <summary>
+/// A service's database whose rows belong to clients: its query filters show only <see cref="ClientId"/>'s rows. The
+/// service filters every query itself, so a gateway mistake alone cannot leak another tenant's data.
+/// </summary>
+public abstract class TenantDbContext(DbContextOptions options) : DbContext(options)
+{
+    /// <summary>
+    /// The <see cref="Tenant"/> of the caller: a client user's client, <see cref="Guid.Empty"/> (no rows) for an unknown
+    /// caller, null (every client) for staff and for the service's own work. Set on every lease from the pool.
+    /// </summary>
+    public Guid? ClientId { get; set; }
+}
+
 public static class Database
 {
     public const string ConnectionStringKey = "ConnectionStrings:Database";
@@ -38,7 +51,9 @@ public static class Database
         connectionString = settings.ConnectionString;
 
         builder.Services.TryAddSingleton<OutboxSignal>();
-        builder.Services.AddDbContext<TContext>((services, options) => options
+        // Pooled: a delivery or request leases a context instead of building one (and EF Core's scoped services behind
+        // it) each time. A pooled context cannot take the request's Tenant in its constructor, so the lease sets it.
+        builder.Services.AddPooledDbContextFactory<TContext>((services, options) => options
             .UseNpgsql(connectionString)
             .AddInterceptors(services.GetRequiredService<OutboxSignal>())
             // A failed command is not an error by itself: a duplicate name (answered 409) and the first start's look
@@ -47,6 +62,12 @@ public static class Database
             .ConfigureWarnings(warnings => warnings.Log(
                 (RelationalEventId.CommandError, LogLevel.Information),
                 (CoreEventId.SaveChangesFailed, LogLevel.Information))));
+        builder.Services.AddScoped(services =>
+        {
+            var db = services.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext();
+            if (db is TenantDbContext filtered) filtered.ClientId = services.GetRequiredService<Tenant>().ClientId;
+            return db;
+        });
         builder.Services.AddHostedService<MigrateDatabase<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>("database", tags: [ServiceDefaults.ReadyTag]);
         return builder;

@@ -6,11 +6,8 @@ using ServiceDesk.Platform.Calendars;
 
 namespace Billing.Api.Data;
 
-public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options, Tenant tenant) : DbContext(options)
+public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options) : TenantDbContext(options)
 {
-    /// <summary>A client caller sees only its own client's rows; staff and the service's consumers see all.</summary>
-    private readonly Guid? _clientId = tenant.ClientId;
-
     public DbSet<BillingRecord> Records => Set<BillingRecord>();
     public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
     public DbSet<BillingClient> Clients => Set<BillingClient>();
@@ -31,7 +28,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             record.ToTable("billing_records");
             record.HasKey(r => r.TicketId);
             record.HasIndex(r => new { r.ClientId, r.OpenedAt });
-            record.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
+            record.HasQueryFilter(r => ClientId == null || r.ClientId == ClientId);
         });
         modelBuilder.Entity<TimeEntry>(entry =>
         {
@@ -50,7 +47,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             entry.Property(e => e.DispositionBy).HasMaxLength(200);
             entry.Property(e => e.EditReviewReason).HasMaxLength(500);
             entry.Property(e => e.EditReviewedBy).HasMaxLength(200);
-            entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
+            entry.HasQueryFilter(e => ClientId == null || e.ClientId == ClientId);
         });
         modelBuilder.Entity<BillingClient>(client =>
         {
@@ -70,7 +67,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             approval.Property(a => a.Method).HasMaxLength(50);
             approval.Property(a => a.Currency).HasMaxLength(3);
             approval.Property(a => a.RecordedBy).HasMaxLength(200);
-            approval.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            approval.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
         modelBuilder.Entity<AgreementVersion>(agreement =>
         {
@@ -87,7 +84,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
                 rates.ToJson();
                 rates.Property(r => r.WorkType).HasConversion<string>();
             });
-            agreement.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            agreement.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
         modelBuilder.Entity<Invoice>(invoice =>
         {
@@ -104,7 +101,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             // One draft per client and period: asking again rebuilds it.
             invoice.HasIndex(i => new { i.ClientId, i.Period }).IsUnique().HasFilter("\"Status\" = 'Draft'");
             invoice.HasMany(i => i.Lines).WithOne().HasForeignKey(l => l.InvoiceId).OnDelete(DeleteBehavior.Cascade);
-            invoice.HasQueryFilter(i => _clientId == null || i.ClientId == _clientId);
+            invoice.HasQueryFilter(i => ClientId == null || i.ClientId == ClientId);
         });
         modelBuilder.Entity<InvoiceLine>(line =>
         {
@@ -126,7 +123,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             block.Property(b => b.CreatedBy).HasMaxLength(200);
             // Blocks stored before rules existed got None and 1 month (migration BlockRollover): nothing about them changes.
             block.Property(b => b.Rollover).HasConversion<string>().HasMaxLength(20);
-            block.HasQueryFilter(b => _clientId == null || b.ClientId == _clientId);
+            block.HasQueryFilter(b => ClientId == null || b.ClientId == ClientId);
         });
         modelBuilder.Entity<BlockSettlement>(settlement =>
         {
@@ -135,7 +132,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options,
             settlement.HasIndex(s => s.ClientId);
             settlement.Property(s => s.SettledBy).HasMaxLength(200);
             settlement.HasOne<BlockOfHours>().WithOne().HasForeignKey<BlockSettlement>(s => s.BlockId).OnDelete(DeleteBehavior.Restrict);
-            settlement.HasQueryFilter(s => _clientId == null || s.ClientId == _clientId);
+            settlement.HasQueryFilter(s => ClientId == null || s.ClientId == ClientId);
         });
         modelBuilder.Entity<BlockDrawdown>(drawdown =>
         {

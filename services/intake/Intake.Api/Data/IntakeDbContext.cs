@@ -5,11 +5,8 @@ using ServiceDesk.Platform;
 
 namespace Intake.Api.Data;
 
-public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, Tenant tenant) : DbContext(options)
+public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options) : TenantDbContext(options)
 {
-    /// <summary>A client caller sees only its own client's rows; staff and intake itself see all.</summary>
-    private readonly Guid? _clientId = tenant.ClientId;
-
     /// <summary>The demo client every fresh install has, so the system can be tried at once.</summary>
     public static readonly Guid DemoClientId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
@@ -47,14 +44,14 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             request.HasIndex(r => r.ReceivedAt, "ix_service_requests_awaiting_clock").HasFilter("\"AwaitingClock\"");
             // A webhook delivered twice (same channel, same delivery id) is one request.
             request.HasIndex(r => new { r.Channel, r.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
-            request.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
+            request.HasQueryFilter(r => ClientId == null || r.ClientId == ClientId);
         });
         modelBuilder.Entity<Client>(client =>
         {
             client.ToTable("clients");
             client.Property(c => c.Name).HasMaxLength(200);
             client.HasData(new Client { Id = DemoClientId, Name = "Acme Dental" });
-            client.HasQueryFilter(c => _clientId == null || c.Id == _clientId);
+            client.HasQueryFilter(c => ClientId == null || c.Id == ClientId);
         });
         modelBuilder.Entity<Contact>(contact =>
         {
@@ -65,7 +62,7 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             // GIN: "which contact has this address" is an array-contains lookup.
             contact.HasIndex(c => c.Emails).HasMethod("gin");
             contact.HasIndex(c => c.Phones).HasMethod("gin");
-            contact.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
+            contact.HasQueryFilter(c => ClientId == null || c.ClientId == ClientId);
         });
         modelBuilder.Entity<RawPayload>(raw =>
         {
@@ -104,7 +101,7 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options, T
             attachment.Property(a => a.ContentType).HasMaxLength(200);
             attachment.Property(a => a.ContentId).HasMaxLength(RequestLimits.ExternalId);
             attachment.HasIndex(a => a.RequestId);
-            attachment.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            attachment.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
     }
 }

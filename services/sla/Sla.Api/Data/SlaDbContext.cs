@@ -6,11 +6,8 @@ using Sla.Api.StateMachines;
 
 namespace Sla.Api.Data;
 
-public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant tenant) : DbContext(options)
+public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options) : TenantDbContext(options)
 {
-    /// <summary>A client caller sees only its own client's rows; staff and the service's consumers see all.</summary>
-    private readonly Guid? _clientId = tenant.ClientId;
-
     /// <summary>One per ticket: the SLA saga with its clock ledger.</summary>
     public DbSet<TicketSlaState> TicketSlas => Set<TicketSlaState>();
 
@@ -26,7 +23,7 @@ public sealed class SlaDbContext(DbContextOptions<SlaDbContext> options, Tenant 
     {
         modelBuilder.AddReliableMessagingEntities();
         modelBuilder.MapPolicies();
-        modelBuilder.MapTicketSla().HasQueryFilter(s => _clientId == null || s.ClientId == _clientId);
+        modelBuilder.MapTicketSla().HasQueryFilter(s => ClientId == null || s.ClientId == ClientId);
         modelBuilder.MapReports(); // staff only: the reports read across clients
     }
 }

@@ -7,11 +7,8 @@ using Tickets.Api.OnCall;
 
 namespace Tickets.Api.Data;
 
-public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options, Tenant tenant) : DbContext(options)
+public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options) : TenantDbContext(options)
 {
-    /// <summary>A client caller sees only its own client's rows; staff and the service's consumers see all.</summary>
-    private readonly Guid? _clientId = tenant.ClientId;
-
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
@@ -70,7 +67,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             // Few tickets are merged: the partial index finds a survivor's duplicates without indexing every NULL.
             ticket.HasIndex(t => t.MergedIntoId).HasFilter("\"MergedIntoId\" IS NOT NULL");
             ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoId).OnDelete(DeleteBehavior.Restrict);
-            ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+            ticket.HasQueryFilter(t => ClientId == null || t.ClientId == ClientId);
         });
 
         modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>
@@ -103,7 +100,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             audit.Property(a => a.Details).HasColumnType("jsonb");
             audit.HasIndex(a => new { a.TicketId, a.Id });
             audit.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
-            audit.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            audit.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
 
         modelBuilder.Entity<TicketMessage>(message =>
@@ -117,7 +114,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             message.Property(m => m.Position).UseIdentityByDefaultColumn();
             message.HasIndex(m => new { m.TicketId, m.Position });
             message.HasOne<Ticket>().WithMany().HasForeignKey(m => m.TicketId);
-            message.HasQueryFilter(m => _clientId == null || m.ClientId == _clientId);
+            message.HasQueryFilter(m => ClientId == null || m.ClientId == ClientId);
         });
 
         modelBuilder.Entity<ThreadReference>(reference =>
@@ -126,7 +123,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             reference.HasKey(r => r.MessageId);
             reference.Property(r => r.MessageId).HasMaxLength(TicketLimits.MessageId);
             reference.HasOne<Ticket>().WithMany().HasForeignKey(r => r.TicketId);
-            reference.HasQueryFilter(r => _clientId == null || r.ClientId == _clientId);
+            reference.HasQueryFilter(r => ClientId == null || r.ClientId == ClientId);
         });
 
         modelBuilder.Entity<TimeEntry>(entry =>
@@ -140,7 +137,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             entry.HasIndex(e => new { e.TicketId, e.StartedAt });
             entry.HasIndex(e => new { e.Responder, e.StartedAt });
             entry.HasOne<Ticket>().WithMany().HasForeignKey(e => e.TicketId);
-            entry.HasQueryFilter(e => _clientId == null || e.ClientId == _clientId);
+            entry.HasQueryFilter(e => ClientId == null || e.ClientId == ClientId);
         });
 
         modelBuilder.Entity<TicketAssignment>(assignment =>
@@ -151,7 +148,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             assignment.Property(a => a.Reason).HasMaxLength(TicketLimits.Reason);
             assignment.HasIndex(a => new { a.TicketId, a.Id });
             assignment.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
-            assignment.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            assignment.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
 
         modelBuilder.Entity<Team>(team =>
@@ -204,7 +201,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             client.HasIndex(c => c.Name).IsUnique();
             client.HasMany(c => c.Contacts).WithOne().HasForeignKey(c => c.ClientId);
             client.HasData(new Client { Id = DemoClientId, Name = "Acme Dental", Tier = "standard", Revision = 1 });
-            client.HasQueryFilter(c => _clientId == null || c.Id == _clientId);
+            client.HasQueryFilter(c => ClientId == null || c.Id == ClientId);
         });
 
         modelBuilder.Entity<Contact>(contact =>
@@ -216,7 +213,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             contact.HasIndex(c => c.Phones).HasMethod("gin");
             // Not unique: reordering the list rewrites positions in one statement batch, which a unique index would trip over.
             contact.HasIndex(c => new { c.ClientId, c.CallDownPosition });
-            contact.HasQueryFilter(c => _clientId == null || c.ClientId == _clientId);
+            contact.HasQueryFilter(c => ClientId == null || c.ClientId == ClientId);
         });
 
         modelBuilder.Entity<CallDownAttempt>(attempt =>
@@ -231,7 +228,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             // CallDownExhausted goes out once per ticket: a second attempt marked so cannot be stored.
             attempt.HasIndex(a => a.TicketId).IsUnique().HasFilter("\"ExhaustedList\"").HasDatabaseName("ix_call_down_attempts_exhausted");
             attempt.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
-            attempt.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            attempt.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
 
         modelBuilder.Entity<Approval>(approval =>
@@ -243,7 +240,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             approval.Property(a => a.RecordedBy).HasMaxLength(200);
             approval.HasIndex(a => new { a.TicketId, a.At });
             approval.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
-            approval.HasQueryFilter(a => _clientId == null || a.ClientId == _clientId);
+            approval.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });
 
         modelBuilder.Entity<AgreementTerms>(terms =>
@@ -251,7 +248,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             terms.ToTable("agreement_terms");
             terms.HasKey(t => new { t.ClientId, t.Version });
             terms.Property(t => t.Currency).HasMaxLength(3);
-            terms.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+            terms.HasQueryFilter(t => ClientId == null || t.ClientId == ClientId);
         });
 
         modelBuilder.AddCalendarCopies();
