@@ -20,24 +20,29 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
         ?? throw new InvalidOperationException($"Ticket {ticketId} is not known to notify yet.");
 
     /// <summary>
-    /// Where to reach a ticket's contact with a client-facing message: email (to the ticket's address) and/or SMS (to
-    /// their number in the client directory), as their preference allows; without one, email, plus SMS when the
+    /// Where to reach a ticket's contact with a client-facing message of <paramref name="kind"/> (acknowledgement, reply,
+    /// resolution): email (to <paramref name="email"/>), SMS and, for an acknowledgement, a call (to their first E.164
+    /// number in the client directory), as their preference for that kind allows; without one, email, plus SMS when the
     /// request came by text or phone. Never nothing: when no allowed channel has an address, email, since the client
     /// must be told.
     /// </summary>
-    public async Task<IReadOnlyList<(string Channel, string Recipient)>> ContactChannelsAsync(TicketContact ticket, CancellationToken cancellationToken)
+    /// <param name="email">The address the message is for (the ticket's contact, or the contact a reply names).</param>
+    public async Task<IReadOnlyList<(string Channel, string Recipient)>> ContactChannelsAsync(TicketContact ticket, string kind, string email,
+        CancellationToken cancellationToken)
     {
         var directory = await db.Directory.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == ticket.ClientId, cancellationToken);
-        var person = directory?.ContactOf(ticket.Email);
+        var person = directory?.ContactOf(email);
         var phone = person?.Phones.FirstOrDefault(PhoneNumbers.IsE164);
         var preference = person is null ? null
             : await db.Preferences.AsNoTracking().SingleOrDefaultAsync(p => p.ContactId == person.ContactId, cancellationToken);
-        var allowed = preference?.Channels ?? (ticket.Channel is "sms" or "phone" ? [Channel.Email, Channel.Sms] : [Channel.Email]);
+        var allowed = preference?.For(kind) ?? ContactPreference.Default(ticket.Channel);
 
         var channels = new List<(string, string)>();
-        if (allowed.Contains(Channel.Email)) channels.Add((Channel.Email, ticket.Email));
-        if (allowed.Contains(Channel.Sms) && phone is not null) channels.Add((Channel.Sms, phone));
-        if (channels.Count == 0) channels.Add((Channel.Email, ticket.Email));
+        if (allowed.Contains(Channel.Email)) channels.Add((Channel.Email, email));
+        if (phone is not null)
+            foreach (var channel in ContactPreference.PhoneChannels(kind).Where(allowed.Contains))
+                channels.Add((channel, phone));
+        if (channels.Count == 0) channels.Add((Channel.Email, email));
         return channels;
     }
 

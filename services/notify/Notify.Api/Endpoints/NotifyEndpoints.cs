@@ -58,40 +58,63 @@ public static class NotifyEndpoints
         return TypedResults.Ok(new { TicketId = id, Deliveries = rows });
     }
 
-    public sealed record PreferenceBody(string[]? Channels);
+    /// <summary>A contact's channels per kind of message; a kind left out (null) gets the default.</summary>
+    /// <param name="Channels">Acknowledgements: email, sms, voice (the name from when they were the only kind).</param>
+    /// <param name="Replies">Public replies: email, sms.</param>
+    /// <param name="Resolutions">Resolution notices: email, sms.</param>
+    public sealed record PreferenceBody(string[]? Channels, string[]? Replies = null, string[]? Resolutions = null);
 
-    /// <summary>The channels a contact allows for client-facing messages; null channels = the default (no preference stored).</summary>
+    private static object PreferenceView(Guid contactId, ContactPreference? preference) => new
+    {
+        ContactId = contactId, Channels = preference?.Channels, Replies = preference?.Replies, Resolutions = preference?.Resolutions,
+        preference?.UpdatedAt, preference?.UpdatedBy,
+    };
+
+    /// <summary>The channels a contact allows per kind; null for a kind = the default (email, plus SMS for a request by text or phone).</summary>
     private static async Task<IResult> GetPreference(Guid contactId, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken)
     {
         if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is null) return UnknownContact();
         var preference = await db.Preferences.AsNoTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
-        return TypedResults.Ok(new { ContactId = contactId, Channels = preference?.Channels, preference?.UpdatedAt, preference?.UpdatedBy });
+        return TypedResults.Ok(PreferenceView(contactId, preference));
     }
 
     /// <summary>
-    /// Sets the channels a contact allows (email, sms, voice; at least one). Staff for any contact, a client's users for
-    /// their own client's contacts; the contact must be in notify's copy of the client directory.
+    /// Sets the channels a contact allows, per kind (acknowledgements: email, sms, voice; replies and resolutions: email,
+    /// sms; each list given has at least one; at least one list). The body replaces the whole preference: a kind left out
+    /// goes back to the default. Staff for any contact, a client's users for their own client's contacts; the contact
+    /// must be in notify's copy of the client directory.
     /// </summary>
     private static async Task<IResult> PutPreference(Guid contactId, PreferenceBody body, NotifyDbContext db, Tenant tenant, HttpContext http,
         TimeProvider clock, CancellationToken cancellationToken)
     {
-        string[] known = [Channel.Email, Channel.Sms, Channel.Voice];
-        var channels = body.Channels?.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray() ?? [];
-        if (channels.Length == 0 || channels.Any(c => !known.Contains(c)))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["channels"] = [$"List one or more of {string.Join(", ", known)}."],
-            });
+        var errors = new Dictionary<string, string[]>();
+        var acknowledgements = Checked("channels", body.Channels, MessageKind.Acknowledgement);
+        var replies = Checked("replies", body.Replies, MessageKind.Reply);
+        var resolutions = Checked("resolutions", body.Resolutions, MessageKind.Resolution);
+        if (errors.Count == 0 && acknowledgements is null && replies is null && resolutions is null)
+            errors["channels"] = ["Give channels (acknowledgements), replies or resolutions."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is not { } clientId) return UnknownContact();
         var preference = await db.Preferences.AsTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
         if (preference is null)
             db.Preferences.Add(preference = new ContactPreference { ContactId = contactId, UpdatedBy = "" });
         preference.ClientId = clientId;
-        preference.Channels = channels;
+        (preference.Channels, preference.Replies, preference.Resolutions) = (acknowledgements, replies, resolutions);
         preference.UpdatedAt = clock.GetUtcNow();
         preference.UpdatedBy = http.User.FindFirst("sub")?.Value ?? "unknown";
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new { ContactId = contactId, preference.Channels, preference.UpdatedAt, preference.UpdatedBy });
+        return TypedResults.Ok(PreferenceView(contactId, preference));
+
+        // A list the kind can go by, trimmed, lower case, each channel once; null when not given; an error when wrong.
+        string[]? Checked(string field, string[]? given, string kind)
+        {
+            if (given is null) return null;
+            var known = ContactPreference.Allowed[kind];
+            var channels = given.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray();
+            if (channels.Length == 0 || channels.Any(c => !known.Contains(c)))
+                errors[field] = [$"List one or more of {string.Join(", ", known)}."];
+            return channels;
+        }
     }
 
     /// <summary>The contact's client, when the caller may see it (staff: any; a client's user: their own client's contacts).</summary>

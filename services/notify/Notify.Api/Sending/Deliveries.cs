@@ -122,7 +122,8 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
                     { TicketId = delivery.TicketId, Recipient = delivery.Recipient, MessageId = delivery.MessageId, SentAt = sentAt }, context.CancellationToken);
                 await context.Publish(new AcknowledgementSent(delivery.TicketId, delivery.Channel, delivery.Recipient, delivery.MessageId, sentAt));
                 break;
-            case MessageKind.Reply when ReplyMessageIds.TryParse(delivery.MessageId, out var replyId):
+            // Only the mail: an SMS's id is no Message-ID a mail client answers (and may look like a reply's by chance).
+            case MessageKind.Reply when delivery.Channel == Channel.Email && ReplyMessageIds.TryParse(delivery.MessageId, out var replyId):
                 await db.InsertOnceAsync(r => r.ReplyId == replyId, () => new SentReply
                     { ReplyId = replyId, TicketId = delivery.TicketId, Recipient = delivery.Recipient, MessageId = delivery.MessageId, SentAt = sentAt },
                     context.CancellationToken);

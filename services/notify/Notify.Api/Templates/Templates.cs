@@ -80,6 +80,21 @@ public static class Templates
             $"If it is not fixed, reply to this email and the ticket reopens; keep {reference} in the subject.");
     }
 
+    /// <summary>Twilio takes at most 1,600 characters in one message; a longer reply is cut with an ellipsis.</summary>
+    public const int MaxSmsText = 1500;
+
+    /// <summary>A public reply as a text message: the ticket's reference, then staff's words, cut to fit one SMS.</summary>
+    public static Composed ReplySms(long number, string body)
+    {
+        var text = $"SD#{number}: {body.Trim()}";
+        return new($"SD#{number}", text.Length <= MaxSmsText ? text : string.Concat(text.AsSpan(0, MaxSmsText - 1).TrimEnd(), "…"), null);
+    }
+
+    /// <summary>The resolution as a text message: the same news in one paragraph, and that a text back reopens it.</summary>
+    public static Composed ResolutionSms(ResolutionModel m) =>
+        new($"SD#{m.Number}", $"We resolved your request \"{m.Subject}\" (SD#{m.Number}) on {FormatLocal(m.ResolvedAt, m.TimeZone)}. "
+            + $"If it is not fixed, answer this text and the ticket reopens.", null);
+
     public static Composed CallDownExhausted(CallDownExhaustedModel m)
     {
         var reference = $"SD#{m.Number}";
@@ -179,6 +194,8 @@ public static class Templates
         ["acknowledgement"] = zone => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone)),
         ["acknowledgement-sms"] = zone => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone)),
         ["resolution"] = zone => Resolution(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone)),
+        ["resolution-sms"] = zone => ResolutionSms(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone)),
+        ["reply-sms"] = _ => ReplySms(1042, "The new toner is on its way; it arrives tomorrow morning."),
         ["sla-warning"] = _ => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, SampleTime)),
         ["sla-breach"] = _ => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, SampleTime)),
         ["call-down-exhausted"] = zone => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone)),

@@ -29,11 +29,16 @@ namespace Notify.Api.Data.Migrations
                         .HasColumnType("uuid");
 
                     b.PrimitiveCollection<string[]>("Channels")
-                        .IsRequired()
                         .HasColumnType("text[]");
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
+
+                    b.PrimitiveCollection<string[]>("Replies")
+                        .HasColumnType("text[]");
+
+                    b.PrimitiveCollection<string[]>("Resolutions")
+                        .HasColumnType("text[]");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
