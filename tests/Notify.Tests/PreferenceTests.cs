@@ -88,7 +88,7 @@ public sealed class PreferenceTests(NotifyFixture notify)
             (MessageKind.Resolution, "email", DeliveryState.Sent), (MessageKind.Resolution, "sms", DeliveryState.Sent)], rows);
         var texts = notify.Twilio.Requests(phone).Select(r => r.Form["Body"]).ToList();
         Assert.Contains("SD#3203: The new labels arrive tomorrow.", texts);
-        Assert.Contains(texts, t => t.StartsWith("We resolved your request \"Label printer\" (SD#3203)", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.StartsWith("We resolved your request \"Label printer\" (ticket SD#3203)", StringComparison.Ordinal));
         // The texted reply is not announced as a mailed one (nothing threads by an SMS's id).
         Assert.Empty(notify.Published("ReplyMailed", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId));
         Assert.DoesNotContain(notify.MailsTo(email), m => m.Subject?.Contains("Label printer", StringComparison.Ordinal) == true

@@ -40,7 +40,7 @@ public sealed class PublicReplyPostedConsumer(NotifyDbContext db, Recipients rec
         // By email (threaded, and the client's answer threads back by its Message-ID) and/or by text, as the contact allows.
         // No Auto-Submitted: a person wrote this, and the client's auto-responders may answer it like any mail.
         var eventKey = $"{MessageKind.Reply}:{reply.ReplyId:N}";
-        foreach (var (channel, recipient) in await recipients.ContactChannelsAsync(contact, MessageKind.Reply, email, context.CancellationToken))
+        foreach (var (channel, recipient) in (await recipients.ReachAsync(contact, MessageKind.Reply, email, context.CancellationToken)).Channels)
             await deliveries.SendOnceAsync(context, channel == Channel.Email
                 ? Recipients.Draft(contact, eventKey, MessageKind.Reply, channel, recipient, name, ReplyMessageIds.For(reply.ReplyId, mailer.From.Domain),
                     Templates.Templates.Reply(reply.Number, subject, reply.Body), clock, inReplyTo: acknowledgement)

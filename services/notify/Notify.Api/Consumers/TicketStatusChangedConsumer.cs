@@ -31,8 +31,9 @@ public sealed class TicketStatusChangedConsumer(NotifyDbContext db, Recipients r
         var acknowledgement = await db.Deliveries.AsNoTracking()
             .Where(d => d.TicketId == contact.TicketId && d.Kind == MessageKind.Acknowledgement && d.Channel == Channel.Email && d.SentAt != null)
             .Select(d => d.MessageId).FirstOrDefaultAsync(context.CancellationToken);
-        var model = new ResolutionModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, changed.At, contact.TimeZone ?? "Etc/UTC");
-        foreach (var (channel, recipient) in await recipients.ContactChannelsAsync(contact, MessageKind.Resolution, contact.Email, context.CancellationToken))
+        var reach = await recipients.ReachAsync(contact, MessageKind.Resolution, contact.Email, context.CancellationToken);
+        var model = new ResolutionModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, changed.At, reach.TimeZone, reach.Language);
+        foreach (var (channel, recipient) in reach.Channels)
             await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Resolution, channel, recipient, contact.Name,
                 Recipients.MessageIdFor(eventKey, channel, recipient, MessageKind.Resolution, mailer.From.Domain),
                 channel == Channel.Email ? Templates.Templates.Resolution(model) : Templates.Templates.ResolutionSms(model), clock,

@@ -45,10 +45,11 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             sent.Property(s => s.Recipient).HasMaxLength(254);
             sent.Property(s => s.MessageId).HasMaxLength(300);
         });
-            modelBuilder.Entity<DirectoryClient>(client =>
+        modelBuilder.Entity<DirectoryClient>(client =>
         {
             client.ToTable("directory_clients");
             client.HasKey(c => c.ClientId);
+            client.Property(c => c.Language).HasMaxLength(8);
             // Read and written whole with its client, never queried by contact: one jsonb column.
             client.Property(c => c.Contacts).HasColumnType("jsonb").HasConversion(
                 contacts => System.Text.Json.JsonSerializer.Serialize(contacts, System.Text.Json.JsonSerializerOptions.Web),
@@ -62,6 +63,8 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             preference.HasKey(p => p.ContactId);
             preference.HasIndex(p => p.ClientId);
             preference.Property(p => p.UpdatedBy).HasMaxLength(200);
+            preference.Property(p => p.Language).HasMaxLength(8);
+            preference.Property(p => p.TimeZone).HasMaxLength(64);
         });
         modelBuilder.Entity<Delivery>(delivery =>
         {

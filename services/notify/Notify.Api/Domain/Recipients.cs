@@ -44,6 +44,9 @@ public sealed class SentReply
     public DateTimeOffset SentAt { get; init; }
 }
 
+/// <summary>Where and how a client-facing message reaches its contact: the channels, the language and the zone for times.</summary>
+public sealed record ContactReach(IReadOnlyList<(string Channel, string Recipient)> Channels, Templates.Wording Language, string TimeZone);
+
 /// <summary>
 /// notify's copy of a client's contacts (tickets' ClientChanged, the highest revision), so that a message can reach a
 /// contact on a channel the ticket does not carry an address for (their phone, for an SMS acknowledgement).
@@ -53,6 +56,8 @@ public sealed class DirectoryClient
     public Guid ClientId { get; init; }
     public int Revision { get; set; }
     public List<DirectoryContact> Contacts { get; set; } = [];
+    /// <summary>The language the client's contacts read unless they chose their own (ISO 639-1); null = English. Set in notify.</summary>
+    public string? Language { get; set; }
 
     /// <summary>The contact with this email address, or null.</summary>
     public DirectoryContact? ContactOf(string email) =>
@@ -76,6 +81,10 @@ public sealed class ContactPreference
     public string[]? Replies { get; set; }
     /// <summary>Resolution notices: email, sms; null = the default.</summary>
     public string[]? Resolutions { get; set; }
+    /// <summary>The language they read (ISO 639-1, one notify writes); null = their client's, else English.</summary>
+    public string? Language { get; set; }
+    /// <summary>The IANA zone they live in; null = the client's calendar's.</summary>
+    public string? TimeZone { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public required string UpdatedBy { get; set; }
 
@@ -104,5 +113,6 @@ public sealed class ContactPreference
         : [Channel.Email];
 
     /// <summary>The channels that reach the contact's phone for <paramref name="kind"/>, in the order they go out.</summary>
-    public static IEnumerable<string> PhoneChannels(string kind) => Allowed[kind].Where(c => c != Channel.Email);
+    public static IEnumerable<string> PhoneChannels(string kind) =>
+        Allowed.TryGetValue(kind, out var channels) ? channels.Where(c => c != Channel.Email) : [];
 }

@@ -20,15 +20,14 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
         ?? throw new InvalidOperationException($"Ticket {ticketId} is not known to notify yet.");
 
     /// <summary>
-    /// Where to reach a ticket's contact with a client-facing message of <paramref name="kind"/> (acknowledgement, reply,
-    /// resolution): email (to <paramref name="email"/>), SMS and, for an acknowledgement, a call (to their first E.164
-    /// number in the client directory), as their preference for that kind allows; without one, email, plus SMS when the
-    /// request came by text or phone. Never nothing: when no allowed channel has an address, email, since the client
-    /// must be told.
+    /// How to reach a ticket's contact with a client-facing message of <paramref name="kind"/> (acknowledgement, reply,
+    /// resolution, ...). Channels: email (to <paramref name="email"/>), SMS and, for an acknowledgement, a call (to their
+    /// first E.164 number in the client directory), as their preference for that kind allows; without one, email, plus
+    /// SMS when the request came by text or phone; never nothing (when no allowed channel has an address, email, since
+    /// the client must be told). Language: theirs, else their client's, else English. Zone: theirs, else the calendar's.
     /// </summary>
     /// <param name="email">The address the message is for (the ticket's contact, or the contact a reply names).</param>
-    public async Task<IReadOnlyList<(string Channel, string Recipient)>> ContactChannelsAsync(TicketContact ticket, string kind, string email,
-        CancellationToken cancellationToken)
+    public async Task<ContactReach> ReachAsync(TicketContact ticket, string kind, string email, CancellationToken cancellationToken)
     {
         var directory = await db.Directory.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == ticket.ClientId, cancellationToken);
         var person = directory?.ContactOf(email);
@@ -43,7 +42,8 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
             foreach (var channel in ContactPreference.PhoneChannels(kind).Where(allowed.Contains))
                 channels.Add((channel, phone));
         if (channels.Count == 0) channels.Add((Channel.Email, email));
-        return channels;
+        return new ContactReach(channels, Wording.For(preference?.Language ?? directory?.Language),
+            preference?.TimeZone ?? ticket.TimeZone ?? "Etc/UTC");
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ using Notify.Api.Data;
 using Notify.Api.Domain;
 using Notify.Api.Email;
 using Notify.Api.Sending;
+using Notify.Api.Templates;
 using ServiceDesk.Platform;
 
 namespace Notify.Api.Endpoints;
@@ -28,6 +29,9 @@ public static class NotifyEndpoints
         var preferences = app.MapGroup("/api/notify/contacts/{contactId:guid}/preferences").RequireAuthorization(Policies.ClientsAndStaff);
         preferences.MapGet("", GetPreference).ProducesProblem(StatusCodes.Status404NotFound);
         preferences.MapPut("", PutPreference).ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
+        var client = app.MapGroup("/api/notify/clients/{clientId:guid}/preferences").RequireAuthorization(Policies.ClientsAndStaff);
+        client.MapGet("", GetClientPreference).ProducesProblem(StatusCodes.Status404NotFound);
+        client.MapPut("", PutClientPreference).ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
         app.MapPost(TwilioOptions.StatusPath, TwilioStatus)
             .AllowAnonymous()
             .WithMetadata(new SignatureVerifiedAttribute()) // Twilio's X-Twilio-Signature, checked here
@@ -62,12 +66,15 @@ public static class NotifyEndpoints
     /// <param name="Channels">Acknowledgements: email, sms, voice (the name from when they were the only kind).</param>
     /// <param name="Replies">Public replies: email, sms.</param>
     /// <param name="Resolutions">Resolution notices: email, sms.</param>
-    public sealed record PreferenceBody(string[]? Channels, string[]? Replies = null, string[]? Resolutions = null);
+    /// <param name="Language">The language they read (ISO 639-1: en, de); null = their client's.</param>
+    /// <param name="TimeZone">The IANA zone times are written in for them; null = the client's calendar's.</param>
+    public sealed record PreferenceBody(string[]? Channels, string[]? Replies = null, string[]? Resolutions = null, string? Language = null,
+        string? TimeZone = null);
 
     private static object PreferenceView(Guid contactId, ContactPreference? preference) => new
     {
         ContactId = contactId, Channels = preference?.Channels, Replies = preference?.Replies, Resolutions = preference?.Resolutions,
-        preference?.UpdatedAt, preference?.UpdatedBy,
+        preference?.Language, preference?.TimeZone, preference?.UpdatedAt, preference?.UpdatedBy,
     };
 
     /// <summary>The channels a contact allows per kind; null for a kind = the default (email, plus SMS for a request by text or phone).</summary>
@@ -91,8 +98,13 @@ public static class NotifyEndpoints
         var acknowledgements = Checked("channels", body.Channels, MessageKind.Acknowledgement);
         var replies = Checked("replies", body.Replies, MessageKind.Reply);
         var resolutions = Checked("resolutions", body.Resolutions, MessageKind.Resolution);
-        if (errors.Count == 0 && acknowledgements is null && replies is null && resolutions is null)
-            errors["channels"] = ["Give channels (acknowledgements), replies or resolutions."];
+        var language = body.Language?.Trim().ToLowerInvariant();
+        if (language is not null && !Wording.All.ContainsKey(language)) errors["language"] = [LanguageProblem(language)];
+        var timeZone = body.TimeZone?.Trim();
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            errors["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. Europe/Berlin)."];
+        if (errors.Count == 0 && acknowledgements is null && replies is null && resolutions is null && language is null && timeZone is null)
+            errors["channels"] = ["Give channels (acknowledgements), replies, resolutions, language or timeZone."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is not { } clientId) return UnknownContact();
         var preference = await db.Preferences.AsTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
@@ -100,6 +112,7 @@ public static class NotifyEndpoints
             db.Preferences.Add(preference = new ContactPreference { ContactId = contactId, UpdatedBy = "" });
         preference.ClientId = clientId;
         (preference.Channels, preference.Replies, preference.Resolutions) = (acknowledgements, replies, resolutions);
+        (preference.Language, preference.TimeZone) = (language, timeZone);
         preference.UpdatedAt = clock.GetUtcNow();
         preference.UpdatedBy = http.User.FindFirst("sub")?.Value ?? "unknown";
         await db.SaveChangesAsync(cancellationToken);
@@ -117,6 +130,31 @@ public static class NotifyEndpoints
         }
     }
 
+    /// <param name="Language">The language the client's contacts read unless they chose their own (en, de); null = English.</param>
+    public sealed record ClientPreferenceBody(string? Language);
+
+    /// <summary>A client's default language for its contacts' messages.</summary>
+    private static async Task<IResult> GetClientPreference(Guid clientId, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken) =>
+        await db.Directory.AsNoTracking().Where(c => c.ClientId == clientId && (tenant.ClientId == null || c.ClientId == tenant.ClientId))
+            .Select(c => new { c.ClientId, c.Language }).SingleOrDefaultAsync(cancellationToken) is { } found
+            ? TypedResults.Ok(found)
+            : UnknownClient();
+
+    /// <summary>Sets a client's default language (null: English). Staff for any client, a client's users for their own.</summary>
+    private static async Task<IResult> PutClientPreference(Guid clientId, ClientPreferenceBody body, NotifyDbContext db, Tenant tenant,
+        CancellationToken cancellationToken)
+    {
+        var language = body.Language?.Trim().ToLowerInvariant();
+        if (language is not null && !Wording.All.ContainsKey(language))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["language"] = [LanguageProblem(language)] });
+        var updated = await db.Directory.Where(c => c.ClientId == clientId && (tenant.ClientId == null || c.ClientId == tenant.ClientId))
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.Language, language), cancellationToken);
+        return updated == 0 ? UnknownClient() : TypedResults.Ok(new { ClientId = clientId, Language = language });
+    }
+
+    private static IResult UnknownClient() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such client (or not yet in notify's copy of the client directory).");
+
     /// <summary>The contact's client, when the caller may see it (staff: any; a client's user: their own client's contacts).</summary>
     private static async Task<Guid?> ClientOfAsync(NotifyDbContext db, Tenant tenant, Guid contactId, CancellationToken cancellationToken)
     {
@@ -130,20 +168,24 @@ public static class NotifyEndpoints
     private static IResult UnknownContact() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such contact (or not yet in notify's copy of the client directory).");
 
-    /// <summary>A template with sample data, in the time zone given (a client's calendar's; UTC when none).</summary>
-    private static IResult Preview(string name, string? timeZone)
+    /// <summary>A template with sample data, in the time zone (a client's calendar's; UTC when none) and language (English when none) given.</summary>
+    private static IResult Preview(string name, string? timeZone, string? language)
     {
         if (!Templates.Templates.Samples.TryGetValue(name, out var sample))
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
                 extensions: new Dictionary<string, object?> { ["name"] = name, ["templates"] = Templates.Templates.Samples.Keys });
+        var errors = new Dictionary<string, string[]>();
         if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. America/New_York)."],
-            });
-        var composed = sample(timeZone ?? "Etc/UTC");
+            errors["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. America/New_York)."];
+        if (language is not null && !Wording.All.ContainsKey(language))
+            errors["language"] = [LanguageProblem(language)];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var composed = sample(timeZone ?? "Etc/UTC", Wording.For(language));
         return TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html });
     }
+
+    private static string LanguageProblem(string language) =>
+        $"'{language}' is not a language notify writes; use one of {string.Join(", ", Wording.All.Keys)}.";
 
     /// <summary>
     /// Twilio's status callback for a message or call notify created. Checked against the URL Twilio was given

@@ -34,11 +34,19 @@ namespace Notify.Api.Data.Migrations
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.PrimitiveCollection<string[]>("Replies")
                         .HasColumnType("text[]");
 
                     b.PrimitiveCollection<string[]>("Resolutions")
                         .HasColumnType("text[]");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -198,6 +206,10 @@ namespace Notify.Api.Data.Migrations
                     b.Property<string>("Contacts")
                         .IsRequired()
                         .HasColumnType("jsonb");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
 
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
