@@ -115,6 +115,10 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
     private async Task AnnounceAsync(ConsumeContext context, Domain.Delivery delivery)
     {
         var sentAt = delivery.SentAt!.Value;
+        // A client-facing text: tickets threads the contact's answer by their number (docs/adr/0047).
+        if (delivery is { Channel: Channel.Sms, Kind: MessageKind.Acknowledgement or MessageKind.Reply or MessageKind.Resolution })
+            await context.Publish(new TextMessageSent(delivery.TicketId, delivery.ClientId, delivery.Recipient, delivery.ProviderId ?? delivery.MessageId,
+                delivery.Kind, sentAt));
         switch (delivery.Kind)
         {
             case MessageKind.Acknowledgement:
