@@ -210,6 +210,10 @@ public static class NotifyEndpoints
         var status = ProviderReports.Status(form);
         if (sid is null || status is null) return TypedResults.NoContent();
         var key = $"twilio:{sid}:{status}";
+        // One transaction, serialised with the attempt that stores this sid's row (ProviderReports.LockAsync): either the
+        // row is committed before we look, or our report is committed before the attempt looks for early ones.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await ProviderReports.LockAsync(db, sid, cancellationToken);
         if (await db.Reports.AnyAsync(r => r.Key == key, cancellationToken)) return TypedResults.NoContent(); // a replay or Twilio's retry
 
         // Not found: the callback overtook the commit of the send it reports on. Kept without a delivery, the
@@ -220,6 +224,7 @@ public static class NotifyEndpoints
         if (delivery is not null && await ProviderReports.ApplyAsync(delivery, form, clock.GetUtcNow(), publish)) // published with the change: the bus outbox
             logger.LogInformation("Delivery {DeliveryId} ({Sid}) is {State}", delivery.Id, sid, delivery.State);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -92,10 +92,14 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
 
     /// <summary>
     /// Status callbacks that arrived before this attempt's row was committed (a fast provider) were kept without a
-    /// delivery; they are applied now, in the order they came, after the acceptance was announced.
+    /// delivery; they are applied now, in the order they came, after the acceptance was announced. Runs in the consumed
+    /// message's transaction, which the lock below needs.
     /// </summary>
     private async Task ApplyEarlyReportsAsync(ConsumeContext context, Domain.Delivery delivery)
     {
+        // Held until this delivery's transaction commits: a callback still being stored is waited for, and one arriving
+        // from now on waits for the row (ProviderReports.LockAsync).
+        await ProviderReports.LockAsync(db, delivery.ProviderId!, context.CancellationToken);
         var prefix = $"twilio:{delivery.ProviderId}:";
         var early = await db.Reports.AsTracking().Where(r => r.DeliveryId == null && r.Key.StartsWith(prefix))
             .OrderBy(r => r.ReceivedAt).ToListAsync(context.CancellationToken);
