@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Calendars;
 using ServiceDesk.Platform.Outbox;
 using Notify.Api.Domain;
 
@@ -15,10 +16,13 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     /// <summary>Provider status callbacks and DSNs, raw, by their own key (applied once).</summary>
     public DbSet<DeliveryReport> Reports => Set<DeliveryReport>();
+    /// <summary>Copies of sla's calendars (CalendarRevised): whether a client's business hours are open, for staff alerts.</summary>
+    public DbSet<CalendarCopy> Calendars => Set<CalendarCopy>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddReliableMessagingEntities();
+        modelBuilder.AddCalendarCopies();
         modelBuilder.Entity<TicketContact>(contact =>
         {
             contact.ToTable("ticket_contacts");
@@ -50,6 +54,7 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             client.ToTable("directory_clients");
             client.HasKey(c => c.ClientId);
             client.Property(c => c.Language).HasMaxLength(8);
+            client.Property(c => c.CalendarId).HasMaxLength(100);
             // Read and written whole with its client, never queried by contact: one jsonb column.
             client.Property(c => c.Contacts).HasColumnType("jsonb").HasConversion(
                 contacts => System.Text.Json.JsonSerializer.Serialize(contacts, System.Text.Json.JsonSerializerOptions.Web),

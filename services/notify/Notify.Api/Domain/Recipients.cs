@@ -58,6 +58,8 @@ public sealed class DirectoryClient
     public List<DirectoryContact> Contacts { get; set; } = [];
     /// <summary>The language the client's contacts read unless they chose their own (ISO 639-1); null = English. Set in notify.</summary>
     public string? Language { get; set; }
+    /// <summary>The client's business calendar as the directory names it (ClientChanged.CalendarId); null = sla's default.</summary>
+    public string? CalendarId { get; set; }
 
     /// <summary>The contact with this email address, or null.</summary>
     public DirectoryContact? ContactOf(string email) =>

@@ -4,12 +4,26 @@ using Notify.Api.Channels;
 using Notify.Api.Data;
 using Notify.Api.Sending;
 using Notify.Api.Templates;
+using ServiceDesk.Platform.Calendars;
 
 namespace Notify.Api.Domain;
 
 /// <summary>Whom to write to about a ticket: its contact, and the staff on duty for it.</summary>
-public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
+public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff, CalendarCatalog calendars)
 {
+    /// <summary>
+    /// Whether the ticket's client's business hours are closed at <paramref name="at"/>, by notify's copy of sla's
+    /// calendars (the client's, else sla's default). For notices notify raises itself (a failed delivery); sla's own
+    /// warnings say it themselves. False while notify has no calendar at all: it cannot tell, and the daytime rule at
+    /// least reaches someone.
+    /// </summary>
+    public async Task<bool> AfterHoursAsync(TicketContact ticket, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var calendarId = await db.Directory.AsNoTracking().Where(c => c.ClientId == ticket.ClientId).Select(c => c.CalendarId)
+            .SingleOrDefaultAsync(cancellationToken);
+        return await calendars.ForCalendarAsync(db, calendarId, cancellationToken) is { } calendar && !calendar.IsOpen(at);
+    }
+
     /// <summary>
     /// The ticket's contact row, locked for the rest of the consume's transaction so that two events about one ticket
     /// compose their messages one after the other. Throws (and the message is retried) while TicketOpened has not arrived.

@@ -203,6 +203,10 @@ namespace Notify.Api.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("CalendarId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("Contacts")
                         .IsRequired()
                         .HasColumnType("jsonb");
@@ -322,6 +326,34 @@ namespace Notify.Api.Data.Migrations
                     b.HasKey("TicketId");
 
                     b.ToTable("ticket_contacts", (string)null);
+                });
+
+            modelBuilder.Entity("ServiceDesk.Platform.Calendars.CalendarCopy", b =>
+                {
+                    b.Property<Guid>("CalendarId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("CalendarId");
+
+                    b.ToTable("calendars", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>
