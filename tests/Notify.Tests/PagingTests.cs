@@ -69,7 +69,7 @@ public sealed class PagingTests(NotifyFixture notify)
         var emergency = await OpenAsync(3121, night, "P1");
         var ordinary = await OpenAsync(3122, night, "P3");
         var daytime = await OpenAsync(3123, day, "P3");
-        foreach (var ticket in new[] { emergency, ordinary, daytime }) await AssignAsync(ticket, "tess");
+        foreach (var ticket in new[] { emergency, ordinary, daytime }) await AssignAsync(ticket, "kim");
         await notify.ConsumedAsync(await notify.PublishAsync(Paged(emergency, "pat")));
         await notify.ConsumedAsync(await notify.PublishAsync(new PageAcknowledged(emergency.TicketId, emergency.ClientId, null, "oli", "api",
             DateTimeOffset.UtcNow)));
@@ -81,13 +81,13 @@ public sealed class PagingTests(NotifyFixture notify)
 
         async Task<string[]> ToldAsync(TicketOpened ticket) =>
             Sorted((await notify.DeliveriesAsync(ticket.TicketId)).Where(d => d.Kind == MessageKind.DeliveryFailed).Select(d => d.Recipient));
-        var (oli, tess) = (NotifyFixture.People["oli"], NotifyFixture.People["tess"]);
-        // Night, a paged emergency: oli took it, so oli (mail and text: the client was not told), not tess.
+        var (oli, kim) = (NotifyFixture.People["oli"], NotifyFixture.People["kim"]);
+        // Night, a paged emergency: oli took it, so oli (mail and text: the client was not told), not kim.
         Assert.Equal(Sorted([oli.Email, oli.Phone, "pager"]), await ToldAsync(emergency));
-        // Night, anything else: only the dispatcher's screen; tess sleeps.
+        // Night, anything else: only the dispatcher's screen; kim sleeps.
         Assert.Equal(["pager"], await ToldAsync(ordinary));
         // Day: the assignee.
-        Assert.Equal(Sorted([tess.Email, tess.Phone, "pager"]), await ToldAsync(daytime));
+        Assert.Equal(Sorted([kim.Email, kim.Phone, "pager"]), await ToldAsync(daytime));
     }
 
     /// <summary>A client with a calendar of its own that sla announced: open all week, or never.</summary>
