@@ -16,7 +16,7 @@ namespace EndToEnd.Tests;
 [Collection(SystemCollection.Name)]
 public sealed class SmsJourneyTests(RunningSystem system)
 {
-    private const string ServiceNumber = "+15557654321";
+    private const string ServiceNumber = RunningSystem.ServiceNumber;
 
     [Fact]
     public async Task Text_opens_a_ticket_and_a_text_quoting_its_number_is_added_to_it_once()
@@ -63,6 +63,83 @@ public sealed class SmsJourneyTests(RunningSystem system)
         Assert.Single((await dispatcher.GetFromJsonAsync<JsonElement[]>(new Uri($"/api/tickets/{ticketId}/conversation", UriKind.Relative)))!,
             c => c.GetProperty("kind").GetString() == "ClientMessage");
     }
+
+    [Fact]
+    public async Task A_text_answering_our_text_threads_onto_its_ticket_and_a_text_from_a_number_we_never_texted_opens_a_new_one()
+    {
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var (email, phone) = ($"eli.{Guid.NewGuid():N}@acme-dental.example", ClientDirectory.NewPhone());
+        await ClientDirectory.AddContactAsync(system, dispatcher, RunningSystem.DemoClient, "Eli Navarro", email, phone);
+        await NotifyKnowsAsync(phone); // a request by text is acknowledged by text to the number in the directory
+        using var twilio = system.Client();
+
+        // 1. A text opens a ticket, and notify acknowledges it by text (through Twilio's API) as well as by email.
+        var first = Sms(phone, "Scanner at reception is offline");
+        await AssertReceivedAsync(await PostAsync(twilio, first));
+        var ticketId = await RequestIdAsync(first);
+        var number = (await Eventually.GetAsync(async () =>
+        {
+            var response = await dispatcher.GetAsync(new Uri($"/api/tickets/{ticketId}", UriKind.Relative));
+            return response.IsSuccessStatusCode ? (object)await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+        }, "the text's ticket", explain: () => system.Output) is JsonElement ticket ? ticket : default).GetProperty("number").GetInt64();
+        var acknowledgement = await Eventually.GetAsync(() => Task.FromResult(system.Twilio.Requests(phone)
+                .FirstOrDefault(r => r.Form.GetValueOrDefault("Body", "").Contains($"SD#{number}", StringComparison.Ordinal))),
+            "the acknowledgement by text", explain: () => system.Output);
+        Assert.Equal(("Messages", ServiceNumber), (acknowledgement.Resource, acknowledgement.Form["From"]));
+        await TicketsKnowsOurTextAsync(phone, ticketId);
+
+        // 2. The contact answers the text without quoting the number: it is a message on that ticket, not a new ticket.
+        var answer = Sms(phone, "Thanks, it works again after a restart");
+        await AssertReceivedAsync(await PostAsync(twilio, answer));
+        var answerId = await RequestIdAsync(answer);
+        var message = await Eventually.GetAsync(async () =>
+            (await dispatcher.GetFromJsonAsync<JsonElement[]>(new Uri($"/api/tickets/{ticketId}/conversation", UriKind.Relative)))!
+            .Where(m => m.GetProperty("id").GetGuid() == answerId).Select(m => (object)m).SingleOrDefault(), "the answer on the ticket",
+            explain: () => system.Output) is JsonElement m ? m : default;
+        Assert.Equal(("ClientMessage", "sms"), (message.GetProperty("kind").GetString(), message.GetProperty("channel").GetString()));
+        Assert.Equal($"answers our last text to {phone} (SD#{number})", message.GetProperty("matchedBy").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await dispatcher.GetAsync(new Uri($"/api/tickets/{answerId}", UriKind.Relative))).StatusCode);
+
+        // 3. A colleague we never texted sends "Thanks!": it answers nothing of ours, so it is a new request, and the
+        //    ticket above does not take it.
+        var (otherEmail, otherPhone) = ($"kai.{Guid.NewGuid():N}@acme-dental.example", ClientDirectory.NewPhone());
+        await ClientDirectory.AddContactAsync(system, dispatcher, RunningSystem.DemoClient, "Kai Brandt", otherEmail, otherPhone);
+        var stray = Sms(otherPhone, "Thanks!");
+        await AssertReceivedAsync(await PostAsync(twilio, stray));
+        var strayId = await RequestIdAsync(stray);
+        var opened = await Eventually.GetAsync(async () =>
+        {
+            var response = await dispatcher.GetAsync(new Uri($"/api/tickets/{strayId}", UriKind.Relative));
+            return response.IsSuccessStatusCode ? (object)await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+        }, "the stray text's own ticket", explain: () => system.Output) is JsonElement t ? t : default;
+        Assert.Equal(("Thanks!", otherEmail), (opened.GetProperty("subject").GetString(), opened.GetProperty("contact").GetProperty("email").GetString()));
+        Assert.DoesNotContain((await dispatcher.GetFromJsonAsync<JsonElement[]>(new Uri($"/api/tickets/{ticketId}/conversation", UriKind.Relative)))!,
+            c => c.GetProperty("id").GetGuid() == strayId);
+    }
+
+    /// <summary>Waits until notify's copy of the client directory has the number (ClientChanged reached it).</summary>
+    private Task NotifyKnowsAsync(string phone) => Eventually.TrueAsync(async () =>
+    {
+        await using var notify = new NpgsqlConnection(system.DatabaseOf("notify"));
+        await notify.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT count(*) FROM directory_clients WHERE \"Contacts\"::text LIKE '%' || $1 || '%'", notify)
+        {
+            Parameters = { new() { Value = phone } },
+        };
+        return (long)(await query.ExecuteScalarAsync())! > 0;
+    }, "notify to know the contact's number");
+
+    /// <summary>Waits until tickets has heard (TextMessageSent) that notify texted the number about the ticket.</summary>
+    private Task TicketsKnowsOurTextAsync(string phone, Guid ticketId) => Eventually.TrueAsync(async () =>
+    {
+        await using var tickets = new NpgsqlConnection(system.DatabaseOf("tickets"));
+        await tickets.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT count(*) FROM text_threads WHERE \"Phone\" = $1 AND \"TicketId\" = $2", tickets)
+        {
+            Parameters = { new() { Value = phone }, new() { Value = ticketId } },
+        };
+        return (long)(await query.ExecuteScalarAsync())! > 0;
+    }, "tickets to know our text");
 
     [Fact]
     public async Task A_text_not_signed_with_the_accounts_auth_token_gets_401_and_reaches_nothing()

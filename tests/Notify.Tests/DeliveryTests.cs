@@ -285,6 +285,74 @@ public sealed class DeliveryTests(NotifyFixture notify)
         }
     }
 
+    /// <summary>
+    /// The narrow race: the callback looks for the row before the send is committed, and stores its report only after the
+    /// send looked for early reports. The test holds the report's key in an open transaction of its own, so the callback
+    /// stops exactly there (after looking, before storing); only once the send has committed, or is seen waiting for the
+    /// callback, does the test let it go. Without the two being serialised the report stays unapplied and this fails.
+    /// </summary>
+    [Fact]
+    public async Task Status_callback_stored_while_the_send_commits_is_not_lost()
+    {
+        var ticket = await notify.OpenTicketAsync(3014);
+        await AssignAsync(ticket, "ravi");
+        var phone = NotifyFixture.People["ravi"].Phone;
+        using var app = notify.App.CreateClient();
+        var connectionString = await notify.WithDbAsync(db => Task.FromResult(db.Database.GetConnectionString()!));
+        await using var holder = new Npgsql.NpgsqlConnection(connectionString);
+        await holder.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        var callbackStarted = new TaskCompletionSource<(string Sid, Task<HttpResponseMessage> Callback)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        notify.Twilio.BeforeAnswer = async request =>
+        {
+            if (request.To != phone || request.Resource != "Messages") return;
+            await using (var hold = new Npgsql.NpgsqlCommand(
+                "INSERT INTO delivery_reports (\"Key\", \"Raw\", \"ReceivedAt\") VALUES ($1, '', now())", holder, held))
+            {
+                hold.Parameters.AddWithValue($"twilio:{request.Sid}:delivered");
+                await hold.ExecuteNonQueryAsync();
+            }
+            var callback = TwilioWebhook.PostAsync(app, "/api/notify/twilio/status",
+                [new("MessageSid", request.Sid!), new("MessageStatus", "delivered")], NotifyFixture.TwilioAuthToken);
+            await Eventually.TrueAsync(() => WaitingAsync(connectionString, "transactionid"), "the callback to wait to store its report");
+            callbackStarted.SetResult((request.Sid!, callback));
+        };
+        try
+        {
+            await notify.PublishAsync(new SlaBreached(ticket.TicketId, ticket.ClientId, "P2", SlaTargets.WorkBegins, SlaCommitments.Contractual,
+                DateTimeOffset.UtcNow));
+            var (sid, callback) = await callbackStarted.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+            // The send has committed its row ("sent"), or waits for the callback's transaction: let the callback store its report.
+            async Task<bool> SendCommittedOrWaiting() =>
+                await WaitingAsync(connectionString, "advisory") || await notify.WithDbAsync(db => db.Deliveries.AnyAsync(d => d.ProviderId == sid));
+            await Eventually.TrueAsync(SendCommittedOrWaiting, "the send to commit or to wait for the callback", explain: notify.Explain);
+            await held.RollbackAsync();
+            using var answered = await callback;
+
+            Assert.Equal(HttpStatusCode.NoContent, answered.StatusCode);
+            var sms = await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "sms", State: DeliveryState.Delivered },
+                "the callback stored during the send to apply");
+            Assert.Equal(1, await notify.WithDbAsync(db => db.Reports.CountAsync(r => r.DeliveryId == sms.Id)));
+        }
+        finally
+        {
+            notify.Twilio.BeforeAnswer = null;
+        }
+    }
+
+    /// <summary>Whether a session of this database waits for a lock of this type (another's transaction id: a row or key; advisory).</summary>
+    private static async Task<bool> WaitingAsync(string connectionString, string lockType)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var query = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = $1 AND (database IS NULL OR database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            connection);
+        query.Parameters.AddWithValue(lockType);
+        return (long)(await query.ExecuteScalarAsync())! > 0;
+    }
+
     [Fact]
     public async Task Line_breaks_a_client_typed_into_the_subject_never_become_headers()
     {

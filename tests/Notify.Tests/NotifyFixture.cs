@@ -45,6 +45,8 @@ public class NotifyFixture : IAsyncLifetime
         ["ana"] = ("ana@msp.example", "+15550100005"),
         ["pat"] = ("pat@msp.example", "+15550100006"),
         ["oli"] = ("oli@msp.example", "+15550100007"),
+        // The assignee in the failure-notice test only, so its notices do not add to anyone else's mail.
+        ["kim"] = ("kim@msp.example", "+15550100008"),
     };
     /// <summary>The waits before the 2nd and 3rd attempt (Notify:RetryDelays): three attempts in all.</summary>
     public static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];

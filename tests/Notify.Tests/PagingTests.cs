@@ -62,6 +62,58 @@ public sealed class PagingTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task A_failed_acknowledgement_is_told_by_the_clients_hours_at_night_to_the_on_call_person_only_by_day_to_the_assignee()
+    {
+        // Two clients: one whose calendar is closed now (night for it), one whose calendar is always open.
+        var (night, day) = (await ClientWithHoursAsync(open: false), await ClientWithHoursAsync(open: true));
+        var emergency = await OpenAsync(3121, night, "P1");
+        var ordinary = await OpenAsync(3122, night, "P3");
+        var daytime = await OpenAsync(3123, day, "P3");
+        foreach (var ticket in new[] { emergency, ordinary, daytime }) await AssignAsync(ticket, "kim");
+        await notify.ConsumedAsync(await notify.PublishAsync(Paged(emergency, "pat")));
+        await notify.ConsumedAsync(await notify.PublishAsync(new PageAcknowledged(emergency.TicketId, emergency.ClientId, null, "oli", "api",
+            DateTimeOffset.UtcNow)));
+
+        foreach (var ticket in new[] { emergency, ordinary, daytime })
+            await notify.ConsumedAsync(await notify.PublishAsync(new Notify.Contracts.CommunicationFailed(ticket.TicketId, ticket.ClientId,
+                $"{ticket.TicketId:N}.ack@servicedesk.example", MessageKind.Acknowledgement, "email", ticket.ContactEmail, "bounced",
+                "5.1.1 user unknown", DateTimeOffset.UtcNow)));
+
+        async Task<string[]> ToldAsync(TicketOpened ticket) =>
+            Sorted((await notify.DeliveriesAsync(ticket.TicketId)).Where(d => d.Kind == MessageKind.DeliveryFailed).Select(d => d.Recipient));
+        var (oli, kim) = (NotifyFixture.People["oli"], NotifyFixture.People["kim"]);
+        // Night, a paged emergency: oli took it, so oli (mail and text: the client was not told), not kim.
+        Assert.Equal(Sorted([oli.Email, oli.Phone, "pager"]), await ToldAsync(emergency));
+        // Night, anything else: only the dispatcher's screen; kim sleeps.
+        Assert.Equal(["pager"], await ToldAsync(ordinary));
+        // Day: the assignee.
+        Assert.Equal(Sorted([kim.Email, kim.Phone, "pager"]), await ToldAsync(daytime));
+    }
+
+    /// <summary>A client with a calendar of its own that sla announced: open all week, or never.</summary>
+    private async Task<Guid> ClientWithHoursAsync(bool open)
+    {
+        var (clientId, calendarId) = (Guid.NewGuid(), Guid.NewGuid());
+        // "Never" is one minute a week, three days from today: a calendar needs some open time.
+        IReadOnlyList<CalendarRevisedDay> week = open
+            ? [.. Enum.GetValues<DayOfWeek>().Select(d => new CalendarRevisedDay(d, [new CalendarRevisedRange(TimeOnly.MinValue, TimeOnly.MinValue)]))]
+            : [new CalendarRevisedDay((DayOfWeek)(((int)DateTime.UtcNow.DayOfWeek + 3) % 7), [new CalendarRevisedRange(new(0, 0), new(0, 1))])];
+        await notify.ConsumedAsync(await notify.PublishAsync(new CalendarRevised(calendarId, 1, open ? "Always open" : "Never open", "Etc/UTC",
+            week, [], DateTimeOffset.UtcNow, "ada")));
+        await notify.ConsumedAsync(await notify.PublishAsync(new ClientChanged(clientId, 1, "Acme Dental", "premium", calendarId.ToString(), true, [],
+            DateTimeOffset.UtcNow, "ada")));
+        return clientId;
+    }
+
+    private async Task<TicketOpened> OpenAsync(long number, Guid clientId, string priority)
+    {
+        var ticket = new TicketOpened(Guid.NewGuid(), number, clientId, $"dana.{number}@acme-dental.example", "Dana Reyes", "email",
+            $"Printer jam {number}", priority, DateTimeOffset.UtcNow, NotifyFixture.NetworkTeam);
+        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
+        return ticket;
+    }
+
+    [Fact]
     public async Task A_spent_chain_tells_the_desk()
     {
         var ticket = await notify.OpenTicketAsync(3104, priority: "P1");

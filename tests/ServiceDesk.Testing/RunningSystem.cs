@@ -46,6 +46,13 @@ public class RunningSystem : IAsyncLifetime
     public OtlpReceiver Traces { get; private set; } = null!;
     public SmtpServer Mail { get; private set; } = null!;
 
+    /// <summary>The account notify texts with (Twilio:AccountSid) and its service number, the one contacts text.</summary>
+    public const string TwilioAccountSid = "AC0e2e0000000000000000000000000001";
+    public const string ServiceNumber = "+15557654321";
+
+    /// <summary>Twilio's REST API as notify reaches it: every text and call notify sends lands here.</summary>
+    public FakeTwilio Twilio { get; private set; } = null!;
+
     /// <summary>The SMS channel's webhook at the gateway, as configured at Twilio (channels/Sms/Sms.Channel).</summary>
     public const string SmsWebhookPath = "/channels/sms/twilio";
 
@@ -70,6 +77,7 @@ public class RunningSystem : IAsyncLifetime
         _virtualHost = await _infrastructure.CreateVirtualHostAsync("test-e2e");
         Traces = await OtlpReceiver.StartAsync();
         Mail = await SmtpServer.StartAsync();
+        Twilio = new FakeTwilio();
 
         var rabbit = _infrastructure.RabbitMq;
         var common = new Dictionary<string, string>
@@ -104,7 +112,16 @@ public class RunningSystem : IAsyncLifetime
         };
 
         // Pages carry their one-tap link on the gateway's address; the on-call staff of the paging journey have mailboxes.
-        var notify = new Dictionary<string, string> { ["Notify__PublicBaseUrl"] = publicOrigin };
+        // notify texts through the fake Twilio API and is called back through the gateway, with the SMS channel's account.
+        var notify = new Dictionary<string, string>
+        {
+            ["Notify__PublicBaseUrl"] = publicOrigin,
+            ["Twilio__AccountSid"] = TwilioAccountSid,
+            ["Twilio__AuthToken"] = TwilioAuthToken,
+            ["Twilio__From"] = ServiceNumber,
+            ["Twilio__BaseUrl"] = Twilio.BaseUrl,
+            ["Twilio__PublicBaseUrl"] = publicOrigin,
+        };
         foreach (var person in OnCallStaff) notify[$"Staff__People__{person}__Email"] = $"{person}@msp.example";
 
         var starting = Services.Select(service =>
@@ -200,6 +217,7 @@ public class RunningSystem : IAsyncLifetime
     {
         foreach (var app in _apps) await app.DisposeAsync();
         if (Mail is not null) await Mail.DisposeAsync();
+        if (Twilio is not null) await Twilio.DisposeAsync();
         if (Traces is not null) await Traces.DisposeAsync();
         if (_virtualHost is null) return; // never got as far as the broker
         await _infrastructure.DropDatabasesAsync(_databases);

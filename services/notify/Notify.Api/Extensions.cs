@@ -6,6 +6,7 @@ using Notify.Api.Domain;
 using Notify.Api.Email;
 using Notify.Api.Sending;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
 
 namespace Notify.Api;
 
@@ -46,12 +47,14 @@ public static class Extensions
         builder.Services.AddScoped<Recipients>();
         builder.Services.AddScoped<Deliveries>();
 
+        builder.AddCalendarCopies(); // whether a client's hours are open: who is on duty for a failure notice
         builder.AddServiceDatabase<NotifyDbContext>();
         builder.AddServiceBus<NotifyDbContext>(bus =>
         {
             bus.AddConsumer<TicketOpenedConsumer>();
             bus.AddConsumer<TicketAssignedConsumer>();
             bus.AddConsumer<ClientChangedConsumer>();
+            bus.AddConsumer<CalendarRevisedConsumer>();
             bus.AddConsumer<SlaClockStartedConsumer>();
             bus.AddConsumer<PublicReplyPostedConsumer>();
             bus.AddConsumer<TicketStatusChangedConsumer>();

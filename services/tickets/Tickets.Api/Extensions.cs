@@ -19,6 +19,7 @@ public static class Extensions
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
             bus.AddConsumer<ReplyMailedConsumer>();
+            bus.AddConsumer<TextMessageSentConsumer>();
             bus.AddConsumer<CalendarRevisedConsumer>();
             bus.AddConsumer<AgreementTermsChangedConsumer>();
             bus.AddConsumer<PageDueConsumer>();

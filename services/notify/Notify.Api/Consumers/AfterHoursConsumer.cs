@@ -23,8 +23,9 @@ public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliver
         var contact = await recipients.LockTicketAsync(exhausted.TicketId, context.CancellationToken);
         var (email, name) = string.IsNullOrWhiteSpace(exhausted.ContactEmail) ? (contact.Email, contact.Name) : (exhausted.ContactEmail, exhausted.ContactName);
         var eventKey = $"{MessageKind.CallDownExhausted}:{contact.TicketId:N}";
+        var reach = await recipients.ReachAsync(contact, MessageKind.CallDownExhausted, email, context.CancellationToken); // by email, in their words
         var text = Templates.Templates.CallDownExhausted(new(contact.Number, name ?? email, contact.Subject, exhausted.WaitsUntil,
-            contact.TimeZone ?? "Etc/UTC"));
+            reach.TimeZone, reach.Language));
         await SendAsync(context, contact, eventKey, MessageKind.CallDownExhausted, email, name, text);
     }
 
@@ -35,9 +36,10 @@ public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliver
         Telemetry.TagTicket(approved.TicketId, approved.ClientId);
         var contact = await recipients.LockTicketAsync(approved.TicketId, context.CancellationToken);
         var eventKey = $"{MessageKind.ApprovalConfirmation}:{approved.ApprovalId:N}";
+        var reach = await recipients.ReachAsync(contact, MessageKind.ApprovalConfirmation, approved.ApproverEmail.Trim(), context.CancellationToken);
         var text = Templates.Templates.ApprovalConfirmation(new(contact.Number, approved.ApproverName, contact.Subject, approved.Method, approved.At,
             approved.QuotedRate, approved.QuotedMinimum, approved.Currency, approved.CapHours, approved.OnSiteRequired, approved.RepresentativePresent,
-            contact.TimeZone ?? "Etc/UTC"));
+            reach.TimeZone, reach.Language));
         await SendAsync(context, contact, eventKey, MessageKind.ApprovalConfirmation, approved.ApproverEmail.Trim(), approved.ApproverName, text);
     }
 

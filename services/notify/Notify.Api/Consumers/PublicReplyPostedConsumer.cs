@@ -13,7 +13,7 @@ using Tickets.Contracts;
 namespace Notify.Api.Consumers;
 
 /// <summary>
-/// Mails a public reply to the ticket's contact, threaded under the ticket's acknowledgement, then announces the mail's
+/// Sends a public reply to the ticket's contact (email and/or SMS, by their preference): the mail threaded under the ticket's acknowledgement, then announces the mail's
 /// Message-ID (<see cref="ReplyMailed"/>) so the client's answer threads back onto the ticket. One message per reply
 /// (the ledger's key is the reply id); a republished reply is announced again from the stored row.
 /// </summary>
@@ -37,9 +37,15 @@ public sealed class PublicReplyPostedConsumer(NotifyDbContext db, Recipients rec
             .Where(d => d.TicketId == contact.TicketId && d.Kind == MessageKind.Acknowledgement && d.Channel == Channel.Email && d.SentAt != null)
             .Select(d => d.MessageId).FirstOrDefaultAsync(context.CancellationToken);
 
+        // By email (threaded, and the client's answer threads back by its Message-ID) and/or by text, as the contact allows.
         // No Auto-Submitted: a person wrote this, and the client's auto-responders may answer it like any mail.
-        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, $"{MessageKind.Reply}:{reply.ReplyId:N}", MessageKind.Reply, Channel.Email,
-            email, name, ReplyMessageIds.For(reply.ReplyId, mailer.From.Domain), Templates.Templates.Reply(reply.Number, subject, reply.Body), clock,
-            inReplyTo: acknowledgement));
+        var eventKey = $"{MessageKind.Reply}:{reply.ReplyId:N}";
+        foreach (var (channel, recipient) in (await recipients.ReachAsync(contact, MessageKind.Reply, email, context.CancellationToken)).Channels)
+            await deliveries.SendOnceAsync(context, channel == Channel.Email
+                ? Recipients.Draft(contact, eventKey, MessageKind.Reply, channel, recipient, name, ReplyMessageIds.For(reply.ReplyId, mailer.From.Domain),
+                    Templates.Templates.Reply(reply.Number, subject, reply.Body), clock, inReplyTo: acknowledgement)
+                : Recipients.Draft(contact, eventKey, MessageKind.Reply, channel, recipient, name,
+                    Recipients.MessageIdFor(eventKey, channel, recipient, MessageKind.Reply, mailer.From.Domain),
+                    Templates.Templates.ReplySms(reply.Number, reply.Body), clock));
     }
 }

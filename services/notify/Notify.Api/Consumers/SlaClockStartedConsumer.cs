@@ -33,11 +33,14 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recip
             await db.Contacts.Where(c => c.TicketId == contact.TicketId)
                 .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), context.CancellationToken);
 
-        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, sla.TimeZone,
-            sla.OutsideCoverage ? sla.CountsFrom : null, sla.PagesOnCall);
         var eventKey = $"{MessageKind.Acknowledgement}:{contact.TicketId:N}";
-        // On every channel the contact allows (email; SMS for a request by text or phone, or by their preference).
-        foreach (var (channel, recipient) in await recipients.ContactChannelsAsync(contact, context.CancellationToken))
+        // On every channel the contact allows (email; SMS for a request by text or phone, or by their preference; a call
+        // reads the text message out), in their language and zone.
+        contact.TimeZone = sla.TimeZone;
+        var reach = await recipients.ReachAsync(contact, MessageKind.Acknowledgement, contact.Email, context.CancellationToken);
+        var model = new AcknowledgementModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, sla.WorkBeginsDueAt, reach.TimeZone,
+            sla.OutsideCoverage ? sla.CountsFrom : null, sla.PagesOnCall, reach.Language);
+        foreach (var (channel, recipient) in reach.Channels)
             await deliveries.SendOnceAsync(context, channel == Channel.Email
                 ? Recipients.Draft(contact, eventKey, MessageKind.Acknowledgement, channel, recipient, contact.Name,
                     $"{contact.TicketId:N}.ack@{mailer.From.Domain}", Templates.Templates.Acknowledgement(model), clock,

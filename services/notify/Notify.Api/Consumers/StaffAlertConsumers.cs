@@ -48,7 +48,11 @@ public sealed class SlaAlertConsumer(Recipients recipients, Deliveries deliverie
     private static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>A client-facing message did not reach its recipient: the staff on duty are told, by email (and SMS).</summary>
+/// <summary>
+/// A client-facing message did not reach its recipient: the staff on duty are told, by email (and SMS for an
+/// acknowledgement), by the same rule as SLA warnings: by day the assignee, team or desk; when the client's calendar is
+/// closed only the ticket's on-call person (a paged emergency), else nobody but the integrators' webhooks.
+/// </summary>
 public sealed class CommunicationFailedConsumer(Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
     : IConsumer<CommunicationFailed>
 {
@@ -60,7 +64,9 @@ public sealed class CommunicationFailedConsumer(Recipients recipients, Deliverie
         var eventKey = $"{MessageKind.DeliveryFailed}:{failed.MessageId}:{failed.Channel}:{failed.Recipient}";
         var text = Templates.Templates.DeliveryFailed(new DeliveryFailedModel(contact.Number, contact.Subject, failed.Kind, failed.Channel,
             failed.Recipient, failed.State, failed.Reason));
-        foreach (var (channel, recipient, name) in recipients.OnDuty(contact, urgent: failed.Kind == MessageKind.Acknowledgement))
+        // Judged when the notice goes out (now), not when the message failed: whoever is on duty now must act on it.
+        var afterHours = await recipients.AfterHoursAsync(contact, clock.GetUtcNow(), context.CancellationToken);
+        foreach (var (channel, recipient, name) in recipients.OnDuty(contact, urgent: failed.Kind == MessageKind.Acknowledgement, afterHours: afterHours))
             await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.DeliveryFailed, channel, recipient, name,
                 Recipients.MessageIdFor(eventKey, channel, recipient, MessageKind.DeliveryFailed, mailer.From.Domain), text, clock,
                 autoSubmitted: "auto-generated"));

@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Notify.Api.Data;
 using Notify.Api.Domain;
 using ServiceDesk.Platform;
+using ServiceDesk.Platform.Calendars;
+using Sla.Contracts;
 using Tickets.Contracts;
 
 namespace Notify.Api.Consumers;
@@ -46,7 +48,13 @@ public sealed class TicketAssignedConsumer(NotifyDbContext db) : IConsumer<Ticke
     }
 }
 
-/// <summary>Keeps notify's copy of a client's contacts at the highest revision seen; older or repeated revisions change nothing.</summary>
+/// <summary>Keeps notify's copy of sla's calendars at the highest revision (who is on duty depends on the client's hours).</summary>
+public sealed class CalendarRevisedConsumer(NotifyDbContext db) : IConsumer<CalendarRevised>
+{
+    public Task Consume(ConsumeContext<CalendarRevised> context) => CalendarCopies.KeepAsync(db, context.Message, context.CancellationToken);
+}
+
+/// <summary>Keeps notify's copy of a client's contacts (and calendar id) at the highest revision seen; older or repeated revisions change nothing.</summary>
 public sealed class ClientChangedConsumer(NotifyDbContext db) : IConsumer<ClientChanged>
 {
     public async Task Consume(ConsumeContext<ClientChanged> context)
@@ -56,9 +64,9 @@ public sealed class ClientChangedConsumer(NotifyDbContext db) : IConsumer<Client
         var client = await db.Directory.FromSql($"SELECT * FROM directory_clients WHERE \"ClientId\" = {changed.ClientId} FOR UPDATE")
             .AsTracking().SingleOrDefaultAsync(context.CancellationToken);
         if (client is null)
-            db.Directory.Add(new DirectoryClient { ClientId = changed.ClientId, Revision = changed.Revision, Contacts = contacts });
+            db.Directory.Add(new DirectoryClient { ClientId = changed.ClientId, Revision = changed.Revision, Contacts = contacts, CalendarId = changed.CalendarId });
         else if (changed.Revision > client.Revision)
-            (client.Revision, client.Contacts) = (changed.Revision, contacts);
+            (client.Revision, client.Contacts, client.CalendarId) = (changed.Revision, contacts, changed.CalendarId);
         else
             return;
         // Two first revisions racing: the loser's insert fails on the key and its retry finds the row.

@@ -12,7 +12,8 @@ using Tickets.Contracts;
 namespace Notify.Api.Consumers;
 
 /// <summary>
-/// Tells the contact their ticket was resolved, with how to reopen it, threaded under the acknowledgement. One message
+/// Tells the contact their ticket was resolved, with how to reopen it (email threaded under the acknowledgement, and/or SMS,
+/// by their preference). One message
 /// per resolution (keyed by the ticket's version, or the instant for an unversioned event): resolved, reopened and
 /// resolved again is two.
 /// </summary>
@@ -30,10 +31,12 @@ public sealed class TicketStatusChangedConsumer(NotifyDbContext db, Recipients r
         var acknowledgement = await db.Deliveries.AsNoTracking()
             .Where(d => d.TicketId == contact.TicketId && d.Kind == MessageKind.Acknowledgement && d.Channel == Channel.Email && d.SentAt != null)
             .Select(d => d.MessageId).FirstOrDefaultAsync(context.CancellationToken);
-        var text = Templates.Templates.Resolution(new ResolutionModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, changed.At,
-            contact.TimeZone ?? "Etc/UTC"));
-        await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Resolution, Channel.Email, contact.Email, contact.Name,
-            Recipients.MessageIdFor(eventKey, Channel.Email, contact.Email, MessageKind.Resolution, mailer.From.Domain), text, clock,
-            inReplyTo: acknowledgement, autoSubmitted: "auto-generated"));
+        var reach = await recipients.ReachAsync(contact, MessageKind.Resolution, contact.Email, context.CancellationToken);
+        var model = new ResolutionModel(contact.Number, contact.Name ?? contact.Email, contact.Subject, changed.At, reach.TimeZone, reach.Language);
+        foreach (var (channel, recipient) in reach.Channels)
+            await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.Resolution, channel, recipient, contact.Name,
+                Recipients.MessageIdFor(eventKey, channel, recipient, MessageKind.Resolution, mailer.From.Domain),
+                channel == Channel.Email ? Templates.Templates.Resolution(model) : Templates.Templates.ResolutionSms(model), clock,
+                inReplyTo: channel == Channel.Email ? acknowledgement : null, autoSubmitted: "auto-generated"));
     }
 }

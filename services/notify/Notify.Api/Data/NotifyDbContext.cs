@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Platform.Calendars;
 using ServiceDesk.Platform.Outbox;
 using Notify.Api.Domain;
 
@@ -15,10 +16,13 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     /// <summary>Provider status callbacks and DSNs, raw, by their own key (applied once).</summary>
     public DbSet<DeliveryReport> Reports => Set<DeliveryReport>();
+    /// <summary>Copies of sla's calendars (CalendarRevised): whether a client's business hours are open, for staff alerts.</summary>
+    public DbSet<CalendarCopy> Calendars => Set<CalendarCopy>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddReliableMessagingEntities();
+        modelBuilder.AddCalendarCopies();
         modelBuilder.Entity<TicketContact>(contact =>
         {
             contact.ToTable("ticket_contacts");
@@ -45,10 +49,12 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             sent.Property(s => s.Recipient).HasMaxLength(254);
             sent.Property(s => s.MessageId).HasMaxLength(300);
         });
-            modelBuilder.Entity<DirectoryClient>(client =>
+        modelBuilder.Entity<DirectoryClient>(client =>
         {
             client.ToTable("directory_clients");
             client.HasKey(c => c.ClientId);
+            client.Property(c => c.Language).HasMaxLength(8);
+            client.Property(c => c.CalendarId).HasMaxLength(100);
             // Read and written whole with its client, never queried by contact: one jsonb column.
             client.Property(c => c.Contacts).HasColumnType("jsonb").HasConversion(
                 contacts => System.Text.Json.JsonSerializer.Serialize(contacts, System.Text.Json.JsonSerializerOptions.Web),
@@ -62,6 +68,8 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             preference.HasKey(p => p.ContactId);
             preference.HasIndex(p => p.ClientId);
             preference.Property(p => p.UpdatedBy).HasMaxLength(200);
+            preference.Property(p => p.Language).HasMaxLength(8);
+            preference.Property(p => p.TimeZone).HasMaxLength(64);
         });
         modelBuilder.Entity<Delivery>(delivery =>
         {

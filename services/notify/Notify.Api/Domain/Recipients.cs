@@ -1,3 +1,5 @@
+using Notify.Api.Channels;
+
 namespace Notify.Api.Domain;
 
 /// <summary>What notify knows of a ticket to write to its contact (from TicketOpened).</summary>
@@ -42,6 +44,9 @@ public sealed class SentReply
     public DateTimeOffset SentAt { get; init; }
 }
 
+/// <summary>Where and how a client-facing message reaches its contact: the channels, the language and the zone for times.</summary>
+public sealed record ContactReach(IReadOnlyList<(string Channel, string Recipient)> Channels, Templates.Wording Language, string TimeZone);
+
 /// <summary>
 /// notify's copy of a client's contacts (tickets' ClientChanged, the highest revision), so that a message can reach a
 /// contact on a channel the ticket does not carry an address for (their phone, for an SMS acknowledgement).
@@ -51,6 +56,10 @@ public sealed class DirectoryClient
     public Guid ClientId { get; init; }
     public int Revision { get; set; }
     public List<DirectoryContact> Contacts { get; set; } = [];
+    /// <summary>The language the client's contacts read unless they chose their own (ISO 639-1); null = English. Set in notify.</summary>
+    public string? Language { get; set; }
+    /// <summary>The client's business calendar as the directory names it (ClientChanged.CalendarId); null = sla's default.</summary>
+    public string? CalendarId { get; set; }
 
     /// <summary>The contact with this email address, or null.</summary>
     public DirectoryContact? ContactOf(string email) =>
@@ -60,14 +69,52 @@ public sealed class DirectoryClient
 public sealed record DirectoryContact(Guid ContactId, string Name, IReadOnlyList<string> Emails, IReadOnlyList<string> Phones);
 
 /// <summary>
-/// The channels a contact allows notify to reach them on (issue 15's preferences), set by staff or by the client's own
-/// users. Without one: email, and SMS too for a request that came by text or phone.
+/// The channels a contact allows notify to reach them on, per kind of client-facing message (issue 15's preferences),
+/// set by staff or by the client's own users. A kind without its own list gets the default: email, and SMS too for a
+/// request that came by text or phone.
 /// </summary>
 public sealed class ContactPreference
 {
     public Guid ContactId { get; init; }
     public Guid ClientId { get; set; }
-    public string[] Channels { get; set; } = [];
+    /// <summary>Acknowledgements (the column's name from when they were the only kind): email, sms, voice; null = the default.</summary>
+    public string[]? Channels { get; set; }
+    /// <summary>Public replies: email, sms; null = the default.</summary>
+    public string[]? Replies { get; set; }
+    /// <summary>Resolution notices: email, sms; null = the default.</summary>
+    public string[]? Resolutions { get; set; }
+    /// <summary>The language they read (ISO 639-1, one notify writes); null = their client's, else English.</summary>
+    public string? Language { get; set; }
+    /// <summary>The IANA zone they live in; null = the client's calendar's.</summary>
+    public string? TimeZone { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public required string UpdatedBy { get; set; }
+
+    /// <summary>The kinds a contact can choose channels for, with the channels each can go by.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Allowed = new Dictionary<string, string[]>
+    {
+        // A call reads the acknowledgement out; a staff member's written reply or a resolution with its reopen hint is
+        // not something to read to a voicemail box.
+        [MessageKind.Acknowledgement] = [Channel.Email, Channel.Sms, Channel.Voice],
+        [MessageKind.Reply] = [Channel.Email, Channel.Sms],
+        [MessageKind.Resolution] = [Channel.Email, Channel.Sms],
+    };
+
+    /// <summary>The contact's channels for <paramref name="kind"/>, or null when they chose none for it (the default applies).</summary>
+    public string[]? For(string kind) => kind switch
+    {
+        MessageKind.Acknowledgement => Channels,
+        MessageKind.Reply => Replies,
+        MessageKind.Resolution => Resolutions,
+        _ => null,
+    };
+
+    /// <summary>Without a preference: email, and SMS too when the request came by text or phone (they use their phone with us).</summary>
+    public static string[] Default(string? requestChannel) => requestChannel is "sms" or "phone"
+        ? [Channel.Email, Channel.Sms]
+        : [Channel.Email];
+
+    /// <summary>The channels that reach the contact's phone for <paramref name="kind"/>, in the order they go out.</summary>
+    public static IEnumerable<string> PhoneChannels(string kind) =>
+        Allowed.TryGetValue(kind, out var channels) ? channels.Where(c => c != Channel.Email) : [];
 }

@@ -4,12 +4,26 @@ using Notify.Api.Channels;
 using Notify.Api.Data;
 using Notify.Api.Sending;
 using Notify.Api.Templates;
+using ServiceDesk.Platform.Calendars;
 
 namespace Notify.Api.Domain;
 
 /// <summary>Whom to write to about a ticket: its contact, and the staff on duty for it.</summary>
-public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
+public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff, CalendarCatalog calendars)
 {
+    /// <summary>
+    /// Whether the ticket's client's business hours are closed at <paramref name="at"/>, by notify's copy of sla's
+    /// calendars (the client's, else sla's default). For notices notify raises itself (a failed delivery); sla's own
+    /// warnings say it themselves. False while notify has no calendar at all: it cannot tell, and the daytime rule at
+    /// least reaches someone.
+    /// </summary>
+    public async Task<bool> AfterHoursAsync(TicketContact ticket, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var calendarId = await db.Directory.AsNoTracking().Where(c => c.ClientId == ticket.ClientId).Select(c => c.CalendarId)
+            .SingleOrDefaultAsync(cancellationToken);
+        return await calendars.ForCalendarAsync(db, calendarId, cancellationToken) is { } calendar && !calendar.IsOpen(at);
+    }
+
     /// <summary>
     /// The ticket's contact row, locked for the rest of the consume's transaction so that two events about one ticket
     /// compose their messages one after the other. Throws (and the message is retried) while TicketOpened has not arrived.
@@ -20,25 +34,30 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff)
         ?? throw new InvalidOperationException($"Ticket {ticketId} is not known to notify yet.");
 
     /// <summary>
-    /// Where to reach a ticket's contact with a client-facing message: email (to the ticket's address) and/or SMS (to
-    /// their number in the client directory), as their preference allows; without one, email, plus SMS when the
-    /// request came by text or phone. Never nothing: when no allowed channel has an address, email, since the client
-    /// must be told.
+    /// How to reach a ticket's contact with a client-facing message of <paramref name="kind"/> (acknowledgement, reply,
+    /// resolution, ...). Channels: email (to <paramref name="email"/>), SMS and, for an acknowledgement, a call (to their
+    /// first E.164 number in the client directory), as their preference for that kind allows; without one, email, plus
+    /// SMS when the request came by text or phone; never nothing (when no allowed channel has an address, email, since
+    /// the client must be told). Language: theirs, else their client's, else English. Zone: theirs, else the calendar's.
     /// </summary>
-    public async Task<IReadOnlyList<(string Channel, string Recipient)>> ContactChannelsAsync(TicketContact ticket, CancellationToken cancellationToken)
+    /// <param name="email">The address the message is for (the ticket's contact, or the contact a reply names).</param>
+    public async Task<ContactReach> ReachAsync(TicketContact ticket, string kind, string email, CancellationToken cancellationToken)
     {
         var directory = await db.Directory.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == ticket.ClientId, cancellationToken);
-        var person = directory?.ContactOf(ticket.Email);
+        var person = directory?.ContactOf(email);
         var phone = person?.Phones.FirstOrDefault(PhoneNumbers.IsE164);
         var preference = person is null ? null
             : await db.Preferences.AsNoTracking().SingleOrDefaultAsync(p => p.ContactId == person.ContactId, cancellationToken);
-        var allowed = preference?.Channels ?? (ticket.Channel is "sms" or "phone" ? [Channel.Email, Channel.Sms] : [Channel.Email]);
+        var allowed = preference?.For(kind) ?? ContactPreference.Default(ticket.Channel);
 
         var channels = new List<(string, string)>();
-        if (allowed.Contains(Channel.Email)) channels.Add((Channel.Email, ticket.Email));
-        if (allowed.Contains(Channel.Sms) && phone is not null) channels.Add((Channel.Sms, phone));
-        if (channels.Count == 0) channels.Add((Channel.Email, ticket.Email));
-        return channels;
+        if (allowed.Contains(Channel.Email)) channels.Add((Channel.Email, email));
+        if (phone is not null)
+            foreach (var channel in ContactPreference.PhoneChannels(kind).Where(allowed.Contains))
+                channels.Add((channel, phone));
+        if (channels.Count == 0) channels.Add((Channel.Email, email));
+        return new ContactReach(channels, Wording.For(preference?.Language ?? directory?.Language),
+            preference?.TimeZone ?? ticket.TimeZone ?? "Etc/UTC");
     }
 
     /// <summary>

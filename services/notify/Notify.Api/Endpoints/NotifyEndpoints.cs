@@ -8,6 +8,7 @@ using Notify.Api.Data;
 using Notify.Api.Domain;
 using Notify.Api.Email;
 using Notify.Api.Sending;
+using Notify.Api.Templates;
 using ServiceDesk.Platform;
 
 namespace Notify.Api.Endpoints;
@@ -28,6 +29,9 @@ public static class NotifyEndpoints
         var preferences = app.MapGroup("/api/notify/contacts/{contactId:guid}/preferences").RequireAuthorization(Policies.ClientsAndStaff);
         preferences.MapGet("", GetPreference).ProducesProblem(StatusCodes.Status404NotFound);
         preferences.MapPut("", PutPreference).ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
+        var client = app.MapGroup("/api/notify/clients/{clientId:guid}/preferences").RequireAuthorization(Policies.ClientsAndStaff);
+        client.MapGet("", GetClientPreference).ProducesProblem(StatusCodes.Status404NotFound);
+        client.MapPut("", PutClientPreference).ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
         app.MapPost(TwilioOptions.StatusPath, TwilioStatus)
             .AllowAnonymous()
             .WithMetadata(new SignatureVerifiedAttribute()) // Twilio's X-Twilio-Signature, checked here
@@ -58,41 +62,98 @@ public static class NotifyEndpoints
         return TypedResults.Ok(new { TicketId = id, Deliveries = rows });
     }
 
-    public sealed record PreferenceBody(string[]? Channels);
+    /// <summary>A contact's channels per kind of message; a kind left out (null) gets the default.</summary>
+    /// <param name="Channels">Acknowledgements: email, sms, voice (the name from when they were the only kind).</param>
+    /// <param name="Replies">Public replies: email, sms.</param>
+    /// <param name="Resolutions">Resolution notices: email, sms.</param>
+    /// <param name="Language">The language they read (ISO 639-1: en, de); null = their client's.</param>
+    /// <param name="TimeZone">The IANA zone times are written in for them; null = the client's calendar's.</param>
+    public sealed record PreferenceBody(string[]? Channels, string[]? Replies = null, string[]? Resolutions = null, string? Language = null,
+        string? TimeZone = null);
 
-    /// <summary>The channels a contact allows for client-facing messages; null channels = the default (no preference stored).</summary>
+    private static object PreferenceView(Guid contactId, ContactPreference? preference) => new
+    {
+        ContactId = contactId, Channels = preference?.Channels, Replies = preference?.Replies, Resolutions = preference?.Resolutions,
+        preference?.Language, preference?.TimeZone, preference?.UpdatedAt, preference?.UpdatedBy,
+    };
+
+    /// <summary>The channels a contact allows per kind; null for a kind = the default (email, plus SMS for a request by text or phone).</summary>
     private static async Task<IResult> GetPreference(Guid contactId, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken)
     {
         if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is null) return UnknownContact();
         var preference = await db.Preferences.AsNoTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
-        return TypedResults.Ok(new { ContactId = contactId, Channels = preference?.Channels, preference?.UpdatedAt, preference?.UpdatedBy });
+        return TypedResults.Ok(PreferenceView(contactId, preference));
     }
 
     /// <summary>
-    /// Sets the channels a contact allows (email, sms, voice; at least one). Staff for any contact, a client's users for
-    /// their own client's contacts; the contact must be in notify's copy of the client directory.
+    /// Sets the channels a contact allows, per kind (acknowledgements: email, sms, voice; replies and resolutions: email,
+    /// sms; each list given has at least one; at least one list). The body replaces the whole preference: a kind left out
+    /// goes back to the default. Staff for any contact, a client's users for their own client's contacts; the contact
+    /// must be in notify's copy of the client directory.
     /// </summary>
     private static async Task<IResult> PutPreference(Guid contactId, PreferenceBody body, NotifyDbContext db, Tenant tenant, HttpContext http,
         TimeProvider clock, CancellationToken cancellationToken)
     {
-        string[] known = [Channel.Email, Channel.Sms, Channel.Voice];
-        var channels = body.Channels?.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray() ?? [];
-        if (channels.Length == 0 || channels.Any(c => !known.Contains(c)))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["channels"] = [$"List one or more of {string.Join(", ", known)}."],
-            });
+        var errors = new Dictionary<string, string[]>();
+        var acknowledgements = Checked("channels", body.Channels, MessageKind.Acknowledgement);
+        var replies = Checked("replies", body.Replies, MessageKind.Reply);
+        var resolutions = Checked("resolutions", body.Resolutions, MessageKind.Resolution);
+        var language = body.Language?.Trim().ToLowerInvariant();
+        if (language is not null && !Wording.All.ContainsKey(language)) errors["language"] = [LanguageProblem(language)];
+        var timeZone = body.TimeZone?.Trim();
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            errors["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. Europe/Berlin)."];
+        if (errors.Count == 0 && acknowledgements is null && replies is null && resolutions is null && language is null && timeZone is null)
+            errors["channels"] = ["Give channels (acknowledgements), replies, resolutions, language or timeZone."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (await ClientOfAsync(db, tenant, contactId, cancellationToken) is not { } clientId) return UnknownContact();
         var preference = await db.Preferences.AsTracking().SingleOrDefaultAsync(p => p.ContactId == contactId, cancellationToken);
         if (preference is null)
             db.Preferences.Add(preference = new ContactPreference { ContactId = contactId, UpdatedBy = "" });
         preference.ClientId = clientId;
-        preference.Channels = channels;
+        (preference.Channels, preference.Replies, preference.Resolutions) = (acknowledgements, replies, resolutions);
+        (preference.Language, preference.TimeZone) = (language, timeZone);
         preference.UpdatedAt = clock.GetUtcNow();
         preference.UpdatedBy = http.User.FindFirst("sub")?.Value ?? "unknown";
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new { ContactId = contactId, preference.Channels, preference.UpdatedAt, preference.UpdatedBy });
+        return TypedResults.Ok(PreferenceView(contactId, preference));
+
+        // A list the kind can go by, trimmed, lower case, each channel once; null when not given; an error when wrong.
+        string[]? Checked(string field, string[]? given, string kind)
+        {
+            if (given is null) return null;
+            var known = ContactPreference.Allowed[kind];
+            var channels = given.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray();
+            if (channels.Length == 0 || channels.Any(c => !known.Contains(c)))
+                errors[field] = [$"List one or more of {string.Join(", ", known)}."];
+            return channels;
+        }
     }
+
+    /// <param name="Language">The language the client's contacts read unless they chose their own (en, de); null = English.</param>
+    public sealed record ClientPreferenceBody(string? Language);
+
+    /// <summary>A client's default language for its contacts' messages.</summary>
+    private static async Task<IResult> GetClientPreference(Guid clientId, NotifyDbContext db, Tenant tenant, CancellationToken cancellationToken) =>
+        await db.Directory.AsNoTracking().Where(c => c.ClientId == clientId && (tenant.ClientId == null || c.ClientId == tenant.ClientId))
+            .Select(c => new { c.ClientId, c.Language }).SingleOrDefaultAsync(cancellationToken) is { } found
+            ? TypedResults.Ok(found)
+            : UnknownClient();
+
+    /// <summary>Sets a client's default language (null: English). Staff for any client, a client's users for their own.</summary>
+    private static async Task<IResult> PutClientPreference(Guid clientId, ClientPreferenceBody body, NotifyDbContext db, Tenant tenant,
+        CancellationToken cancellationToken)
+    {
+        var language = body.Language?.Trim().ToLowerInvariant();
+        if (language is not null && !Wording.All.ContainsKey(language))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["language"] = [LanguageProblem(language)] });
+        var updated = await db.Directory.Where(c => c.ClientId == clientId && (tenant.ClientId == null || c.ClientId == tenant.ClientId))
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.Language, language), cancellationToken);
+        return updated == 0 ? UnknownClient() : TypedResults.Ok(new { ClientId = clientId, Language = language });
+    }
+
+    private static IResult UnknownClient() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such client (or not yet in notify's copy of the client directory).");
 
     /// <summary>The contact's client, when the caller may see it (staff: any; a client's user: their own client's contacts).</summary>
     private static async Task<Guid?> ClientOfAsync(NotifyDbContext db, Tenant tenant, Guid contactId, CancellationToken cancellationToken)
@@ -107,20 +168,24 @@ public static class NotifyEndpoints
     private static IResult UnknownContact() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such contact (or not yet in notify's copy of the client directory).");
 
-    /// <summary>A template with sample data, in the time zone given (a client's calendar's; UTC when none).</summary>
-    private static IResult Preview(string name, string? timeZone)
+    /// <summary>A template with sample data, in the time zone (a client's calendar's; UTC when none) and language (English when none) given.</summary>
+    private static IResult Preview(string name, string? timeZone, string? language)
     {
         if (!Templates.Templates.Samples.TryGetValue(name, out var sample))
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No template '{name}'.",
                 extensions: new Dictionary<string, object?> { ["name"] = name, ["templates"] = Templates.Templates.Samples.Keys });
+        var errors = new Dictionary<string, string[]>();
         if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. America/New_York)."],
-            });
-        var composed = sample(timeZone ?? "Etc/UTC");
+            errors["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. America/New_York)."];
+        if (language is not null && !Wording.All.ContainsKey(language))
+            errors["language"] = [LanguageProblem(language)];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var composed = sample(timeZone ?? "Etc/UTC", Wording.For(language));
         return TypedResults.Ok(new { Template = name, composed.Subject, composed.Text, composed.Html });
     }
+
+    private static string LanguageProblem(string language) =>
+        $"'{language}' is not a language notify writes; use one of {string.Join(", ", Wording.All.Keys)}.";
 
     /// <summary>
     /// Twilio's status callback for a message or call notify created. Checked against the URL Twilio was given
@@ -145,6 +210,10 @@ public static class NotifyEndpoints
         var status = ProviderReports.Status(form);
         if (sid is null || status is null) return TypedResults.NoContent();
         var key = $"twilio:{sid}:{status}";
+        // One transaction, serialised with the attempt that stores this sid's row (ProviderReports.LockAsync): either the
+        // row is committed before we look, or our report is committed before the attempt looks for early ones.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await ProviderReports.LockAsync(db, sid, cancellationToken);
         if (await db.Reports.AnyAsync(r => r.Key == key, cancellationToken)) return TypedResults.NoContent(); // a replay or Twilio's retry
 
         // Not found: the callback overtook the commit of the send it reports on. Kept without a delivery, the
@@ -155,6 +224,7 @@ public static class NotifyEndpoints
         if (delivery is not null && await ProviderReports.ApplyAsync(delivery, form, clock.GetUtcNow(), publish)) // published with the change: the bus outbox
             logger.LogInformation("Delivery {DeliveryId} ({Sid}) is {State}", delivery.Id, sid, delivery.State);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 

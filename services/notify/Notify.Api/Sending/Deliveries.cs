@@ -92,10 +92,14 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
 
     /// <summary>
     /// Status callbacks that arrived before this attempt's row was committed (a fast provider) were kept without a
-    /// delivery; they are applied now, in the order they came, after the acceptance was announced.
+    /// delivery; they are applied now, in the order they came, after the acceptance was announced. Runs in the consumed
+    /// message's transaction, which the lock below needs.
     /// </summary>
     private async Task ApplyEarlyReportsAsync(ConsumeContext context, Domain.Delivery delivery)
     {
+        // Held until this delivery's transaction commits: a callback still being stored is waited for, and one arriving
+        // from now on waits for the row (ProviderReports.LockAsync).
+        await ProviderReports.LockAsync(db, delivery.ProviderId!, context.CancellationToken);
         var prefix = $"twilio:{delivery.ProviderId}:";
         var early = await db.Reports.AsTracking().Where(r => r.DeliveryId == null && r.Key.StartsWith(prefix))
             .OrderBy(r => r.ReceivedAt).ToListAsync(context.CancellationToken);
@@ -115,6 +119,10 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
     private async Task AnnounceAsync(ConsumeContext context, Domain.Delivery delivery)
     {
         var sentAt = delivery.SentAt!.Value;
+        // A client-facing text: tickets threads the contact's answer by their number (docs/adr/0047).
+        if (delivery is { Channel: Channel.Sms, Kind: MessageKind.Acknowledgement or MessageKind.Reply or MessageKind.Resolution })
+            await context.Publish(new TextMessageSent(delivery.TicketId, delivery.ClientId, delivery.Recipient, delivery.ProviderId ?? delivery.MessageId,
+                delivery.Kind, sentAt));
         switch (delivery.Kind)
         {
             case MessageKind.Acknowledgement:
@@ -122,7 +130,8 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
                     { TicketId = delivery.TicketId, Recipient = delivery.Recipient, MessageId = delivery.MessageId, SentAt = sentAt }, context.CancellationToken);
                 await context.Publish(new AcknowledgementSent(delivery.TicketId, delivery.Channel, delivery.Recipient, delivery.MessageId, sentAt));
                 break;
-            case MessageKind.Reply when ReplyMessageIds.TryParse(delivery.MessageId, out var replyId):
+            // Only the mail: an SMS's id is no Message-ID a mail client answers (and may look like a reply's by chance).
+            case MessageKind.Reply when delivery.Channel == Channel.Email && ReplyMessageIds.TryParse(delivery.MessageId, out var replyId):
                 await db.InsertOnceAsync(r => r.ReplyId == replyId, () => new SentReply
                     { ReplyId = replyId, TicketId = delivery.TicketId, Recipient = delivery.Recipient, MessageId = delivery.MessageId, SentAt = sentAt },
                     context.CancellationToken);

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Primitives;
 using Notify.Api.Domain;
 
@@ -35,6 +36,15 @@ public static class ProviderReports
         else delivery.DeliveredAt = now;
         return true;
     }
+
+    /// <summary>
+    /// Serialises, per provider id, a status callback with the attempt that stores the send it reports on, until the
+    /// caller's transaction ends (docs/adr/0047). Without it a callback could look for the row before the attempt
+    /// committed it, and the attempt look for early callbacks before the callback committed its report: neither would
+    /// see the other and the report would be lost. With it, whoever comes second sees what the first committed.
+    /// </summary>
+    public static Task LockAsync(DbContext db, string providerId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"twilio:" + providerId}, 0))", cancellationToken);
 
     public static string? Sid(IReadOnlyDictionary<string, StringValues> form) => First(form, "MessageSid") ?? First(form, "CallSid");
 

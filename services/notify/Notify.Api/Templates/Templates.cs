@@ -11,21 +11,23 @@ public sealed record Composed(string Subject, string Text, string? Html);
 /// starts (the next covered time). Nobody is woken for it (docs/adr/0037).</param>
 /// <param name="PagesOnCall">A covered emergency outside business hours: the on-call technician is called.</param>
 public sealed record AcknowledgementModel(long Number, string ContactName, string Subject, DateTimeOffset WorkBeginsBy, string TimeZone,
-    DateTimeOffset? CoveredFrom = null, bool PagesOnCall = false);
+    DateTimeOffset? CoveredFrom = null, bool PagesOnCall = false, Wording? Language = null);
 
-public sealed record ResolutionModel(long Number, string ContactName, string Subject, DateTimeOffset ResolvedAt, string TimeZone);
+public sealed record ResolutionModel(long Number, string ContactName, string Subject, DateTimeOffset ResolvedAt, string TimeZone, Wording? Language = null);
 
 /// <summary>An SLA step for staff: a warning (Percent &lt; 100) or the breach.</summary>
 public sealed record SlaAlertModel(long Number, string Subject, string Priority, string Target, string Commitment, int Percent, DateTimeOffset DueAt);
 
 /// <summary>On-call tried everyone on the client's call-down list at night and reached nobody.</summary>
 /// <param name="WaitsUntil">When business hours begin and work starts; null when not known.</param>
-public sealed record CallDownExhaustedModel(long Number, string ContactName, string Subject, DateTimeOffset? WaitsUntil, string TimeZone);
+public sealed record CallDownExhaustedModel(long Number, string ContactName, string Subject, DateTimeOffset? WaitsUntil, string TimeZone,
+    Wording? Language = null);
 
 /// <summary>The written confirmation of an approval of after-hours work, to the contact who gave it.</summary>
 /// <param name="Rate">The hourly rate quoted; null when the agreement's rate applies unquoted.</param>
 public sealed record ApprovalConfirmationModel(long Number, string ApproverName, string Subject, string Method, DateTimeOffset ApprovedAt,
-    decimal? Rate, decimal? Minimum, string? Currency, decimal? CapHours, bool OnSiteRequired, bool? RepresentativePresent, string TimeZone);
+    decimal? Rate, decimal? Minimum, string? Currency, decimal? CapHours, bool OnSiteRequired, bool? RepresentativePresent, string TimeZone,
+    Wording? Language = null);
 
 /// <summary>A page to the person on call. <paramref name="AckLink"/> is null when notify has no Notify:PublicBaseUrl.</summary>
 public sealed record PageModel(long Number, string Subject, string Layer, int Round, string? AckLink, Guid TicketId, DateTimeOffset AckExpiresAt);
@@ -37,7 +39,9 @@ public sealed record DeliveryFailedModel(long Number, string Subject, string Kin
 
 /// <summary>
 /// Every text notify sends, in one place: one method per event, each giving plain text and HTML from the same words.
-/// English only for now (no client has a language on record); times are in the client's calendar's time zone.
+/// Client-facing messages are in the contact's language (<see cref="Wording"/>: the contact's preference, else their
+/// client's, else English), with times in the contact's zone (else the client's calendar's) written in that language's
+/// culture; staff alerts are English, times in UTC or the calendar's zone.
 /// Values from clients (names, subjects) are HTML-encoded in the HTML part and never become addresses or headers other
 /// than the subject, which MimeKit encodes.
 /// </summary>
@@ -47,65 +51,76 @@ public static class Templates
     /// What every acknowledgement says, on any channel: add a sentence here (e.g. the next covered time) and the email
     /// and the SMS both carry it.
     /// </summary>
-    private static IEnumerable<string> AcknowledgementSays(AcknowledgementModel m)
+    private static IEnumerable<string> AcknowledgementSays(AcknowledgementModel m, Wording w)
     {
-        yield return $"We received your request \"{m.Subject}\" and opened ticket SD#{m.Number}.";
+        yield return w.Received(m.Subject, $"SD#{m.Number}");
         if (m.CoveredFrom is { } from)
-            yield return $"Your service agreement does not cover this request at this hour, so nobody is being woken: we start on it at {FormatLocal(from, m.TimeZone)}.";
+            yield return w.NotCoveredNow(w.Time(from, m.TimeZone));
         else if (m.PagesOnCall)
-            yield return "Your service agreement covers this emergency now: the on-call technician is being called.";
-        yield return $"Work will begin by {FormatLocal(m.WorkBeginsBy, m.TimeZone)}.";
+            yield return w.OnCallIsCalled();
+        yield return w.WorkBeginsBy(w.Time(m.WorkBeginsBy, m.TimeZone));
     }
 
     public static Composed Acknowledgement(AcknowledgementModel m)
     {
-        var reference = $"SD#{m.Number}";
-        return Compose($"[{reference}] We received your request: {m.Subject}",
-            [$"Hello {m.ContactName},", .. AcknowledgementSays(m), $"Reply to this email to add to the ticket; keep {reference} in the subject."]);
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.AcknowledgementSubject(reference, m.Subject),
+            [w.Hello(m.ContactName), .. AcknowledgementSays(m, w), w.ReplyToAdd(reference)]);
     }
 
-    /// <summary>The acknowledgement as a text message: the same sentences, no greeting, one paragraph.</summary>
+    /// <summary>The acknowledgement as a text message (and what a call reads out): the same sentences, no greeting, one paragraph.</summary>
     public static Composed AcknowledgementSms(AcknowledgementModel m) =>
-        new($"SD#{m.Number}", string.Join(" ", AcknowledgementSays(m)), null);
+        new($"SD#{m.Number}", string.Join(" ", AcknowledgementSays(m, m.Language ?? Wording.English)), null);
 
-    /// <summary>A public reply: staff's own words, as they wrote them.</summary>
+    /// <summary>A public reply: staff's own words, as they wrote them (in whatever language they wrote them).</summary>
     public static Composed Reply(long number, string subject, string body) => Compose($"[SD#{number}] {subject}", body.TrimEnd());
+
+    /// <summary>Twilio takes at most 1,600 characters in one message; a longer reply is cut with an ellipsis.</summary>
+    public const int MaxSmsText = 1500;
+
+    /// <summary>A public reply as a text message: the ticket's reference, then staff's words, cut to fit one SMS.</summary>
+    public static Composed ReplySms(long number, string body)
+    {
+        var text = $"SD#{number}: {body.Trim()}";
+        return new($"SD#{number}", text.Length <= MaxSmsText ? text : string.Concat(text.AsSpan(0, MaxSmsText - 1).TrimEnd(), "…"), null);
+    }
 
     public static Composed Resolution(ResolutionModel m)
     {
-        var reference = $"SD#{m.Number}";
-        return Compose($"[{reference}] Resolved: {m.Subject}",
-            $"Hello {m.ContactName},",
-            $"We resolved your request \"{m.Subject}\" (ticket {reference}) on {FormatLocal(m.ResolvedAt, m.TimeZone)}.",
-            $"If it is not fixed, reply to this email and the ticket reopens; keep {reference} in the subject.");
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.ResolvedSubject(reference, m.Subject),
+            w.Hello(m.ContactName),
+            w.Resolved(m.Subject, reference, w.Time(m.ResolvedAt, m.TimeZone)),
+            w.ReopenByMail(reference));
+    }
+
+    /// <summary>The resolution as a text message: the same news in one paragraph, and that a text back reopens it.</summary>
+    public static Composed ResolutionSms(ResolutionModel m)
+    {
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return new(reference, $"{w.Resolved(m.Subject, reference, w.Time(m.ResolvedAt, m.TimeZone))} {w.ReopenByText()}", null);
     }
 
     public static Composed CallDownExhausted(CallDownExhaustedModel m)
     {
-        var reference = $"SD#{m.Number}";
-        return Compose($"[{reference}] We could not reach anyone about: {m.Subject}",
-            $"Hello {m.ContactName},",
-            $"Our on-call technician called everyone on your after-hours call-down list about ticket {reference} \"{m.Subject}\" and reached nobody.",
-            "After-hours work needs the approval of someone on that list, so no work is being done now"
-            + (m.WaitsUntil is { } from ? $": we start on it when your business hours begin, {FormatLocal(from, m.TimeZone)}." : ": we start on it when your business hours begin."),
-            $"To approve after-hours work sooner, call our service number or reply to this email; keep {reference} in the subject.");
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.CallDownSubject(reference, m.Subject),
+            w.Hello(m.ContactName),
+            w.CalledEveryone(reference, m.Subject),
+            w.NoWorkNow(m.WaitsUntil is { } from ? w.Time(from, m.TimeZone) : null),
+            w.ApproveSooner(reference));
     }
 
     public static Composed ApprovalConfirmation(ApprovalConfirmationModel m)
     {
-        var reference = $"SD#{m.Number}";
-        var rate = m.Rate is { } r ? $"{r.ToString("0.00", CultureInfo.InvariantCulture)} {m.Currency} per hour" : "the after-hours rate of your agreement";
-        var minimum = m.Minimum is > 0m ? $", with a minimum charge of {m.Minimum.Value.ToString("0.00", CultureInfo.InvariantCulture)} {m.Currency}" : "";
-        return Compose($"[{reference}] Your approval of after-hours work: {m.Subject}",
-            $"Hello {m.ApproverName},",
-            $"This confirms in writing that you approved after-hours work on ticket {reference} \"{m.Subject}\" by {m.Method} on {FormatLocal(m.ApprovedAt, m.TimeZone)}.",
-            $"It is billed at {rate}{minimum}" + (m.CapHours is { } cap ? $", for at most {cap.ToString("0.##", CultureInfo.InvariantCulture)} hours." : "."),
-            m.OnSiteRequired
-                ? m.RepresentativePresent == true
-                    ? "A technician comes on site; you told us someone from your company will be there to let them in."
-                    : "A technician comes on site and needs someone from your company there to let them in."
-                : "The work is done remotely.",
-            $"If this is not what you agreed, reply to this email at once; keep {reference} in the subject.");
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.ApprovalSubject(reference, m.Subject),
+            w.Hello(m.ApproverName),
+            w.Approved(reference, m.Subject, m.Method, w.Time(m.ApprovedAt, m.TimeZone)),
+            w.BilledAt(m.Rate is { } rate ? w.Money(rate, m.Currency) : null, m.Minimum is > 0m ? w.Money(m.Minimum.Value, m.Currency) : null,
+                m.CapHours is { } cap ? w.Hours(cap) : null),
+            w.OnSite(m.OnSiteRequired, m.RepresentativePresent == true),
+            w.NotWhatYouAgreed(reference));
     }
 
     public static Composed SlaAlert(SlaAlertModel m)
@@ -153,14 +168,6 @@ public static class Templates
             "Find someone to take it now, and acknowledge the ticket's paging for them.");
     }
 
-    /// <summary>"Monday 23 November 2026, 10:00 (America/New_York)": the client's local time, unambiguous.</summary>
-    public static string FormatLocal(DateTimeOffset instant, string timeZone)
-    {
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found) ? found : TimeZoneInfo.Utc;
-        var local = TimeZoneInfo.ConvertTime(instant, zone);
-        return local.ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture) + $" ({zone.Id})";
-    }
-
     /// <summary>The paragraphs as text (blank line between) and as HTML paragraphs, encoded.</summary>
     private static Composed Compose(string subject, params IReadOnlyList<string> paragraphs) => new(
         OneLine(subject),
@@ -173,20 +180,22 @@ public static class Templates
     /// </summary>
     public static string OneLine(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c)).Trim();
 
-    /// <summary>The templates an admin can preview, each with sample data, by the time zone to show times in.</summary>
-    public static readonly IReadOnlyDictionary<string, Func<string, Composed>> Samples = new Dictionary<string, Func<string, Composed>>
+    /// <summary>The templates an admin can preview, each with sample data, by the time zone and language to show it in (staff alerts are English).</summary>
+    public static readonly IReadOnlyDictionary<string, Func<string, Wording, Composed>> Samples = new Dictionary<string, Func<string, Wording, Composed>>
     {
-        ["acknowledgement"] = zone => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone)),
-        ["acknowledgement-sms"] = zone => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone)),
-        ["resolution"] = zone => Resolution(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone)),
-        ["sla-warning"] = _ => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, SampleTime)),
-        ["sla-breach"] = _ => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, SampleTime)),
-        ["call-down-exhausted"] = zone => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone)),
-        ["approval-confirmation"] = zone => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
-            true, true, zone)),
-        ["page"] = _ => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),
-        ["paging-exhausted"] = _ => PagingExhausted(new(1042, "Server room flooding", "Nobody acknowledged 6 pages in 2 rounds.")),
-        ["delivery-failed"] = _ => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
+        ["acknowledgement"] = (zone, w) => Acknowledgement(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone, Language: w)),
+        ["acknowledgement-sms"] = (zone, w) => AcknowledgementSms(new(1042, "Dana Reyes", "Printer jam", SampleTime, zone, Language: w)),
+        ["reply-sms"] = (_, _) => ReplySms(1042, "The new toner is on its way; it arrives tomorrow morning."),
+        ["resolution"] = (zone, w) => Resolution(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone, w)),
+        ["resolution-sms"] = (zone, w) => ResolutionSms(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone, w)),
+        ["sla-warning"] = (_, _) => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, SampleTime)),
+        ["sla-breach"] = (_, _) => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, SampleTime)),
+        ["call-down-exhausted"] = (zone, w) => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone, w)),
+        ["approval-confirmation"] = (zone, w) => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
+            true, true, zone, w)),
+        ["page"] = (_, _) => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),
+        ["paging-exhausted"] = (_, _) => PagingExhausted(new(1042, "Server room flooding", "Nobody acknowledged 6 pages in 2 rounds.")),
+        ["delivery-failed"] = (_, _) => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
     };
 
     private static readonly DateTimeOffset SampleTime = new(2026, 11, 23, 15, 0, 0, TimeSpan.Zero);

@@ -22,3 +22,21 @@ public sealed class ReplyMailedConsumer(TicketsDbContext db) : IConsumer<ReplyMa
         await db.SaveChangesAsync(context.CancellationToken);
     }
 }
+
+/// <summary>
+/// notify texted a ticket's contact: their number now points at that ticket, so a text back without "SD#1234" threads
+/// onto it (ThreadMatch, docs/adr/0047). Only a newer text moves the number to another ticket: a redelivered or late
+/// older one changes nothing.
+/// </summary>
+public sealed class TextMessageSentConsumer(TicketsDbContext db) : IConsumer<TextMessageSent>
+{
+    public async Task Consume(ConsumeContext<TextMessageSent> context)
+    {
+        var sent = context.Message;
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO text_threads ("Phone", "TicketId", "ClientId", "At") VALUES ({sent.Recipient}, {sent.TicketId}, {sent.ClientId}, {sent.SentAt})
+            ON CONFLICT ("Phone") DO UPDATE SET "TicketId" = excluded."TicketId", "ClientId" = excluded."ClientId", "At" = excluded."At"
+            WHERE text_threads."At" < excluded."At"
+            """, context.CancellationToken);
+    }
+}

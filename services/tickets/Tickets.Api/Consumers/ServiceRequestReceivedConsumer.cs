@@ -27,8 +27,8 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
     {
         var request = context.Message;
         var cancellationToken = context.CancellationToken;
-        // Only a request with thread hints can have become a reply; the others skip the lookup.
-        if (request.Thread is not null && await db.Messages.AnyAsync(m => m.Id == request.RequestId, cancellationToken)) return;
+        // Only a request with thread hints (or a text) can have become a reply; the others skip the lookup.
+        if (ThreadMatch.MayAnswer(request) && await db.Messages.AnyAsync(m => m.Id == request.RequestId, cancellationToken)) return;
 
         var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.RequestId, cancellationToken);
         if (ticket is null)

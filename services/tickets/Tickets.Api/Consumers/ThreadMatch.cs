@@ -10,7 +10,7 @@ namespace Tickets.Api.Consumers;
 /// <summary>
 /// Which ticket a request's thread hints point at (docs/adr/0017). Hints are tried strongest first: intake's own
 /// knowledge (the same phone call), our subject token ("[SD#1042]"), In-Reply-To, then References newest first (a
-/// Message-ID we know, or the mail of one of our public replies). A hint naming another client's ticket is ignored, so
+/// Message-ID we know, or the mail of one of our public replies), and for a text, the ticket we last texted its number about. A hint naming another client's ticket is ignored, so
 /// quoting a number cannot write into someone else's ticket; a closed ticket takes no more messages (ADR 12), so the request opens a new ticket instead. A hint naming a merged
 /// duplicate leads to the ticket it was merged into (ADR 21).
 /// </summary>
@@ -22,10 +22,17 @@ public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
 
     public static async Task<ThreadMatch> FindAsync(TicketsDbContext db, ServiceRequestReceived request, CancellationToken cancellationToken)
     {
-        if (request.Thread is not { } hints) return None;
+        if (!MayAnswer(request)) return None;
 
         var notes = new List<string>();
-        foreach (var (ticketId, reason) in await CandidatesAsync(db, hints, cancellationToken))
+        List<(Guid TicketId, string Reason)> candidates = request.Thread is { } hints ? await CandidatesAsync(db, hints, cancellationToken) : [];
+        // A text without "SD#1234" answers the last text we sent that number (docs/adr/0047); the weakest hint, tried last.
+        if (IsText(request) && await db.TextThreads
+                .Where(t => t.Phone == request.ContactPhone && t.At >= request.ReceivedAt - TextAnswerWindow)
+                .Select(t => (Guid?)t.TicketId).SingleOrDefaultAsync(cancellationToken) is { } texted)
+            candidates.Add((texted, $"answers our last text to {request.ContactPhone}"));
+        if (candidates.Count == 0 && request.Thread is null) return None;
+        foreach (var (ticketId, reason) in candidates)
         {
             var ticket = await db.Tickets.SingleForUpdateAsync(ticketId, cancellationToken);
             var via = "";
@@ -44,6 +51,14 @@ public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
         }
         return new ThreadMatch(null, notes.Count > 0 ? string.Join("; ", notes) : "its thread hints match no ticket");
     }
+
+    /// <summary>How long after our last text to a number a text from it still answers that text (and not a new request).</summary>
+    public static readonly TimeSpan TextAnswerWindow = TimeSpan.FromDays(14);
+
+    /// <summary>A request that may belong to an existing ticket: it carries thread hints, or it is a text (which may answer ours).</summary>
+    public static bool MayAnswer(ServiceRequestReceived request) => request.Thread is not null || IsText(request);
+
+    private static bool IsText(ServiceRequestReceived request) => request is { Channel: "sms", ContactPhone.Length: > 0 };
 
     /// <summary>Message-IDs are kept bare ("id@host"); intake's hashes of mails without one are not.</summary>
     public static bool IsMessageId(string value) => value.Length <= TicketLimits.MessageId && value.Contains('@');

@@ -13,6 +13,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
     public DbSet<ThreadReference> ThreadReferences => Set<ThreadReference>();
+    public DbSet<TextThread> TextThreads => Set<TextThread>();
     public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
     public DbSet<TicketAssignment> Assignments => Set<TicketAssignment>();
     public DbSet<Team> Teams => Set<Team>();
@@ -117,6 +118,14 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             message.HasQueryFilter(m => ClientId == null || m.ClientId == ClientId);
         });
 
+        modelBuilder.Entity<TextThread>(thread =>
+        {
+            thread.ToTable("text_threads");
+            thread.HasKey(t => t.Phone);
+            thread.Property(t => t.Phone).HasMaxLength(16);
+            thread.HasOne<Ticket>().WithMany().HasForeignKey(t => t.TicketId);
+            thread.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+        });
         modelBuilder.Entity<ThreadReference>(reference =>
         {
             reference.ToTable("thread_references");

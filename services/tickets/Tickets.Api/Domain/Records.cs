@@ -69,6 +69,19 @@ public sealed class ThreadReference
     public DateTimeOffset At { get; init; }
 }
 
+/// <summary>
+/// The ticket a phone number was last texted about by notify (TextMessageSent): a text back from that number without
+/// "SD#1234" answers it (docs/adr/0047). One row per number, the newest text wins.
+/// </summary>
+public sealed class TextThread
+{
+    /// <summary>E.164.</summary>
+    public required string Phone { get; init; }
+    public Guid TicketId { get; set; }
+    public Guid ClientId { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
 public enum WorkType
 {
     BusinessHours,

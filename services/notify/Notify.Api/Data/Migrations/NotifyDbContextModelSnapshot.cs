@@ -29,11 +29,24 @@ namespace Notify.Api.Data.Migrations
                         .HasColumnType("uuid");
 
                     b.PrimitiveCollection<string[]>("Channels")
-                        .IsRequired()
                         .HasColumnType("text[]");
 
                     b.Property<Guid>("ClientId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.PrimitiveCollection<string[]>("Replies")
+                        .HasColumnType("text[]");
+
+                    b.PrimitiveCollection<string[]>("Resolutions")
+                        .HasColumnType("text[]");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -190,9 +203,17 @@ namespace Notify.Api.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("CalendarId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("Contacts")
                         .IsRequired()
                         .HasColumnType("jsonb");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
 
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
@@ -305,6 +326,34 @@ namespace Notify.Api.Data.Migrations
                     b.HasKey("TicketId");
 
                     b.ToTable("ticket_contacts", (string)null);
+                });
+
+            modelBuilder.Entity("ServiceDesk.Platform.Calendars.CalendarCopy", b =>
+                {
+                    b.Property<Guid>("CalendarId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("CalendarId");
+
+                    b.ToTable("calendars", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDesk.Platform.Outbox.InboxState", b =>

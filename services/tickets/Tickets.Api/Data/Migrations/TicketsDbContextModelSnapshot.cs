@@ -624,6 +624,28 @@ namespace Tickets.Api.Data.Migrations
                     b.ToTable("teams", (string)null);
                 });
 
+            modelBuilder.Entity("Tickets.Api.Domain.TextThread", b =>
+                {
+                    b.Property<string>("Phone")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ClientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Phone");
+
+                    b.HasIndex("TicketId");
+
+                    b.ToTable("text_threads", (string)null);
+                });
+
             modelBuilder.Entity("Tickets.Api.Domain.ThreadReference", b =>
                 {
                     b.Property<string>("MessageId")
@@ -1200,6 +1222,15 @@ namespace Tickets.Api.Data.Migrations
                         .WithMany()
                         .HasForeignKey("TeamId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tickets.Api.Domain.TextThread", b =>
+                {
+                    b.HasOne("Tickets.Api.Domain.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

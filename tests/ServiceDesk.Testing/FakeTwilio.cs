@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace Notify.Tests;
+namespace ServiceDesk.Testing;
 
 /// <summary>One request Twilio's REST API received.</summary>
 public sealed record TwilioRequest(string Resource, string To, IReadOnlyDictionary<string, string> Form, string? Authorization, string? Sid);
