@@ -124,7 +124,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             thread.HasKey(t => t.Phone);
             thread.Property(t => t.Phone).HasMaxLength(16);
             thread.HasOne<Ticket>().WithMany().HasForeignKey(t => t.TicketId);
-            thread.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+            thread.HasQueryFilter(t => ClientId == null || t.ClientId == ClientId);
         });
         modelBuilder.Entity<ThreadReference>(reference =>
         {
