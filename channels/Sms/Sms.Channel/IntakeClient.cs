@@ -16,6 +16,8 @@ public enum IntakeAnswer
     Unavailable,
     /// <summary>Intake refused the delivery itself (secret, channel, validation): a configuration error, not fixed by a retry.</summary>
     Refused,
+    /// <summary>No page was texted to the sender lately: the message is not a page acknowledgement (it goes to intake).</summary>
+    NotAPageReply,
 }
 
 /// <summary>
@@ -25,12 +27,21 @@ public enum IntakeAnswer
 /// </summary>
 public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, TimeProvider clock, ILogger<IntakeClient> logger)
 {
-    public async Task<IntakeAnswer> SubmitAsync(string deliveryId, byte[] body, CancellationToken cancellationToken)
+    public Task<IntakeAnswer> SubmitAsync(string deliveryId, byte[] body, CancellationToken cancellationToken) =>
+        PostAsync($"api/channels/{options.Value.Channel}/requests", deliveryId, body, cancellationToken);
+
+    /// <summary>
+    /// Offers an acknowledgement word to notify (docs/adr/0046), signed the same way: <see cref="IntakeAnswer.Accepted"/>
+    /// when it acknowledges a page texted to the sender, <see cref="IntakeAnswer.NotAPageReply"/> when none was.
+    /// </summary>
+    public Task<IntakeAnswer> ReplyToPageAsync(string deliveryId, byte[] body, CancellationToken cancellationToken) =>
+        PostAsync($"api/notify/page-replies/{options.Value.Channel}", deliveryId, body, cancellationToken);
+
+    private async Task<IntakeAnswer> PostAsync(string path, string deliveryId, byte[] body, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var unix = clock.GetUtcNow().ToUnixTimeSeconds(); // fresh on every attempt: a retry hours later is not "stale"
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.IntakeUrl!.TrimEnd('/') + "/"),
-            $"api/channels/{settings.Channel}/requests"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.IntakeUrl!.TrimEnd('/') + "/"), path))
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
@@ -54,6 +65,7 @@ public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, 
             var status = response.StatusCode;
             if (response.IsSuccessStatusCode) return IntakeAnswer.Accepted;
             if (status == HttpStatusCode.Conflict) return IntakeAnswer.Replayed;
+            if (status == HttpStatusCode.NotFound && path.StartsWith("api/notify/", StringComparison.Ordinal)) return IntakeAnswer.NotAPageReply;
             if ((int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
             {
                 logger.LogWarning("Intake answered {Status} for delivery {DeliveryId}; the provider is asked to retry", (int)status, deliveryId);
