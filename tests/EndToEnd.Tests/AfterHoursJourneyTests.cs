@@ -16,6 +16,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
 {
     private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
     private static readonly string[] Restarted = ["sla", "notify"];
+    private static readonly string[] ExtendedPriorities = ["P1", "P3"];
     private static readonly DateOnly Day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
     private static readonly DateTimeOffset Opens = new(Day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
 
@@ -94,7 +95,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     [Fact]
     public async Task Extended_hours_cover_counts_from_entry_on_the_extended_calendar_and_the_acknowledgement_and_preview_agree()
     {
-        // Extended hours (docs/adr/0042) open from 10 minutes ago for 30 minutes, and on Day 09:00-12:00 (around the
+        // Extended hours (docs/adr/0042) open from 10 minutes ago for 30 minutes, and on Day 09:00-14:00 (around the
         // business hour, 10:00-11:00). A P3 (every request opens so) now is covered, and its targets run only while extended hours are open:
         // what is left of the window now, then from Day 09:00. Neither the business calendar (Day 10:00) nor 24x7 gives that.
         var now = DateTimeOffset.UtcNow;
@@ -110,7 +111,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         }
         else Open(from, until);
         var dayOpens = new DateTimeOffset(Day.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
-        Open(dayOpens, dayOpens.AddHours(3));
+        Open(dayOpens, dayOpens.AddHours(5));
         using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
         var calendar = await ReadAsync(await admin.PostAsJsonAsync(new Uri("/api/sla/calendars", UriKind.Relative),
             new { name = $"Extended {Guid.NewGuid():N}", timeZone = "Etc/UTC", week }));
@@ -122,7 +123,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         await ReadAsync(await admin.PostAsJsonAsync(new Uri("/api/sla/tiers", UriKind.Relative), new
         {
             name = tier, afterHoursCovered = false, emergencyCovered = false, targets,
-            extendedHours = new { calendarId = calendar.GetProperty("id").GetGuid(), priorities = new[] { "P1", "P3" } },
+            extendedHours = new { calendarId = calendar.GetProperty("id").GetGuid(), priorities = ExtendedPriorities },
         }));
         var (client, nora) = await ClientAtNightAsync(tier);
 

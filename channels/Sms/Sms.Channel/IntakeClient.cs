@@ -65,11 +65,19 @@ public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, 
             var status = response.StatusCode;
             if (response.IsSuccessStatusCode) return IntakeAnswer.Accepted;
             if (status == HttpStatusCode.Conflict) return IntakeAnswer.Replayed;
-            if (status == HttpStatusCode.NotFound && path.StartsWith("api/notify/", StringComparison.Ordinal)) return IntakeAnswer.NotAPageReply;
             if ((int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
             {
                 logger.LogWarning("Intake answered {Status} for delivery {DeliveryId}; the provider is asked to retry", (int)status, deliveryId);
                 return IntakeAnswer.Unavailable;
+            }
+            if (path.StartsWith("api/notify/", StringComparison.Ordinal))
+            {
+                // No page texted to that number (404), or notify refuses page replies (not configured): the text goes to
+                // intake as any other, rather than being lost.
+                if (status != HttpStatusCode.NotFound)
+                    logger.LogWarning("notify answered {Status} to page reply {DeliveryId}; it goes to intake. Check notify's Channels:{Channel}:Secret",
+                        (int)status, deliveryId, settings.Channel);
+                return IntakeAnswer.NotAPageReply;
             }
             var problem = await response.Content.ReadAsStringAsync(cancellationToken);
             logger.LogError("Intake refused delivery {DeliveryId} with {Status}: {Problem}. Check Sms:Channel, Sms:ChannelSecret (intake's " +
