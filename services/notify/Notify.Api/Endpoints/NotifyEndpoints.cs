@@ -181,6 +181,9 @@ public static class NotifyEndpoints
     private static async Task<IResult> PageReply(string channel, HttpRequest request, WebhookVerifier verifier, NotifyDbContext db,
         IPublishEndpoint publish, TimeProvider clock, ILogger<Deliveries> logger, CancellationToken cancellationToken)
     {
+        // Unsigned is 401 before the channel is looked up, as on every route that proves its caller by a signature.
+        if (request.Headers[WebhookVerifier.SignatureHeader].ToString().Length == 0)
+            return Unauthorized($"{WebhookVerifier.SignatureHeader} is required.");
         var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
         if (problem is not null) return problem;
         string? phone = null;
