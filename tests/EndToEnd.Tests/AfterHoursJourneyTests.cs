@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Xml.Linq;
 using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 
@@ -15,6 +16,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
 {
     private static readonly string[] Priorities = ["P1", "P2", "P3", "P4"];
     private static readonly string[] Restarted = ["sla", "notify"];
+    private static readonly string[] ExtendedPriorities = ["P1", "P3"];
     private static readonly DateOnly Day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
     private static readonly DateTimeOffset Opens = new(Day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
 
@@ -91,6 +93,68 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     }
 
     [Fact]
+    public async Task Extended_hours_cover_counts_from_entry_on_the_extended_calendar_and_the_acknowledgement_and_preview_agree()
+    {
+        // Extended hours (docs/adr/0042) open from 10 minutes ago for 30 minutes, and on Day 09:00-14:00 (around the
+        // business hour, 10:00-11:00). A P3 (every request opens so) now is covered, and its targets run only while extended hours are open:
+        // what is left of the window now, then from Day 09:00. Neither the business calendar (Day 10:00) nor 24x7 gives that.
+        var now = DateTimeOffset.UtcNow;
+        var (from, until) = (now.AddMinutes(-10), now.AddMinutes(30));
+        until = new DateTimeOffset(until.Year, until.Month, until.Day, until.Hour, until.Minute, 0, TimeSpan.Zero); // calendars count whole minutes
+        var week = new Dictionary<string, List<object>>();
+        void Open(DateTimeOffset start, DateTimeOffset end) => (week.TryGetValue(Key(start), out var day) ? day : week[Key(start)] = []).Add(
+            new { opens = start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), closes = end.Date > start.Date ? "24:00" : end.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture) });
+        if (until.Date > from.Date && until.TimeOfDay > TimeSpan.Zero)
+        {
+            Open(from, until.Date);
+            Open(until.Date, until);
+        }
+        else Open(from, until);
+        var dayOpens = new DateTimeOffset(Day.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
+        Open(dayOpens, dayOpens.AddHours(5));
+        using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var calendar = await ReadAsync(await admin.PostAsJsonAsync(new Uri("/api/sla/calendars", UriKind.Relative),
+            new { name = $"Extended {Guid.NewGuid():N}", timeZone = "Etc/UTC", week }));
+        var tier = "extended-" + Guid.NewGuid().ToString("N")[..8];
+        var targets = Priorities.SelectMany(p => new[] { ("acknowledge", 60), ("work-begins", 240) }.Select(t => new
+        {
+            priority = p, type = t.Item1, contractualMinutes = t.Item2, internalMinutes = t.Item2 / 2, calendar = p is "P1" or "P3" ? "extended-hours" : "business-hours",
+        })).ToArray();
+        await ReadAsync(await admin.PostAsJsonAsync(new Uri("/api/sla/tiers", UriKind.Relative), new
+        {
+            name = tier, afterHoursCovered = false, emergencyCovered = false, targets,
+            extendedHours = new { calendarId = calendar.GetProperty("id").GetGuid(), priorities = ExtendedPriorities },
+        }));
+        var (client, nora) = await ClientAtNightAsync(tier);
+
+        var id = await RequestAsync(nora, client, new { subject = "Payroll export fails", description = "The export stops at 40%." });
+        var clock = await ClockAsync(nora, id, _ => true);
+        var startedAt = clock.GetProperty("startedAt").GetDateTimeOffset();
+        var left = until - startedAt; // of the window open now
+        Assert.Equal(startedAt, clock.GetProperty("countsFrom").GetDateTimeOffset()); // covered: no waiting for the office
+        Assert.Equal(calendar.GetProperty("id").GetGuid(), clock.GetProperty("extendedHoursCalendar").GetProperty("id").GetGuid());
+        var workBegins = clock.GetProperty("workBeginsDueAt").GetDateTimeOffset();
+        Assert.Equal(dayOpens + TimeSpan.FromMinutes(240) - left, workBegins, TimeSpan.FromSeconds(1));
+        Assert.Equal(dayOpens + TimeSpan.FromMinutes(60) - left, clock.GetProperty("acknowledgeDueAt").GetDateTimeOffset(), TimeSpan.FromSeconds(1));
+
+        // The client is told the same due time; the preview of the same arrival agrees with the real clock.
+        var number = (await TicketAsync(nora, id, _ => true)).GetProperty("number").GetInt64();
+        var mail = await Eventually.GetAsync(() => Task.FromResult(
+            system.Mail.Messages().SingleOrDefault(m => (m.Subject ?? "").Contains($"[SD#{number}]", StringComparison.Ordinal))),
+            "the acknowledgement email", explain: () => system.Output);
+        Assert.Contains($"Work will begin by {workBegins.ToString("dddd d MMMM yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture)} (Etc/UTC)",
+            mail.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("nobody is being woken", mail.TextBody, StringComparison.Ordinal);
+        var preview = await PreviewAsync(client, "P3", startedAt);
+        Assert.Equal(("extended-hours", startedAt), (preview.GetProperty("coverage").GetProperty("coveredBy").GetString(),
+            preview.GetProperty("coverage").GetProperty("countsFrom").GetDateTimeOffset()));
+        Assert.Equal(workBegins, preview.GetProperty("targets").EnumerateArray().Single(t => t.GetProperty("target").GetString() == "work-begins")
+            .GetProperty("contractual").GetProperty("dueAt").GetDateTimeOffset());
+    }
+
+    private static string Key(DateTimeOffset day) => day.DayOfWeek.ToString().ToLowerInvariant();
+
+    [Fact]
     public async Task Mail_to_the_emergency_address_at_night_opens_a_P1_candidate_that_pages_under_premium()
     {
         var (client, nora) = await ClientAtNightAsync("premium");
@@ -123,6 +187,47 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         Assert.Equal($"email: sent to the emergency address {RunningSystem.EmergencyAddress}", ticket.GetProperty("emergencyDeclared").GetString());
         var clock = await ClockAsync(nora, id, c => c.GetProperty("priority").GetString() == "P1");
         Assert.Equal(clock.GetProperty("startedAt").GetDateTimeOffset(), clock.GetProperty("countsFrom").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Pressing_1_on_the_phone_menu_at_night_opens_a_P1_candidate_that_counts_from_entry_under_premium()
+    {
+        var (client, nora) = await ClientAtNightAsync("premium");
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var phone = ClientDirectory.NewPhone();
+        await ClientDirectory.AddContactAsync(system, dispatcher, client, "Noel Night", $"noel.{client:N}@night-clinic.example", phone);
+        using var twilio = system.Client();
+        var (callSid, recordingSid) = ($"CA{Guid.NewGuid():N}", $"RE{Guid.NewGuid():N}");
+        KeyValuePair<string, string>[] Call(params (string Key, string Value)[] more) =>
+        [
+            new("AccountSid", "AC0123456789abcdef0123456789abcdef"), new("CallSid", callSid), new("From", phone),
+            new("To", RunningSystem.IvrNumber), new("CallStatus", "in-progress"), .. more.Select(m => KeyValuePair.Create(m.Key, m.Value)),
+        ];
+
+        // The call hears the menu; Twilio posts the key to the menu's action, and gets the recording's (marked) URLs back.
+        var menu = XDocument.Parse(await ReadTextAsync(await TwilioWebhook.PostAsync(twilio, "/api/channels/phone/twilio/calls", Call(), RunningSystem.TwilioAuthToken)));
+        var action = new Uri(menu.Root!.Element("Gather")!.Attribute("action")!.Value);
+        var answer = XDocument.Parse(await ReadTextAsync(await TwilioWebhook.PostAsync(twilio, action.PathAndQuery, Call(("Digits", "1")), RunningSystem.TwilioAuthToken)));
+        var recording = new Uri(answer.Root!.Element("Record")!.Attribute("action")!.Value);
+        await ReadTextAsync(await TwilioWebhook.PostAsync(twilio, recording.PathAndQuery, Call(("RecordingSid", recordingSid),
+            ("RecordingUrl", $"https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Recordings/{recordingSid}"),
+            ("RecordingDuration", "31"), ("Digits", "hangup")), RunningSystem.TwilioAuthToken));
+
+        var ticketId = (Guid)(await Eventually.GetAsync(async () =>
+            (await dispatcher.GetFromJsonAsync<JsonElement>(new Uri($"/api/tickets?clientId={client}&status=any", UriKind.Relative)))
+                .GetProperty("items").EnumerateArray().Select(t => (object)t.GetProperty("id").GetGuid()).SingleOrDefault(),
+            "the voicemail's ticket", explain: () => system.Output))!;
+        var ticket = await TicketAsync(nora, ticketId, t => t.GetProperty("priority").GetString() == "P1");
+        Assert.Equal($"phone: IVR choice 1 (emergency) on {RunningSystem.IvrNumber}", ticket.GetProperty("emergencyDeclared").GetString());
+        var clock = await ClockAsync(nora, ticketId, c => c.GetProperty("priority").GetString() == "P1");
+        Assert.Equal(clock.GetProperty("startedAt").GetDateTimeOffset(), clock.GetProperty("countsFrom").GetDateTimeOffset());
+    }
+
+    private static async Task<string> ReadTextAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        return text;
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public sealed class IntakeFixture : IAsyncLifetime
     /// <summary>intake's Email:EmergencySubjectPrefixes.</summary>
     public const string EmergencySubjectPrefix = "[EMERGENCY]";
     public const string EmergencyNumber = "+15550009111";
+    /// <summary>intake's Phone:Ivr:Numbers: callers hear the menu and may press 1 for an emergency.</summary>
+    public const string IvrNumber = "+15550004800";
     public const string EmailToken = "the-mta-pipe-token-for-the-email-channel";
     public const string TwilioAuthToken = "0123456789abcdef0123456789abcdef";
     public const string PhonePublicBaseUrl = "https://desk.example.com";
@@ -67,6 +69,7 @@ public sealed class IntakeFixture : IAsyncLifetime
                 ["Email:EmergencyAddresses:0"] = EmergencyAddress,
                 ["Email:EmergencySubjectPrefixes:0"] = EmergencySubjectPrefix,
                 ["Phone:EmergencyNumbers:0"] = EmergencyNumber,
+                ["Phone:Ivr:Numbers:0"] = IvrNumber,
                 ["Phone:PublicBaseUrl"] = PhonePublicBaseUrl,
                 ["Phone:DefaultCountryCode"] = "1",
                 ["Phone:Twilio:AuthToken"] = TwilioAuthToken,

@@ -193,6 +193,120 @@ public sealed class PhoneChannelTests(IntakeFixture intake) : IClassFixture<Inta
         Assert.Equal($"phone: voicemail on the emergency line {IntakeFixture.EmergencyNumber}", published.GetProperty("emergencyDeclared").GetString());
     }
 
+    /// <summary>The fields of Twilio's voice webhook, or (with <paramref name="digits"/>) of its &lt;Gather action&gt;.</summary>
+    private static Dictionary<string, StringValues> Call(string from, string callSid, string to, string? digits = null)
+    {
+        var fields = new Dictionary<string, StringValues>(StringComparer.Ordinal)
+        {
+            ["AccountSid"] = "AC0123456789abcdef0123456789abcdef", ["CallSid"] = callSid, ["From"] = from, ["To"] = to,
+            ["CallStatus"] = "in-progress", ["Direction"] = "inbound",
+        };
+        if (digits is not null) fields["Digits"] = digits;
+        return fields;
+    }
+
+    private static async Task<XElement> TwiMLAsync(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("application/xml", response.Content.Headers.ContentType?.MediaType);
+        return XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!;
+    }
+
+    [Fact]
+    public async Task A_call_to_an_ivr_number_is_asked_to_press_1_for_an_emergency_and_one_to_another_number_is_not()
+    {
+        var (_, _, phone, _) = await KnownCallerAsync();
+
+        var menu = await TwiMLAsync(await PostTwilioAsync(PhoneEndpoints.TwilioCallsPath, Call(phone, Sid("CA"), IntakeFixture.IvrNumber)));
+        var plain = await TwiMLAsync(await PostTwilioAsync(PhoneEndpoints.TwilioCallsPath, Call(phone, Sid("CA"), ServiceNumber)));
+
+        var gather = Assert.Single(menu.Elements());
+        Assert.Equal("Gather", gather.Name.LocalName);
+        Assert.Equal((IntakeFixture.PhonePublicBaseUrl + PhoneEndpoints.TwilioChoicesPath, "1", "true"),
+            (gather.Attribute("action")?.Value, gather.Attribute("numDigits")?.Value, gather.Attribute("actionOnEmptyResult")?.Value));
+        Assert.Contains("press 1", gather.Element("Say")!.Value, StringComparison.Ordinal);
+        Assert.Equal(["Say", "Record"], plain.Elements().Select(e => e.Name.LocalName));
+    }
+
+    [Fact]
+    public async Task Pressing_1_on_the_ivr_records_a_voicemail_that_opens_a_P1_candidate_declared_as_the_ivr_choice()
+    {
+        var (_, _, phone, _) = await KnownCallerAsync();
+        var (callSid, recordingSid) = (Sid("CA"), Sid("RE"));
+
+        var answer = await TwiMLAsync(await PostTwilioAsync(PhoneEndpoints.TwilioChoicesPath, Call(phone, callSid, IntakeFixture.IvrNumber, "1")));
+
+        // The recording's URLs carry the choice; Twilio signs them as it calls them, so nobody else can add it.
+        var record = answer.Element("Record")!;
+        var voicemails = PhoneEndpoints.TwilioVoicemailsPath + PhoneEndpoints.EmergencyChoiceQuery;
+        Assert.Equal(IntakeFixture.PhonePublicBaseUrl + voicemails, record.Attribute("action")?.Value);
+        Assert.Equal(IntakeFixture.PhonePublicBaseUrl + PhoneEndpoints.TwilioTranscriptionsPath + PhoneEndpoints.EmergencyChoiceQuery,
+            record.Attribute("transcribeCallback")?.Value);
+        Assert.StartsWith("Emergency.", answer.Element("Say")!.Value, StringComparison.Ordinal);
+        var choice = await intake.WithDbAsync(db => db.RawPayloads.SingleAsync(p => p.Source == "twilio:choice" && EF.Functions.Like(p.Reason!, $"Call {callSid}%")));
+        Assert.Equal(PayloadOutcome.Ignored, choice.Outcome); // the key opens nothing by itself: the voicemail does
+        Assert.Contains("chose the emergency (key 1)", choice.Reason, StringComparison.Ordinal);
+
+        var voicemail = Recording(phone, recordingSid, callSid);
+        voicemail["To"] = IntakeFixture.IvrNumber;
+        voicemail["Digits"] = "hangup"; // what Twilio's <Record action> says ended the recording: not a menu choice
+        Assert.Equal(HttpStatusCode.OK, (await PostTwilioAsync(voicemails, voicemail)).StatusCode);
+
+        var declared = $"phone: IVR choice 1 (emergency) on {IntakeFixture.IvrNumber}";
+        Assert.Equal(declared, (await RequestAsync("twilio:" + recordingSid))!.EmergencyDeclared);
+        Assert.Equal(declared, Assert.Single(await PublishedAsync("twilio:" + recordingSid)).GetProperty("emergencyDeclared").GetString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("2")]
+    [InlineData("#")]
+    [InlineData("11")]
+    public async Task Another_key_or_none_on_the_ivr_falls_back_to_the_usual_voicemail_which_declares_nothing(string? digits)
+    {
+        var (_, _, phone, _) = await KnownCallerAsync();
+        var (callSid, recordingSid) = (Sid("CA"), Sid("RE"));
+
+        var answer = await TwiMLAsync(await PostTwilioAsync(PhoneEndpoints.TwilioChoicesPath, Call(phone, callSid, IntakeFixture.IvrNumber, digits)));
+
+        var record = answer.Element("Record")!;
+        Assert.Equal(IntakeFixture.PhonePublicBaseUrl + PhoneEndpoints.TwilioVoicemailsPath, record.Attribute("action")?.Value);
+        var voicemail = Recording(phone, recordingSid, callSid);
+        voicemail["To"] = IntakeFixture.IvrNumber;
+        Assert.Equal(HttpStatusCode.OK, (await PostTwilioAsync(PhoneEndpoints.TwilioVoicemailsPath, voicemail)).StatusCode);
+        Assert.Null((await RequestAsync("twilio:" + recordingSid))!.EmergencyDeclared);
+    }
+
+    [Fact]
+    public async Task Pressing_1_is_no_emergency_on_a_number_without_the_menu()
+    {
+        var (_, _, phone, _) = await KnownCallerAsync();
+
+        var answer = await TwiMLAsync(await PostTwilioAsync(PhoneEndpoints.TwilioChoicesPath, Call(phone, Sid("CA"), ServiceNumber, "1")));
+
+        Assert.Equal(IntakeFixture.PhonePublicBaseUrl + PhoneEndpoints.TwilioVoicemailsPath, answer.Element("Record")!.Attribute("action")?.Value);
+    }
+
+    [Fact]
+    public async Task A_choice_or_an_emergency_mark_not_signed_by_twilio_is_refused_with_401_and_declares_nothing()
+    {
+        var (_, _, phone, _) = await KnownCallerAsync();
+        var recordingSid = Sid("RE");
+        var voicemail = Recording(phone, recordingSid, Sid("CA"));
+        var payloadsBefore = await RawPayloadsAsync();
+
+        // Signed over the usual voicemail URL, posted with the emergency mark added: the signature covers the query.
+        var marked = await PostTwilioAsync(PhoneEndpoints.TwilioVoicemailsPath + PhoneEndpoints.EmergencyChoiceQuery, voicemail,
+            signature: TwilioSignature.Compute(IntakeFixture.TwilioAuthToken, IntakeFixture.PhonePublicBaseUrl + PhoneEndpoints.TwilioVoicemailsPath, voicemail));
+        var choice = await PostTwilioAsync(PhoneEndpoints.TwilioChoicesPath, Call(phone, Sid("CA"), IntakeFixture.IvrNumber, "1"),
+            token: "fedcba9876543210fedcba9876543210");
+
+        await AssertProblemAsync(marked, HttpStatusCode.Unauthorized);
+        await AssertProblemAsync(choice, HttpStatusCode.Unauthorized);
+        Assert.Null(await RequestAsync("twilio:" + recordingSid));
+        Assert.Equal(payloadsBefore, await RawPayloadsAsync());
+    }
+
     [Fact]
     public async Task A_replayed_voicemail_is_refused_with_the_same_request_and_opens_nothing_more()
     {

@@ -27,7 +27,10 @@ public sealed class NotifyCollection : ICollectionFixture<NotifyFixture>
 public class NotifyFixture : IAsyncLifetime
 {
     public const string Domain = "servicedesk.example";
-    private static readonly string[] Events = ["AcknowledgementSent", "ReplyMailed", "CommunicationFailed"];
+    private static readonly string[] Events = ["AcknowledgementSent", "ReplyMailed", "CommunicationFailed", "PageReplyReceived"];
+
+    /// <summary>The SMS channel's secret (Channels:sms:Secret): it signs the page replies it passes on.</summary>
+    public const string SmsChannelSecret = "the-sms-channel-secret-0123456789abcdef";
     public const string TwilioAuthToken = "test-twilio-auth-token-0123456789";
     public const string TwilioFrom = "+15005550006";
     public const string BounceToken = "test-bounce-token-0123456789abcdef0123456789";
@@ -47,6 +50,7 @@ public class NotifyFixture : IAsyncLifetime
         ["oli"] = ("oli@msp.example", "+15550100007"),
         // The assignee in the failure-notice test only, so its notices do not add to anyone else's mail.
         ["kim"] = ("kim@msp.example", "+15550100008"),
+        ["ivy"] = ("ivy@msp.example", "+15550100009"), // answers her pages by SMS
     };
     /// <summary>The waits before the 2nd and 3rd attempt (Notify:RetryDelays): three attempts in all.</summary>
     public static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
@@ -111,6 +115,7 @@ public class NotifyFixture : IAsyncLifetime
             ["Notify:RetryDelays:0"] = RetryDelays[0].ToString(),
             ["Notify:RetryDelays:1"] = RetryDelays[1].ToString(),
             ["Notify:BounceToken"] = BounceToken,
+            ["Channels:sms:Secret"] = SmsChannelSecret,
             ["Notify:PublicBaseUrl"] = "https://desk.example.com",
             ["Staff:Desk"] = Desk,
             ["Staff:Webhooks:0"] = "pager",

@@ -1,4 +1,6 @@
+using System.Net;
 using Notify.Api.Domain;
+using ServiceDesk.Platform;
 using ServiceDesk.Testing;
 using Sla.Contracts;
 using Tickets.Contracts;
@@ -124,6 +126,45 @@ public sealed class PagingTests(NotifyFixture notify)
             .FirstOrDefault(m => m.Subject?.Contains("SD#3104", StringComparison.Ordinal) == true)), "the desk's mail");
         Assert.Contains("Nobody took the emergency", mail.Subject);
         Assert.Contains("6 pages in 2 rounds", mail.TextBody);
+    }
+
+    [Fact]
+    public async Task A_reply_from_the_number_a_page_was_texted_to_is_passed_to_tickets_and_one_from_another_number_is_not()
+    {
+        var (older, newer) = (await notify.OpenTicketAsync(3105, priority: "P1"), await notify.OpenTicketAsync(3106, priority: "P1"));
+        var phone = NotifyFixture.People["ivy"].Phone;
+        var (first, second) = (Paged(older, "ivy"), Paged(newer, "ivy"));
+        await notify.ConsumedAsync(await notify.PublishAsync(first));
+        await notify.ConsumedAsync(await notify.PublishAsync(second));
+        await notify.DeliveryAsync(newer.TicketId, d => d is { Kind: MessageKind.Page, Channel: "sms", State: DeliveryState.Sent }, "the SMS page");
+        using var channel = notify.App.CreateClient();
+
+        var taken = await ReplyAsync(channel, phone, "SM" + Guid.NewGuid().ToString("N"));
+        var stranger = await ReplyAsync(channel, "+15559990000", "SM" + Guid.NewGuid().ToString("N"));
+        var forged = await ReplyAsync(channel, phone, "SM" + Guid.NewGuid().ToString("N"), secret: "not-the-sms-channel-secret-0123456789abcdef");
+
+        Assert.Equal(HttpStatusCode.Accepted, taken.StatusCode);
+        var reply = Assert.Single(await notify.PublishedAsync("PageReplyReceived", m => m.GetProperty("phone").GetString() == phone));
+        // Newest first: tickets acknowledges the newest chain still open.
+        Assert.Equal([second.PageId, first.PageId], reply.GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("pageId").GetGuid()));
+        Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode); // the SMS channel then hands it to intake, as today
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Empty(notify.Published("PageReplyReceived", m => m.GetProperty("phone").GetString() == "+15559990000"));
+    }
+
+    /// <summary>What the SMS channel posts for a text that is an acknowledgement word, signed with its channel secret.</summary>
+    private static async Task<HttpResponseMessage> ReplyAsync(HttpClient channel, string from, string messageSid, string secret = NotifyFixture.SmsChannelSecret)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { contactPhone = from, subject = "ACK", description = "ACK" }));
+        var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/notify/page-replies/sms")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } },
+        };
+        request.Headers.Add(WebhookVerifier.TimestampHeader, unix.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookVerifier.DeliveryHeader, messageSid);
+        request.Headers.Add(WebhookVerifier.SignatureHeader, WebhookVerifier.Sign(secret, unix, messageSid, body));
+        return await channel.SendAsync(request);
     }
 
     private static string[] Sorted(IEnumerable<string> values) => [.. values.Order(StringComparer.Ordinal)];

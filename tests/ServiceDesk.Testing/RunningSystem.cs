@@ -29,6 +29,9 @@ public class RunningSystem : IAsyncLifetime
     public const string EmailToken = "the-e2e-mta-pipe-token-for-the-email-channel";
     /// <summary>The Twilio account's auth token (32 characters), which signs X-Twilio-Signature for both phone and SMS webhooks.</summary>
     public const string TwilioAuthToken = "e2e0twilio0auth0token00000000032";
+    /// <summary>A service number whose callers hear the IVR menu and may press 1 for an emergency (intake's Phone:Ivr:Numbers).</summary>
+    public const string IvrNumber = "+15550004800";
+
     /// <summary>The country code of phone numbers written without "+" (Phone:DefaultCountryCode).</summary>
     public const string PhoneCountryCode = "1";
     /// <summary>Intake's signed channel that the SMS channel posts to; it serves <see cref="DemoClient"/> alone.</summary>
@@ -106,6 +109,7 @@ public class RunningSystem : IAsyncLifetime
             ["Phone__Twilio__AuthToken"] = TwilioAuthToken,
             ["Phone__PublicBaseUrl"] = publicOrigin,
             ["Phone__DefaultCountryCode"] = PhoneCountryCode,
+            ["Phone__Ivr__Numbers__0"] = IvrNumber,
             ["Email__EmergencyAddresses__0"] = EmergencyAddress,
             [$"Channels__{SmsChannel}__Secret"] = SmsChannelSecret,
             [$"Channels__{SmsChannel}__ClientIds__0"] = DemoClient.ToString(),
@@ -121,6 +125,7 @@ public class RunningSystem : IAsyncLifetime
             ["Twilio__From"] = ServiceNumber,
             ["Twilio__BaseUrl"] = Twilio.BaseUrl,
             ["Twilio__PublicBaseUrl"] = publicOrigin,
+            [$"Channels__{SmsChannel}__Secret"] = SmsChannelSecret, // the SMS channel's page acknowledgements (docs/adr/0046)
         };
         foreach (var person in OnCallStaff) notify[$"Staff__People__{person}__Email"] = $"{person}@msp.example";
 

@@ -44,6 +44,33 @@ public sealed class PreviewTests(SlaFixture sla) : IClassFixture<SlaFixture>
     }
 
     [Fact]
+    public async Task A_raise_to_P1_at_night_under_a_tier_covering_it_asks_tickets_to_page_and_a_raise_by_day_or_to_P2_does_not()
+    {
+        var (night, day) = (Guid.NewGuid(), Guid.NewGuid());
+        await sla.ChangeClientAsync(night, 1, "premium", (await ClosedNowCalendarAsync()).ToString());
+        await sla.ChangeClientAsync(day, 1, "premium", null); // the fixture's default calendar is open around the clock
+
+        var raisedAtNight = await RaiseAsync(night, "P1");
+        var raisedByDay = await RaiseAsync(day, "P1");
+        var p2AtNight = await RaiseAsync(night, "P2");
+
+        Assert.True(raisedAtNight.GetProperty("pagesOnCall").GetBoolean()); // docs/adr/0046
+        Assert.False(raisedByDay.GetProperty("pagesOnCall").GetBoolean());
+        Assert.False(p2AtNight.GetProperty("pagesOnCall").GetBoolean());
+    }
+
+    /// <summary>Opens a P3 of <paramref name="client"/>, raises it, and returns sla's SlaDueTimesChanged for the raise.</summary>
+    private async Task<JsonElement> RaiseAsync(Guid client, string to)
+    {
+        var (ticket, openedAt) = await sla.OpenTicketAsync("P3", clientId: client);
+        await sla.ClockAsync(ticket);
+        await sla.PublishAsync(new Tickets.Contracts.TicketPriorityChanged(ticket, client, "P3", to, "Triage", openedAt.AddMilliseconds(500),
+            "dispatcher@msp.example", "web"));
+        return (await sla.PublishedAsync(ticket, "the raise's due times", p => p.Type == "SlaDueTimesChanged"
+            && p.Message.GetProperty("priority").GetString() == to)).Message;
+    }
+
+    [Fact]
     public async Task Declared_emergency_previews_as_P1_and_a_client_sees_only_its_own_client()
     {
         var client = Guid.NewGuid();

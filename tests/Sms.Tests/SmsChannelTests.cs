@@ -44,6 +44,18 @@ public sealed class SmsChannelTests(SmsFixture fixture) : IClassFixture<SmsFixtu
     }
 
     [Fact]
+    public async Task An_acknowledgement_word_from_a_number_no_page_went_to_is_a_request_as_any_other_text()
+    {
+        await fixture.TakePublishedAsync();
+
+        // The channel offers "ACK" to notify first (docs/adr/0046); nobody answers it as a page reply here, so intake gets it.
+        var response = await SmsFixture.PostTwilioAsync(_sms, SmsFixture.InboundSms(" ack "));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(SmsFixture.KnownPhone, Message(Assert.Single(await fixture.TakePublishedAsync())).GetProperty("contactPhone").GetString());
+    }
+
+    [Fact]
     public async Task Ticket_number_quoted_in_the_text_travels_as_a_thread_hint()
     {
         await fixture.TakePublishedAsync();

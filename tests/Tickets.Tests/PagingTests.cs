@@ -107,6 +107,63 @@ public sealed class PagingTests(TicketsFixture tickets)
     }
 
     [Fact]
+    public async Task A_raise_to_P1_that_sla_says_pages_wakes_on_call_once_and_a_ticket_lowered_meanwhile_wakes_nobody()
+    {
+        var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);
+        var raised = await tickets.OpenTicketAsync(client);
+        var lowered = await tickets.OpenTicketAsync(client);
+        await RaiseAsync(raised, "P1");
+        await RaiseAsync(lowered, "P1");
+        await RaiseAsync(lowered, "P2"); // triage changed its mind before sla's answer to the raise came back
+
+        // sla's answer to each raise (docs/adr/0046): the clock recalculated, and at night the tier's P1 pages on-call.
+        await tickets.PublishAsync(Recalculated(raised.Id, client, version: 2, pagesOnCall: true));
+        await tickets.PublishAsync(Recalculated(raised.Id, client, version: 2, pagesOnCall: true)); // a copy
+        await tickets.PublishAsync(Recalculated(raised.Id, client, version: 3, pagesOnCall: false)); // a later change pages nobody more
+        await tickets.PublishAsync(Recalculated(lowered.Id, client, version: 2, pagesOnCall: true));
+
+        var page = Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", raised.Id));
+        Assert.Equal(("alice", "primary"), (page.GetProperty("person").GetString(), page.GetProperty("layer").GetString()));
+        await Eventually.TrueAsync(() => tickets.WithDbAsync(async db =>
+            await db.Tickets.CountAsync(t => (t.Id == raised.Id && t.Sla.ClockVersion == 3) || (t.Id == lowered.Id && t.Sla.ClockVersion == 2)) == 2),
+            "both copies of the clock");
+        Assert.Single(await tickets.PublishedAsync("OnCallPaged", raised.Id));
+        Assert.Empty(await tickets.PublishedAsync("OnCallPaged", lowered.Id));
+        Assert.Equal(HttpStatusCode.NotFound, (await tickets.Technician().GetAsync($"/api/tickets/{lowered.Id}/paging")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_sms_reply_acknowledges_the_newest_open_page_texted_to_that_number_once_for_the_person_paged()
+    {
+        var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);
+        var (older, newer) = (await tickets.OpenTicketAsync(client), await tickets.OpenTicketAsync(client));
+        await tickets.PublishAsync(ClockStarted(older.Id, client, pagesOnCall: true));
+        await tickets.PublishAsync(ClockStarted(newer.Id, client, pagesOnCall: true));
+        var olderPage = Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", older.Id));
+        var newerPage = Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", newer.Id));
+        // The newer emergency was taken in the console meanwhile: the reply is for the one still waiting.
+        Assert.Equal(HttpStatusCode.OK, (await tickets.Dispatcher("dora").PostAsync($"/api/tickets/{newer.Id}/paging/acknowledge", new { })).StatusCode);
+
+        var now = tickets.Clock.Now;
+        var reply = new Notify.Contracts.PageReplyReceived("+15550100001", "SM" + Guid.NewGuid().ToString("N"), now,
+        [
+            new(newer.Id, newerPage.GetProperty("pageId").GetGuid(), now.AddMinutes(-1)),
+            new(older.Id, olderPage.GetProperty("pageId").GetGuid(), now.AddMinutes(-2)),
+        ]);
+        await tickets.PublishAsync(reply);
+        await tickets.PublishAsync(reply); // Twilio retried the reply
+
+        var acked = Assert.Single(await tickets.EventuallyPublishedAsync("PageAcknowledged", older.Id));
+        Assert.Equal(("alice", "sms"), (acked.GetProperty("by").GetString(), acked.GetProperty("how").GetString()));
+        var paging = await PagingAsync(older.Id);
+        Assert.Equal(("Acknowledged", "alice", "sms"), (paging.State, paging.AcknowledgedBy, paging.AcknowledgedHow));
+        Assert.Equal(("Acknowledged", "dora"), await PagingAsync(newer.Id) is var n ? (n.State, n.AcknowledgedBy) : default);
+        await DueAsync(older.Id, olderPage); // the wait runs out after the reply: nobody else is paged
+        Assert.Single(await tickets.PublishedAsync("OnCallPaged", older.Id));
+        Assert.Single(await tickets.PublishedAsync("PageAcknowledged", older.Id));
+    }
+
+    [Fact]
     public async Task A_forged_or_expired_link_is_refused_and_changes_nothing()
     {
         var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);
@@ -160,6 +217,20 @@ public sealed class PagingTests(TicketsFixture tickets)
         var now = tickets.Clock.Now;
         return new SlaClockStarted(ticketId, clientId, "P1", now, now.AddMinutes(15), now.AddMinutes(10), now.AddHours(1), now.AddMinutes(45),
             "America/New_York", 1) { PagesOnCall = pagesOnCall };
+    }
+
+    private async Task RaiseAsync(TicketView ticket, string priority)
+    {
+        var changed = await tickets.Technician().PostAsync($"/api/tickets/{ticket.Id}/priority",
+            new { priority, reason = "Triage", version = (await tickets.GetTicketAsync(ticket.Id)).Version });
+        Assert.True(changed.StatusCode == HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
+    }
+
+    private SlaDueTimesChanged Recalculated(Guid ticketId, Guid clientId, int version, bool pagesOnCall)
+    {
+        var now = tickets.Clock.Now;
+        return new SlaDueTimesChanged(ticketId, clientId, "Running", "P1", now.AddMinutes(15), now.AddMinutes(10), now.AddHours(1), now.AddMinutes(45),
+            null, null, now, version) { PagesOnCall = pagesOnCall };
     }
 
     /// <summary>The page's wait ran out: what sla's durable scheduler publishes; waits until tickets consumed it.</summary>

@@ -65,14 +65,23 @@ public static class Extensions
         }
         Activity.Current?.SetTag(Telemetry.Channel, settings.Channel);
 
-        return await intake.SubmitAsync(message.MessageSid, message.ToJson(), cancellationToken) switch
+        // "ACK" from a number an on-call page went to takes that page; from anyone else it is a message like any other.
+        if (settings.PageAckWords.Contains(message.Text.Trim(), StringComparer.OrdinalIgnoreCase))
+        {
+            var reply = await intake.ReplyToPageAsync(message.MessageSid, message.ToJson(), cancellationToken);
+            if (reply != IntakeAnswer.NotAPageReply) return Answer(reply, request);
+        }
+        return Answer(await intake.SubmitAsync(message.MessageSid, message.ToJson(), cancellationToken), request);
+    }
+
+    private static IResult Answer(IntakeAnswer answer, HttpRequest request) =>
+        answer switch
         {
             IntakeAnswer.Accepted or IntakeAnswer.Replayed => TypedResults.Text(EmptyTwiML, "application/xml"),
             IntakeAnswer.Unavailable => Retry(request.HttpContext.Response),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
                 title: "The service desk refused the message; the channel's configuration needs attention (see the log)."),
         };
-    }
 
     private static IResult Retry(HttpResponse response)
     {

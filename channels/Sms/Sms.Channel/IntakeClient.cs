@@ -16,6 +16,8 @@ public enum IntakeAnswer
     Unavailable,
     /// <summary>Intake refused the delivery itself (secret, channel, validation): a configuration error, not fixed by a retry.</summary>
     Refused,
+    /// <summary>No page was texted to the sender lately: the message is not a page acknowledgement (it goes to intake).</summary>
+    NotAPageReply,
 }
 
 /// <summary>
@@ -25,12 +27,21 @@ public enum IntakeAnswer
 /// </summary>
 public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, TimeProvider clock, ILogger<IntakeClient> logger)
 {
-    public async Task<IntakeAnswer> SubmitAsync(string deliveryId, byte[] body, CancellationToken cancellationToken)
+    public Task<IntakeAnswer> SubmitAsync(string deliveryId, byte[] body, CancellationToken cancellationToken) =>
+        PostAsync($"api/channels/{options.Value.Channel}/requests", deliveryId, body, cancellationToken);
+
+    /// <summary>
+    /// Offers an acknowledgement word to notify (docs/adr/0046), signed the same way: <see cref="IntakeAnswer.Accepted"/>
+    /// when it acknowledges a page texted to the sender, <see cref="IntakeAnswer.NotAPageReply"/> when none was.
+    /// </summary>
+    public Task<IntakeAnswer> ReplyToPageAsync(string deliveryId, byte[] body, CancellationToken cancellationToken) =>
+        PostAsync($"api/notify/page-replies/{options.Value.Channel}", deliveryId, body, cancellationToken);
+
+    private async Task<IntakeAnswer> PostAsync(string path, string deliveryId, byte[] body, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var unix = clock.GetUtcNow().ToUnixTimeSeconds(); // fresh on every attempt: a retry hours later is not "stale"
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.IntakeUrl!.TrimEnd('/') + "/"),
-            $"api/channels/{settings.Channel}/requests"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.IntakeUrl!.TrimEnd('/') + "/"), path))
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
@@ -58,6 +69,15 @@ public sealed class IntakeClient(HttpClient http, IOptions<SmsOptions> options, 
             {
                 logger.LogWarning("Intake answered {Status} for delivery {DeliveryId}; the provider is asked to retry", (int)status, deliveryId);
                 return IntakeAnswer.Unavailable;
+            }
+            if (path.StartsWith("api/notify/", StringComparison.Ordinal))
+            {
+                // No page texted to that number (404), or notify refuses page replies (not configured): the text goes to
+                // intake as any other, rather than being lost.
+                if (status != HttpStatusCode.NotFound)
+                    logger.LogWarning("notify answered {Status} to page reply {DeliveryId}; it goes to intake. Check notify's Channels:{Channel}:Secret",
+                        (int)status, deliveryId, settings.Channel);
+                return IntakeAnswer.NotAPageReply;
             }
             var problem = await response.Content.ReadAsStringAsync(cancellationToken);
             logger.LogError("Intake refused delivery {DeliveryId} with {Status}: {Problem}. Check Sms:Channel, Sms:ChannelSecret (intake's " +

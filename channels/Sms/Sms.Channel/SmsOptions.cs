@@ -25,6 +25,13 @@ public sealed partial class SmsOptions : IValidatableObject
 
     public TwilioSettings Twilio { get; set; } = new();
 
+    /// <summary>
+    /// Replies that acknowledge an on-call page (the whole text, ignoring case and surrounding spaces): from a number a
+    /// page was texted to, they go to notify instead of opening a request (docs/adr/0046). Empty: pages are taken by
+    /// their link only.
+    /// </summary>
+    public string[] PageAckWords { get; set; } = ["ACK", "1"];
+
     /// <summary>How long intake may take before the provider is told to retry; Twilio gives up waiting after 15 s.</summary>
     public TimeSpan IntakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

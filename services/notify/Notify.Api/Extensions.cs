@@ -44,6 +44,13 @@ public static class Extensions
         builder.Services.AddTransient<IChannelProvider, VoiceProvider>();
         builder.Services.AddHttpClient<IChannelProvider, WebhookProvider>(http => http.Timeout = TimeSpan.FromSeconds(30));
 
+        // Channels that pass on page acknowledgements sign them with their secret, as they sign requests to intake (docs/adr/0046).
+        builder.Services.AddOptions<ChannelsOptions>()
+            .BindConfiguration(ChannelsOptions.Section)
+            .Validate(channels => channels.Values.All(c => c.Secret?.Length >= ChannelsOptions.MinimumSecretLength),
+                $"{ChannelsOptions.Section}:<name>:Secret must be at least {ChannelsOptions.MinimumSecretLength} characters.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<WebhookVerifier>();
         builder.Services.AddScoped<Recipients>();
         builder.Services.AddScoped<Deliveries>();
 

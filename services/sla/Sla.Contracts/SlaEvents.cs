@@ -64,7 +64,14 @@ public sealed record SlaDueTimesChanged(
     DateTimeOffset? ResolutionDueAt,
     DateTimeOffset? ResolutionInternalDueAt,
     DateTimeOffset At,
-    int ClockVersion);
+    int ClockVersion)
+{
+    /// <summary>
+    /// The priority was raised to a P1 the tier covers, outside business hours: the on-call person is woken, as for a
+    /// P1 that arrived so (<see cref="SlaClockStarted.PagesOnCall"/>, docs/adr/0046). False for every other change.
+    /// </summary>
+    public bool PagesOnCall { get; init; }
+}
 
 /// <summary>A target was met (<see cref="SlaTargets"/>), on time or late against each of its due times.</summary>
 public sealed record SlaTargetMet(

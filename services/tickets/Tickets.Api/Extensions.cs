@@ -23,6 +23,7 @@ public static class Extensions
             bus.AddConsumer<CalendarRevisedConsumer>();
             bus.AddConsumer<AgreementTermsChangedConsumer>();
             bus.AddConsumer<PageDueConsumer>();
+            bus.AddConsumer<PageReplyReceivedConsumer>();
         });
         builder.AddTeamPolicies();
         builder.Services.AddScoped<OnCallSchedule>();

@@ -30,6 +30,22 @@ public sealed class PhoneOptionsTests
         Assert.Contains(problems, p => p.StartsWith(key + " ", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("5550004800", "1", "Phone:Ivr:Numbers:")]
+    [InlineData("+15550004800", "12", "Phone:Ivr:EmergencyDigit ")]
+    [InlineData("+15550004800", "*", "Phone:Ivr:EmergencyDigit ")]
+    [InlineData("+15550004800", "", "Phone:Ivr:EmergencyDigit ")]
+    public void Bad_ivr_setting_is_named(string number, string digit, string key)
+    {
+        var problems = new PhoneOptions
+        {
+            PublicBaseUrl = "https://desk.example.com", DefaultCountryCode = "1", Twilio = { AuthToken = Token },
+            Ivr = { Numbers = [number], EmergencyDigit = digit },
+        }.Problems();
+
+        Assert.Contains(problems, p => p.StartsWith(key, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Validation_fails_with_every_problem()
     {

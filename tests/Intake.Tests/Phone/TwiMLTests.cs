@@ -19,6 +19,21 @@ public sealed class TwiMLTests
     }
 
     [Fact]
+    public void Gather_asks_for_one_key_and_posts_it_even_when_none_is_pressed()
+    {
+        var action = new Uri("https://desk.example.com/api/channels/phone/twilio/choices");
+
+        var response = XDocument.Parse(TwiML.GatherDocument("For an emergency, press 1 & hold <on>.", action, timeoutSeconds: 7)).Root!;
+
+        var gather = Assert.Single(response.Elements());
+        Assert.Equal("Gather", gather.Name.LocalName);
+        Assert.Equal(("dtmf", "1", "7", action.AbsoluteUri, "POST", "true"), (gather.Attribute("input")!.Value, gather.Attribute("numDigits")!.Value,
+            gather.Attribute("timeout")!.Value, gather.Attribute("action")!.Value, gather.Attribute("method")!.Value, gather.Attribute("actionOnEmptyResult")!.Value));
+        Assert.Equal("For an emergency, press 1 & hold <on>.", gather.Element("Say")!.Value);
+        Assert.Throws<ArgumentException>(() => TwiML.GatherDocument("Press 1.", new Uri("/choices", UriKind.Relative)));
+    }
+
+    [Fact]
     public void Voicemail_says_the_greeting_escaped_then_records()
     {
         const string greeting = "Our office is closed <after 6 pm> & \"weekends\". Leave a message.";

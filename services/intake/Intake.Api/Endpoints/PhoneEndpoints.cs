@@ -18,6 +18,13 @@ public static class PhoneEndpoints
     public const string TwilioCallsPath = Prefix + "/twilio/calls";
     public const string TwilioVoicemailsPath = Prefix + "/twilio/voicemails";
     public const string TwilioTranscriptionsPath = Prefix + "/twilio/transcriptions";
+    public const string TwilioChoicesPath = Prefix + "/twilio/choices";
+
+    /// <summary>
+    /// Marks the recording URLs handed to a caller who pressed the emergency key. Twilio signs the URL it calls, query
+    /// included, so only a URL we wrote into that answer carries it (docs/adr/0045).
+    /// </summary>
+    public const string EmergencyChoiceQuery = "?choice=emergency";
 
     public static IEndpointRouteBuilder MapPhoneEndpoints(this IEndpointRouteBuilder app)
     {
@@ -32,18 +39,25 @@ public static class PhoneEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        // Twilio: the number's voice webhook answers with TwiML that records a voicemail, whose callbacks come back here.
+        // Twilio: the number's voice webhook answers with TwiML that records a voicemail, whose callbacks come back here;
+        // on an IVR number it first asks for a key, and the choice route answers with the recording.
         phone.MapPost("/twilio/calls", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
                 CancellationToken cancellationToken) =>
                 TwilioAsync(PhoneRoute.Call, request, twilio, intake, options.Value, cancellationToken))
             .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
+        phone.MapPost("/twilio/choices", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
+                CancellationToken cancellationToken) =>
+                TwilioAsync(PhoneRoute.Choice, request, twilio, intake, options.Value, cancellationToken))
+            .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
         phone.MapPost("/twilio/voicemails", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
                 CancellationToken cancellationToken) =>
-                TwilioAsync(PhoneRoute.Voicemail, request, twilio, intake, options.Value, cancellationToken))
+                TwilioAsync(IsEmergencyChoice(request) ? PhoneRoute.IvrEmergencyVoicemail : PhoneRoute.Voicemail, request, twilio, intake,
+                    options.Value, cancellationToken))
             .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
         phone.MapPost("/twilio/transcriptions", (HttpRequest request, TwilioVerifier twilio, PhoneIntake intake, IOptions<PhoneOptions> options,
                 CancellationToken cancellationToken) =>
-                TwilioAsync(PhoneRoute.Transcription, request, twilio, intake, options.Value, cancellationToken))
+                TwilioAsync(IsEmergencyChoice(request) ? PhoneRoute.IvrEmergencyTranscription : PhoneRoute.Transcription, request, twilio, intake,
+                    options.Value, cancellationToken))
             .Produces<string>(StatusCodes.Status200OK, TwiML.ContentType);
 
         // Any other provider: the JSON event of PhoneEventParser.FromGeneric, signed like an integrator's channel.
@@ -64,12 +78,20 @@ public static class PhoneEndpoints
 
         var result = await intake.ReceiveAsync(PhoneOptions.TwilioProvider, route, delivery.Body, cancellationToken);
         if (Problem(result) is { } refused) return refused;
-        if (result.Event!.Kind != PhoneEventKind.Call) return TwiML.Empty(); // ends the call, or just acknowledges a callback
+        var call = result.Event!;
+        if (call.Kind != PhoneEventKind.Call) return TwiML.Empty(); // ends the call, or just acknowledges a callback
 
         var baseUrl = options.PublicBaseUrl!.TrimEnd('/');
-        return TwiML.Voicemail(options.Greeting, new Uri(baseUrl + TwilioVoicemailsPath), new Uri(baseUrl + TwilioTranscriptionsPath),
+        if (route == PhoneRoute.Call && options.Ivr.Numbers.Contains(call.CalledNumber))
+            return TwiML.Gather(options.Ivr.Prompt, new Uri(baseUrl + TwilioChoicesPath));
+        var (greeting, marker) = route == PhoneRoute.Choice && intake.ChoseEmergency(call)
+            ? (options.Ivr.EmergencyGreeting, EmergencyChoiceQuery)
+            : (options.Greeting, "");
+        return TwiML.Voicemail(greeting, new Uri(baseUrl + TwilioVoicemailsPath + marker), new Uri(baseUrl + TwilioTranscriptionsPath + marker),
             options.MaxRecordingSeconds);
     }
+
+    private static bool IsEmergencyChoice(HttpRequest request) => request.QueryString.Value == EmergencyChoiceQuery;
 
     private static async Task<IResult> GenericAsync(string provider, HttpRequest request, PhoneProviderVerifier verifier, PhoneIntake intake,
         CancellationToken cancellationToken)

@@ -29,6 +29,10 @@ public enum PhoneEventKind
 /// text in a separate transcribeCallback with the same RecordingSid: a handler that finds that ProviderId already stored
 /// should attach this text to it, not refuse the callback as a replay.
 /// </param>
+/// <param name="Digits">
+/// The keys the caller pressed (Twilio's <c>Digits</c>): the IVR menu's answer on the choice route; null when none.
+/// Not validated: a key that is not the emergency one, whatever it is, takes the usual path.
+/// </param>
 public sealed record PhoneEvent(
     PhoneEventKind Kind,
     string ProviderId,
@@ -37,4 +41,5 @@ public sealed record PhoneEvent(
     DateTimeOffset OccurredAt,
     int? DurationSeconds,
     Uri? RecordingUrl,
-    string? Transcription);
+    string? Transcription,
+    string? Digits = null);

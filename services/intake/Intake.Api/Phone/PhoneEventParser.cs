@@ -91,7 +91,8 @@ public static partial class PhoneEventParser
 
         return errors.Count > 0
             ? (null, errors)
-            : (new PhoneEvent(kind, kind == PhoneEventKind.Call ? callSid! : recordingSid!, from, to!, occurredAt, duration, recording, transcription), errors);
+            : (new PhoneEvent(kind, kind == PhoneEventKind.Call ? callSid! : recordingSid!, from, to!, occurredAt, duration, recording, transcription,
+                Field("Digits")), errors);
     }
 
     /// <summary>

@@ -24,6 +24,26 @@ public enum PhoneRoute
 
     /// <summary>A generic provider's JSON event; its "kind" says call or voicemail.</summary>
     Event,
+
+    /// <summary>Twilio's &lt;Gather action&gt;: the key the caller pressed on the IVR menu (docs/adr/0045).</summary>
+    Choice,
+
+    /// <summary>The &lt;Record action&gt; of a caller who chose "emergency" on the IVR menu.</summary>
+    IvrEmergencyVoicemail,
+
+    /// <summary>The transcribeCallback of a caller who chose "emergency" on the IVR menu.</summary>
+    IvrEmergencyTranscription,
+}
+
+public static class PhoneRoutes
+{
+    /// <summary>The routes that carry a call's parameters only (no recording).</summary>
+    public static bool IsCall(this PhoneRoute route) => route is PhoneRoute.Call or PhoneRoute.Choice;
+
+    public static bool IsTranscription(this PhoneRoute route) => route is PhoneRoute.Transcription or PhoneRoute.IvrEmergencyTranscription;
+
+    /// <summary>Twilio called a URL that we wrote into the menu's answer for the emergency key, so the caller chose it.</summary>
+    public static bool IsIvrEmergency(this PhoneRoute route) => route is PhoneRoute.IvrEmergencyVoicemail or PhoneRoute.IvrEmergencyTranscription;
 }
 
 /// <summary>What became of one phone payload.</summary>
@@ -107,9 +127,14 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             payload.Settle(PayloadOutcome.Quarantined,
                 "Malformed: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
         }
+        else if (route == PhoneRoute.Choice)
+        {
+            payload.Settle(PayloadOutcome.Ignored, $"Call {phoneEvent.ProviderId} from {Caller(phoneEvent)} "
+                + (ChoseEmergency(phoneEvent) ? $"chose the emergency (key {phoneEvent.Digits}): its voicemail declares one." : $"{Pressed(phoneEvent)}: its voicemail is a usual one."));
+        }
         else if (phoneEvent.Kind == PhoneEventKind.Call)
         {
-            payload.Settle(PayloadOutcome.Ignored, $"Call {phoneEvent.ProviderId} from {phoneEvent.CallerNumber ?? "a withheld number"}: a call opens no ticket, its voicemail does.");
+            payload.Settle(PayloadOutcome.Ignored, $"Call {phoneEvent.ProviderId} from {Caller(phoneEvent)}: a call opens no ticket, its voicemail does.");
         }
         else
         {
@@ -125,6 +150,20 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         return new PhoneResult(payload, phoneEvent, errors, inTriage);
     }
 
+    /// <summary>
+    /// The caller on one of the IVR numbers pressed the emergency key. Anything else (another key, none, a number no
+    /// longer on the menu) is the usual path: a caller is never refused for pressing the wrong key.
+    /// </summary>
+    public bool ChoseEmergency(PhoneEvent choice) =>
+        choice.Digits == options.Value.Ivr.EmergencyDigit && options.Value.Ivr.Numbers.Contains(choice.CalledNumber);
+
+    private static string Pressed(PhoneEvent choice) => choice.Digits switch
+    {
+        null => "pressed no key",
+        { Length: <= 20 } digits => $"pressed '{digits}'",
+        _ => "pressed many keys",
+    };
+
     private (PhoneEvent? Event, Dictionary<string, string[]> Errors) Parse(string provider, PhoneRoute route, RawPayload payload)
     {
         var country = options.Value.DefaultCountryCode;
@@ -132,10 +171,10 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
 
         var (phoneEvent, errors) = PhoneEventParser.FromTwilio(TwilioVerifier.ParsePairs(Encoding.UTF8.GetString(payload.Content)), payload.ReceivedAt, country);
         // Each Twilio URL carries one kind of event; the other kind there means the URLs are set up wrong at Twilio.
-        if (phoneEvent is not null && (phoneEvent.Kind == PhoneEventKind.Call) != (route == PhoneRoute.Call))
+        if (phoneEvent is not null && (phoneEvent.Kind == PhoneEventKind.Call) != route.IsCall())
             return (null, new Dictionary<string, string[]>
             {
-                ["RecordingSid"] = [route == PhoneRoute.Call ? "Not expected on the call webhook: post recordings to the voicemail URL." : "Required."],
+                ["RecordingSid"] = [route.IsCall() ? "Not expected on the call webhook: post recordings to the voicemail URL." : "Required."],
             });
         return (phoneEvent, errors);
     }
@@ -147,7 +186,7 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         var earlier = await EarlierAsync(key, cancellationToken);
         if (earlier is null)
         {
-            var opened = await intake.AcceptAsync(VoicemailRequest(voicemail, key, payload, options.Value.EmergencyNumbers), cancellationToken);
+            var opened = await intake.AcceptAsync(VoicemailRequest(voicemail, key, payload, Emergency(route, voicemail)), cancellationToken);
             // Only a transcription racing its own voicemail has more to say once the other copy is stored.
             if (opened.Result != IntakeResult.Duplicate || voicemail.Transcription is null) return Map(opened);
             earlier = await EarlierAsync(key, cancellationToken);
@@ -155,7 +194,7 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
         }
 
         if (voicemail.Transcription is null)
-            return route == PhoneRoute.Transcription
+            return route.IsTranscription()
                 ? (PayloadOutcome.Ignored, earlier.Id, "The transcription callback carried no text (the provider could not transcribe the message).", earlier.IsTriage)
                 : (PayloadOutcome.Duplicate, earlier.Id, $"Voicemail {voicemail.ProviderId} was already received.", earlier.IsTriage);
         if (earlier.HasTranscription)
@@ -189,7 +228,13 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             .Select(t => new Earlier(t.Id, true, null, t.SenderEmail, t.SenderName, t.Description.Contains(TranscriptionMarker)))
             .SingleOrDefaultAsync(cancellationToken);
 
-    private static InboundRequest VoicemailRequest(PhoneEvent voicemail, string key, RawPayload payload, string[] emergencyNumbers)
+    /// <summary>How the voicemail declared an emergency (docs/adr/0037, 0045), or null.</summary>
+    private string? Emergency(PhoneRoute route, PhoneEvent voicemail) =>
+        route.IsIvrEmergency() ? $"phone: IVR choice {options.Value.Ivr.EmergencyDigit} (emergency) on {voicemail.CalledNumber}"
+        : options.Value.EmergencyNumbers.Contains(voicemail.CalledNumber) ? $"phone: voicemail on the emergency line {voicemail.CalledNumber}"
+        : null;
+
+    private static InboundRequest VoicemailRequest(PhoneEvent voicemail, string key, RawPayload payload, string? emergencyDeclared)
     {
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"Voicemail to {voicemail.CalledNumber} from {Caller(voicemail)}, left at ")
@@ -210,7 +255,7 @@ public sealed class PhoneIntake(IntakeDbContext db, ChannelIntake intake, TimePr
             Text = text.ToString(),
             RawPayloadId = payload.Id,
             TriageReason = voicemail.CallerNumber is null ? WithheldReason : null,
-            EmergencyDeclared = emergencyNumbers.Contains(voicemail.CalledNumber) ? $"phone: voicemail on the emergency line {voicemail.CalledNumber}" : null,
+            EmergencyDeclared = emergencyDeclared,
         };
     }
 

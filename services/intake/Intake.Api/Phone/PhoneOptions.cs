@@ -44,6 +44,9 @@ public sealed partial class PhoneOptions
     /// </summary>
     public string[] EmergencyNumbers { get; set; } = [];
 
+    /// <summary>The IVR menu that lets a caller choose "emergency" with a key (Twilio only; docs/adr/0045).</summary>
+    public IvrSettings Ivr { get; set; } = new();
+
     /// <summary>Generic providers by name (the {provider} of /api/channels/phone/{provider}/events).</summary>
     public Dictionary<string, PhoneProviderSettings> Providers { get; set; } = [];
 
@@ -57,12 +60,16 @@ public sealed partial class PhoneOptions
         if (!PhoneNumber.IsCountryCode(DefaultCountryCode))
             yield return $"{Section}:DefaultCountryCode must be a country calling code of 1-3 digits, e.g. \"1\" or \"44\".";
         if (!Enabled) yield break;
-        foreach (var number in EmergencyNumbers)
+        foreach (var (key, number) in EmergencyNumbers.Select(n => ("EmergencyNumbers", n)).Concat(Ivr.Numbers.Select(n => ("Ivr:Numbers", n))))
             if (!PhoneNumber.TryNormalize(number, defaultCountryCode: null, out var e164, out _) || e164 != number)
-                yield return $"{Section}:EmergencyNumbers: '{number}' is not an E.164 number (\"+15551234567\").";
+                yield return $"{Section}:{key}: '{number}' is not an E.164 number (\"+15551234567\").";
 
-        if (string.IsNullOrWhiteSpace(Greeting) || Greeting.Length > TwiML.MaxGreetingLength || Greeting.Any(char.IsControl))
-            yield return $"{Section}:Greeting must be 1-{TwiML.MaxGreetingLength} characters without control characters.";
+        if (Ivr.EmergencyDigit is not [>= '0' and <= '9'])
+            yield return $"{Section}:Ivr:EmergencyDigit must be one key, 0-9.";
+
+        foreach (var (key, text) in new[] { ("Greeting", Greeting), ("Ivr:Prompt", Ivr.Prompt), ("Ivr:EmergencyGreeting", Ivr.EmergencyGreeting) })
+            if (string.IsNullOrWhiteSpace(text) || text.Length > TwiML.MaxGreetingLength || text.Any(char.IsControl))
+                yield return $"{Section}:{key} must be 1-{TwiML.MaxGreetingLength} characters without control characters.";
         if (MaxRecordingSeconds is < 1 or > MaxRecordingSecondsLimit)
             yield return $"{Section}:MaxRecordingSeconds must be between 1 and {MaxRecordingSecondsLimit}.";
         foreach (var (name, provider) in Providers)
@@ -97,6 +104,27 @@ public sealed class TwilioPhoneSettings
 
     /// <summary>The primary auth token of the Twilio account: the HMAC key of <c>X-Twilio-Signature</c>.</summary>
     public string? AuthToken { get; set; }
+}
+
+/// <summary>
+/// The IVR menu: a call to one of <see cref="Numbers"/> first hears <see cref="Prompt"/>; pressing
+/// <see cref="EmergencyDigit"/> records the voicemail as a declared emergency, any other key or none the usual way.
+/// </summary>
+public sealed class IvrSettings
+{
+    /// <summary>The service numbers (E.164) whose callers are offered the menu. Empty: no menu, every call records at once.</summary>
+    public string[] Numbers { get; set; } = [];
+
+    /// <summary>The key that declares an emergency.</summary>
+    public string EmergencyDigit { get; set; } = "1";
+
+    /// <summary>What the caller hears first; it must name <see cref="EmergencyDigit"/>.</summary>
+    public string Prompt { get; set; } =
+        "You have reached the service desk. If this is an emergency, press 1 now: after-hours emergency work is billed at your after-hours rate. For anything else, stay on the line.";
+
+    /// <summary>What the caller who pressed the emergency key hears before the tone.</summary>
+    public string EmergencyGreeting { get; set; } =
+        "Emergency. After the tone, please say your name, your company, the number to call you back on and what is wrong.";
 }
 
 /// <summary>A generic phone provider: the shared secret of its X-ServiceDesk-Signature (HMAC-SHA256).</summary>

@@ -22,7 +22,33 @@ public static class TwiML
     public static IResult Voicemail(string greeting, Uri recordingAction, Uri? transcribeCallback = null, int maxLengthSeconds = 120) =>
         Result(VoicemailDocument(greeting, recordingAction, transcribeCallback, maxLengthSeconds));
 
+    /// <summary>Asks for one key; see <see cref="GatherDocument"/>.</summary>
+    public static IResult Gather(string prompt, Uri action, int timeoutSeconds = 5) => Result(GatherDocument(prompt, action, timeoutSeconds));
+
     public static string EmptyDocument() => Write(new XElement("Response"));
+
+    /// <summary>
+    /// <c>&lt;Response&gt;&lt;Gather input="dtmf" numDigits="1" action=… actionOnEmptyResult="true"&gt;&lt;Say&gt;prompt&lt;/Say&gt;&lt;/Gather&gt;&lt;/Response&gt;</c>:
+    /// the IVR menu. Twilio posts the call's parameters and the key pressed (<c>Digits</c>) to <paramref name="action"/>;
+    /// with actionOnEmptyResult it posts there also when the caller presses nothing, so one route decides every call.
+    /// </summary>
+    /// <exception cref="ArgumentException">An empty or over-long prompt, or a relative URL: programming errors.</exception>
+    public static string GatherDocument(string prompt, Uri action, int timeoutSeconds = 5)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
+        if (prompt.Length > MaxGreetingLength) throw new ArgumentException($"At most {MaxGreetingLength} characters.", nameof(prompt));
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeoutSeconds, 1);
+        if (!action.IsAbsoluteUri) throw new ArgumentException("An absolute URL.", nameof(action));
+
+        return Write(new XElement("Response", new XElement("Gather",
+            new XAttribute("input", "dtmf"),
+            new XAttribute("numDigits", "1"),
+            new XAttribute("timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)),
+            new XAttribute("action", action.AbsoluteUri),
+            new XAttribute("method", "POST"),
+            new XAttribute("actionOnEmptyResult", "true"),
+            new XElement("Say", prompt))));
+    }
 
     /// <summary>
     /// <c>&lt;Response&gt;&lt;Say&gt;greeting&lt;/Say&gt;&lt;Record action=… /&gt;&lt;/Response&gt;</c>, e.g. after hours.

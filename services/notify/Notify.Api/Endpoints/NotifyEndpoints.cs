@@ -8,6 +8,7 @@ using Notify.Api.Data;
 using Notify.Api.Domain;
 using Notify.Api.Email;
 using Notify.Api.Sending;
+using Notify.Contracts;
 using Notify.Api.Templates;
 using ServiceDesk.Platform;
 
@@ -17,6 +18,11 @@ public static class NotifyEndpoints
 {
     public const int MaxCallbackBytes = 64 * 1024;
     public const int MaxBounceBytes = 1024 * 1024;
+
+    public const string PageRepliesPath = "/api/notify/page-replies";
+
+    /// <summary>How long a page can be acknowledged by a reply: as long as its one-tap link (docs/adr/0041).</summary>
+    public static readonly TimeSpan PageReplyWindow = TimeSpan.FromHours(24);
 
     public static IEndpointRouteBuilder MapNotifyEndpoints(this IEndpointRouteBuilder app)
     {
@@ -37,6 +43,13 @@ public static class NotifyEndpoints
             .WithMetadata(new SignatureVerifiedAttribute()) // Twilio's X-Twilio-Signature, checked here
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+        app.MapPost(PageRepliesPath + "/{channel:regex(^[a-z0-9-]{{1,40}}$)}", PageReply)
+            .AllowAnonymous()
+            .WithMetadata(new SignatureVerifiedAttribute()) // the channel's X-ServiceDesk-Signature (Channels:{channel}:Secret), checked here
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem();
         app.MapPost("/api/notify/bounces", Bounce)
             .AllowAnonymous()
             .WithMetadata(new SignatureVerifiedAttribute()) // the MTA's bearer token (Notify:BounceToken), checked here
@@ -226,6 +239,57 @@ public static class NotifyEndpoints
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A text message that acknowledges a page (docs/adr/0046), sent on by a channel (the SMS channel) that recognised an
+    /// acknowledgement word, signed with the channel's secret like its requests to intake. The body is the channel's
+    /// request (<c>contactPhone</c> is the sender). When pages went by SMS to that number within
+    /// <see cref="PageReplyWindow"/>, tickets is told (<see cref="PageReplyReceived"/>) and the answer is 202; otherwise
+    /// 404, and the channel hands the message to intake as any other.
+    /// </summary>
+    private static async Task<IResult> PageReply(string channel, HttpRequest request, WebhookVerifier verifier, NotifyDbContext db,
+        IPublishEndpoint publish, TimeProvider clock, ILogger<Deliveries> logger, CancellationToken cancellationToken)
+    {
+        // Unsigned is 401 before the channel is looked up, as on every route that proves its caller by a signature.
+        if (request.Headers[WebhookVerifier.SignatureHeader].ToString().Length == 0)
+            return Unauthorized($"{WebhookVerifier.SignatureHeader} is required.");
+        var (delivery, problem) = await verifier.VerifyAsync(channel, request, cancellationToken);
+        if (problem is not null) return problem;
+        string? phone = null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(delivery!.Body);
+            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && json.RootElement.TryGetProperty("contactPhone", out var from) && from.ValueKind == System.Text.Json.JsonValueKind.String)
+                phone = from.GetString();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // answered below, naming the field
+        }
+        if (string.IsNullOrWhiteSpace(phone))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["contactPhone"] = ["Required: the number the reply came from."] });
+
+        var now = clock.GetUtcNow();
+        var since = now - PageReplyWindow;
+        var sent = await db.Deliveries.AsNoTracking()
+            .Where(d => d.Kind == MessageKind.Page && d.Channel == "sms" && d.Recipient == phone && d.CreatedAt >= since)
+            .OrderByDescending(d => d.CreatedAt).Take(20)
+            .Select(d => new { d.TicketId, d.EventKey, d.CreatedAt })
+            .ToListAsync(cancellationToken);
+        var pages = sent
+            .Select(d => Guid.TryParse(d.EventKey[(MessageKind.Page.Length + 1)..], out var pageId) ? new PageSentBySms(d.TicketId, pageId, d.CreatedAt) : null)
+            .OfType<PageSentBySms>().DistinctBy(p => p.PageId).ToList();
+        if (pages.Count == 0)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
+                title: $"No page was texted to this number in the last {PageReplyWindow.TotalHours:0} hours: the message is not a page acknowledgement.");
+
+        await publish.Publish(new PageReplyReceived(phone, delivery!.DeliveryId, now, pages), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken); // the bus outbox commits the message
+        logger.LogInformation("Page reply {DeliveryId} on {Channel}: acknowledges the newest open of {Count} pages (ticket {TicketId})",
+            delivery.DeliveryId, channel, pages.Count, pages[0].TicketId);
+        return TypedResults.Accepted((string?)null, new { ticketId = pages[0].TicketId, pageId = pages[0].PageId });
     }
 
     /// <summary>

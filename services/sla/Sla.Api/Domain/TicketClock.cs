@@ -269,6 +269,12 @@ public sealed record TicketClock
     }
 
     /// <summary>
+    /// Whether this clock's priority, at <paramref name="at"/>, wakes on-call under <paramref name="tier"/>: a covered P1
+    /// outside business hours (<see cref="Coverage.PagesOnCall"/>), on the calendars this clock counts on.
+    /// </summary>
+    public bool PagesOnCallAt(TierPolicy tier, DateTimeOffset at) => tier.CoverageAt(Priority, at, Calendars).PagesOnCall;
+
+    /// <summary>
     /// The next escalation step of every unmet target and commitment, earliest first, for a scheduler to wake up at.
     /// Empty while the clock is paused or stopped (nothing can fall due).
     /// </summary>

@@ -213,13 +213,17 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         var priority = Priorities.Parse(changed.To);
         if (priority.ToString() == context.Saga.Priority) return Task.CompletedTask; // nothing to recompute (e.g. a copy)
         var reason = string.IsNullOrWhiteSpace(changed.Reason) ? "no reason given" : changed.Reason.Trim();
+        var pagesOnCall = false;
         return ChangeAsync(context, nameof(TicketPriorityChanged), changed.At, async (clock, at, note) =>
         {
             // The tier's targets as they are now; a tier deleted since the clock started gives way to the default.
             var (tier, tierNote) = await _catalog.TierOrDefaultAsync(Db(context), clock.Tier, context.CancellationToken);
             var extended = await _catalog.ExtendedHoursAsync(Db(context), tier, clock.TimeZone, clock.ExtendedHours, context.CancellationToken);
-            return clock.Recalculate(tier, priority, at, $"{reason} (by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}", extended);
-        });
+            var recalculated = clock.Recalculate(tier, priority, at, $"{reason} (by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}", extended);
+            // Raised to a covered P1 outside business hours: on-call is woken as for a P1 that arrived so (docs/adr/0046).
+            pagesOnCall = recalculated.PagesOnCallAt(tier, at);
+            return recalculated;
+        }, () => pagesOnCall);
     }
 
     /// <summary>
@@ -262,8 +266,9 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     /// Applies one command at the event's instant, or at the ledger's last instant when the event is older (see the
     /// class remarks); <c>note</c> is text for the entry's cause saying so, empty when in order.
     /// </summary>
+    /// <param name="pagesOnCall">Read after <paramref name="change"/>: whether the due times' message asks tickets to page on-call.</param>
     private async Task ChangeAsync(BehaviorContext<TicketSlaState> context, string eventName, DateTimeOffset reportedAt,
-        Func<TicketClock, DateTimeOffset, string, Task<TicketClock>> change)
+        Func<TicketClock, DateTimeOffset, string, Task<TicketClock>> change, Func<bool>? pagesOnCall = null)
     {
         var clock = await ReplayAsync(context);
         var last = clock.Ledger[^1].At;
@@ -290,7 +295,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             await ReportProjection.ReopenedAsync(Db(context), changed, TierPolicy.Name(failed.Target), context.CancellationToken);
         // A pause, a resume or a recalculation moves the due times: tickets (and any countdown) follows this.
         if (changed.Ledger.Skip(clock.Ledger.Count).Any(e => e is ClockPaused or ClockResumed or TargetsRecalculated))
-            await context.Publish(DueTimes(changed));
+            await context.Publish(DueTimes(changed) with { PagesOnCall = pagesOnCall?.Invoke() ?? false });
         context.Saga.Keep(changed);
     }
 

@@ -32,12 +32,22 @@ public sealed class SlaProgressConsumer(TicketsDbContext db, Paging paging)
         await db.SaveChangesAsync(context.CancellationToken);
     }
 
-    /// <summary>The clock paused, resumed or was recalculated: the copy follows the highest clock version.</summary>
+    /// <summary>
+    /// The clock paused, resumed or was recalculated: the copy follows the highest clock version. A raise to a covered P1
+    /// at night pages on-call (docs/adr/0046) while the ticket is still a P1 and open, even if a later change of the
+    /// clock overtook this message; the paging row keyed by the ticket makes a copy (or an earlier page) page nobody twice.
+    /// </summary>
     public async Task Consume(ConsumeContext<SlaDueTimesChanged> context)
     {
         var clock = context.Message;
         var ticket = await db.Tickets.SingleForUpdateAsync(clock.TicketId, context.CancellationToken);
-        if (clock.ClockVersion <= ticket.Sla.ClockVersion) return; // older, or a copy
+        if (clock.PagesOnCall && ticket.Priority == "P1" && ticket.Status is not (TicketStatus.Resolved or TicketStatus.Closed))
+            await paging.StartAsync(context, ticket);
+        if (clock.ClockVersion <= ticket.Sla.ClockVersion) // older, or a copy
+        {
+            await db.SaveChangesAsync(context.CancellationToken);
+            return;
+        }
         Copy(ticket.Sla, clock.Clock, clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,
             clock.WorkBeginsInternalDueAt);
         await db.SaveChangesAsync(context.CancellationToken);

@@ -52,7 +52,7 @@ public sealed class Paging(TicketsDbContext db, OnCallSchedule schedule, TimePro
     {
         var at = clock.GetUtcNow();
         if (!paging.Acknowledge(by, how, at)) return false;
-        db.Record(paging, new Actor(by, how == "link" ? "page-link" : Actor.Web), at, "page-acknowledged", new { pageId, by, how });
+        db.Record(paging, new Actor(by, how switch { "link" => "page-link", "sms" => "sms", _ => Actor.Web }), at, "page-acknowledged", new { pageId, by, how });
         await bus.Publish(new PageAcknowledged(paging.TicketId, paging.ClientId, pageId, by, how, at), cancellationToken);
         return true;
     }
@@ -86,6 +86,27 @@ public sealed class Paging(TicketsDbContext db, OnCallSchedule schedule, TimePro
         await context.Publish(new OnCallPaged(page.Id, paging.TicketId, paging.ClientId, paging.TeamId, page.Person, page.Layer, page.Round, at,
             token, page.AckExpiresAt), context.CancellationToken);
         await context.SchedulePublish(at.UtcDateTime + team!.PageWait, new PageDue(paging.TicketId, page.Id), context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// A page answered by text message (docs/adr/0046): notify names the pages it texted to the replying number, newest first;
+/// the newest whose chain is still open (paging, or exhausted and waiting for anyone) is acknowledged for the person it
+/// went to, "sms". Each chain is locked in turn, so a timer or a tap on the same chain takes turns with this; a redelivery
+/// finds the chain acknowledged and does nothing.
+/// </summary>
+public sealed class PageReplyReceivedConsumer(Paging paging, ILogger<PageReplyReceivedConsumer> logger) : IConsumer<Notify.Contracts.PageReplyReceived>
+{
+    public async Task Consume(ConsumeContext<Notify.Contracts.PageReplyReceived> context)
+    {
+        foreach (var sent in context.Message.Pages)
+        {
+            var chain = await paging.LockAsync(sent.TicketId, context.CancellationToken);
+            if (chain?.Pages.SingleOrDefault(p => p.Id == sent.PageId) is not { } page || chain.State == PagingState.Acknowledged) continue;
+            await paging.AcknowledgeAsync(chain, page.Id, page.Person, "sms", context, context.CancellationToken);
+            return;
+        }
+        logger.LogInformation("Page reply {MessageId}: every page texted to that number is answered already", context.Message.MessageId);
     }
 }
 
