@@ -12,6 +12,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
     /// <summary>A client caller sees only its own client's rows; staff and the service's consumers see all.</summary>
     private readonly Guid? _clientId = tenant.ClientId;
 
+    /// <summary>A client user sees only the tickets opened as their contact (any of its addresses); a client admin all of the client's.</summary>
+    private readonly Guid? _contactId = tenant.OwnTicketsOf;
+
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
@@ -70,7 +73,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options,
             // Few tickets are merged: the partial index finds a survivor's duplicates without indexing every NULL.
             ticket.HasIndex(t => t.MergedIntoId).HasFilter("\"MergedIntoId\" IS NOT NULL");
             ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoId).OnDelete(DeleteBehavior.Restrict);
-            ticket.HasQueryFilter(t => _clientId == null || t.ClientId == _clientId);
+            // Tickets keep the address they were opened from, not the contact's id: the contact's current addresses decide.
+            ticket.HasQueryFilter(t => _clientId == null || (t.ClientId == _clientId
+                && (_contactId == null || Contacts.Any(c => c.Id == _contactId && c.Emails.Contains(t.ContactEmail.ToLower())))));
         });
 
         modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>
