@@ -84,6 +84,7 @@ function showPortal({ claims }) {
   const heading = isClientAdmin(claims) ? "My company's tickets" : "My tickets";
   $("tickets-heading").textContent = heading;
   $("tickets-caption").textContent = `${heading}, newest first`;
+  clientZone = zoneLookup = null; // another sign-in may be another client's
   showView();
 }
 
@@ -399,17 +400,20 @@ function statusName(status) {
 // --- The client's zone -----------------------------------------------------------------------------------------------
 
 // Promises are given in the client's own time zone (their business calendar's, from the SLA service), not the browser's.
+// Until it is known, times show in the browser's zone with the zone's name, so they are never ambiguous.
 let clientZone = null;
-async function zone() {
-  if (clientZone) return clientZone;
-  try {
-    const query = new URLSearchParams({ client: currentToken()?.claims.tenant_id ?? "", priority: "P3", channel: "web" });
-    const response = await api(`/api/sla/preview?${query}`);
-    if (response.ok) clientZone = (await response.json()).timeZone;
-  } catch (error) {
-    if (error instanceof SignedOut) throw error;
-  }
-  return clientZone ?? undefined;
+let zoneLookup = null;
+function zone() {
+  zoneLookup ??= (async () => {
+    try {
+      const response = await api("/api/sla/terms");
+      if (response.ok) clientZone = (await response.json()).timeZone;
+    } catch (error) {
+      if (!(error instanceof SignedOut)) zoneLookup = null;
+    }
+    return clientZone ?? undefined;
+  })();
+  return zoneLookup;
 }
 
 function inZone(instant, timeZone) {
@@ -474,10 +478,17 @@ async function loadTickets(more = false) {
       return [];
     }
     const page = await response.json();
-    const timeZone = await zone();
     const body = $("tickets").tBodies[0];
     if (!more) body.replaceChildren();
-    body.append(...page.items.map((ticket) => row(ticket, timeZone)));
+    body.append(...page.items.map((ticket) => row(ticket, clientZone ?? undefined)));
+    // The rows do not wait for the zone: once it is known, the promises are written again in it.
+    if (!clientZone) zone().then((timeZone) => {
+      if (!timeZone) return;
+      for (const ticket of page.items) {
+        const cell = body.querySelector(`tr[data-id="${ticket.id}"] td[data-label="Promised"]`);
+        if (cell) cell.textContent = promise(ticket, timeZone);
+      }
+    });
     next = page.next;
     $("more").hidden = !next;
     const shown = body.rows.length;
@@ -620,11 +631,15 @@ async function attachments(requestId) {
 /** Files need the bearer token, so they are fetched, then handed to the browser as a download (never shown inline). */
 async function download(requestId, file) {
   const response = await api(`/api/requests/${requestId}/attachments/${file.id}`, { headers: { Accept: "*/*" } });
-  if (!response.ok) return;
+  if (response.ok) await save(response, file.fileName);
+}
+
+/** Hands a fetched file to the browser as a download. */
+async function save(response, fileName) {
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");
   link.href = url;
-  link.download = file.fileName;
+  link.download = fileName;
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
@@ -761,8 +776,58 @@ function showView() {
   }
 }
 
+// --- How to get help: the client's own terms --------------------------------------------------------------------
+
+/**
+ * The client's terms in words, generated from what applies now (billing's document reads sla's tier, calendar and cover
+ * and its own agreement): the same sections the printable PDF has. Change the tier, and this page changes with it.
+ */
 async function showTerms() {
-  // Filled in by the terms page (step 2).
+  const target = $("terms");
+  setResult("terms-result", "pending", "Loading your terms…");
+  try {
+    const response = await api("/api/billing/terms/document");
+    if (!response.ok) {
+      setResult("terms-result", "error", (await problemOf(response)).title ?? `Your terms could not be loaded (${response.status}).`);
+      return;
+    }
+    const terms = await response.json();
+    $("terms-result").textContent = "";
+    $("terms-result").className = "result";
+    const parts = [element("p", `${terms.title}. This page is generated from the terms we apply today.`)];
+    for (const part of terms.sections) {
+      const section = element("section");
+      const list = element("ul");
+      for (const line of part.lines) list.append(element("li", line));
+      section.append(element("h3", part.heading), list);
+      parts.push(section);
+    }
+    const pdf = element("button", "Download as PDF (one page, to print)");
+    pdf.type = "button";
+    pdf.addEventListener("click", downloadTerms);
+    const actions = element("p", undefined, "buttons");
+    actions.append(pdf);
+    target.replaceChildren(...parts, actions);
+  } catch (error) {
+    if (!(error instanceof SignedOut)) setResult("terms-result", "error", "Could not reach the service desk to load your terms.");
+  }
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+/** The same terms as a printable one-page PDF. */
+async function downloadTerms() {
+  const response = await api("/api/billing/terms/document.pdf", { headers: { Accept: "application/pdf" } });
+  if (!response.ok) {
+    setResult("terms-result", "error", `The PDF could not be made just now (${response.status}).`);
+    return;
+  }
+  await save(response, "service-terms.pdf");
 }
 
 // --- Wiring -------------------------------------------------------------------------------------------------------
