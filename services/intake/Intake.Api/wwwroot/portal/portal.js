@@ -417,7 +417,10 @@ function zone() {
 }
 
 function inZone(instant, timeZone) {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone, timeZoneName: "short" });
+  // Components, not dateStyle/timeStyle: those cannot be combined with timeZoneName.
+  const format = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit", timeZone, timeZoneName: "short",
+  });
   return format.format(new Date(instant));
 }
 
