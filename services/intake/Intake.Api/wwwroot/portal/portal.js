@@ -236,6 +236,13 @@ function newIdempotencyKey() {
 
 // --- Submitting a request -----------------------------------------------------------------------------------------
 
+/** A new request or a reply (with ticketNumber): intake's one way in, idempotent under the submission's key. */
+const postRequest = (body, key) => api("/api/requests", {
+  method: "POST",
+  headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+  body: JSON.stringify(body),
+});
+
 // One key per submission: a retry after a network failure or a server fault sends the same key, so intake stores the
 // request once however often it arrives. Editing the form makes it a new submission with a new key.
 let idempotencyKey = null;
@@ -297,11 +304,7 @@ async function submitRequest(event) {
   $("send").disabled = true;
   setResult("request-result", "pending", "Sending your request…");
   try {
-    const response = await api("/api/requests", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
-      body: JSON.stringify(body),
-    });
+    const response = await postRequest(body, idempotencyKey);
     if (response.status === 202 || response.status === 200) {
       const accepted = await response.json();
       idempotencyKey = null;
@@ -689,11 +692,7 @@ async function sendReply(event) {
       ticketNumber: ticket.number,
       attachments: await Promise.all(files.map(async (f) => ({ fileName: f.name, contentType: f.type || null, content: await base64Of(f) }))),
     };
-    const response = await api("/api/requests", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": replyKey },
-      body: JSON.stringify(body),
-    });
+    const response = await postRequest(body, replyKey);
     if (response.status === 202 || response.status === 200) {
       const accepted = await response.json();
       replyKey = null;
