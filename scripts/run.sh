@@ -90,6 +90,10 @@ secret() { [[ -s $1 ]] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$
 export Auth__SigningKey Auth__Issuer=http://127.0.0.1:5080/
 Auth__SigningKey=$(secret "$data/auth-signing-key")
 
+# The clients' printed terms (sla's GET /api/sla/terms; billing's terms document reads them through the gateway, ADR 48).
+export Terms__SlaUrl=http://127.0.0.1:5080/ Terms__PortalUrl=http://127.0.0.1:5080/portal/ \
+  Terms__SupportEmail=support@msp.example Terms__SupportPhone="+1 202 555 0100" Terms__EmergencyPhone="+1 202 555 0199"
+
 # The identity service: its RSA key (id tokens, JWKS), the key that encrypts codes and refresh tokens, the demo
 # integrator's secret and the demo users' password, each made once per checkout. Given to the identity process only.
 identity_key=$data/identity-signing-key.pem

@@ -164,7 +164,7 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
 
         await _page.GetByLabel("Access code").FillAsync(_dana);
         await _page.GetByRole(AriaRole.Button, new() { Name = "Use this access code" }).ClickAsync();
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Your tickets" })).ToBeVisibleAsync();
+        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "My tickets" })).ToBeVisibleAsync();
 
         var controls = _page.Locator("input:visible, select:visible, textarea:visible, button:visible");
         var count = await controls.CountAsync();
@@ -173,7 +173,7 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
             await Expect(controls.Nth(i)).ToHaveAccessibleNameAsync(new Regex(@"\w"));
 
         // Results and errors are read out when they change.
-        Assert.Equal(2, await _page.Locator("[role=status][aria-live=polite]").CountAsync());
+        Assert.Equal(2, await _page.Locator("#home-view [role=status][aria-live=polite]").CountAsync());
         await Expect(_page.GetByRole(AriaRole.Table)).ToHaveAccessibleNameAsync(new Regex("tickets"));
         Assert.Empty(_pageErrors);
     }

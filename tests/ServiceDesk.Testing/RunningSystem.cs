@@ -97,6 +97,11 @@ public class RunningSystem : IAsyncLifetime
             [$"Channels__{Channel}__Secret"] = ChannelSecret,
             [$"Channels__{Channel}__ClientIds__0"] = DemoClient.ToString(),
             ["Email__InboundToken"] = EmailToken,
+            // The client's terms (sla) name how to reach support; billing reads them for the terms document (ADR 48).
+            ["Terms__SupportEmail"] = "support@msp.example",
+            ["Terms__SupportPhone"] = "+1 202 555 0100",
+            ["Terms__EmergencyPhone"] = "+1 202 555 0199",
+            ["Terms__EmergencyEmail"] = EmergencyAddress,
         };
         foreach (var (key, value) in TestAuth.Settings) common[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
@@ -104,6 +109,8 @@ public class RunningSystem : IAsyncLifetime
         // first; it starts last, once it can be given the services' and the channel's addresses.
         var gatewayUrl = AppProcess.ReserveUrl();
         var publicOrigin = gatewayUrl.GetLeftPart(UriPartial.Authority);
+        common["Terms__SlaUrl"] = publicOrigin;
+        common["Terms__PortalUrl"] = publicOrigin + "/portal/";
         var intake = new Dictionary<string, string>
         {
             ["Phone__Twilio__AuthToken"] = TwilioAuthToken,
@@ -179,6 +186,7 @@ public class RunningSystem : IAsyncLifetime
                 ["Identity__SigningKeys__0"] = rsa.ExportRSAPrivateKeyPem(),
                 ["Identity__EncryptionKeys__0"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["Identity__Applications__portal__RedirectUris__0"] = publicOrigin + "/portal/",
+                ["Identity__Applications__portal__PostLogoutRedirectUris__0"] = publicOrigin + "/portal/",
                 ["Identity__SeedUsers__0__Email"] = DemoContactEmail,
                 ["Identity__SeedUsers__0__Password"] = DemoPassword,
                 ["Identity__SeedUsers__0__DisplayName"] = "Dana Reyes",

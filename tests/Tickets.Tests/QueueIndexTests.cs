@@ -59,7 +59,8 @@ public sealed class QueueIndexFixture : IAsyncLifetime
         await using var scope = App.Services.CreateAsyncScope();
         var accessor = new HttpContextAccessor { HttpContext = new DefaultHttpContext { User = caller ?? Staff } };
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<TicketsDbContext>>().CreateDbContextAsync();
-        db.ClientId = new Tenant(accessor).ClientId;
+        var tenant = new Tenant(accessor);
+        (db.ClientId, db.OwnTicketsOf) = (tenant.ClientId, tenant.OwnTicketsOf);
         await using var command = QueueEndpoints.Query(db, filter).CreateDbCommand();
         command.CommandText = "EXPLAIN " + command.CommandText;
         await db.Database.OpenConnectionAsync();

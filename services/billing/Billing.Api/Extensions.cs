@@ -12,6 +12,9 @@ public static class Extensions
     {
         builder.AddCalendarCopies();
         builder.Services.AddScoped<Invoicing>();
+        // The terms document reads sla's terms with the caller's token (docs/adr/0048).
+        builder.Services.AddOptions<Endpoints.TermsDocumentOptions>().BindConfiguration(Endpoints.TermsDocumentOptions.Section);
+        builder.Services.AddHttpClient(nameof(Endpoints.TermsDocument), client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.AddServiceDatabase<BillingDbContext>();
         builder.AddServiceBus<BillingDbContext>(bus =>
         {
@@ -27,6 +30,7 @@ public static class Extensions
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder app) => app
         .MapBillingEndpoints()
         .MapAgreementEndpoints()
+        .MapTermsDocumentEndpoints()
         .MapInvoiceEndpoints()
         .MapTimeEntryEndpoints()
         .MapBlockEndpoints()

@@ -44,6 +44,24 @@ public static class Extensions
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = false;
         }));
+        if (options.External is { } external)
+        {
+            // Staff only, and only people who already have an account here: the callback maps the provider's verified
+            // email to a staff user (AccountEndpoints.ExternalDone); it creates nobody. docs/adr/0026.
+            builder.Services.AddAuthentication().AddOpenIdConnect(ExternalProviderOptions.Scheme, external.DisplayName, oidc =>
+            {
+                oidc.Authority = external.Authority;
+                oidc.ClientId = external.ClientId;
+                oidc.ClientSecret = external.ClientSecret;
+                oidc.ResponseType = "code";
+                oidc.UsePkce = true;
+                oidc.Scope.Add("email");
+                oidc.CallbackPath = "/account/external/callback";
+                oidc.SignInScheme = IdentityConstants.ExternalScheme;
+                oidc.RequireHttpsMetadata = !(options.AllowHttp && Uri.TryCreate(external.Authority, UriKind.Absolute, out var uri) && uri.IsLoopback);
+                oidc.MapInboundClaims = false;
+            });
+        }
         builder.Services.AddIdentityCore<User>(identity =>
             {
                 identity.User.RequireUniqueEmail = true;

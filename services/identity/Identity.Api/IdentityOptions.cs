@@ -59,6 +59,12 @@ public sealed class IdentityProviderOptions : IValidatableObject
     /// <summary>The applications that may ask for tokens, by client id ("portal", "console", an integrator's id).</summary>
     public Dictionary<string, ApplicationOptions> Applications { get; set; } = [];
 
+    /// <summary>
+    /// Optional sign-in for staff at the MSP's own OpenID Connect provider (Entra ID, Google Workspace, Keycloak...): when the
+    /// section is present, the sign-in page offers it, and an external account signs in as the staff user with its email.
+    /// </summary>
+    public ExternalProviderOptions? External { get; set; }
+
     /// <summary>Users created at start-up when missing (demo installs; scripts/run.sh). Never updated once they exist.</summary>
     public List<SeedUser> SeedUsers { get; set; } = [];
 
@@ -90,6 +96,14 @@ public sealed class IdentityProviderOptions : IValidatableObject
                 yield return new ValidationResult($"{key}:Role must be one of {string.Join(", ", Roles.All)} (what the machine may do).");
             if (app.Secret is not null && Roles.Client.Contains(app.Role ?? "") && app.ClientId is null)
                 yield return new ValidationResult($"{key}:ClientId is required for a client role.");
+        }
+        if (External is { } external)
+        {
+            if (!Uri.TryCreate(external.Authority, UriKind.Absolute, out var authority))
+                yield return new ValidationResult("Identity:External:Authority must be the provider's absolute URL (its issuer).");
+            else if (authority.Scheme != Uri.UriSchemeHttps && !(AllowHttp && authority.IsLoopback))
+                yield return new ValidationResult("Identity:External:Authority must be https (Identity:AllowHttp allows http only on 127.0.0.1 or localhost).");
+            if (string.IsNullOrWhiteSpace(external.ClientId)) yield return new ValidationResult("Identity:External:ClientId is required.");
         }
         foreach (var user in SeedUsers)
         {
@@ -150,4 +164,20 @@ public sealed class SeedUser
     public string Role { get; set; } = "";
     public Guid? ClientId { get; set; }
     public Guid? ContactId { get; set; }
+}
+
+/// <summary>The staff's external OpenID Connect provider ("Identity:External"): code flow with PKCE, scopes openid profile email.</summary>
+public sealed class ExternalProviderOptions
+{
+    /// <summary>The scheme's name, in the callback path (/account/external/callback) and the audit.</summary>
+    public const string Scheme = "external";
+
+    public string? Authority { get; set; }
+    public string? ClientId { get; set; }
+
+    /// <summary>For a confidential client at the provider; leave out for a public one (PKCE alone).</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>What the sign-in page's button says: "Sign in with {DisplayName}".</summary>
+    public string DisplayName { get; set; } = "your company account";
 }

@@ -197,6 +197,13 @@ public sealed class Tenant(IHttpContextAccessor http)
     public Guid? ContactId { get; } = http.HttpContext is { } context && Roles.Client.Any(context.User.IsInRole)
         ? GuidClaim(context.User, Claims.ContactId) : null;
 
+    /// <summary>
+    /// A client user (not a client admin) bound to a contact sees only that contact's own tickets, a client admin the whole
+    /// company's (issue 14). Null for staff, client admins and client tokens that name no contact (those read their client's).
+    /// </summary>
+    public Guid? OwnTicketsOf { get; } = http.HttpContext is { } context && context.User.IsInRole(Roles.ClientUser)
+        && !context.User.IsInRole(Roles.ClientAdmin) ? GuidClaim(context.User, Claims.ContactId) : null;
+
     internal static Guid? ClientIdOf(ClaimsPrincipal user) => GuidClaim(user, Claims.ClientId);
 
     private static Guid? GuidClaim(ClaimsPrincipal user, string type) =>

@@ -23,6 +23,9 @@ public abstract class TenantDbContext(DbContextOptions options) : DbContext(opti
     /// caller, null (every client) for staff and for the service's own work. Set on every lease from the pool.
     /// </summary>
     public Guid? ClientId { get; set; }
+
+    /// <summary>Takes the caller's view of the data: called on every lease from the pool, before any query.</summary>
+    protected internal virtual void Lease(Tenant tenant) => ClientId = tenant.ClientId;
 }
 
 public static class Database
@@ -65,7 +68,7 @@ public static class Database
         builder.Services.AddScoped(services =>
         {
             var db = services.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext();
-            if (db is TenantDbContext filtered) filtered.ClientId = services.GetRequiredService<Tenant>().ClientId;
+            if (db is TenantDbContext filtered) filtered.Lease(services.GetRequiredService<Tenant>());
             return db;
         });
         builder.Services.AddHostedService<MigrateDatabase<TContext>>();

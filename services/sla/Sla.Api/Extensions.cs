@@ -17,6 +17,7 @@ public static class Extensions
             .BindConfiguration(CalendarOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<Endpoints.TermsOptions>().BindConfiguration(Endpoints.TermsOptions.Section);
         builder.Services.AddOptions<SlaOptions>()
             .BindConfiguration(SlaOptions.Section)
             .ValidateDataAnnotations()

@@ -14,7 +14,7 @@ namespace Billing.Api.Endpoints;
 /// </summary>
 public static class InvoicePdf
 {
-    private const string Family = "DejaVu Sans";
+    internal const string Family = "DejaVu Sans";
     private const double Margin = 36, RowHeight = 14, LineHeight = 10;
 
     private static readonly (string Heading, double Width, bool Right)[] Columns =
@@ -23,9 +23,11 @@ public static class InvoicePdf
         ("Raw min", 44, true), ("Billed min", 50, true), ("Rate", 50, true), ("Amount", 64, true), ("Description", 0, false),
     ];
 
-    static InvoicePdf()
+    static InvoicePdf() => UseEmbeddedFont();
+
+    /// <summary>PDFsharp's font resolver is process-wide; billing's documents (invoices, client terms) all use this one.</summary>
+    internal static void UseEmbeddedFont()
     {
-        // PDFsharp's font resolver is process-wide; billing is its only user.
         if (GlobalFontSettings.FontResolver is not EmbeddedFontResolver) GlobalFontSettings.FontResolver = new EmbeddedFontResolver();
     }
 
@@ -111,7 +113,7 @@ public static class InvoicePdf
     }
 
     /// <summary>The text in lines that fit the width, broken at spaces; a word wider than the width is cut with an ellipsis.</summary>
-    private static List<string> Wrap(XGraphics graphics, string text, XFont font, double width)
+    internal static List<string> Wrap(XGraphics graphics, string text, XFont font, double width)
     {
         var lines = new List<string>();
         var line = "";

@@ -36,6 +36,11 @@ public static class AccountEndpoints
             Html(NewPasswordForm(http, antiforgery, "/account/reset", "Choose a new password", user, token, error: null)));
         account.MapPost("/reset", (HttpContext http, IAntiforgery antiforgery, UserManager<User> users, AuditTrail audit) =>
             SetPassword(http, antiforgery, users, audit, invitation: false));
+        // Staff's external provider (Identity:External): challenge there, come back, sign in as the staff user with that email.
+        account.MapGet("/external", (string? returnUrl) => Results.Challenge(
+            new AuthenticationProperties { RedirectUri = $"/account/external/done?returnUrl={Uri.EscapeDataString(Local(returnUrl))}" },
+            [ExternalProviderOptions.Scheme]));
+        account.MapGet("/external/done", ExternalDone);
         account.MapGet("/signed-out", () => Html(Page("Signed out", "<p>You are signed out.</p>")));
         // Where a sign-in without an app to go back to ends (someone opened /account/login by hand).
         account.MapGet("/signed-in", async (HttpContext http, UserManager<User> users) => await SignedInAsync(http, users) is { } user
@@ -194,6 +199,35 @@ public static class AccountEndpoints
         return cookie.Succeeded ? await users.GetUserAsync(cookie.Principal) : null;
     }
 
+    /// <summary>
+    /// Back from the external provider: its account signs in as the staff user with the same verified email. Client roles
+    /// never sign in this way (they are bound to a contact by invitation), and nobody is created. The provider stands for
+    /// the second factor, as the MSP's own directory enforces it.
+    /// </summary>
+    private static async Task<IResult> ExternalDone(HttpContext http, IAntiforgery antiforgery, SignInManager<User> signIn, AuditTrail audit,
+        string? returnUrl)
+    {
+        var external = await http.AuthenticateAsync(IdentityConstants.ExternalScheme);
+        await http.SignOutAsync(IdentityConstants.ExternalScheme);
+        var principal = external.Principal;
+        var email = principal?.FindFirst("email")?.Value;
+        var verified = principal?.FindFirst("email_verified")?.Value is null or "true" or "True";
+        var user = email is null || !verified ? null : await signIn.UserManager.FindByEmailAsync(email);
+        if (user is null || !ServiceDesk.Platform.Roles.Staff.Concat([ServiceDesk.Platform.Roles.Billing]).Contains(user.Role))
+        {
+            await audit.WriteAsync(AuditKind.SignInFailed, user, email ?? "(no email)", "external: no staff account with this email");
+            return Html(LoginForm(http, antiforgery, returnUrl, "That account is not a staff account here. Sign in with your email address and password."), 403);
+        }
+        if (await signIn.UserManager.IsLockedOutAsync(user))
+        {
+            await audit.WriteAsync(AuditKind.LockedOut, user, email!);
+            return Html(LoginForm(http, antiforgery, returnUrl, "Too many failed attempts: this account is locked for a while. Try again later."), 403);
+        }
+        await signIn.SignInAsync(user, isPersistent: false, ExternalProviderOptions.Scheme);
+        await audit.WriteAsync(AuditKind.SignedIn, user, email!, "external provider");
+        return Results.Redirect(Local(returnUrl));
+    }
+
     /// <summary>Only a path on this site: an absolute or protocol-relative URL would make the sign-in page an open redirect.</summary>
     private static string Local(string? url) =>
         !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
@@ -209,7 +243,14 @@ public static class AccountEndpoints
           <p><button type="submit">Sign in</button></p>
         </form>
         <p><a href="/account/forgot">Forgot your password?</a></p>
+        {ExternalLink(http, returnUrl)}
         """);
+
+    /// <summary>Staff's external provider, when Identity:External is configured.</summary>
+    private static string ExternalLink(HttpContext http, string? returnUrl) =>
+        http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<IdentityProviderOptions>>().Value.External is { } external
+            ? $"""<p><a href="/account/external?returnUrl={E(Uri.EscapeDataString(Local(returnUrl)))}">Staff: sign in with {E(external.DisplayName)}</a></p>"""
+            : "";
 
     private static string NewPasswordForm(HttpContext http, IAntiforgery antiforgery, string action, string title, Guid? user, string? token, string? error) =>
         Page(title, $"""

@@ -21,6 +21,11 @@ namespace Intake.Api.Endpoints;
 /// their own address, and another address is refused (docs/adr/0025).
 /// </param>
 /// <param name="ContactName">Ignored for a signed-in contact: their name in the client directory is used.</param>
+/// <param name="TicketNumber">
+/// A reply (the portal's "reply" on a ticket): the number of the ticket it answers ("SD#1234" is 1234). It threads like an
+/// email reply naming that ticket (docs/adr/0017): another client's number is ignored and the request opens a new ticket.
+/// </param>
+/// <param name="Attachments">Files sent with it (the portal's reply), at most <see cref="UploadedFile.MaxFiles"/>.</param>
 public sealed record SubmitRequest(
     Guid? ClientId,
     string? ContactEmail,
@@ -29,7 +34,19 @@ public sealed record SubmitRequest(
     string? Description,
     string? PriorityHint,
     bool? Emergency = null,
-    bool? EmergencyTermsConfirmed = null);
+    bool? EmergencyTermsConfirmed = null,
+    long? TicketNumber = null,
+    UploadedFile[]? Attachments = null);
+
+/// <summary>A file sent with a web request, its bytes in base64 (JSON keeps the one request format and its idempotency).</summary>
+/// <param name="ContentType">Defaults to application/octet-stream; it only tells a downloader what the sender said it is.</param>
+public sealed record UploadedFile(string? FileName, string? ContentType, string? Content)
+{
+    public const int MaxFiles = 3;
+
+    /// <summary>Per file, decoded; the gateway bounds the whole body (4.5 MiB) so that three at once fit in base64.</summary>
+    public const int MaxBytes = 1024 * 1024;
+}
 
 /// <summary>
 /// A request from an integrator's signed channel (a monitoring tool, an SMS or chat adapter): what a web request
@@ -99,7 +116,10 @@ public static class RequestEndpoints
             body = asContact!;
         }
 
-        if (Validate(body) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        var validation = Validate(body);
+        var files = Files(body.Attachments, validation);
+        if (body.TicketNumber is < 1) validation["ticketNumber"] = ["A ticket number is 1 or more (\"SD#1234\" is 1234)."];
+        if (validation is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         if (!tenant.IsClient && await NotAContactAsync(body, db, cancellationToken) is { } notAContact) return notAContact;
 
         // A retried POST with the same Idempotency-Key is the same request (RFC draft "The Idempotency-Key HTTP Header
@@ -120,7 +140,7 @@ public static class RequestEndpoints
 
         if (backlog.Overloaded && body.PriorityHint != "P1" && body.Emergency != true) return Overloaded(backlog, http);
         var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken,
-            contactId: tenant.ContactId);
+            ticketNumber: body.TicketNumber, contactId: tenant.ContactId, attachments: files);
         if (outcome is not { Result: IntakeResult.Duplicate } duplicate) return Answer(outcome);
         if (duplicate.Fingerprint != fingerprint)
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
@@ -192,7 +212,8 @@ public static class RequestEndpoints
     /// <summary>Hands a validated JSON request to intake's one way in (<see cref="ChannelIntake"/>).</summary>
     private static async Task<IntakeOutcome> AcceptAsync(SubmitRequest body, string channel, string? externalId, string? fingerprint,
         string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken,
-        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null, Guid? contactId = null)
+        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null, Guid? contactId = null,
+        IReadOnlyList<InboundAttachment>? attachments = null)
     {
         return await intake.AcceptAsync(new InboundRequest
         {
@@ -211,7 +232,38 @@ public static class RequestEndpoints
             EmergencyDeclared = body.Emergency == true ? $"{channel}: declared by the client, who confirmed the after-hours terms" : null,
             Thread = ticketNumber is null ? null : new ThreadHints(null, ticketNumber, null, []),
             EnteredBy = enteredBy,
+            Attachments = attachments ?? [],
         }, cancellationToken);
+    }
+
+    /// <summary>The uploaded files, decoded; each bad one is named in <paramref name="errors"/> ("attachments[1].content").</summary>
+    private static List<InboundAttachment> Files(UploadedFile[]? uploads, Dictionary<string, string[]> errors)
+    {
+        var files = new List<InboundAttachment>();
+        if (uploads is null) return files;
+        if (uploads.Length > UploadedFile.MaxFiles)
+        {
+            errors["attachments"] = [$"At most {UploadedFile.MaxFiles} files."];
+            return files;
+        }
+        for (var i = 0; i < uploads.Length; i++)
+        {
+            var (upload, key) = (uploads[i], $"attachments[{i}]");
+            var name = upload?.FileName?.Trim();
+            // A name, not a path: what the download offers to save as.
+            if (string.IsNullOrEmpty(name) || name.Length > RequestLimits.Name || name.IndexOfAny(['/', '\\']) >= 0 || HasControlCharacters(name))
+                errors[$"{key}.fileName"] = [$"Required: a file name without a path, at most {RequestLimits.Name} characters."];
+            var type = string.IsNullOrWhiteSpace(upload?.ContentType) ? "application/octet-stream" : upload.ContentType.Trim();
+            if (type.Length > 100 || !System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(type, out _))
+                errors[$"{key}.contentType"] = ["Not a media type (\"image/png\")."];
+            var bytes = new byte[UploadedFile.MaxBytes];
+            if (upload?.Content is not { Length: > 0 } content)
+                errors[$"{key}.content"] = ["Required: the file's bytes in base64."];
+            else if (content.Length > (UploadedFile.MaxBytes + 2) / 3 * 4 + 4 || !Convert.TryFromBase64String(content, bytes, out var length))
+                errors[$"{key}.content"] = [$"Base64 of at most {UploadedFile.MaxBytes / 1024 / 1024} MiB."];
+            else if (errors.Count == 0) files.Add(new InboundAttachment(name!, type, null, bytes[..length]));
+        }
+        return files;
     }
 
     /// <summary>

@@ -342,7 +342,7 @@ public static class CalendarEndpoints
     private static OpenHours View(OpenRange range) =>
         new(range.Opens.ToString("HH:mm", CultureInfo.InvariantCulture), range.UntilMidnight ? Midnight : range.Closes.ToString("HH:mm", CultureInfo.InvariantCulture));
 
-    private static CalendarView View(CalendarRevisionRecord revision) => new(revision.CalendarId, revision.Name, revision.TimeZone,
+    internal static CalendarView View(CalendarRevisionRecord revision) => new(revision.CalendarId, revision.Name, revision.TimeZone,
         Enum.GetValues<DayOfWeek>().OrderBy(d => ((int)d + 6) % 7) // Monday first
             .ToDictionary(Name, day => revision.Hours.Week.TryGetValue(day, out var ranges) ? ranges.OrderBy(r => r.Opens).Select(View).ToArray() : []),
         [.. revision.Hours.Holidays.OrderBy(h => h.Date).Select(h => new CalendarHoliday(h.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), h.Name,

@@ -13,6 +13,7 @@ public static class SlaEndpoints
             .RequireAuthorization(Policies.ClientsAndStaff)
             .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPreviewEndpoints();
+        app.MapTermsEndpoints();
         return app;
     }
 

@@ -9,6 +9,15 @@ namespace Tickets.Api.Data;
 
 public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options) : TenantDbContext(options)
 {
+    /// <summary>A client user sees only the tickets opened as their contact (any of its addresses); a client admin all of the client's.</summary>
+    public Guid? OwnTicketsOf { get; set; }
+
+    protected override void Lease(Tenant tenant)
+    {
+        base.Lease(tenant);
+        OwnTicketsOf = tenant.OwnTicketsOf;
+    }
+
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
@@ -68,7 +77,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             // Few tickets are merged: the partial index finds a survivor's duplicates without indexing every NULL.
             ticket.HasIndex(t => t.MergedIntoId).HasFilter("\"MergedIntoId\" IS NOT NULL");
             ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoId).OnDelete(DeleteBehavior.Restrict);
-            ticket.HasQueryFilter(t => ClientId == null || t.ClientId == ClientId);
+            // Tickets keep the address they were opened from, not the contact's id: the contact's current addresses decide.
+            ticket.HasQueryFilter(t => ClientId == null || (t.ClientId == ClientId
+                && (OwnTicketsOf == null || Contacts.Any(c => c.Id == OwnTicketsOf && c.Emails.Contains(t.ContactEmail.ToLower())))));
         });
 
         modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>

@@ -21,7 +21,10 @@ public sealed record QueueItem(
     Guid? TeamId,
     string? Assignee,
     DateTimeOffset OpenedAt,
-    uint Version);
+    uint Version,
+    string? ContactName = null,
+    DateTimeOffset? WorkBeginsDueAt = null,
+    string? SlaState = null);
 
 /// <summary>
 /// The queue's query string, bound as text so that each bad value gets a 400 naming its parameter (and so the OpenAPI
@@ -30,6 +33,7 @@ public sealed record QueueItem(
 /// <param name="View">all (default), mine, team, unassigned, at-risk (sla warned) or breached (a target missed).</param>
 /// <param name="Status">Comma-separated statuses, or "any"; by default every status but Resolved and Closed.</param>
 /// <param name="After">The previous page's "next".</param>
+/// <param name="Order">"queue" (default: highest priority, then oldest first) or "newest" (newest first, as the portal lists).</param>
 public sealed record QueueQuery(
     [property: FromQuery(Name = "view")] string? View,
     [property: FromQuery(Name = "status")] string? Status,
@@ -37,7 +41,8 @@ public sealed record QueueQuery(
     [property: FromQuery(Name = "teamId")] string? TeamId,
     [property: FromQuery(Name = "clientId")] string? ClientId,
     [property: FromQuery(Name = "after")] string? After,
-    [property: FromQuery(Name = "limit")] string? Limit);
+    [property: FromQuery(Name = "limit")] string? Limit,
+    [property: FromQuery(Name = "order")] string? Order = null);
 
 /// <param name="Next">Pass as "after" for the next page; null on the last page.</param>
 public sealed record QueuePage(QueueItem[] Items, string? Next);
@@ -52,7 +57,8 @@ public sealed record QueueFilter(
     string? Me,
     Guid[]? MyTeams,
     (string Priority, DateTimeOffset OpenedAt, Guid Id)? After,
-    int Limit);
+    int Limit,
+    bool Newest = false);
 
 public static class QueueEndpoints
 {
@@ -94,6 +100,13 @@ public static class QueueEndpoints
         if (filter.Priority is { } priority) query = query.Where(t => t.Priority == priority);
         if (filter.Statuses.Length == 1) query = query.Where(t => t.Status == filter.Statuses[0]);
         else if (filter.Statuses.Length < Enum.GetValues<TicketStatus>().Length) query = query.Where(t => filter.Statuses.Contains(t.Status));
+        if (filter.Newest)
+        {
+            // The portal's order: newest first, the same keyset paging on (opened_at, id) backwards.
+            if (filter.After is var (_, openedAt, id))
+                query = query.Where(t => EF.Functions.LessThan(ValueTuple.Create(t.OpenedAt, t.Id), ValueTuple.Create(openedAt, id)));
+            return query.OrderByDescending(t => t.OpenedAt).ThenByDescending(t => t.Id).Take(filter.Limit);
+        }
         if (filter.After is var (p, o, i))
             query = query.Where(t => EF.Functions.GreaterThan(ValueTuple.Create(t.Priority, t.OpenedAt, t.Id), ValueTuple.Create(p, o, i)));
         return query.OrderBy(t => t.Priority).ThenBy(t => t.OpenedAt).ThenBy(t => t.Id).Take(filter.Limit);
@@ -112,12 +125,12 @@ public static class QueueEndpoints
 
         var rows = await Query(db, filter).ToListAsync(cancellationToken);
         var items = rows.Select(t => new QueueItem(t.Id, t.Number, $"SD#{t.Number}", t.ClientId, t.Subject, t.Status, t.Priority,
-            t.TeamId, t.Assignee, t.OpenedAt, t.Version)).ToArray();
-        var next = rows.Count == filter.Limit ? Cursor(rows[^1]) : null;
+            t.TeamId, t.Assignee, t.OpenedAt, t.Version, t.ContactName, t.Sla.WorkBeginsDueAt, TicketEndpoints.SlaState(t.Sla))).ToArray();
+        var next = rows.Count == filter.Limit ? Cursor(rows[^1], filter.Newest) : null;
         return TypedResults.Ok(new QueuePage(items, next));
     }
 
-    private static readonly string[] Parameters = ["view", "status", "priority", "teamId", "clientId", "after", "limit"];
+    private static readonly string[] Parameters = ["view", "status", "priority", "teamId", "clientId", "after", "limit", "order"];
 
     /// <param name="keys">Every parameter sent: a misspelt one ("staus") is refused rather than silently ignored.</param>
     private static (QueueFilter?, Dictionary<string, string[]>) Parse(QueueQuery query, IEnumerable<string> keys, ClaimsPrincipal user, Tenant tenant)
@@ -155,16 +168,24 @@ public static class QueueEndpoints
             && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
             errors["limit"] = [$"A number from 1 to {MaxLimit}."];
 
+        var newest = query.Order is "newest";
+        if (query.Order is { Length: > 0 } and not ("newest" or "queue")) errors["order"] = ["One of queue, newest."];
+
         (string, DateTimeOffset, Guid)? after = null;
         if (query.After is { Length: > 0 } cursor)
         {
             after = ParseCursor(cursor);
-            if (after is null) errors["after"] = ["Not a cursor from this API: pass a page's \"next\" value unchanged."];
+            // A cursor names its order, so one from the other order cannot skip or repeat rows.
+            if (after is null || (after.Value.Item1 == NewestCursor) != newest)
+                errors["after"] = ["Not a cursor from this API: pass a page's \"next\" value unchanged."];
         }
 
-        var filter = new QueueFilter(view, statuses, priority, teamId, clientId, user.Identity?.Name, null, after, limit);
+        var filter = new QueueFilter(view, statuses, priority, teamId, clientId, user.Identity?.Name, null, after, limit, newest);
         return (errors.Count == 0 ? filter : null, errors);
     }
+
+    /// <summary>Stands where the priority does in a cursor of the "newest" order.</summary>
+    private const string NewestCursor = "newest";
 
     private static Guid? ParseGuid(string? text, string key, Dictionary<string, string[]> errors)
     {
@@ -175,16 +196,16 @@ public static class QueueEndpoints
     }
 
     /// <summary>The last row's sort key, opaque to callers so that its form can change.</summary>
-    private static string Cursor(Ticket last) =>
+    private static string Cursor(Ticket last, bool newest) =>
         WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(
-            $"{last.Priority}|{last.OpenedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{last.Id:N}"));
+            $"{(newest ? NewestCursor : last.Priority)}|{last.OpenedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{last.Id:N}"));
 
     private static (string, DateTimeOffset, Guid)? ParseCursor(string cursor)
     {
         try
         {
             var parts = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(cursor)).Split('|');
-            if (parts.Length == 3 && Ticket.Priorities.Contains(parts[0])
+            if (parts.Length == 3 && (Ticket.Priorities.Contains(parts[0]) || parts[0] == NewestCursor)
                 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
                 && ticks <= DateTimeOffset.MaxValue.UtcTicks
                 && Guid.TryParseExact(parts[2], "N", out var id))

@@ -79,9 +79,10 @@ public static class TicketEndpoints
             .Produces<TicketView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        // Changes are for staff only: a client token gets 403 before anything is read.
+        // Changes are for staff only (a client token gets 403 before anything is read), but for one: a client closes or
+        // reopens its own resolved ticket (the portal).
         tickets.MapPost("/{id:guid}/status", ChangeStatus)
-            .RequireAuthorization(Policies.Staff)
+            .RequireAuthorization(Policies.ClientsAndStaff)
             .Produces<TicketView>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -135,7 +136,7 @@ public static class TicketEndpoints
             ticket.MergedIntoId, ticket.EmergencyDeclared);
     }
 
-    private static string SlaState(SlaSnapshot sla) => sla.Clock?.ToLowerInvariant()
+    internal static string SlaState(SlaSnapshot sla) => sla.Clock?.ToLowerInvariant()
         ?? (sla.AcknowledgeDueAt is null ? "starting" : "unknown");
 
     private static async Task<IResult> Get(Guid id, TicketsDbContext db, CancellationToken cancellationToken)
@@ -144,12 +145,14 @@ public static class TicketEndpoints
         return ticket is null ? Problems.TicketNotFound() : TypedResults.Ok(View(ticket));
     }
 
-    private static async Task<IResult> ChangeStatus(Guid id, ChangeStatusRequest body, ClaimsPrincipal user, TicketsDbContext db,
+    private static async Task<IResult> ChangeStatus(Guid id, ChangeStatusRequest body, ClaimsPrincipal user, Tenant tenant, TicketsDbContext db,
         IPublishEndpoint bus, AfterHoursGate gate, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.To is not { } to || !Enum.IsDefined(to))
             errors["to"] = [$"Required: one of {string.Join(", ", Enum.GetNames<TicketStatus>())}."];
+        else if (tenant.IsClient && to is not (TicketStatus.Closed or TicketStatus.Reopened))
+            errors["to"] = ["A client may only close or reopen a resolved ticket: Closed or Reopened."];
         Input.Version(errors, body.Version);
         Input.Text(errors, "reason", body.Reason, TicketLimits.Reason, required: false);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -160,6 +163,8 @@ public static class TicketEndpoints
         if (ticket is null) return Problems.TicketNotFound();
         if (ticket.Version != body.Version) return Problems.StaleTicket(ticket);
         var from = ticket.Status;
+        if (tenant.IsClient && from != TicketStatus.Resolved)
+            return Problems.Conflict($"SD#{ticket.Number} is not resolved.", "A client closes or reopens a ticket once it is resolved; until then, reply to it.");
         if (!ticket.TryMoveTo(body.To!.Value)) return Problems.InvalidTransition(from, body.To.Value);
         var at = clock.GetUtcNow();
         // Work begins: after hours only with the client's approval or pre-authorisation (docs/adr/0039).

@@ -1,7 +1,12 @@
-// The client portal: opens requests (POST /api/requests) and lists the client's tickets (GET /api/tickets) through
-// the gateway, with the contact's bearer token. No framework, no build step; text is only ever set with textContent.
+// The client portal: opens requests (POST /api/requests), lists the contact's (or, for a client admin, the company's)
+// tickets newest first (GET /api/tickets?order=newest), opens one (conversation, attachments, SLA promises), replies to
+// it with files, closes or reopens it once resolved, and shows the client's terms; all through the gateway with the
+// signed-in contact's bearer token. No framework, no build step; text is only ever set with textContent.
 
 const TOKEN_KEY = "servicedesk.portal.token";
+// Signed in at the identity service: the refresh token renews the 15-minute access token; the id token ends the session.
+const REFRESH_KEY = "servicedesk.portal.refresh";
+const ID_TOKEN_KEY = "servicedesk.portal.idtoken";
 const PAGE_SIZE = 25;
 const FIELDS = ["subject", "description", "priorityHint", "contactName", "contactEmail"];
 // Every field the service may name in an error, in form order (where focus goes first).
@@ -32,42 +37,55 @@ function claimsOf(token) {
   }
 }
 
+/** The access token and its claims; expired is true once it is (nearly) out of date and needs a refresh. */
 function currentToken() {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const claims = token && claimsOf(token);
   if (!claims) return null;
-  if (typeof claims.exp === "number" && claims.exp * 1000 <= Date.now()) {
+  const expired = typeof claims.exp === "number" && claims.exp * 1000 <= Date.now() + 30_000;
+  if (expired && !sessionStorage.getItem(REFRESH_KEY)) {
     forget("Your access link has expired. Ask your service provider for a new one.");
     return null;
   }
-  return { token, claims };
+  return { token, claims, expired };
 }
 
 function forget(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
+  for (const key of [TOKEN_KEY, REFRESH_KEY, ID_TOKEN_KEY]) sessionStorage.removeItem(key);
   showAccess(message);
 }
 
 function showAccess(message) {
   $("access").hidden = false;
   $("portal").hidden = true;
-  $("who").hidden = true;
+  $("account").hidden = true;
+  $("views").hidden = true;
   $("token-error").textContent = message ?? "";
   $("token").setAttribute("aria-invalid", message ? "true" : "false");
 }
 
+const isClientAdmin = (claims) => [claims.role].flat().includes("client-admin");
+
 function showPortal({ claims }) {
   $("access").hidden = true;
   $("portal").hidden = false;
-  $("who").hidden = false;
-  const until = typeof claims.exp === "number" ? ` until ${dateFormat.format(new Date(claims.exp * 1000))}` : "";
+  $("account").hidden = false;
+  $("views").hidden = false;
+  // Signed in at the identity service, the session renews itself; a pasted access code lasts until it expires.
+  const until = typeof claims.exp === "number" && !sessionStorage.getItem(REFRESH_KEY)
+    ? ` until ${dateFormat.format(new Date(claims.exp * 1000))}` : "";
   $("who").textContent = `Signed in as ${claims.name ?? claims.sub ?? "a contact"}${until}.`;
   // A token naming the contact makes every request theirs (docs/adr/0025): no name or address to type.
   const asContact = Boolean(claims.contact_id);
   $("contactName-field").hidden = asContact;
   $("contactEmail-field").hidden = asContact;
   $("as-contact").hidden = !asContact;
-  loadTickets();
+  // A client admin sees the company's tickets, a contact their own (the tickets service decides; the page only says so).
+  const heading = isClientAdmin(claims) ? "My company's tickets" : "My tickets";
+  $("tickets-heading").textContent = heading;
+  $("tickets-caption").textContent = `${heading}, newest first`;
+  clientZone = zoneLookup = null; // another sign-in may be another client's
+  showView();
 }
 
 // --- Signing in ---------------------------------------------------------------------------------------------------
@@ -84,7 +102,7 @@ async function signIn() {
   const challenge = base64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
   sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
   const query = new URLSearchParams({
-    client_id: "portal", response_type: "code", redirect_uri: redirectUri(), scope: "openid profile",
+    client_id: "portal", response_type: "code", redirect_uri: redirectUri(), scope: "openid profile offline_access",
     code_challenge: challenge, code_challenge_method: "S256", state,
   });
   location.assign(`/connect/authorize?${query}`);
@@ -110,24 +128,89 @@ async function takeCodeFromQuery() {
       credentials: "omit",
     });
     if (!response.ok) return failed();
-    sessionStorage.setItem(TOKEN_KEY, (await response.json()).access_token);
+    keepTokens(await response.json());
   } catch {
     failed();
   }
+}
+
+function keepTokens(tokens) {
+  sessionStorage.setItem(TOKEN_KEY, tokens.access_token);
+  if (tokens.refresh_token) sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
+  if (tokens.id_token) sessionStorage.setItem(ID_TOKEN_KEY, tokens.id_token);
+}
+
+/** A new access token for the refresh token (the identity service reads the account again: a lock-out applies now). */
+let refreshing = null;
+function refresh() {
+  refreshing ??= (async () => {
+    try {
+      const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+      if (!refreshToken) return false;
+      const response = await fetch("/connect/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: "portal" }),
+        credentials: "omit",
+      });
+      if (!response.ok) return false;
+      keepTokens(await response.json());
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/**
+ * Signing out: the refresh token is revoked (so a copy of it is worthless), then the identity service ends its own
+ * session at /connect/endsession and sends the browser back here. A pasted access code is only forgotten.
+ */
+async function signOut() {
+  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  const idToken = sessionStorage.getItem(ID_TOKEN_KEY);
+  if (refreshToken) {
+    try {
+      await fetch("/connect/revoke", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: refreshToken, token_type_hint: "refresh_token", client_id: "portal" }),
+        credentials: "omit",
+      });
+    } catch {
+      // The session still ends; an unrevoked refresh token expires on its own.
+    }
+  }
+  forget("You have signed out.");
+  if (idToken)
+    location.assign(`/connect/endsession?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: redirectUri() })}`);
 }
 
 // --- Calling the API ----------------------------------------------------------------------------------------------
 
 class SignedOut extends Error {}
 
-/** fetch with the bearer token; a 401 means the code is wrong or expired, so the page asks for a new one. */
-async function api(path, options = {}) {
-  const access = currentToken();
-  if (!access) throw new SignedOut();
+/**
+ * fetch with the bearer token, refreshed first when it is about to expire; a 401 (after one refresh) means the code is
+ * wrong, expired or the account is locked, so the page asks to sign in again.
+ */
+async function api(path, options = {}, retried = false) {
+  let access = currentToken();
+  if (access?.expired && await refresh()) access = currentToken();
+  if (!access || access.expired) {
+    if (access) forget("Your session has ended. Please sign in again.");
+    throw new SignedOut();
+  }
   const headers = { Accept: "application/json", Authorization: `Bearer ${access.token}`, ...options.headers };
   const response = await fetch(path, { ...options, headers, cache: "no-store", credentials: "omit" });
   if (response.status === 401) {
-    forget("That access code was not accepted (it may have expired). Ask your service provider for a new link.");
+    if (!retried && await refresh()) return api(path, options, true);
+    forget(sessionStorage.getItem(ID_TOKEN_KEY)
+      ? "Your session has ended. Please sign in again."
+      : "That access code was not accepted (it may have expired). Ask your service provider for a new link.");
     throw new SignedOut();
   }
   return response;
@@ -152,6 +235,13 @@ function newIdempotencyKey() {
 }
 
 // --- Submitting a request -----------------------------------------------------------------------------------------
+
+/** A new request or a reply (with ticketNumber): intake's one way in, idempotent under the submission's key. */
+const postRequest = (body, key) => api("/api/requests", {
+  method: "POST",
+  headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+  body: JSON.stringify(body),
+});
 
 // One key per submission: a retry after a network failure or a server fault sends the same key, so intake stores the
 // request once however often it arrives. Editing the form makes it a new submission with a new key.
@@ -214,11 +304,7 @@ async function submitRequest(event) {
   $("send").disabled = true;
   setResult("request-result", "pending", "Sending your request…");
   try {
-    const response = await api("/api/requests", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
-      body: JSON.stringify(body),
-    });
+    const response = await postRequest(body, idempotencyKey);
     if (response.status === 202 || response.status === 200) {
       const accepted = await response.json();
       idempotencyKey = null;
@@ -314,28 +400,80 @@ function statusName(status) {
   return STATUS_NAMES[status] ?? status.replace(/([a-z])([A-Z])/g, "$1 $2");
 }
 
-function row(ticket) {
+// --- The client's zone -----------------------------------------------------------------------------------------------
+
+// Promises are given in the client's own time zone (their business calendar's, from the SLA service), not the browser's.
+// Until it is known, times show in the browser's zone with the zone's name, so they are never ambiguous.
+let clientZone = null;
+let zoneLookup = null;
+function zone() {
+  zoneLookup ??= (async () => {
+    try {
+      const response = await api("/api/sla/terms");
+      if (response.ok) clientZone = (await response.json()).timeZone;
+    } catch (error) {
+      if (!(error instanceof SignedOut)) zoneLookup = null;
+    }
+    return clientZone ?? undefined;
+  })();
+  return zoneLookup;
+}
+
+function inZone(instant, timeZone) {
+  // Components, not dateStyle/timeStyle: those cannot be combined with timeZoneName.
+  const format = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit", timeZone, timeZoneName: "short",
+  });
+  return format.format(new Date(instant));
+}
+
+function timeElement(instant, text) {
+  const time = document.createElement("time");
+  time.dateTime = instant;
+  time.textContent = text;
+  return time;
+}
+
+/** What the client was promised, in words: work begins by ..., paused while waiting on them, or done. */
+function promise(ticket, timeZone) {
+  if (ticket.status === "WaitingOnClient" || ticket.slaState === "paused")
+    return "Paused while we wait for your answer: the clock resumes when you reply.";
+  if (ticket.status === "Resolved") return "Resolved: close it, or reopen it if it is not solved.";
+  if (ticket.status === "Closed") return "Closed.";
+  if (ticket.status === "InProgress") return "Work has begun.";
+  if (ticket.workBeginsDueAt) return `Work will begin by ${inZone(ticket.workBeginsDueAt, timeZone)}.`;
+  return "We are scheduling it: the time work begins follows in a moment.";
+}
+
+function row(ticket, timeZone) {
   const tr = document.createElement("tr");
   tr.dataset.id = ticket.id;
-  const cells = [ticket.reference, ticket.subject, statusName(ticket.status), ticket.priority];
-  for (const [i, text] of cells.entries()) {
-    const cell = document.createElement(i === 0 ? "th" : "td");
-    if (i === 0) cell.scope = "row";
+  const number = document.createElement("th");
+  number.scope = "row";
+  const link = document.createElement("a");
+  link.href = `#ticket/${ticket.id}`;
+  link.textContent = ticket.reference;
+  number.append(link);
+  tr.append(number);
+  const subject = ticket.contactName && isClientAdmin(currentToken()?.claims ?? {})
+    ? `${ticket.subject} (${ticket.contactName})` : ticket.subject;
+  const cells = [["Subject", subject], ["Status", statusName(ticket.status)], ["Promised", promise(ticket, timeZone)], ["Priority", ticket.priority]];
+  for (const [label, text] of cells) {
+    const cell = document.createElement("td");
+    cell.dataset.label = label; // the column's name beside the value on a phone, where the table is a list of cards
     cell.textContent = text;
     tr.append(cell);
   }
   const opened = document.createElement("td");
-  const time = document.createElement("time");
-  time.dateTime = ticket.openedAt;
-  time.textContent = dateFormat.format(new Date(ticket.openedAt));
-  opened.append(time);
+  opened.dataset.label = "Opened";
+  opened.append(timeElement(ticket.openedAt, dateFormat.format(new Date(ticket.openedAt))));
   tr.append(opened);
   return tr;
 }
 
 /** Loads the first page (or, with more = true, the next one). Returns the tickets shown. */
 async function loadTickets(more = false) {
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), order: "newest" });
   if ($("show").value) query.set("status", $("show").value);
   if (more && next) query.set("after", next);
   try {
@@ -348,7 +486,15 @@ async function loadTickets(more = false) {
     const page = await response.json();
     const body = $("tickets").tBodies[0];
     if (!more) body.replaceChildren();
-    body.append(...page.items.map(row));
+    body.append(...page.items.map((ticket) => row(ticket, clientZone ?? undefined)));
+    // The rows do not wait for the zone: once it is known, the promises are written again in it.
+    if (!clientZone) zone().then((timeZone) => {
+      if (!timeZone) return;
+      for (const ticket of page.items) {
+        const cell = body.querySelector(`tr[data-id="${ticket.id}"] td[data-label="Promised"]`);
+        if (cell) cell.textContent = promise(ticket, timeZone);
+      }
+    });
     next = page.next;
     $("more").hidden = !next;
     const shown = body.rows.length;
@@ -371,6 +517,319 @@ async function watchFor(id) {
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }
+}
+
+// --- One ticket ---------------------------------------------------------------------------------------------------
+
+const TARGET_NAMES = { acknowledge: "We tell you we have it", "work-begins": "Work begins", resolution: "Resolved" };
+let openTicket = null;
+
+/** Shows a ticket: facts, promises, the public conversation with its files, and what the client may do now. */
+async function showTicket(id) {
+  const result = $("ticket-result");
+  $("ticket-heading").textContent = "Ticket";
+  $("ticket-body").hidden = true;
+  setResult("ticket-result", "pending", "Loading the ticket…");
+  try {
+    const response = await api(`/api/tickets/${encodeURIComponent(id)}`);
+    if (!response.ok) {
+      openTicket = null;
+      setResult("ticket-result", "error", response.status === 404
+        ? "There is no such ticket among yours."
+        : `The ticket could not be loaded (${response.status}).`);
+      $("ticket-heading").focus();
+      return;
+    }
+    const ticket = openTicket = await response.json();
+    result.textContent = "";
+    result.className = "result";
+    $("ticket-heading").textContent = `${ticket.reference}: ${ticket.subject}`;
+    $("ticket-status").textContent = statusName(ticket.status);
+    $("ticket-priority").textContent = ticket.priority;
+    $("ticket-opened").replaceChildren(timeElement(ticket.openedAt, dateFormat.format(new Date(ticket.openedAt))));
+    $("ticket-contact").textContent = ticket.contact.name ?? ticket.contact.email;
+    $("resolved-actions").hidden = ticket.status !== "Resolved";
+    $("reply-section").hidden = ticket.status === "Closed";
+    $("ticket-body").hidden = false;
+    await Promise.all([showPromises(ticket), showConversation(ticket)]);
+    // Keyboard and screen-reader users start at the ticket they opened, not at the foot of the list they left.
+    if (document.activeElement === document.body || document.activeElement?.closest("#home-view")) $("ticket-heading").focus();
+  } catch (error) {
+    if (!(error instanceof SignedOut)) setResult("ticket-result", "error", "Could not reach the service desk to load the ticket.");
+  }
+}
+
+async function showPromises(ticket) {
+  const list = $("promises");
+  list.replaceChildren();
+  const response = await api(`/api/sla/tickets/${ticket.id}`);
+  if (!response.ok) {
+    $("promise-summary").textContent = promise(ticket, await zone());
+    return;
+  }
+  const sla = await response.json();
+  $("promise-summary").textContent = sla.paused && ticket.status !== "Resolved" && ticket.status !== "Closed"
+    ? "The clock is paused while we wait for your answer: it resumes when you reply."
+    : promise(ticket, sla.timeZone);
+  for (const target of sla.targets) {
+    const item = document.createElement("li");
+    const name = TARGET_NAMES[target.target] ?? target.target;
+    const due = target.contractual.dueAt;
+    item.textContent = target.metAt
+      ? `${name}: done ${inZone(target.metAt, sla.timeZone)}.`
+      : due ? `${name}: by ${inZone(due, sla.timeZone)}.` : `${name}: paused while we wait for you.`;
+    list.append(item);
+  }
+}
+
+async function showConversation(ticket) {
+  const response = await api(`/api/tickets/${ticket.id}/conversation`);
+  const list = $("conversation");
+  const messages = response.ok ? await response.json() : [];
+  // The request that opened the ticket comes first, then the thread (which never holds internal notes for a client).
+  const entries = [{ id: ticket.id, author: ticket.contact.name ?? ticket.contact.email, body: ticket.description, at: ticket.openedAt, ours: true },
+    ...messages.map((m) => ({ id: m.id, author: m.author, body: m.body, at: m.at, ours: m.kind === "ClientMessage" }))];
+  const items = await Promise.all(entries.map(async (entry) => {
+    const item = document.createElement("li");
+    item.className = entry.ours ? "message ours" : "message theirs";
+    item.dataset.id = entry.id;
+    const header = document.createElement("p");
+    header.className = "meta";
+    const author = document.createElement("strong");
+    author.textContent = entry.ours ? entry.author : `${entry.author} (service desk)`;
+    header.append(author, " · ", timeElement(entry.at, dateFormat.format(new Date(entry.at))));
+    const body = document.createElement("p");
+    body.className = "body";
+    body.textContent = entry.body;
+    item.append(header, body);
+    // Files came with the client's own messages (each is a request to intake, with the message's id).
+    if (entry.ours) {
+      const files = await attachments(entry.id);
+      if (files) item.append(files);
+    }
+    return item;
+  }));
+  list.replaceChildren(...items);
+  return messages;
+}
+
+async function attachments(requestId) {
+  const response = await api(`/api/requests/${requestId}/attachments`);
+  if (!response.ok) return null;
+  const files = await response.json();
+  if (files.length === 0) return null;
+  const list = document.createElement("ul");
+  list.className = "files";
+  list.setAttribute("aria-label", "Attached files");
+  for (const file of files) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = `${file.fileName} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
+    button.addEventListener("click", () => download(requestId, file));
+    item.append(button);
+    list.append(item);
+  }
+  return list;
+}
+
+/** Files need the bearer token, so they are fetched, then handed to the browser as a download (never shown inline). */
+async function download(requestId, file) {
+  const response = await api(`/api/requests/${requestId}/attachments/${file.id}`, { headers: { Accept: "*/*" } });
+  if (response.ok) await save(response, file.fileName);
+}
+
+/** Hands a fetched file to the browser as a download. */
+async function save(response, fileName) {
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const base64Of = (file) => new Promise((resolve, reject) => {
+  const reader = new FileReader();
+  reader.onload = () => resolve(String(reader.result).split(",", 2)[1] ?? "");
+  reader.onerror = () => reject(reader.error);
+  reader.readAsDataURL(file);
+});
+
+let replyKey = null;
+
+/**
+ * A reply is a request naming the ticket's number, as an email reply names [SD#n] (docs/adr/0017): intake keeps it and
+ * its files, tickets threads it (a resolved ticket reopens, one waiting on the client goes back to work and its SLA
+ * clock resumes).
+ */
+async function sendReply(event) {
+  event.preventDefault();
+  if (!openTicket) return;
+  const ticket = openTicket;
+  for (const field of ["reply", "reply-files"]) {
+    $(`${field}-error`).textContent = "";
+    $(field).removeAttribute("aria-invalid");
+  }
+  const text = $("reply").value;
+  const files = [...$("reply-files").files];
+  const problem = (field, message) => {
+    $(`${field}-error`).textContent = message;
+    $(field).setAttribute("aria-invalid", "true");
+    $(field).focus();
+  };
+  if (text.trim() === "") return problem("reply", "Required: write your reply.");
+  if (files.length > 3 || files.some((f) => f.size > 1024 * 1024)) return problem("reply-files", "At most 3 files of 1 MB each.");
+
+  replyKey ??= newIdempotencyKey();
+  $("send-reply").disabled = true;
+  setResult("reply-result", "pending", "Sending your reply…");
+  try {
+    const body = {
+      subject: `Re: [${ticket.reference}] ${ticket.subject}`.slice(0, 200),
+      description: text,
+      ticketNumber: ticket.number,
+      attachments: await Promise.all(files.map(async (f) => ({ fileName: f.name, contentType: f.type || null, content: await base64Of(f) }))),
+    };
+    const response = await postRequest(body, replyKey);
+    if (response.status === 202 || response.status === 200) {
+      const accepted = await response.json();
+      replyKey = null;
+      $("reply-form").reset();
+      setResult("reply-result", "success", "Your reply was sent. It appears in the conversation in a moment.");
+      await watchConversation(ticket, accepted.id);
+    } else if (response.status === 400) {
+      replyKey = null;
+      const errors = (await problemOf(response)).errors ?? {};
+      const fileError = Object.keys(errors).find((k) => k.startsWith("attachments"));
+      if (errors.description) problem("reply", errors.description.join(" "));
+      else if (fileError) problem("reply-files", errors[fileError].join(" "));
+      setResult("reply-result", "error", "Your reply was not sent: please correct it and send again.");
+    } else if (response.status >= 500 || response.status === 429) {
+      setResult("reply-result", "error", "The service desk could not take your reply just now. Send it again in a moment: it will not be added twice.");
+    } else {
+      replyKey = null;
+      setResult("reply-result", "error", (await problemOf(response)).title ?? `The reply was refused (${response.status}).`);
+    }
+  } catch (error) {
+    if (!(error instanceof SignedOut))
+      setResult("reply-result", "error", "Could not reach the service desk. Check your connection and send again: it will not be added twice.");
+  } finally {
+    $("send-reply").disabled = false;
+  }
+}
+
+/** The reply becomes part of the thread moments after it is accepted: show the ticket again once it is there. */
+async function watchConversation(ticket, messageId) {
+  for (let attempt = 0; attempt < 20 && openTicket?.id === ticket.id; attempt++) {
+    const response = await api(`/api/tickets/${ticket.id}/conversation`);
+    if (response.ok && (await response.json()).some((m) => m.id === messageId)) {
+      await showTicket(ticket.id);
+      setResult("reply-result", "success", "Your reply was added to the ticket.");
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+}
+
+/** Closes or reopens a resolved ticket (the only change a client makes to a ticket). */
+async function changeStatus(to) {
+  if (!openTicket) return;
+  try {
+    const response = await api(`/api/tickets/${openTicket.id}/status`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ to, version: openTicket.version, reason: to === "Closed" ? "The client confirmed it is solved." : "The client says it is not solved." }),
+    });
+    if (response.ok) {
+      await showTicket(openTicket.id);
+      setResult("ticket-result", "success", to === "Closed" ? "The ticket is closed. Thank you." : "The ticket is reopened: we will look at it again.");
+    } else {
+      setResult("ticket-result", "error", (await problemOf(response)).title ?? `The change was refused (${response.status}).`);
+    }
+  } catch (error) {
+    if (!(error instanceof SignedOut)) setResult("ticket-result", "error", "Could not reach the service desk.");
+  }
+}
+
+// --- Views --------------------------------------------------------------------------------------------------------
+
+/** The address's fragment picks the view: #ticket/<id>, #terms, or the home page (request form and ticket list). */
+function showView() {
+  const hash = location.hash.slice(1);
+  const ticket = /^ticket\/([0-9a-f-]{36})$/i.exec(hash);
+  $("home-view").hidden = Boolean(ticket) || hash === "terms";
+  $("ticket-view").hidden = !ticket;
+  $("terms-view").hidden = hash !== "terms";
+  for (const [id, current] of [["nav-home", !ticket && hash !== "terms"], ["nav-terms", hash === "terms"]]) {
+    if (current) $(id).setAttribute("aria-current", "page");
+    else $(id).removeAttribute("aria-current");
+  }
+  if (ticket) {
+    openTicket = null;
+    showTicket(ticket[1]);
+  } else if (hash === "terms") {
+    openTicket = null;
+    showTerms();
+  } else {
+    openTicket = null;
+    loadTickets();
+  }
+}
+
+// --- How to get help: the client's own terms --------------------------------------------------------------------
+
+/**
+ * The client's terms in words, generated from what applies now (billing's document reads sla's tier, calendar and cover
+ * and its own agreement): the same sections the printable PDF has. Change the tier, and this page changes with it.
+ */
+async function showTerms() {
+  const target = $("terms");
+  setResult("terms-result", "pending", "Loading your terms…");
+  try {
+    const response = await api("/api/billing/terms/document");
+    if (!response.ok) {
+      setResult("terms-result", "error", (await problemOf(response)).title ?? `Your terms could not be loaded (${response.status}).`);
+      return;
+    }
+    const terms = await response.json();
+    $("terms-result").textContent = "";
+    $("terms-result").className = "result";
+    const parts = [element("p", `${terms.title}. This page is generated from the terms we apply today.`)];
+    for (const part of terms.sections) {
+      const section = element("section");
+      const list = element("ul");
+      for (const line of part.lines) list.append(element("li", line));
+      section.append(element("h3", part.heading), list);
+      parts.push(section);
+    }
+    const pdf = element("button", "Download as PDF (one page, to print)");
+    pdf.type = "button";
+    pdf.addEventListener("click", downloadTerms);
+    const actions = element("p", undefined, "buttons");
+    actions.append(pdf);
+    target.replaceChildren(...parts, actions);
+  } catch (error) {
+    if (!(error instanceof SignedOut)) setResult("terms-result", "error", "Could not reach the service desk to load your terms.");
+  }
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+/** The same terms as a printable one-page PDF. */
+async function downloadTerms() {
+  const response = await api("/api/billing/terms/document.pdf", { headers: { Accept: "application/pdf" } });
+  if (!response.ok) {
+    setResult("terms-result", "error", `The PDF could not be made just now (${response.status}).`);
+    return;
+  }
+  await save(response, "service-terms.pdf");
 }
 
 // --- Wiring -------------------------------------------------------------------------------------------------------
@@ -398,11 +857,18 @@ async function start() {
   $("show").addEventListener("change", () => loadTickets());
   $("refresh").addEventListener("click", () => loadTickets());
   $("more").addEventListener("click", () => loadTickets(true));
-  $("forget").addEventListener("click", () => forget("Your access code was forgotten in this tab."));
+  $("sign-out").addEventListener("click", () => signOut());
+  $("reply-form").addEventListener("submit", sendReply);
+  $("reply-form").addEventListener("input", () => { replyKey = null; });
+  $("close-ticket").addEventListener("click", () => changeStatus("Closed"));
+  $("reopen-ticket").addEventListener("click", () => changeStatus("Reopened"));
   addEventListener("hashchange", () => {
+    const hadToken = location.hash.startsWith("#token=");
     takeTokenFromFragment();
     const access = currentToken();
-    if (access) showPortal(access);
+    if (!access) return;
+    if (hadToken || $("portal").hidden) showPortal(access);
+    else showView();
   });
 
   const access = currentToken();
