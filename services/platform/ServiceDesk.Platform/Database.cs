@@ -47,8 +47,8 @@ public static class Database
         // are transaction-scoped), and resetting it cost a DISCARD ALL, a transaction of its own on the server, on every
         // open (about a third of all transactions per ticket in the end-to-end benchmark, docs/BENCHMARKS.md).
         // The same few dozen statements run for every message: prepared once per pooled connection, PostgreSQL parses and
-        // plans each once instead of on every execution (planning was a third of the database's time per ticket in the
-        // end-to-end benchmark, docs/BENCHMARKS.md). A statement is prepared on its second use, so one-off queries are not.
+        // plans each once instead of on every execution (planning was about a quarter of the statements' time in the
+        // end-to-end benchmark, docs/BENCHMARKS.md). A statement is prepared after five uses (Npgsql's default), so one-off queries are not.
         var settings = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
         if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 100;
         connectionString = settings.ConnectionString;
