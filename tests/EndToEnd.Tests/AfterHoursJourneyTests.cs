@@ -217,7 +217,8 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
             (await dispatcher.GetFromJsonAsync<JsonElement>(new Uri($"/api/tickets?clientId={client}&status=any", UriKind.Relative)))
                 .GetProperty("items").EnumerateArray().Select(t => (object)t.GetProperty("id").GetGuid()).SingleOrDefault(),
             "the voicemail's ticket", explain: () => system.Output))!;
-        var ticket = await TicketAsync(nora, ticketId, t => t.GetProperty("priority").GetString() == "P1");
+        // Staff read it: Nora, a client user, sees only the tickets she opened (docs/adr/0048), and Noel called.
+        var ticket = await TicketAsync(dispatcher, ticketId, t => t.GetProperty("priority").GetString() == "P1");
         Assert.Equal($"phone: IVR choice 1 (emergency) on {RunningSystem.IvrNumber}", ticket.GetProperty("emergencyDeclared").GetString());
         var clock = await ClockAsync(nora, ticketId, c => c.GetProperty("priority").GetString() == "P1");
         Assert.Equal(clock.GetProperty("startedAt").GetDateTimeOffset(), clock.GetProperty("countsFrom").GetDateTimeOffset());

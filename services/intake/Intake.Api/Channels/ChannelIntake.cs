@@ -127,7 +127,9 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
             ThreadTicketNumber = inbound.Thread?.TicketNumber,
             InReplyTo = inbound.Thread?.InReplyTo,
             References = [.. inbound.Thread?.References ?? []],
-            AwaitingClock = inbound.Thread is null,
+            // A request with thread hints, or a text (which may answer our last text to its number: tickets decides,
+            // docs/adr/0047), may join an existing ticket and start no clock, so it is not counted as waiting for one.
+            AwaitingClock = inbound.Thread is null && inbound.Channel != "sms",
         };
         var attachments = Store(inbound, request.Id, request.ClientId);
         Telemetry.TagTicket(request.Id, request.ClientId);
