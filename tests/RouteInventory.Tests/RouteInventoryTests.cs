@@ -33,7 +33,7 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/connect/{**rest}", "/account/{**rest}", "/.well-known/{**rest}",
         "/connect/authorize", "/connect/token", "/connect/endsession", "/connect/userinfo",
         "/account/login", "/account/login/code", "/account/2fa", "/account/signed-out", "/account/signed-in",
-        "/account/invitation", "/account/forgot", "/account/reset", "/account/external", // staff sign-in with an outside provider
+        "/account/invitation", "/account/forgot", "/account/reset", "/account/external", "/account/external/done", // staff sign-in with an outside provider (start, callback)
         // A page's one-tap acknowledgement: the link's secret (one per page, expiring) is the proof.
         "/pages/{token}",
     ];
