@@ -19,6 +19,6 @@ public sealed class ApiDocumentTests(TicketsFixture tickets)
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is not documented");
         var parameters = paths.GetProperty("/api/tickets").GetProperty("get").GetProperty("parameters").EnumerateArray()
             .Select(p => p.GetProperty("name").GetString()!).ToArray();
-        Assert.Equal(["view", "status", "priority", "teamId", "clientId", "after", "limit"], parameters);
+        Assert.Equal(["view", "status", "priority", "teamId", "clientId", "after", "limit", "order"], parameters);
     }
 }

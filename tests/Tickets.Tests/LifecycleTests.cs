@@ -249,7 +249,8 @@ public sealed class LifecycleTests(TicketsFixture tickets)
         var ticket = await tickets.OpenTicketAsync(Client);
         var client = tickets.As(ServiceDesk.Platform.Roles.ClientUser, Client, "dana");
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await MoveAsync(ticket, "Resolved", client: client)).StatusCode);
+        // A client may only close or reopen a resolved ticket (docs/adr/0048): anything else is refused, changing nothing.
+        Assert.Equal(HttpStatusCode.BadRequest, (await MoveAsync(ticket, "Resolved", client: client)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync($"/api/tickets/{ticket.Id}/priority",
             new { priority = "P1", reason = "Because I say so", version = ticket.Version })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/tickets/{ticket.Id}")).StatusCode);
