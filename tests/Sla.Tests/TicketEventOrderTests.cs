@@ -111,13 +111,14 @@ public sealed class TicketEventOrderTests(SlaFixture sla) : IClassFixture<SlaFix
     }
 
     /// <summary>
-    /// A P4 ticket opened at version 1 and acknowledged (at +50 ms), so no escalation step falls due while the test runs
-    /// (P4's next one is minutes away even scaled) and every later entry keeps its event's own instant.
+    /// A P4 ticket opened at version 1 and acknowledged (at +50 ms). It is dated a minute ahead of the wall clock so no
+    /// escalation timer fires while the test runs, however slowly a loaded machine consumes (scaled, P4's first step
+    /// is under two seconds after opening), and every later entry keeps its event's own instant.
     /// </summary>
     private async Task<(Guid Id, DateTimeOffset OpenedAt)> OpenVersionedAsync()
     {
         var id = NewId.NextGuid();
-        var openedAt = SlaFixture.Now();
+        var openedAt = SlaFixture.Now().AddMinutes(1);
         await sla.PublishConsumedAsync(new TicketOpened(id, 1, SlaFixture.ClientA, "dana@acme-dental.example", "Dana", "web",
             "Printer jam", "P4", openedAt, TicketVersion: 1), "TicketOpened");
         await sla.PublishConsumedAsync(new AcknowledgementSent(id, "email", "dana@acme-dental.example", "<ack@servicedesk.example>",
