@@ -58,4 +58,44 @@ public sealed class AttachmentTests(IntakeFixture intake) : IClassFixture<Intake
         Assert.Equal(HttpStatusCode.NotFound, (await staff.GetAsync($"/api/requests/{Guid.NewGuid()}/attachments/{listed.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await intake.App.CreateClient().GetAsync($"/api/requests/{requestId}/attachments")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_client_user_sees_only_the_files_of_requests_sent_as_their_contact_and_a_client_admin_the_companys()
+    {
+        var client = Guid.NewGuid();
+        var (ann, ben) = (Guid.NewGuid(), Guid.NewGuid());
+        var email = $"ann.{client:N}@harbor-clinic.example";
+        await intake.DirectoryAsync(client, 1, true, new ContactSnapshot(ann, "Ann Lee", [email], [], 1),
+            new ContactSnapshot(ben, "Ben Ode", [$"ben.{client:N}@harbor-clinic.example"], [], 2));
+        var outcome = await (await intake.PostEmailAsync($"""
+            From: {email.ToUpperInvariant()}
+            To: support@msp.example
+            Subject: Scanner
+            Message-ID: <{Guid.NewGuid():N}@harbor-clinic.example>
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="b1"
+
+            --b1
+            Content-Type: text/plain
+
+            The scanner log is attached.
+            --b1
+            Content-Type: text/plain; name="scan.log"
+            Content-Disposition: attachment; filename="scan.log"
+
+            paper jam
+            --b1--
+            """)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var requestId = outcome.GetProperty("resultId").GetGuid();
+        using var own = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, client, "ann", ann));
+        using var coworker = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, client, "ben", ben));
+        using var admin = intake.App.CreateClient().As(TestAuth.Token(Roles.ClientAdmin, client, "ben", ben));
+
+        var listed = Assert.Single((await own.GetFromJsonAsync<AttachmentView[]>($"/api/requests/{requestId}/attachments"))!);
+        Assert.Equal(HttpStatusCode.OK, (await own.GetAsync($"/api/requests/{requestId}/attachments/{listed.Id}")).StatusCode);
+        // A coworker who learns the id gets what another client gets: nothing, not even that the request exists.
+        Assert.Equal(HttpStatusCode.NotFound, (await coworker.GetAsync($"/api/requests/{requestId}/attachments")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await coworker.GetAsync($"/api/requests/{requestId}/attachments/{listed.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/requests/{requestId}/attachments/{listed.Id}")).StatusCode);
+    }
 }

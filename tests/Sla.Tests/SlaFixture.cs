@@ -90,19 +90,21 @@ public sealed class SlaFixture : IAsyncLifetime
     }
 
     /// <summary>Opens a ticket as the tickets service announces it; returns its id and the instant it was entered.</summary>
-    public async Task<(Guid Id, DateTimeOffset OpenedAt)> OpenTicketAsync(string priority, Guid? messageId = null, Guid? clientId = null)
+    public async Task<(Guid Id, DateTimeOffset OpenedAt)> OpenTicketAsync(string priority, Guid? messageId = null, Guid? clientId = null,
+        string contactEmail = "dana@acme-dental.example")
     {
         var id = NewId.NextGuid();
         var openedAt = Now();
-        await PublishAsync(new TicketOpened(id, 1, clientId ?? ClientA, "dana@acme-dental.example", "Dana", "web", "Printer jam", priority, openedAt), messageId);
+        await PublishAsync(new TicketOpened(id, 1, clientId ?? ClientA, contactEmail, "Dana", "web", "Printer jam", priority, openedAt), messageId);
         return (id, openedAt);
     }
 
     /// <summary>Publishes tickets' ClientChanged for a client and waits until sla consumed it (applied or ignored).</summary>
-    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId, string? name = null)
+    public async Task ChangeClientAsync(Guid clientId, int revision, string tier, string? calendarId, string? name = null,
+        IReadOnlyList<ContactSnapshot>? contacts = null)
     {
         var messageId = NewId.NextGuid();
-        await PublishAsync(new ClientChanged(clientId, revision, name ?? $"Client {clientId:N}", tier, calendarId, true, [], Now(), "dispatcher"), messageId);
+        await PublishAsync(new ClientChanged(clientId, revision, name ?? $"Client {clientId:N}", tier, calendarId, true, contacts ?? [], Now(), "dispatcher"), messageId);
         await Eventually.TrueAsync(async () =>
         {
             await using var scope = App.Services.CreateAsyncScope();

@@ -182,6 +182,30 @@ public sealed class TicketSlaSagaTests(SlaFixture sla) : IClassFixture<SlaFixtur
         Assert.Equal(HttpStatusCode.Unauthorized, (await sla.App.CreateClient().GetAsync(uri)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_client_user_reads_only_the_clocks_of_their_own_tickets_and_a_client_admin_the_whole_clients()
+    {
+        var client = Guid.NewGuid();
+        var (dana, sam) = (Guid.NewGuid(), Guid.NewGuid());
+        await sla.ChangeClientAsync(client, 1, "standard", null, contacts:
+            [new ContactSnapshot(dana, "Dana", ["Dana@Harbor.example"], [], 1), new ContactSnapshot(sam, "Sam", ["sam@harbor.example"], [], 2)]);
+        var (id, _) = await sla.OpenTicketAsync("P2", clientId: client, contactEmail: "dana@HARBOR.example");
+        await sla.PublishedAsync(id, "SlaClockStarted", p => p.Type == "SlaClockStarted");
+
+        var uri = new Uri($"/api/sla/tickets/{id}", UriKind.Relative);
+        HttpClient As(string role, Guid contact) => sla.App.CreateClient().As(TestAuth.Token(role, client, "someone", contact));
+        Assert.Equal(HttpStatusCode.OK, (await As(Roles.ClientUser, dana).GetAsync(uri)).StatusCode);
+        // A coworker learns nothing, not even that the ticket exists; their client admin sees the company's.
+        Assert.Equal(HttpStatusCode.NotFound, (await As(Roles.ClientUser, sam).GetAsync(uri)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await As(Roles.ClientAdmin, sam).GetAsync(uri)).StatusCode);
+
+        // The directory decides: once Dana's address is Sam's (a newer revision), the clock is Sam's and no longer Dana's.
+        await sla.ChangeClientAsync(client, 2, "standard", null, contacts:
+            [new ContactSnapshot(dana, "Dana", ["dana@new-harbor.example"], [], 1), new ContactSnapshot(sam, "Sam", ["sam@harbor.example", "dana@harbor.example"], [], 2)]);
+        Assert.Equal(HttpStatusCode.NotFound, (await As(Roles.ClientUser, dana).GetAsync(uri)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await As(Roles.ClientUser, sam).GetAsync(uri)).StatusCode);
+    }
+
     private static List<(string? Kind, string? Target)> Kinds(JsonElement status) =>
         [.. status.GetProperty("ledger").EnumerateArray().Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("target").GetString()))];
 }

@@ -24,8 +24,14 @@ public abstract class TenantDbContext(DbContextOptions options) : DbContext(opti
     /// </summary>
     public Guid? ClientId { get; set; }
 
+    /// <summary>
+    /// The contact whose own tickets a client user (not a client admin) may see (<see cref="Tenant.OwnTicketsOf"/>); null
+    /// for everyone else. Each service's query filters match it against the contact's current addresses (docs/adr/0053).
+    /// </summary>
+    public Guid? OwnTicketsOf { get; set; }
+
     /// <summary>Takes the caller's view of the data: called on every lease from the pool, before any query.</summary>
-    protected internal virtual void Lease(Tenant tenant) => ClientId = tenant.ClientId;
+    protected internal virtual void Lease(Tenant tenant) => (ClientId, OwnTicketsOf) = (tenant.ClientId, tenant.OwnTicketsOf);
 }
 
 public static class Database

@@ -44,7 +44,10 @@ public sealed class IntakeDbContext(DbContextOptions<IntakeDbContext> options) :
             request.HasIndex(r => r.ReceivedAt, "ix_service_requests_awaiting_clock").HasFilter("\"AwaitingClock\"");
             // A webhook delivered twice (same channel, same delivery id) is one request.
             request.HasIndex(r => new { r.Channel, r.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
-            request.HasQueryFilter(r => ClientId == null || r.ClientId == ClientId);
+            // A client user sees only the requests sent from their contact's current addresses, as tickets shows them only
+            // their tickets (docs/adr/0053): a colleague's request, and so its files, is a 404 like another client's.
+            request.HasQueryFilter(r => ClientId == null || (r.ClientId == ClientId
+                && (OwnTicketsOf == null || Contacts.Any(c => c.Id == OwnTicketsOf && c.Emails.Contains(r.ContactEmail.ToLower())))));
         });
         modelBuilder.Entity<Client>(client =>
         {

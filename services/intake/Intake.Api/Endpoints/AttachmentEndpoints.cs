@@ -8,7 +8,8 @@ public sealed record AttachmentView(Guid Id, string FileName, string ContentType
 
 /// <summary>
 /// The files that came with a request (the event carries only their references). A client token sees only its own
-/// client's, through the tenant filter; a request still waiting in triage has none to show.
+/// client's, and a client user only the requests sent as their contact, through the request's query filter (docs/adr/0053);
+/// a request still waiting in triage has none to show.
 /// </summary>
 public static class AttachmentEndpoints
 {

@@ -43,6 +43,7 @@ public sealed class ClientChangedConsumer(SlaDbContext db, PolicyCatalog catalog
         client.CalendarId = string.IsNullOrWhiteSpace(message.CalendarId) ? null
             : Guid.TryParse(message.CalendarId, out var calendarId) ? calendarId.ToString() : message.CalendarId.Trim();
         client.Active = message.Active;
+        await ReplaceContactsAsync(message, cancellationToken);
 
         var (tier, note) = await catalog.TierOrDefaultAsync(db, tierName, cancellationToken);
         if (note is not null) logger.LogWarning("Client {ClientId} revision {Revision}: {Note}", message.ClientId, message.Revision, note);
@@ -55,5 +56,18 @@ public sealed class ClientChangedConsumer(SlaDbContext db, PolicyCatalog catalog
         foreach (var ticketId in open)
             await context.Publish(new ClientTierChanged(ticketId, message.ClientId, message.Revision, message.Tier, message.At, message.By), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The client's contacts and their addresses, as this revision has them (a client user's scope, docs/adr/0053).</summary>
+    private async Task ReplaceContactsAsync(ClientChanged message, CancellationToken cancellationToken)
+    {
+        var stored = await db.Contacts.Where(c => c.ClientId == message.ClientId).ToDictionaryAsync(c => c.Id, cancellationToken);
+        foreach (var snapshot in message.Contacts)
+        {
+            if (!stored.Remove(snapshot.ContactId, out var contact))
+                db.Contacts.Add(contact = new ContactRecord { Id = snapshot.ContactId, ClientId = message.ClientId });
+            contact.Emails = [.. snapshot.Emails.Select(e => e.Trim().ToLowerInvariant()).Distinct()];
+        }
+        db.Contacts.RemoveRange(stored.Values);
     }
 }

@@ -126,6 +126,18 @@ public sealed class ClientRecord
     public bool Active { get; set; }
 }
 
+/// <summary>
+/// A contact of a client with their current addresses (sla's copy of tickets' directory, replaced with each newer client
+/// revision): a client user reads only the clocks of tickets opened from their own addresses (docs/adr/0053).
+/// </summary>
+public sealed class ContactRecord
+{
+    public Guid Id { get; set; }
+    public Guid ClientId { get; set; }
+    /// <summary>Lower-case addresses.</summary>
+    public string[] Emails { get; set; } = [];
+}
+
 public static class PolicyModel
 {
     public static void MapPolicies(this ModelBuilder modelBuilder)
@@ -165,6 +177,12 @@ public static class PolicyModel
         client.Property(c => c.CalendarId).HasMaxLength(Limits.Reference);
         client.HasIndex(c => c.Tier);
         client.HasIndex(c => c.CalendarId);
+
+        var contact = modelBuilder.Entity<ContactRecord>();
+        contact.ToTable("contacts");
+        contact.HasKey(c => c.Id);
+        contact.Property(c => c.Id).ValueGeneratedNever();
+        contact.HasIndex(c => c.ClientId);
     }
 
     /// <summary>A value kept whole as jsonb: read and written with its row, never queried inside, replaced on change.</summary>

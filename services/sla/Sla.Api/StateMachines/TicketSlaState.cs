@@ -15,6 +15,9 @@ public sealed class TicketSlaState : SagaStateMachineInstance
     public Guid CorrelationId { get; set; }
     public string CurrentState { get; set; } = null!;
     public Guid ClientId { get; set; }
+    /// <summary>The lower-cased address the ticket was opened from (TicketOpened), for a client user's scope; "" on a clock
+    /// started before sla kept it, which only staff and client admins read.</summary>
+    public string ContactEmail { get; set; } = "";
     public string Tier { get; set; } = null!;
     public string Priority { get; set; } = null!;
     /// <summary>When the ticket was entered (the clock may count from a later, covered instant).</summary>

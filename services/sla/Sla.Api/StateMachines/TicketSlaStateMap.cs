@@ -27,6 +27,7 @@ public static class TicketSlaStateMap
         saga.Property(x => x.Tier).HasMaxLength(64);
         saga.Property(x => x.Priority).HasMaxLength(2);
         saga.Property(x => x.Clock).HasMaxLength(16);
+        saga.Property(x => x.ContactEmail).HasMaxLength(254).HasDefaultValue("");
         saga.Property(x => x.Ledger).HasColumnType("jsonb").HasConversion(LedgerJson.Converter, LedgerJson.Comparer);
         saga.Property(x => x.Held).HasColumnType("jsonb").HasConversion(HeldJson.Converter, HeldJson.Comparer);
         saga.HasIndex(x => x.ClientId);

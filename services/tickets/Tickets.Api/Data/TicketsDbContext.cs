@@ -9,15 +9,6 @@ namespace Tickets.Api.Data;
 
 public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options) : TenantDbContext(options)
 {
-    /// <summary>A client user sees only the tickets opened as their contact (any of its addresses); a client admin all of the client's.</summary>
-    public Guid? OwnTicketsOf { get; set; }
-
-    protected override void Lease(Tenant tenant)
-    {
-        base.Lease(tenant);
-        OwnTicketsOf = tenant.OwnTicketsOf;
-    }
-
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
