@@ -224,6 +224,38 @@ public sealed class TokenTests(IdentityFixture fixture) : IClassFixture<Identity
         var codePage = await (await other.GetAsync(password.Headers.Location!.OriginalString)).Content.ReadAsStringAsync();
         var withCode = await IdentityFixture.PostFormAsync(other, "/account/login/code", codePage, new() { ["code"] = Totp.Code(key) });
         Assert.Equal(HttpStatusCode.Redirect, withCode.StatusCode);
+
+        // Each step is on the audit trail: the wrong code while setting up, and every sign-in.
+        var kinds = await AuditOfAsync(IdentityFixture.Tess);
+        Assert.Contains(AuditKind.TwoFactorFailed, kinds);
+        Assert.Equal(AuditKind.SignedIn, kinds[^1]);
+    }
+
+    [Fact]
+    public async Task Sign_out_ends_the_session_is_audited_and_the_next_sign_in_asks_for_the_password_again()
+    {
+        using var browser = fixture.Browser();
+        var (code, verifier) = await IdentityFixture.CodeAsync(browser, IdentityFixture.Dana);
+        var idToken = (await fixture.RedeemAsync(code, verifier)).Body.GetProperty("id_token").GetString()!;
+        var signedOutBefore = (await AuditOfAsync(IdentityFixture.Dana)).Count(k => k == AuditKind.SignedOut);
+
+        var endSession = await browser.GetAsync(new Uri($"/connect/endsession?id_token_hint={idToken}" +
+            $"&post_logout_redirect_uri={Uri.EscapeDataString("http://localhost/portal/")}", UriKind.Relative));
+
+        // Back to the portal, one more sign-out on the trail, and the browser's session is gone: no code without a password.
+        Assert.Equal(HttpStatusCode.Redirect, endSession.StatusCode);
+        Assert.StartsWith("http://localhost/portal/", endSession.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(signedOutBefore + 1, (await AuditOfAsync(IdentityFixture.Dana)).Count(k => k == AuditKind.SignedOut));
+        var again = await browser.GetAsync(new Uri(IdentityFixture.AuthorizeUrl(IdentityFixture.Pkce().Challenge), UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        Assert.Contains("/account/login", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    private async Task<List<AuditKind>> AuditOfAsync(string email)
+    {
+        await using var scope = fixture.Identity.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Identity.Api.Data.IdentityDbContext>();
+        return await db.Audit.Where(a => a.UserName == email).OrderBy(a => a.Id).Select(a => a.Kind).ToListAsync();
     }
 }
 
