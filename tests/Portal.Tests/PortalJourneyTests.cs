@@ -17,9 +17,8 @@ public sealed partial class PortalTests
     private async Task<string> AcceptInvitationAsync(string role, Guid? clientId = null, Guid? contactId = null)
     {
         var email = $"{role}.{Guid.NewGuid():N}@people.example";
-        // The identity service's user administration has no gateway route yet (staff tools call it directly), so the
-        // invitation is made there; everything the invited person does goes through the gateway.
-        using (var admin = system.ClientFor("identity", TestAuth.Token(Roles.Admin, subject: "ada")))
+        // Through the gateway, like everything the invited person does next: user administration is an admin's.
+        using (var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada")))
         {
             var invited = await admin.PostAsJsonAsync(new Uri("/api/identity/users/invitations", UriKind.Relative),
                 new { email, displayName = "Tina Invited", role, clientId, contactId });
@@ -50,6 +49,13 @@ public sealed partial class PortalTests
     [Fact]
     public async Task Invited_technician_sets_a_password_turns_on_an_authenticator_signs_in_and_out()
     {
+        // Only an admin invites: the gateway refuses other staff before identity (which checks again) is asked.
+        using (var technician = system.Client(TestAuth.Token(Roles.Technician, subject: "tess")))
+        {
+            var refused = await technician.PostAsJsonAsync(new Uri("/api/identity/users/invitations", UriKind.Relative),
+                new { email = "someone@people.example", displayName = "Someone", role = Roles.Admin });
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
         var email = await AcceptInvitationAsync(Roles.Technician);
 
         await SignInAsync(email, Password);

@@ -90,6 +90,9 @@ public static class Policies
 
     /// <summary>Technicians, dispatchers and admins: change tickets, write notes and time, run the queues.</summary>
     public const string Staff = "staff";
+
+    /// <summary>Admins only: people and their roles (the identity service's user administration).</summary>
+    public const string Admin = "admin";
 }
 
 public static class Auth
@@ -145,7 +148,8 @@ public static class Auth
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.All).Build())
             .AddPolicy(Policies.ClientsAndStaff, policy => policy.RequireRole([.. Roles.Client, .. Roles.Staff]))
             .AddPolicy(Policies.Billing, policy => policy.RequireRole(Roles.Billing, Roles.Admin))
-            .AddPolicy(Policies.Staff, policy => policy.RequireRole(Roles.Staff));
+            .AddPolicy(Policies.Staff, policy => policy.RequireRole(Roles.Staff))
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin));
         return builder;
     }
 

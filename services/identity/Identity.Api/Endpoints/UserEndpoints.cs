@@ -24,7 +24,7 @@ public static class UserEndpoints
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/identity/users").RequireAuthorization(policy => policy.RequireRole(Roles.Admin));
+        var users = app.MapGroup("/api/identity/users").RequireAuthorization(Policies.Admin);
         users.MapPost("/invitations", Invite).Produces(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         users.MapPut("/{id:guid}/role", ChangeRole).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
