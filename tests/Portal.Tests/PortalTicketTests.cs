@@ -114,7 +114,7 @@ public sealed partial class PortalTests
     public async Task A_contact_sees_only_her_tickets_a_client_admin_the_companys_and_another_clients_ticket_is_not_found()
     {
         var sam = TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "sam", Sam);
-        var (_, danas) = await OpenTicketAsync(_dana, "Dana's scanner");
+        var (danasId, danas) = await OpenTicketAsync(_dana, "Dana's scanner");
         var (samsId, sams) = await OpenTicketAsync(sam, "Sam's monitor");
 
         await OpenAsync(_dana);
@@ -124,6 +124,23 @@ public sealed partial class PortalTests
         // A colleague's ticket, by its id, is as unknown as a made-up one.
         await _page.GotoAsync($"/portal/#ticket/{samsId}");
         await Expect(_page.Locator("#ticket-result")).ToHaveTextAsync("There is no such ticket among yours.");
+        // So are its clock and its files, each answered by its own service (docs/adr/0053); Sam's client admin reads them.
+        using (var tech = Tech())
+            foreach (var started in new[] { samsId, danasId })
+                await Eventually.TrueAsync(async () => (await tech.GetAsync(new Uri($"/api/sla/tickets/{started}", UriKind.Relative))).IsSuccessStatusCode,
+                    $"the clock of {started} to start");
+        using (var dana = system.Client(_dana))
+        using (var samsAdmin = system.Client(TestAuth.Token(Roles.ClientAdmin, RunningSystem.DemoClient, "sam-admin", Sam)))
+        {
+            foreach (var path in new[] { $"/api/sla/tickets/{samsId}", $"/api/requests/{samsId}/attachments" })
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await dana.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await samsAdmin.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
+            }
+        }
+        // Her own ticket says what is true about its running clock: the time work begins by, in the client's zone.
+        await _page.GotoAsync($"/portal/#ticket/{danasId}");
+        await Expect(_page.Locator("#promise-summary")).ToContainTextAsync(new Regex(@"^Work will begin by .+\d:\d\d.+\.$"));
 
         var admin = TestAuth.Token(Roles.ClientAdmin, RunningSystem.DemoClient, "dana-admin", RunningSystem.DemoContact);
         await OpenAsync(admin);

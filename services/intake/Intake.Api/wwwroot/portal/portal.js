@@ -434,15 +434,22 @@ function timeElement(instant, text) {
   return time;
 }
 
-/** What the client was promised, in words: work begins by ..., paused while waiting on them, or done. */
-function promise(ticket, timeZone) {
-  if (ticket.status === "WaitingOnClient" || ticket.slaState === "paused")
+/**
+ * What the client was promised, in words and in their zone, from what is known and nothing more: the ticket's status,
+ * its clock's state ("starting" until sla has started it, then running, paused or stopped), the time work begins by,
+ * and when it began (the ticket page knows that from sla). A list row carries the same fields.
+ */
+function promise({ status, slaState, workBeginsDueAt, workBeganAt }, timeZone) {
+  if (status === "Resolved") return "Resolved: close it, or reopen it if it is not solved.";
+  if (status === "Closed") return "Closed.";
+  if (status === "WaitingOnClient" || slaState === "paused")
     return "Paused while we wait for your answer: the clock resumes when you reply.";
-  if (ticket.status === "Resolved") return "Resolved: close it, or reopen it if it is not solved.";
-  if (ticket.status === "Closed") return "Closed.";
-  if (ticket.status === "InProgress") return "Work has begun.";
-  if (ticket.workBeginsDueAt) return `Work will begin by ${inZone(ticket.workBeginsDueAt, timeZone)}.`;
-  return "We are scheduling it: the time work begins follows in a moment.";
+  if (workBeganAt) return `Work began ${inZone(workBeganAt, timeZone)}.`;
+  if (status === "InProgress") return "Work has begun.";
+  if (workBeginsDueAt) return `Work will begin by ${inZone(workBeginsDueAt, timeZone)}.`;
+  if (slaState === "stopped") return "The clock has stopped: nothing more is promised on this ticket.";
+  if (slaState === "running") return "Your terms promise no time for work to begin at this priority.";
+  return "Received. The clock has not started yet: the time work begins by is set once it has.";
 }
 
 function row(ticket, timeZone) {
@@ -564,13 +571,15 @@ async function showPromises(ticket) {
   list.replaceChildren();
   const response = await api(`/api/sla/tickets/${ticket.id}`);
   if (!response.ok) {
-    $("promise-summary").textContent = promise(ticket, await zone());
+    // No clock to show yet (or not ours to read): the ticket's own copy of it says what is known.
+    $("promise-summary").textContent = promise({ status: ticket.status, slaState: ticket.sla?.state,
+      workBeginsDueAt: ticket.sla?.workBeginsDueAt }, await zone());
     return;
   }
   const sla = await response.json();
-  $("promise-summary").textContent = sla.paused && ticket.status !== "Resolved" && ticket.status !== "Closed"
-    ? "The clock is paused while we wait for your answer: it resumes when you reply."
-    : promise(ticket, sla.timeZone);
+  const workBegins = sla.targets.find((t) => t.target === "work-begins");
+  $("promise-summary").textContent = promise({ status: ticket.status, slaState: sla.status.toLowerCase(),
+    workBeginsDueAt: workBegins?.contractual.dueAt, workBeganAt: workBegins?.metAt }, sla.timeZone);
   for (const target of sla.targets) {
     const item = document.createElement("li");
     const name = TARGET_NAMES[target.target] ?? target.target;
