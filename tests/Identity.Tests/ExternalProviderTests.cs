@@ -10,8 +10,8 @@ namespace Identity.Tests;
 
 /// <summary>
 /// Staff's optional external OpenID Connect provider is configuration only (Identity:External): present, it adds the
-/// scheme the sign-in page links to; malformed, start-up fails naming the key. (No fake provider: the handler is
-/// ASP.NET Core's; what is ours is the wiring and the email mapping, docs/adr/0026.)
+/// scheme the sign-in page links to; malformed, start-up fails naming the key. The whole round trip through a provider
+/// is in <see cref="ExternalSignInTests"/>.
 /// </summary>
 public sealed class ExternalProviderTests
 {
