@@ -50,7 +50,7 @@ public sealed partial class PortalTests
     public async Task Invited_technician_sets_a_password_turns_on_an_authenticator_signs_in_and_out()
     {
         // Only an admin invites: the gateway refuses other staff before identity (which checks again) is asked.
-        using (var technician = system.Client(TestAuth.Token(Roles.Technician, subject: "tess")))
+        using (var technician = system.Client(TestAuth.Token(Roles.Technician, subject: $"tech-{Guid.NewGuid():N}")))
         {
             var refused = await technician.PostAsJsonAsync(new Uri("/api/identity/users/invitations", UriKind.Relative),
                 new { email = "someone@people.example", displayName = "Someone", role = Roles.Admin });
