@@ -10,8 +10,9 @@ namespace Notify.Api.Consumers;
 
 /// <summary>
 /// The night emergency's mail to the client (docs/adr/0039): the ticket's contact gets the summary of the call-down walk
-/// with every call (once per ticket): whom we reached, or that nobody was and when work starts instead; and an approver
-/// who asked for it gets the written confirmation of their approval (once per approval). The ledger's event keys make copies and redeliveries send nothing.
+/// with every call (once per ticket): whom we reached, or that nobody was and when work starts instead; the person reached
+/// gets the request for approval with the terms quoted (once per ticket); and an approver who asked for it gets the
+/// written confirmation of their approval (once per approval). The ledger's event keys make copies and redeliveries send nothing.
 /// </summary>
 public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
     : IConsumer<CallDownExhausted>, IConsumer<CallDownReached>, IConsumer<AfterHoursWorkApproved>
@@ -40,6 +41,15 @@ public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliver
         var text = Templates.Templates.CallDownReached(new(contact.Number, name ?? email, contact.Subject, reached.ReachedName, reached.At,
             reached.Calls, reach.TimeZone, reach.Language));
         await SendAsync(context, contact, eventKey, MessageKind.CallDownReached, email, name, text);
+
+        // The person reached, asked in writing too, with the terms quoted: their reply (SD# in the subject) threads onto the ticket.
+        if (string.IsNullOrWhiteSpace(reached.ReachedEmail)) return;
+        var approver = reached.ReachedEmail.Trim();
+        var theirs = await recipients.ReachAsync(contact, MessageKind.ApprovalRequest, approver, context.CancellationToken);
+        var request = Templates.Templates.ApprovalRequest(new(contact.Number, reached.ReachedName, contact.Subject, reached.QuotedRate,
+            reached.QuotedMinimum, reached.Currency, theirs.Language));
+        await SendAsync(context, contact, $"{MessageKind.ApprovalRequest}:{contact.TicketId:N}", MessageKind.ApprovalRequest, approver,
+            reached.ReachedName, request);
     }
 
     public async Task Consume(ConsumeContext<AfterHoursWorkApproved> context)
