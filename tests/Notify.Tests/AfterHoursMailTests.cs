@@ -41,7 +41,7 @@ public sealed class AfterHoursMailTests(NotifyFixture notify)
         var ticket = await notify.OpenTicketAsync(3111, priority: "P1");
         var reached = new CallDownReached(ticket.TicketId, ticket.ClientId, ticket.Number, ticket.ContactEmail, ticket.ContactName, "Sam Ortiz",
             [new("Dana Reyes", "+15550101002", "busy", Night), new("Sam Ortiz", "+15550101001", "reached", Night.AddMinutes(5))],
-            Night.AddMinutes(5), "olga");
+            Night.AddMinutes(5), "olga") { ReachedEmail = "sam.3111@acme-dental.example", QuotedRate = 180m, QuotedMinimum = 250m, Currency = "USD" };
 
         var first = await notify.PublishAsync(reached);
         await notify.ConsumedAsync(first);
@@ -55,6 +55,13 @@ public sealed class AfterHoursMailTests(NotifyFixture notify)
             "Tuesday 8 December 2026, 03:05 (Etc/UTC): Sam Ortiz, +15550101001: reached"], calls);
         Assert.Contains("Sam Ortiz decides with our technician", mail.TextBody, StringComparison.Ordinal);
         Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d.Kind == MessageKind.CallDownReached);
+
+        // Sam, reached, is asked in writing too, with the terms on the phone: once.
+        var request = Assert.Single(notify.MailsTo("sam.3111@acme-dental.example"));
+        Assert.Equal("[SD#3111] Your approval is needed for after-hours work: " + ticket.Subject, request.Subject);
+        Assert.Contains("It is billed at 180.00 USD per hour, with a minimum charge of 250.00 USD.", request.TextBody, StringComparison.Ordinal);
+        Assert.Contains("reply to this email saying so", request.TextBody, StringComparison.Ordinal);
+        Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d.Kind == MessageKind.ApprovalRequest);
     }
 
     [Fact]

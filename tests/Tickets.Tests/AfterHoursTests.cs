@@ -104,6 +104,7 @@ public sealed class AfterHoursTests(TicketsFixture tickets)
         var summary = Assert.Single(await tickets.EventuallyPublishedAsync("CallDownReached", ticket.Id));
         Assert.Equal(("Sam", "dana@acme-dental.example"), (summary.GetProperty("reachedName").GetString(), summary.GetProperty("contactEmail").GetString()));
         Assert.Equal(["voicemail", "reached"], summary.GetProperty("calls").EnumerateArray().Select(c => c.GetProperty("outcome").GetString()));
+        Assert.Equal(client.Second.Emails[0], summary.GetProperty("reachedEmail").GetString()); // asked in writing too
     }
 
     [Fact]

@@ -24,6 +24,10 @@ public sealed record SlaAlertModel(long Number, string Subject, string Priority,
 public sealed record CallDownExhaustedModel(long Number, string ContactName, string Subject, DateTimeOffset? WaitsUntil, string TimeZone,
     Wording? Language = null, IReadOnlyList<CallDownCall>? Calls = null);
 
+/// <summary>The written request for approval to the person the call-down walk reached, with the terms quoted.</summary>
+public sealed record ApprovalRequestModel(long Number, string Name, string Subject, decimal? Rate, decimal? Minimum, string? Currency,
+    Wording? Language = null);
+
 /// <summary>The call-down walk reached someone: the ticket's contact is told who, and every call made.</summary>
 public sealed record CallDownReachedModel(long Number, string ContactName, string Subject, string ReachedName, DateTimeOffset ReachedAt,
     IReadOnlyList<CallDownCall> Calls, string TimeZone, Wording? Language = null);
@@ -131,6 +135,16 @@ public static class Templates
             ]);
     }
 
+    public static Composed ApprovalRequest(ApprovalRequestModel m)
+    {
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.ApprovalRequestSubject(reference, m.Subject),
+            w.Hello(m.Name),
+            w.JustCalledYou(reference, m.Subject),
+            w.BilledAt(m.Rate is { } rate ? w.Money(rate, m.Currency) : null, m.Minimum is > 0m ? w.Money(m.Minimum.Value, m.Currency) : null, null),
+            w.ApproveByReply(reference));
+    }
+
     /// <summary>"The calls we made:" and a paragraph per call, oldest first; nothing when there are none.</summary>
     private static IEnumerable<string> CallList(Wording w, IReadOnlyList<CallDownCall> calls, string timeZone) => calls.Count == 0 ? []
         : [w.Calls(), .. calls.Select(c => w.Call(w.Time(c.At, timeZone), c.ContactName, c.Number, c.Outcome))];
@@ -218,6 +232,7 @@ public static class Templates
             [new("Sam Ortiz", "+15550101001", "no-answer", SampleTime), new("Dana Reyes", "+15550101002", "voicemail", SampleTime.AddMinutes(3))])),
         ["call-down-reached"] = (zone, w) => CallDownReached(new(1042, "Dana Reyes", "Server down", "Sam Ortiz", SampleTime.AddMinutes(6),
             [new("Sam Ortiz", "+15550101001", "no-answer", SampleTime), new("Sam Ortiz", "+15550101003", "reached", SampleTime.AddMinutes(6))], zone, w)),
+        ["approval-request"] = (_, w) => ApprovalRequest(new(1042, "Sam Ortiz", "Server down", 180m, 250m, "USD", w)),
         ["approval-confirmation"] = (zone, w) => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
             true, true, zone, w)),
         ["page"] = (_, _) => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),

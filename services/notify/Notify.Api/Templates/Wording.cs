@@ -70,6 +70,11 @@ public abstract class Wording
     /// <summary>A call's outcome (tickets' CallDownOutcomes) in words; an unknown one as it came.</summary>
     protected abstract string Outcome(string outcome);
 
+    // The request for approval, to the person the call-down walk reached
+    public abstract string ApprovalRequestSubject(string reference, string subject);
+    public abstract string JustCalledYou(string reference, string subject);
+    public abstract string ApproveByReply(string reference);
+
     // The written confirmation of an approval
     public abstract string ApprovalSubject(string reference, string subject);
     public abstract string Approved(string reference, string subject, string method, string time);
@@ -125,6 +130,12 @@ public abstract class Wording
             "failed" => "the call failed",
             _ => outcome,
         };
+
+        public override string ApprovalRequestSubject(string reference, string subject) => $"[{reference}] Your approval is needed for after-hours work: {subject}";
+        public override string JustCalledYou(string reference, string subject) =>
+            $"Our on-call technician just called you about ticket {reference} \"{subject}\". After-hours work is done only once someone on your call-down list approves it.";
+        public override string ApproveByReply(string reference) =>
+            $"To approve, tell our technician, or reply to this email saying so (and any limit in hours); keep {reference} in the subject. You receive a written confirmation.";
 
         public override string ApprovalSubject(string reference, string subject) => $"[{reference}] Your approval of after-hours work: {subject}";
         public override string Approved(string reference, string subject, string method, string time) =>
@@ -190,6 +201,13 @@ public abstract class Wording
             "failed" => "Anruf fehlgeschlagen",
             _ => outcome,
         };
+
+        public override string ApprovalRequestSubject(string reference, string subject) =>
+            $"[{reference}] Ihre Genehmigung für Arbeit außerhalb der Geschäftszeiten wird benötigt: {subject}";
+        public override string JustCalledYou(string reference, string subject) =>
+            $"Unser Techniker in Rufbereitschaft hat Sie soeben wegen Ticket {reference} „{subject}“ angerufen. Arbeit außerhalb der Geschäftszeiten beginnt erst, wenn jemand von Ihrer Notfall-Anrufliste sie genehmigt.";
+        public override string ApproveByReply(string reference) =>
+            $"Zum Genehmigen sagen Sie es unserem Techniker oder antworten Sie auf diese E-Mail (gern mit einer Obergrenze in Stunden); lassen Sie {reference} im Betreff stehen. Sie erhalten eine schriftliche Bestätigung.";
 
         public override string ApprovalSubject(string reference, string subject) => $"[{reference}] Ihre Genehmigung von Arbeit außerhalb der Geschäftszeiten: {subject}";
         public override string Approved(string reference, string subject, string method, string time) =>

@@ -100,8 +100,17 @@ public static class CallDownEndpoints
                 attempts.Count, waitsUntil, now, actor.Subject) { Calls = Calls(attempts) }, cancellationToken);
         }
         if (attempt.Outcome == CallDownOutcomes.Reached) // the walk ends here (a second "reached" is refused above)
+        {
+            // The terms an approval would quote now (ApprovalEndpoints), for the written request to the person reached.
+            var terms = await AfterHoursGate.TermsAsync(db, ticket.ClientId, await gate.CalendarAsync(db, ticket.ClientId, cancellationToken), now,
+                cancellationToken);
+            var quote = terms?.QuoteFor(ticket.Priority);
             await bus.Publish(new CallDownReached(ticket.Id, ticket.ClientId, ticket.Number, ticket.ContactEmail, ticket.ContactName, contact.Name,
-                Calls(attempts), now, actor.Subject), cancellationToken);
+                Calls(attempts), now, actor.Subject)
+            {
+                ReachedEmail = contact.Emails.FirstOrDefault(), QuotedRate = quote?.Rate, QuotedMinimum = quote?.Minimum, Currency = terms?.Currency,
+            }, cancellationToken);
+        }
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
