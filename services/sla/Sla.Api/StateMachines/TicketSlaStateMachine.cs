@@ -119,7 +119,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         var priority = Priorities.Parse(ticket.Priority);
         var clock = TicketClock.Start(ticket.TicketId, ticket.ClientId, terms.Tier, priority, ticket.OpenedAt, terms.Calendars, _settings, terms.Note);
         context.Saga.ClientId = ticket.ClientId;
-        context.Saga.ContactEmail = ticket.ContactEmail.ToLowerInvariant();
+        context.Saga.ContactEmail = ticket.ContactEmail?.ToLowerInvariant() ?? ""; // a phone ticket may arrive without an address
         context.Saga.EnteredAt = ticket.OpenedAt;
         context.Saga.ClientRevision = terms.ClientRevision;
         context.Saga.TicketVersion = ticket.TicketVersion;
