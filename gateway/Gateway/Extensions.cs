@@ -37,9 +37,10 @@ public static class Extensions
 
     /// <summary>
     /// The services whose OpenAPI documents the gateway serves at /docs/{service}/openapi.json (a "docs-{service}" route
-    /// each). notify's has no operations (it only consumes events), but it answers like the others.
+    /// each). notify's has no operations (it only consumes events), but it answers like the others; identity's describes
+    /// its user administration only (its OpenID Connect and account pages are protocol and browser endpoints).
     /// </summary>
-    public static readonly string[] DocumentedServices = ["intake", "tickets", "sla", "billing", "notify"];
+    public static readonly string[] DocumentedServices = ["intake", "tickets", "sla", "billing", "notify", "identity"];
 
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {

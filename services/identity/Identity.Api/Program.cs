@@ -8,6 +8,7 @@ builder.AddIdentityProvider();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapApiDocs();
 app.UseIdentityProvider();
 app.MapAccountEndpoints();
 app.MapConnectEndpoints();
