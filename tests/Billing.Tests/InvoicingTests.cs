@@ -644,6 +644,26 @@ public sealed class InvoicingTests(BillingFixture billing)
         [.. (await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/edited-after-invoicing?clientId={client}")).EnumerateArray()];
 
     [Fact]
+    public async Task After_hours_time_tickets_let_through_on_a_P1_pre_authorisation_is_billable_not_awaiting_approval()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        var ticket = Guid.NewGuid();
+        await billing.OpenAsync(ticket, client);
+        var preAuthorised = Guid.NewGuid();
+        // tickets' gate let this through on the agreement's "P1 up to 2 h pre-approved" (ADR 39): no approval record exists.
+        await ConsumeAsync(new TimeEntryRecorded(preAuthorised, ticket, client, "tess", LateMonday, LateMonday.AddMinutes(90), 90, "BusinessHours",
+            null, 1, LateMonday.AddMinutes(90), "tess", PreAuthorised: true));
+        var unapproved = await RecordAsync(client, LateMonday, 90);
+
+        var entry = await EntryAsync(client, preAuthorised);
+        Assert.Equal("Billable", entry.GetProperty("state").GetString());
+        // At the agreement's after-hours rate (1.5 x 100), there being no quote.
+        Assert.Equal([("BusinessHours", 100m, 50.00m), ("AfterHours", 150m, 150.00m)], Parts(entry).Select(p => (p.Hours, p.Rate, p.Amount)));
+        Assert.Equal("AwaitingApproval", (await EntryAsync(client, unapproved)).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Approvals_come_only_from_tickets_and_the_quoted_rate_is_billed()
     {
         var client = await ClientAsync(await CalendarAsync());
