@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Billing.Contracts;
 using MassTransit;
 using Sla.Contracts;
@@ -711,6 +712,34 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.Equal((1, "USD", 250m, true, 2m), (terms.AgreementVersion, terms.Currency, terms.EmergencyMinimum, terms.ApprovalRequired, terms.PreAuthorisedHours));
         Assert.Equal(180m, Assert.Single(terms.Rates, r => r.WorkType == "Emergency").AfterHours);
         await listener.StopAsync();
+    }
+
+    [Fact]
+    public async Task Agreement_versions_stored_before_terms_were_published_are_published_once_at_start_up()
+    {
+        var client = Guid.NewGuid();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
+        var listener = billing.Bus.ConnectReceiveEndpoint($"test-old-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }));
+        await listener.Ready;
+        await AgreeAsync(client);
+        await Eventually.TrueAsync(() => Task.FromResult(received.Any(m => m.ClientId == client)), "the stored version's terms");
+        // As the table was before billing published terms: the version's row has no publication (what the migration leaves).
+        await billing.WithDbAsync(db => db.Agreements.Where(a => a.ClientId == client)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.TermsPublishedAt, (DateTimeOffset?)null)));
+
+        var announcement = billing.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+            .Single(s => s.GetType().Name == "AgreementTermsAnnouncement");
+        await announcement.StartAsync(CancellationToken.None);
+        await announcement.StartAsync(CancellationToken.None); // the next start: nothing left to publish
+
+        await Eventually.TrueAsync(() => Task.FromResult(received.Count(m => m.ClientId == client) == 2), "the old version's terms published again");
+        Assert.NotNull(await billing.WithDbAsync(db => db.Agreements.Where(a => a.ClientId == client).Select(a => a.TermsPublishedAt).SingleAsync()));
+        await listener.StopAsync();
+        Assert.Equal([1, 1], received.Where(m => m.ClientId == client).Select(m => m.AgreementVersion));
     }
 
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));
