@@ -687,13 +687,7 @@ public sealed class InvoicingTests(BillingFixture billing)
     public async Task A_stored_agreement_version_is_published_with_its_after_hours_terms_for_tickets()
     {
         var client = Guid.NewGuid();
-        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
-        var listener = billing.Bus.ConnectReceiveEndpoint($"test-agreement-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
-        {
-            received.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }));
-        await listener.Ready;
+        var (received, listener) = await ListenForTermsAsync(client);
         using var http = billing.Clerk();
 
         var bad = await http.PostAsJsonAsync("/api/billing/agreements", new
@@ -718,13 +712,7 @@ public sealed class InvoicingTests(BillingFixture billing)
     public async Task Agreement_versions_stored_before_terms_were_published_are_published_once_at_start_up()
     {
         var client = Guid.NewGuid();
-        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
-        var listener = billing.Bus.ConnectReceiveEndpoint($"test-old-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
-        {
-            received.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }));
-        await listener.Ready;
+        var (received, listener) = await ListenForTermsAsync(client);
         await AgreeAsync(client);
         await Eventually.TrueAsync(() => Task.FromResult(received.Any(m => m.ClientId == client)), "the stored version's terms");
         // As the table was before billing published terms: the version's row has no publication (what the migration leaves).
@@ -740,6 +728,19 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.NotNull(await billing.WithDbAsync(db => db.Agreements.Where(a => a.ClientId == client).Select(a => a.TermsPublishedAt).SingleAsync()));
         await listener.StopAsync();
         Assert.Equal([1, 1], received.Where(m => m.ClientId == client).Select(m => m.AgreementVersion));
+    }
+
+    /// <summary>Every AgreementTermsChanged billing publishes, on a queue of the test's own, until the handle is stopped.</summary>
+    private async Task<(System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>, HostReceiveEndpointHandle)> ListenForTermsAsync(Guid client)
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
+        var listener = billing.Bus.ConnectReceiveEndpoint($"test-agreement-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }));
+        await listener.Ready;
+        return (received, listener);
     }
 
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));

@@ -274,14 +274,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     [Fact]
     public async Task Night_call_down_reaches_the_second_contact_whose_approval_lets_work_start_and_after_hours_time_be_logged()
     {
-        var (client, nora) = await ClientAtNightAsync("premium");
-        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
-        var (annPhone, benPhone) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
-        var ann = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ann Night", $"ann.{client:N}@night-clinic.example", annPhone);
-        var ben = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ben Night", $"ben.{client:N}@night-clinic.example", benPhone);
-        await ReadAsync(await dispatcher.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { ann, ben } }));
-        var id = await RequestAsync(nora, client, new { subject = "Server down", description = "Nothing boots.", emergency = true, emergencyTermsConfirmed = true });
-        await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1");
+        var (_, id, _, ann, annPhone, ben, benPhone) = await EmergencyWithCallDownListAsync();
         using var olga = system.Client(TestAuth.Token(Roles.Technician, subject: "olga")); // on call
 
         // The walk: Ann does not answer, Ben does. Then the walk is over.
@@ -376,14 +369,8 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     [Fact]
     public async Task Night_call_down_reaching_nobody_is_exhausted_the_client_is_emailed_and_the_ticket_waits_for_business_hours()
     {
-        var (client, nora) = await ClientAtNightAsync("premium");
+        var (client, id, number, ann, annPhone, ben, benPhone) = await EmergencyWithCallDownListAsync();
         using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
-        var (annPhone, benPhone) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
-        var ann = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ann Night", $"ann.{client:N}@night-clinic.example", annPhone);
-        var ben = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ben Night", $"ben.{client:N}@night-clinic.example", benPhone);
-        await ReadAsync(await dispatcher.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { ann, ben } }));
-        var id = await RequestAsync(nora, client, new { subject = "Server down", description = "Nothing boots.", emergency = true, emergencyTermsConfirmed = true });
-        var number = (await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1")).GetProperty("number").GetInt64();
         using var olga = system.Client(TestAuth.Token(Roles.Technician, subject: "olga")); // on call
 
         await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/call-down/attempts", UriKind.Relative), new { contactId = ann, number = annPhone, outcome = "no-answer" }));
@@ -408,6 +395,20 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         var audit = await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/tickets/{id}/audit", UriKind.Relative)));
         var actions = audit.EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
         Assert.Equal((2, 1), (actions.Count(a => a == "call-down-attempt"), actions.Count(a => a == "call-down-exhausted")));
+    }
+
+    /// <summary>A premium client at night with Ann, then Ben, on its call-down list, and its contact Nora's emergency (a P1 by now).</summary>
+    private async Task<(Guid Client, Guid TicketId, long Number, Guid Ann, string AnnPhone, Guid Ben, string BenPhone)> EmergencyWithCallDownListAsync()
+    {
+        var (client, nora) = await ClientAtNightAsync("premium");
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var (annPhone, benPhone) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
+        var ann = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ann Night", $"ann.{client:N}@night-clinic.example", annPhone);
+        var ben = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ben Night", $"ben.{client:N}@night-clinic.example", benPhone);
+        await ReadAsync(await dispatcher.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { ann, ben } }));
+        var id = await RequestAsync(nora, client, new { subject = "Server down", description = "Nothing boots.", emergency = true, emergencyTermsConfirmed = true });
+        var number = (await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1")).GetProperty("number").GetInt64();
+        return (client, id, number, ann, annPhone, ben, benPhone);
     }
 
     /// <summary>The page mailed to <paramref name="address"/>.</summary>
