@@ -20,27 +20,21 @@ public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliver
     public async Task Consume(ConsumeContext<CallDownExhausted> context)
     {
         var exhausted = context.Message;
-        Telemetry.TagTicket(exhausted.TicketId, exhausted.ClientId);
-        var contact = await recipients.LockTicketAsync(exhausted.TicketId, context.CancellationToken);
-        var (email, name) = string.IsNullOrWhiteSpace(exhausted.ContactEmail) ? (contact.Email, contact.Name) : (exhausted.ContactEmail, exhausted.ContactName);
-        var eventKey = $"{MessageKind.CallDownExhausted}:{contact.TicketId:N}";
-        var reach = await recipients.ReachAsync(contact, MessageKind.CallDownExhausted, email, context.CancellationToken); // by email, in their words
+        var (contact, email, name, reach) = await SummaryReachAsync(context, exhausted.TicketId, exhausted.ClientId, exhausted.ContactEmail,
+            exhausted.ContactName, MessageKind.CallDownExhausted);
         var text = Templates.Templates.CallDownExhausted(new(contact.Number, name ?? email, contact.Subject, exhausted.WaitsUntil,
             reach.TimeZone, reach.Language, exhausted.Calls));
-        await SendAsync(context, contact, eventKey, MessageKind.CallDownExhausted, email, name, text);
+        await SendAsync(context, contact, $"{MessageKind.CallDownExhausted}:{contact.TicketId:N}", MessageKind.CallDownExhausted, email, name, text);
     }
 
     public async Task Consume(ConsumeContext<CallDownReached> context)
     {
         var reached = context.Message;
-        Telemetry.TagTicket(reached.TicketId, reached.ClientId);
-        var contact = await recipients.LockTicketAsync(reached.TicketId, context.CancellationToken);
-        var (email, name) = string.IsNullOrWhiteSpace(reached.ContactEmail) ? (contact.Email, contact.Name) : (reached.ContactEmail, reached.ContactName);
-        var eventKey = $"{MessageKind.CallDownReached}:{contact.TicketId:N}";
-        var reach = await recipients.ReachAsync(contact, MessageKind.CallDownReached, email, context.CancellationToken);
+        var (contact, email, name, reach) = await SummaryReachAsync(context, reached.TicketId, reached.ClientId, reached.ContactEmail,
+            reached.ContactName, MessageKind.CallDownReached);
         var text = Templates.Templates.CallDownReached(new(contact.Number, name ?? email, contact.Subject, reached.ReachedName, reached.At,
             reached.Calls, reach.TimeZone, reach.Language));
-        await SendAsync(context, contact, eventKey, MessageKind.CallDownReached, email, name, text);
+        await SendAsync(context, contact, $"{MessageKind.CallDownReached}:{contact.TicketId:N}", MessageKind.CallDownReached, email, name, text);
 
         // The person reached, asked in writing too, with the terms quoted: their reply (SD# in the subject) threads onto the ticket.
         if (string.IsNullOrWhiteSpace(reached.ReachedEmail)) return;
@@ -64,6 +58,16 @@ public sealed class AfterHoursConsumer(Recipients recipients, Deliveries deliver
             approved.QuotedRate, approved.QuotedMinimum, approved.Currency, approved.CapHours, approved.OnSiteRequired, approved.RepresentativePresent,
             reach.TimeZone, reach.Language));
         await SendAsync(context, contact, eventKey, MessageKind.ApprovalConfirmation, approved.ApproverEmail.Trim(), approved.ApproverName, text);
+    }
+
+    /// <summary>The ticket (locked) and where the walk's summary goes: the contact the event names, else the ticket's, in their words.</summary>
+    private async Task<(TicketContact Contact, string Email, string? Name, ContactReach Reach)> SummaryReachAsync(ConsumeContext context, Guid ticketId,
+        Guid clientId, string? contactEmail, string? contactName, string kind)
+    {
+        Telemetry.TagTicket(ticketId, clientId);
+        var contact = await recipients.LockTicketAsync(ticketId, context.CancellationToken);
+        var (email, name) = string.IsNullOrWhiteSpace(contactEmail) ? (contact.Email, contact.Name) : (contactEmail, contactName);
+        return (contact, email, name, await recipients.ReachAsync(contact, kind, email, context.CancellationToken));
     }
 
     private Task SendAsync(ConsumeContext context, TicketContact contact, string eventKey, string kind, string email, string? name,
