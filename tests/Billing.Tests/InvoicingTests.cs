@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Billing.Contracts;
 using MassTransit;
 using Sla.Contracts;
@@ -644,6 +645,26 @@ public sealed class InvoicingTests(BillingFixture billing)
         [.. (await http.GetFromJsonAsync<JsonElement>($"/api/billing/reports/edited-after-invoicing?clientId={client}")).EnumerateArray()];
 
     [Fact]
+    public async Task After_hours_time_tickets_let_through_on_a_P1_pre_authorisation_is_billable_not_awaiting_approval()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        var ticket = Guid.NewGuid();
+        await billing.OpenAsync(ticket, client);
+        var preAuthorised = Guid.NewGuid();
+        // tickets' gate let this through on the agreement's "P1 up to 2 h pre-approved" (ADR 39): no approval record exists.
+        await ConsumeAsync(new TimeEntryRecorded(preAuthorised, ticket, client, "tess", LateMonday, LateMonday.AddMinutes(90), 90, "BusinessHours",
+            null, 1, LateMonday.AddMinutes(90), "tess", PreAuthorised: true));
+        var unapproved = await RecordAsync(client, LateMonday, 90);
+
+        var entry = await EntryAsync(client, preAuthorised);
+        Assert.Equal("Billable", entry.GetProperty("state").GetString());
+        // At the agreement's after-hours rate (1.5 x 100), there being no quote.
+        Assert.Equal([("BusinessHours", 100m, 50.00m), ("AfterHours", 150m, 150.00m)], Parts(entry).Select(p => (p.Hours, p.Rate, p.Amount)));
+        Assert.Equal("AwaitingApproval", (await EntryAsync(client, unapproved)).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Approvals_come_only_from_tickets_and_the_quoted_rate_is_billed()
     {
         var client = await ClientAsync(await CalendarAsync());
@@ -666,13 +687,7 @@ public sealed class InvoicingTests(BillingFixture billing)
     public async Task A_stored_agreement_version_is_published_with_its_after_hours_terms_for_tickets()
     {
         var client = Guid.NewGuid();
-        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
-        var listener = billing.Bus.ConnectReceiveEndpoint($"test-agreement-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
-        {
-            received.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }));
-        await listener.Ready;
+        var (received, listener) = await ListenForTermsAsync(client);
         using var http = billing.Clerk();
 
         var bad = await http.PostAsJsonAsync("/api/billing/agreements", new
@@ -691,6 +706,41 @@ public sealed class InvoicingTests(BillingFixture billing)
         Assert.Equal((1, "USD", 250m, true, 2m), (terms.AgreementVersion, terms.Currency, terms.EmergencyMinimum, terms.ApprovalRequired, terms.PreAuthorisedHours));
         Assert.Equal(180m, Assert.Single(terms.Rates, r => r.WorkType == "Emergency").AfterHours);
         await listener.StopAsync();
+    }
+
+    [Fact]
+    public async Task Agreement_versions_stored_before_terms_were_published_are_published_once_at_start_up()
+    {
+        var client = Guid.NewGuid();
+        var (received, listener) = await ListenForTermsAsync(client);
+        await AgreeAsync(client);
+        await Eventually.TrueAsync(() => Task.FromResult(received.Any(m => m.ClientId == client)), "the stored version's terms");
+        // As the table was before billing published terms: the version's row has no publication (what the migration leaves).
+        await billing.WithDbAsync(db => db.Agreements.Where(a => a.ClientId == client)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.TermsPublishedAt, (DateTimeOffset?)null)));
+
+        var announcement = billing.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+            .Single(s => s.GetType().Name == "AgreementTermsAnnouncement");
+        await announcement.StartAsync(CancellationToken.None);
+        await announcement.StartAsync(CancellationToken.None); // the next start: nothing left to publish
+
+        await Eventually.TrueAsync(() => Task.FromResult(received.Count(m => m.ClientId == client) == 2), "the old version's terms published again");
+        Assert.NotNull(await billing.WithDbAsync(db => db.Agreements.Where(a => a.ClientId == client).Select(a => a.TermsPublishedAt).SingleAsync()));
+        await listener.StopAsync();
+        Assert.Equal([1, 1], received.Where(m => m.ClientId == client).Select(m => m.AgreementVersion));
+    }
+
+    /// <summary>Every AgreementTermsChanged billing publishes, on a queue of the test's own, until the handle is stopped.</summary>
+    private async Task<(System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>, HostReceiveEndpointHandle)> ListenForTermsAsync(Guid client)
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<AgreementTermsChanged>();
+        var listener = billing.Bus.ConnectReceiveEndpoint($"test-agreement-terms-{client:N}", endpoint => endpoint.Handler<AgreementTermsChanged>(context =>
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }));
+        await listener.Ready;
+        return (received, listener);
     }
 
     private async Task ConsumeAsync<T>(T message) where T : class => await billing.ConsumedAsync(await billing.PublishAsync(message));

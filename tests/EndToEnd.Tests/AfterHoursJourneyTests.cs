@@ -274,14 +274,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     [Fact]
     public async Task Night_call_down_reaches_the_second_contact_whose_approval_lets_work_start_and_after_hours_time_be_logged()
     {
-        var (client, nora) = await ClientAtNightAsync("premium");
-        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
-        var (annPhone, benPhone) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
-        var ann = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ann Night", $"ann.{client:N}@night-clinic.example", annPhone);
-        var ben = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ben Night", $"ben.{client:N}@night-clinic.example", benPhone);
-        await ReadAsync(await dispatcher.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { ann, ben } }));
-        var id = await RequestAsync(nora, client, new { subject = "Server down", description = "Nothing boots.", emergency = true, emergencyTermsConfirmed = true });
-        await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1");
+        var (_, id, _, ann, annPhone, ben, benPhone) = await EmergencyWithCallDownListAsync();
         using var olga = system.Client(TestAuth.Token(Roles.Technician, subject: "olga")); // on call
 
         // The walk: Ann does not answer, Ben does. Then the walk is over.
@@ -308,6 +301,114 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
             return started.StatusCode == HttpStatusCode.OK; // a 409 here is a stale version (sla and notify move the ticket meanwhile)
         }, "the move to InProgress", explain: () => system.Output);
         await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/time-entries", UriKind.Relative), entry));
+    }
+
+    [Fact]
+    public async Task An_override_is_paged_instead_of_the_primary_and_its_SMS_reply_stops_the_chain_and_the_rotation_feed_needs_no_token()
+    {
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var team = await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri("/api/teams", UriKind.Relative),
+            new { name = $"Night shift {Guid.NewGuid():N}", members = RunningSystem.OnCallStaff, pageWaitSeconds = 30, pageRounds = 1 }));
+        var teamId = team.GetProperty("id").GetGuid();
+        var rotations = new List<Guid>();
+        foreach (var (layer, person) in new[] { ("primary", "olga"), ("backup", "bert") }.AsEnumerable())
+            rotations.Add((await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri($"/api/teams/{teamId}/rotations", UriKind.Relative), new
+            {
+                layer, people = new[] { person }, turnDays = 7, handoff = "08:00", timeZone = "Etc/UTC",
+                firstTurn = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1),
+            }))).GetProperty("id").GetGuid());
+        // otto takes olga's primary shift tonight (an override must not start in the past: from a moment from now).
+        await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri($"/api/teams/{teamId}/overrides", UriKind.Relative), new
+        {
+            layer = "primary", person = "otto", from = DateTimeOffset.UtcNow.AddSeconds(2), to = DateTimeOffset.UtcNow.AddHours(2), reason = "swap",
+        }));
+        await Eventually.TrueAsync(async () => (await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/teams/{teamId}/on-call", UriKind.Relative))))
+            .GetProperty("primary").GetString() == "otto", "the override to begin", explain: () => system.Output);
+        var (client, dana) = await ClientAtNightAsync("premium");
+        await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri("/api/routing-rules", UriKind.Relative), new { order = 1, clientId = client, teamId }));
+
+        var id = await RequestAsync(dana, client, new { subject = "Server room flooding", description = "Water on the rack.", emergency = true, emergencyTermsConfirmed = true });
+
+        // otto, not olga, is woken: by text (and mail). He answers the text with "ACK".
+        var ottoPhone = RunningSystem.OnCallPhones["otto"];
+        var reference = (await PageMailAsync("otto@msp.example")).Subject!.Split(']')[0] + "]"; // "[SD#n]"
+
+        await Eventually.TrueAsync(() => Task.FromResult(system.Twilio.Requests(ottoPhone).Any(r => r.Resource == "Messages")),
+            "the page texted to otto", explain: () => system.Output);
+        using var twilio = system.Client();
+        var sid = $"SM{Guid.NewGuid():N}";
+        var reply = await TwilioWebhook.PostAsync(twilio, RunningSystem.SmsWebhookPath,
+        [
+            new("AccountSid", "AC0123456789abcdef0123456789abcdef"), new("MessageSid", sid), new("SmsSid", sid), new("From", ottoPhone),
+            new("To", RunningSystem.ServiceNumber), new("Body", " ack "), new("NumMedia", "0"), new("NumSegments", "1"), new("ApiVersion", "2010-04-01"),
+        ], RunningSystem.TwilioAuthToken);
+        Assert.True(reply.StatusCode == HttpStatusCode.OK, $"{(int)reply.StatusCode}: {await reply.Content.ReadAsStringAsync()}");
+
+        var paging = (JsonElement)await Eventually.GetAsync(async () =>
+            await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/tickets/{id}/paging", UriKind.Relative))) is var p
+                && p.GetProperty("state").GetString() == "Acknowledged" ? (object)p : null, "the page acknowledged by text", explain: () => system.Output);
+        Assert.Equal(("otto", "sms"), (paging.GetProperty("acknowledgedBy").GetString(), paging.GetProperty("acknowledgedHow").GetString()));
+        // The chain stopped: past the moment the backup would have been paged, nobody else was, and no text reopened anything.
+        var paged = paging.GetProperty("pages")[0].GetProperty("at").GetDateTimeOffset();
+        await Eventually.TrueAsync(() => Task.FromResult(DateTimeOffset.UtcNow > paged.AddSeconds(40)), "the backup's turn to pass", within: TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain(system.Mail.Messages(), m => m.To.Mailboxes.Any(b => b.Address is "olga@msp.example" or "bert@msp.example")
+            && (m.Subject ?? "").Contains(reference, StringComparison.Ordinal));
+        paging = await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/tickets/{id}/paging", UriKind.Relative)));
+        Assert.Equal(["otto"], paging.GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("person").GetString()));
+
+        // The primary rotation's calendar, as a calendar app subscribes to it: through the gateway, without a token.
+        var feed = await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri($"/api/teams/{teamId}/rotations/{rotations[0]}/feed", UriKind.Relative), new { }));
+        using var calendarApp = system.Client();
+        var ics = await calendarApp.GetAsync(new Uri(feed.GetProperty("path").GetString()!, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ics.StatusCode);
+        Assert.Contains("olga on call (primary)", await ics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await dispatcher.DeleteAsync(new Uri($"/api/teams/{teamId}/rotations/{rotations[0]}/feed", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await calendarApp.GetAsync(new Uri(feed.GetProperty("path").GetString()!, UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Night_call_down_reaching_nobody_is_exhausted_the_client_is_emailed_and_the_ticket_waits_for_business_hours()
+    {
+        var (client, id, number, ann, annPhone, ben, benPhone) = await EmergencyWithCallDownListAsync();
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        using var olga = system.Client(TestAuth.Token(Roles.Technician, subject: "olga")); // on call
+
+        await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/call-down/attempts", UriKind.Relative), new { contactId = ann, number = annPhone, outcome = "no-answer" }));
+        var walk = await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/call-down/attempts", UriKind.Relative),
+            new { contactId = ben, number = benPhone, outcome = "voicemail", note = "left the service number" }));
+
+        // Every listed contact tried, nobody reached: the attempts are on the ticket, and the walk is over.
+        Assert.Equal("exhausted", walk.GetProperty("state").GetString());
+        Assert.Equal([("Ann Night", "no-answer"), ("Ben Night", "voicemail")],
+            walk.GetProperty("attempts").EnumerateArray().Select(a => (a.GetProperty("contactName").GetString(), a.GetProperty("outcome").GetString())));
+        // The client is told by email that work starts when their business hours begin.
+        var mail = await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages().SingleOrDefault(m =>
+                (m.Subject ?? "").Contains($"[SD#{number}] We could not reach anyone", StringComparison.Ordinal))),
+            "the mail saying nobody was reached", explain: () => system.Output);
+        Assert.Contains($"nora.{client:N}@night-clinic.example", mail.To.Mailboxes.Select(b => b.Address));
+        // The ticket waits: without an approval it does not move to In Progress after hours.
+        var current = await TicketAsync(olga, id, _ => true);
+        var start = await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/status", UriKind.Relative),
+            new { to = "InProgress", version = current.GetProperty("version").GetUInt32() });
+        Assert.Equal(HttpStatusCode.Conflict, start.StatusCode);
+        Assert.Contains("not approved", await start.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var audit = await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/tickets/{id}/audit", UriKind.Relative)));
+        var actions = audit.EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        Assert.Equal((2, 1), (actions.Count(a => a == "call-down-attempt"), actions.Count(a => a == "call-down-exhausted")));
+    }
+
+    /// <summary>A premium client at night with Ann, then Ben, on its call-down list, and its contact Nora's emergency (a P1 by now).</summary>
+    private async Task<(Guid Client, Guid TicketId, long Number, Guid Ann, string AnnPhone, Guid Ben, string BenPhone)> EmergencyWithCallDownListAsync()
+    {
+        var (client, nora) = await ClientAtNightAsync("premium");
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var (annPhone, benPhone) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
+        var ann = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ann Night", $"ann.{client:N}@night-clinic.example", annPhone);
+        var ben = await ClientDirectory.AddContactAsync(system, dispatcher, client, "Ben Night", $"ben.{client:N}@night-clinic.example", benPhone);
+        await ReadAsync(await dispatcher.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { ann, ben } }));
+        var id = await RequestAsync(nora, client, new { subject = "Server down", description = "Nothing boots.", emergency = true, emergencyTermsConfirmed = true });
+        var number = (await TicketAsync(nora, id, t => t.GetProperty("priority").GetString() == "P1")).GetProperty("number").GetInt64();
+        return (client, id, number, ann, annPhone, ben, benPhone);
     }
 
     /// <summary>The page mailed to <paramref name="address"/>.</summary>

@@ -1,4 +1,7 @@
+using System.Net;
+using System.Net.Http.Json;
 using Notify.Api.Domain;
+using ServiceDesk.Testing;
 using Tickets.Contracts;
 
 namespace Notify.Tests;
@@ -84,5 +87,27 @@ public sealed class AfterHoursMailTests(NotifyFixture notify)
         Assert.Contains("180.00 USD per hour, with a minimum charge of 250.00 USD, for at most 2 hours.", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("will be there to let them in", mail.TextBody, StringComparison.Ordinal);
         Assert.Single(await notify.DeliveriesAsync(ticket.TicketId), d => d.Kind == MessageKind.ApprovalConfirmation);
+    }
+
+    [Fact]
+    public async Task Written_confirmation_is_in_the_approvers_own_language()
+    {
+        var ticket = await notify.OpenTicketAsync(3103, priority: "P1");
+        const string approver = "jonas.3103@acme-dental.example";
+        var jonas = Guid.NewGuid();
+        await notify.ConsumedAsync(await notify.PublishAsync(new ClientChanged(ticket.ClientId, 1, "Acme Dental", "premium", null, true,
+            [new ContactSnapshot(jonas, "Jonas Berg", [approver], [], null)], DateTimeOffset.UtcNow, "ada")));
+        using var staff = notify.App.CreateClient().As(TestAuth.Token("technician"));
+        using var german = await staff.PutAsJsonAsync($"/api/notify/contacts/{jonas}/preferences", new { language = "de" });
+        Assert.Equal(HttpStatusCode.OK, german.StatusCode);
+
+        await notify.ConsumedAsync(await notify.PublishAsync(new AfterHoursWorkApproved(Guid.NewGuid(), ticket.TicketId, ticket.ClientId, jonas,
+            "Jonas Berg", "phone", 180m, "EUR", DateTimeOffset.UtcNow, "olga")
+        {
+            SendConfirmation = true, ApproverEmail = approver, TicketNumber = ticket.Number, Priority = "P1",
+        }));
+
+        var mail = Assert.Single(notify.MailsTo(approver));
+        Assert.StartsWith("[SD#3103] Ihre Genehmigung von Arbeit außerhalb der Geschäftszeiten", mail.Subject, StringComparison.Ordinal);
     }
 }

@@ -36,6 +36,8 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/account/invitation", "/account/forgot", "/account/reset", "/account/external", "/account/external/done", // staff sign-in with an outside provider (start, callback)
         // A page's one-tap acknowledgement: the link's secret (one per page, expiring) is the proof.
         "/pages/{token}",
+        // A rotation's subscribable iCal feed: the URL's secret (stored hashed, revocable) is the proof (ADR 55).
+        "/calendars/{file}",
     ];
 
     private Infrastructure _infrastructure = null!;

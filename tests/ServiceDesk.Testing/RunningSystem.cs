@@ -68,7 +68,10 @@ public class RunningSystem : IAsyncLifetime
     }, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Staff whom notify can page by email (name@msp.example).</summary>
-    public static readonly string[] OnCallStaff = ["olga", "bert"];
+    public static readonly string[] OnCallStaff = ["olga", "bert", "otto"];
+
+    /// <summary>Staff notify also pages by text and call (Staff:People:name:Phone), outside the range ClientDirectory.NewPhone draws from.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OnCallPhones = new Dictionary<string, string> { ["otto"] = "+15550100042" };
 
     public Infrastructure Infrastructure => _infrastructure;
 
@@ -135,6 +138,7 @@ public class RunningSystem : IAsyncLifetime
             [$"Channels__{SmsChannel}__Secret"] = SmsChannelSecret, // the SMS channel's page acknowledgements (docs/adr/0046)
         };
         foreach (var person in OnCallStaff) notify[$"Staff__People__{person}__Email"] = $"{person}@msp.example";
+        foreach (var (person, phone) in OnCallPhones) notify[$"Staff__People__{person}__Phone"] = phone;
 
         var starting = Services.Select(service =>
         {

@@ -202,6 +202,7 @@ public sealed class AfterHoursTests(TicketsFixture tickets)
 
         Assert.Equal(HttpStatusCode.OK, (await StartAsync(ticket.Id)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await LogAsync(ticket.Id, 45)).StatusCode);
+        Assert.False(Assert.Single(await tickets.EventuallyPublishedAsync("TimeEntryRecorded", ticket.Id)).GetProperty("preAuthorised").GetBoolean());
         // The cap is one hour: 45 minutes are recorded, 30 more would pass it.
         await AssertRefusedAsync(await LogAsync(ticket.Id, 30, hoursAgo: 1), "used up");
     }
@@ -221,6 +222,9 @@ public sealed class AfterHoursTests(TicketsFixture tickets)
         Assert.Equal(HttpStatusCode.OK, (await StartAsync(ticket.Id)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await LogAsync(ticket.Id, 90)).StatusCode);
         await AssertRefusedAsync(await LogAsync(ticket.Id, 60, hoursAgo: 1), "used up");
+        // billing is told the pre-authorisation let it through, so it rates the time as approved, not awaiting approval.
+        var recorded = Assert.Single(await tickets.EventuallyPublishedAsync("TimeEntryRecorded", ticket.Id));
+        Assert.True(recorded.GetProperty("preAuthorised").GetBoolean());
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Tickets.Api.Endpoints;
 using Tickets.Api.OnCall;
 
@@ -222,6 +224,50 @@ public sealed class OnCallTests(TicketsFixture tickets) : IDisposable
         Assert.Contains("BEGIN:VTIMEZONE", text, StringComparison.Ordinal);
         // A turn a day until 90 days after now.
         Assert.Equal(At("2026-06-18T12:00Z").UtcDateTime.Date, events[^1].DtStart!.AsUtc.Date);
+    }
+
+    [Fact]
+    public async Task A_rotation_feed_URL_serves_the_calendar_without_a_token_until_it_is_rotated_or_revoked()
+    {
+        tickets.Clock.Now = At("2026-03-20T12:00Z");
+        var team = await CreateTeamAsync();
+        var rotation = await CreateRotationAsync(team.Id, Rotation("primary", ["anna", "ben"], 1, "08:00", "Europe/Berlin", "2026-03-25"));
+        var feedRoute = $"/api/teams/{team.Id}/rotations/{rotation.Id}/feed";
+        using var calendarApp = tickets.App.CreateClient(); // no bearer token, as a calendar app subscribes
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _tech.PostAsync(feedRoute, new { })).StatusCode);
+        var issued = await (await _dispatcher.PostAsync(feedRoute, new { })).ReadAsync<RotationFeedView>();
+        Assert.StartsWith("/calendars/", issued.Path, StringComparison.Ordinal);
+        Assert.EndsWith(".ics", issued.Path, StringComparison.Ordinal);
+
+        var feed = await calendarApp.GetAsync(issued.Path);
+        Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
+        Assert.Equal("text/calendar", feed.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("DTSTART;TZID=Europe/Berlin:20260329T080000", await feed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Only a hash is stored: the secret in the URL is nowhere in the database.
+        var secret = issued.Path["/calendars/".Length..^".ics".Length];
+        await using (var scope = tickets.App.Services.CreateAsyncScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<Tickets.Api.Data.TicketsDbContext>().Rotations
+                .SingleAsync(r => r.Id == rotation.Id);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), stored.FeedSecretHash);
+        }
+
+        // A new URL replaces the old one at once.
+        var rotated = await (await _dispatcher.PostAsync(feedRoute, new { })).ReadAsync<RotationFeedView>();
+        Assert.NotEqual(issued.Path, rotated.Path);
+        var old = await calendarApp.GetAsync(issued.Path);
+        Assert.Equal(HttpStatusCode.NotFound, old.StatusCode);
+        Assert.True((await old.ProblemAsync()).GetProperty("errors").TryGetProperty("secret", out _));
+        Assert.Equal(HttpStatusCode.OK, (await calendarApp.GetAsync(rotated.Path)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await calendarApp.GetAsync(issued.Path.Replace(secret, secret[..^2] + "xx", StringComparison.Ordinal))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await calendarApp.GetAsync("/calendars/short.ics")).StatusCode);
+
+        // Revoked: 404, and the staff route still works.
+        Assert.Equal(HttpStatusCode.NoContent, (await _dispatcher.DeleteAsync(new Uri(feedRoute, UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await calendarApp.GetAsync(rotated.Path)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _tech.GetAsync($"/api/teams/{team.Id}/rotations/{rotation.Id}/calendar.ics")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _dispatcher.PostAsync($"/api/teams/{team.Id}/rotations/{Guid.NewGuid()}/feed", new { })).StatusCode);
     }
 
     [Fact]

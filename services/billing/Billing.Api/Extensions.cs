@@ -24,6 +24,7 @@ public static class Extensions
             bus.AddConsumer<CalendarRevisedConsumer>();
             bus.AddConsumer<AfterHoursWorkApprovedConsumer>();
         });
+        builder.Services.AddHostedService<AgreementTermsAnnouncement>(); // after the migrations, registered above
         return builder;
     }
 

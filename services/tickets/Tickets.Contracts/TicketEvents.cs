@@ -75,6 +75,8 @@ public sealed record PublicReplyPosted(
 /// <param name="Responder">Who did the work (credited with it); may differ from <see cref="RecordedBy"/>.</param>
 /// <param name="WorkType">"BusinessHours", "AfterHours" or "Emergency".</param>
 /// <param name="Minutes">The duration: EndedAt - StartedAt when an end was given.</param>
+/// <param name="PreAuthorised">Its after-hours minutes were let through by the agreement's pre-authorisation of a P1
+/// (no approval on the ticket): billing rates them as approved, at the agreement's rate.</param>
 public sealed record TimeEntryRecorded(
     Guid TimeEntryId,
     Guid TicketId,
@@ -87,7 +89,8 @@ public sealed record TimeEntryRecorded(
     string? Note,
     int Revision,
     DateTimeOffset RecordedAt,
-    string RecordedBy);
+    string RecordedBy,
+    bool PreAuthorised = false);
 
 /// <summary>The ticket's team or technician changed (a routing rule at opening, or a dispatcher); the history keeps every one.</summary>
 /// <param name="Assignee">The technician's subject, or null (the team's queue).</param>

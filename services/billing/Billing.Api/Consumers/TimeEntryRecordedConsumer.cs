@@ -59,6 +59,7 @@ public sealed class TimeEntryRecordedConsumer(BillingDbContext db, ILogger<TimeE
         entry.Minutes = recorded.Minutes;
         entry.WorkType = workType;
         entry.Note = recorded.Note;
+        entry.PreAuthorised = recorded.PreAuthorised;
         entry.RecordedAt = recorded.RecordedAt.ToUniversalTime();
         entry.RecordedBy = recorded.RecordedBy;
         await db.SaveChangesAsync(cancellationToken);

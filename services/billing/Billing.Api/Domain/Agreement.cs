@@ -38,6 +38,12 @@ public sealed class AgreementVersion
     public DateTimeOffset CreatedAt { get; init; }
     public required string CreatedBy { get; init; }
 
+    /// <summary>
+    /// When its terms were published to tickets (AgreementTermsChanged). Null only for versions stored before billing
+    /// published them: the start-up announcement publishes those once (docs/adr/0056).
+    /// </summary>
+    public DateTimeOffset? TermsPublishedAt { get; set; }
+
     public bool Covers(DateOnly day) => day >= EffectiveFrom && (EffectiveTo is null || day <= EffectiveTo);
 
     public WorkTypeRate? RateFor(WorkType workType) => Rates.FirstOrDefault(r => r.WorkType == workType);

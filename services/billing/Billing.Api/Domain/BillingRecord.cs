@@ -42,6 +42,12 @@ public sealed class TimeEntry
     public DateTimeOffset RecordedAt { get; set; }
     public required string RecordedBy { get; set; }
 
+    /// <summary>
+    /// tickets let its after-hours minutes through on the agreement's pre-authorisation of a P1 (ADR 39): they are
+    /// approved in advance, so rated as billable, not awaiting approval. False for entries recorded before tickets said so.
+    /// </summary>
+    public bool PreAuthorised { get; set; }
+
     /// <summary>Set by a person (with reason and who): the entry is not charged. Not on an invoiced entry.</summary>
     public Disposition Disposition { get; set; }
     public string? DispositionReason { get; set; }

@@ -144,7 +144,7 @@ public static class Rater
         if (Decided(entry) is { } decided) return (decided.State, decided.Reason);
         if (agreement.NonBillableWorkTypes.Contains(entry.WorkType.ToString()))
             return (BillingState.NoCharge, $"{entry.WorkType} work is not billable under agreement version {agreement.Version} (agreement).");
-        if (afterHours > 0 && agreement.AfterHoursApprovalRequired && !agreement.AfterHoursPreAuthorised && approval is null)
+        if (afterHours > 0 && agreement.AfterHoursApprovalRequired && !agreement.AfterHoursPreAuthorised && approval is null && !entry.PreAuthorised)
             return (BillingState.AwaitingApproval, $"{afterHours} min after hours without the client's approval.");
         if (parts.Sum(p => p.Amount) == 0) return (BillingState.Covered, "Included in the monthly fee (no rate for this work type).");
         return (BillingState.Billable, null);

@@ -94,6 +94,7 @@ public static class AgreementEndpoints
             NonBillableWorkTypes = [.. (body.NonBillableWorkTypes ?? []).Distinct()],
             AfterHoursApprovalRequired = body.AfterHoursApprovalRequired ?? true, AfterHoursPreAuthorised = body.AfterHoursPreAuthorised ?? false,
             AfterHoursPreAuthorisedHours = body.AfterHoursPreAuthorisedHours, CreatedAt = time.GetUtcNow(), CreatedBy = user.Identity?.Name ?? "unknown",
+            TermsPublishedAt = time.GetUtcNow(),
         };
         db.Agreements.Add(version);
         // Through the outbox, in this transaction: tickets learns the terms if and only if the version is stored.
@@ -103,7 +104,7 @@ public static class AgreementEndpoints
         return TypedResults.Created($"/api/billing/agreements/{version.Id}", View(version));
     }
 
-    private static AgreementTermsChanged TermsChanged(AgreementVersion a) => new(a.ClientId, a.Version, a.EffectiveFrom, a.EffectiveTo,
+    internal static AgreementTermsChanged TermsChanged(AgreementVersion a) => new(a.ClientId, a.Version, a.EffectiveFrom, a.EffectiveTo,
         a.Currency, [.. a.BilledRates().Select(r => new AgreementRate(r.WorkType.ToString(), r.BusinessHours, r.AfterHours))],
         a.EmergencyMinimumCharge, a.AfterHoursApprovalRequired, a.AfterHoursPreAuthorised, a.AfterHoursPreAuthorisedHours, a.CreatedAt);
 

@@ -41,44 +41,48 @@ public sealed class AfterHoursGate(CalendarCatalog calendars)
     {
         var calendar = await CalendarAsync(db, ticket.ClientId, cancellationToken);
         if (calendar.IsOpen(at)) return null;
-        return await RefuseAsync(db, ticket, calendar, at, afterHoursMinutes: 0, exceptEntry: null, cancellationToken);
+        return (await RefuseAsync(db, ticket, calendar, at, afterHoursMinutes: 0, exceptEntry: null, cancellationToken)).Refusal;
     }
 
-    /// <summary>Why time from <paramref name="start"/> to <paramref name="end"/> may not be recorded on the ticket; null when it may.</summary>
+    /// <summary>
+    /// Why time from <paramref name="start"/> to <paramref name="end"/> may not be recorded on the ticket (null when it
+    /// may), and whether it may only because the agreement pre-authorises a P1 (billing rates such time as approved).
+    /// </summary>
     /// <param name="exceptEntry">The entry being edited: its current minutes do not count against a cap.</param>
-    public async Task<Refusal?> RefuseToRecordAsync(TicketsDbContext db, Ticket ticket, DateTimeOffset start, DateTimeOffset end,
+    public async Task<GateVerdict> RefuseToRecordAsync(TicketsDbContext db, Ticket ticket, DateTimeOffset start, DateTimeOffset end,
         Guid? exceptEntry, CancellationToken cancellationToken)
     {
         var calendar = await CalendarAsync(db, ticket.ClientId, cancellationToken);
         var afterHours = AfterHoursMinutes(calendar, start, end);
-        if (afterHours == 0) return null;
+        if (afterHours == 0) return GateVerdict.Open;
         return await RefuseAsync(db, ticket, calendar, start, afterHours, exceptEntry, cancellationToken);
     }
 
-    private static async Task<Refusal?> RefuseAsync(TicketsDbContext db, Ticket ticket, BusinessCalendar calendar, DateTimeOffset at,
+    private static async Task<GateVerdict> RefuseAsync(TicketsDbContext db, Ticket ticket, BusinessCalendar calendar, DateTimeOffset at,
         int afterHoursMinutes, Guid? exceptEntry, CancellationToken cancellationToken)
     {
         var terms = await TermsAsync(db, ticket.ClientId, calendar, at, cancellationToken);
-        if (terms is { NeedsNoApproval: true }) return null;
+        if (terms is { NeedsNoApproval: true }) return GateVerdict.Open;
         var caps = await db.Approvals.AsNoTracking().Where(a => a.TicketId == ticket.Id).Select(a => a.CapHours).ToListAsync(cancellationToken);
-        if (caps.Any(c => c is null)) return null; // an approval without a cap
+        if (caps.Any(c => c is null)) return GateVerdict.Open; // an approval without a cap
         // Each approval and the pre-authorisation allow up to so many hours; the largest allowance applies (they are not added up).
         var allowed = caps.Append(ticket.Priority == "P1" ? terms?.PreAuthorisedHours : null).Max();
         var opens = NextOpening(calendar, at);
         if (allowed is not { } hours)
-            return new Refusal("After-hours work on this ticket is not approved.",
+            return new GateVerdict(new Refusal("After-hours work on this ticket is not approved.",
                 $"The client's business hours are closed and the ticket has no approval of after-hours work"
                 + (ticket.Priority == "P1" ? " nor a pre-authorisation in the client's agreement" : "")
                 + $". Record the client's approval (POST /api/tickets/{ticket.Id}/approvals) or wait until business hours begin{At(opens)}.",
-                opens);
+                opens));
         var entries = await db.TimeEntries.AsNoTracking().Where(e => e.TicketId == ticket.Id && e.Id != exceptEntry).ToListAsync(cancellationToken);
         var used = entries.Sum(e => AfterHoursMinutes(calendar, e.StartedAt, e.EndedAt ?? e.StartedAt.AddMinutes(e.Minutes)));
         var cap = (int)Math.Floor(hours * 60);
-        if (used + afterHoursMinutes <= cap && (afterHoursMinutes > 0 || used < cap)) return null;
-        return new Refusal("The approved after-hours time is used up.",
+        // No approval at all: what lets the work through is the agreement's pre-authorisation of a P1.
+        if (used + afterHoursMinutes <= cap && (afterHoursMinutes > 0 || used < cap)) return new GateVerdict(null, PreAuthorised: caps.Count == 0);
+        return new GateVerdict(new Refusal("The approved after-hours time is used up.",
             $"{hours} h of after-hours work is approved on this ticket; {used} min are recorded"
             + (afterHoursMinutes > 0 ? $" and this adds {afterHoursMinutes} min" : "")
-            + $". Record a new approval with a larger cap or wait until business hours begin{At(opens)}.", opens);
+            + $". Record a new approval with a larger cap or wait until business hours begin{At(opens)}.", opens));
     }
 
     /// <summary>When the calendar next opens; null for a calendar that never does (then nothing after hours is ever approved by waiting).</summary>
@@ -103,3 +107,9 @@ public sealed class AfterHoursGate(CalendarCatalog calendars)
 
 /// <summary>Why the gate refused, for a 409 that says so; <paramref name="BusinessHoursBegin"/> is when work may start without approval.</summary>
 public sealed record Refusal(string Title, string Detail, DateTimeOffset? BusinessHoursBegin);
+
+/// <summary>The gate's answer to recorded time: a refusal, or none, and then whether only the agreement's P1 pre-authorisation let it through.</summary>
+public sealed record GateVerdict(Refusal? Refusal, bool PreAuthorised = false)
+{
+    public static readonly GateVerdict Open = new(Refusal: null);
+}

@@ -179,6 +179,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             rotation.Property(r => r.CreatedBy).HasMaxLength(TicketLimits.PersonSubject);
             // One schedule per layer: "who is primary" has one answer.
             rotation.HasIndex(r => new { r.TeamId, r.Layer }).IsUnique();
+            // The feed URL's secret is looked up by its hash alone.
+            rotation.HasIndex(r => r.FeedSecretHash).IsUnique();
             rotation.HasOne<Team>().WithMany().HasForeignKey(r => r.TeamId).OnDelete(DeleteBehavior.Cascade);
             rotation.HasMany(r => r.Versions).WithOne().HasForeignKey(v => v.RotationId).OnDelete(DeleteBehavior.Cascade);
         });

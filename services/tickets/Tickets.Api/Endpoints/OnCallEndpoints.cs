@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Buffers.Text;
 using System.Security.Claims;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Platform;
 using ServiceDesk.Platform.Calendars;
@@ -30,6 +32,9 @@ public sealed record OverrideRequest(string? Layer, string? Person, DateTimeOffs
 public sealed record OverrideView(Guid Id, Guid TeamId, string Layer, string Person, DateTimeOffset From, DateTimeOffset To, string? Reason,
     DateTimeOffset CreatedAt, string CreatedBy);
 
+/// <param name="Path">The feed's address on the gateway (put the gateway's origin before it); it holds the secret, shown only now.</param>
+public sealed record RotationFeedView(Guid RotationId, string Path, DateTimeOffset IssuedAt);
+
 public sealed record OnCallGapsView(Guid TeamId, DateTimeOffset From, DateTimeOffset To, OnCallGap[] Primary, OnCallGap[] Backup);
 
 /// <summary>
@@ -43,6 +48,9 @@ public static class OnCallEndpoints
 
     /// <summary>The longest span one gaps query covers.</summary>
     public static readonly TimeSpan MaxGapsSpan = TimeSpan.FromDays(366);
+
+    /// <summary>Where subscribable feeds live, outside /api so the gateway can serve them without a token.</summary>
+    public const string FeedPrefix = "/calendars/";
 
     public static IEndpointRouteBuilder MapOnCallEndpoints(this IEndpointRouteBuilder app)
     {
@@ -78,6 +86,17 @@ public static class OnCallEndpoints
         teams.MapGet("/rotations/{rotationId:guid}/calendar.ics", Calendar)
             .Produces<string>(contentType: "text/calendar")
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        teams.MapPost("/rotations/{rotationId:guid}/feed", IssueFeed)
+            .RequireAuthorization(TeamEndpoints.Dispatchers)
+            .Produces<RotationFeedView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        teams.MapDelete("/rotations/{rotationId:guid}/feed", RevokeFeed)
+            .RequireAuthorization(TeamEndpoints.Dispatchers)
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        // A calendar app sends no bearer token: the secret in the path is the credential (docs/adr/0055).
+        app.MapGet(FeedPrefix + "{file}", SubscribedCalendar).WithTags("On call").AllowAnonymous().ExcludeFromDescription();
 
         teams.MapGet("/overrides", ListOverrides)
             .Produces<OverrideView[]>()
@@ -164,10 +183,52 @@ public static class OnCallEndpoints
     private static async Task<IResult> Calendar(Guid id, Guid rotationId, TicketsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var rotation = await FindAsync(db.Rotations.AsNoTracking(), id, rotationId, cancellationToken);
-        if (rotation is null) return Problems.NotFound("rotation");
-        var team = await db.Teams.AsNoTracking().Where(t => t.Id == id).Select(t => t.Name).SingleAsync(cancellationToken);
+        return rotation is null ? Problems.NotFound("rotation") : await CalendarAsync(rotation, db, clock, cancellationToken);
+    }
+
+    private static async Task<IResult> CalendarAsync(Rotation rotation, TicketsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var team = await db.Teams.AsNoTracking().Where(t => t.Id == rotation.TeamId).Select(t => t.Name).SingleAsync(cancellationToken);
         var now = clock.GetUtcNow();
         return TypedResults.Text(RotationCalendar.Render(rotation, team, now - CalendarReach, now + CalendarReach), RotationCalendar.ContentType);
+    }
+
+    /// <summary>Issues the rotation's feed URL, or a new one: the previous URL stops working at once.</summary>
+    private static async Task<IResult> IssueFeed(Guid id, Guid rotationId, TicketsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var rotation = await db.Rotations.SingleOrDefaultAsync(r => r.Id == rotationId && r.TeamId == id, cancellationToken);
+        if (rotation is null) return Problems.NotFound("rotation");
+        var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        rotation.FeedSecretHash = Page.Hash(secret);
+        rotation.FeedIssuedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new RotationFeedView(rotation.Id, $"{FeedPrefix}{secret}.ics", rotation.FeedIssuedAt.Value));
+    }
+
+    private static async Task<IResult> RevokeFeed(Guid id, Guid rotationId, TicketsDbContext db, CancellationToken cancellationToken)
+    {
+        var rotation = await db.Rotations.SingleOrDefaultAsync(r => r.Id == rotationId && r.TeamId == id, cancellationToken);
+        if (rotation is null) return Problems.NotFound("rotation");
+        rotation.FeedSecretHash = null;
+        rotation.FeedIssuedAt = null;
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The feed by its secret URL. Unknown, revoked and replaced secrets are all the same 404, so the answer tells a
+    /// guesser nothing, not even whether a rotation exists.
+    /// </summary>
+    private static async Task<IResult> SubscribedCalendar(string file, TicketsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var secret = file.EndsWith(".ics", StringComparison.OrdinalIgnoreCase) ? file[..^4] : file;
+        var hash = secret.Length is > 20 and < 100 ? Page.Hash(secret) : null;
+        var rotation = hash is null ? null
+            : await db.Rotations.AsNoTracking().Include(r => r.Versions).SingleOrDefaultAsync(r => r.FeedSecretHash == hash, cancellationToken);
+        if (rotation is null)
+            return Problems.On(StatusCodes.Status404NotFound, "secret", "No rotation has this feed URL.", "This calendar feed is not valid.",
+                "It was revoked or replaced; ask a dispatcher for the rotation's current feed URL.");
+        return await CalendarAsync(rotation, db, clock, cancellationToken);
     }
 
     private static async Task<IResult> ListOverrides(Guid id, DateTimeOffset? from, DateTimeOffset? to, TicketsDbContext db, TimeProvider clock,

@@ -77,13 +77,11 @@ public static class PagingEndpoints
     {
         var page = token.Length is > 20 and < 100 ? await db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.AckTokenHash == Page.Hash(token), ct) : null;
         if (page is null)
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "This page link is not valid.",
-                detail: "Check that the whole link was opened, or acknowledge the ticket's paging in the API.",
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["token"] = ["No page has this link."] } }));
+            return (null, Problems.On(StatusCodes.Status404NotFound, "token", "No page has this link.", "This page link is not valid.",
+                "Check that the whole link was opened, or acknowledge the ticket's paging in the API."));
         if (page.AckExpiresAt <= clock.GetUtcNow())
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "This page link has expired.",
-                detail: $"It was valid until {page.AckExpiresAt:u}; acknowledge the ticket's paging in the API.",
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["token"] = ["Expired."] } }));
+            return (null, Problems.On(StatusCodes.Status410Gone, "token", "Expired.", "This page link has expired.",
+                $"It was valid until {page.AckExpiresAt:u}; acknowledge the ticket's paging in the API."));
         return (page, null);
     }
 

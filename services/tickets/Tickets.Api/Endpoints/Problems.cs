@@ -47,10 +47,15 @@ internal static class Problems
 
     /// <summary>A 409 that names the field in conflict, shaped like a validation problem so clients read both alike.</summary>
     public static IResult ConflictOn(string field, string message) =>
+        On(StatusCodes.Status409Conflict, field, message, "The change conflicts with what is recorded.");
+
+    /// <summary>A problem of any status that names the field at fault, shaped like a validation problem.</summary>
+    public static IResult On(int status, string field, string message, string title, string? detail = null) =>
         TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
-            Status = StatusCodes.Status409Conflict,
-            Title = "The change conflicts with what is recorded.",
+            Status = status,
+            Title = title,
+            Detail = detail,
         });
 
     public static IResult Invalid(string field, string message) =>

@@ -61,9 +61,9 @@ public static class TimeEntryEndpoints
     private static TimeEntryView View(TimeEntry e) =>
         new(e.Id, e.TicketId, e.Responder, e.StartedAt, e.EndedAt, e.Minutes, e.WorkType, e.Note, e.Revision, e.RecordedAt, e.RecordedBy);
 
-    private static TimeEntryRecorded Message(TimeEntry e) =>
+    private static TimeEntryRecorded Message(TimeEntry e, bool preAuthorised) =>
         new(e.Id, e.TicketId, e.ClientId, e.Responder, e.StartedAt, e.EndedAt, e.Minutes, e.WorkType.ToString(), e.Note,
-            e.Revision, e.RecordedAt, e.RecordedBy);
+            e.Revision, e.RecordedAt, e.RecordedBy, preAuthorised);
 
     private static async Task<IResult> List(Guid id, TicketsDbContext db, CancellationToken cancellationToken)
     {
@@ -83,7 +83,8 @@ public static class TimeEntryEndpoints
         var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null) return Problems.TicketNotFound();
         if (ticket.Status == TicketStatus.Closed) return ClosedTicket();
-        if (await RefuseAsync(gate, db, ticket, body, null, cancellationToken) is { } refused) return refused;
+        var verdict = await GateAsync(gate, db, ticket, body, null, cancellationToken);
+        if (verdict.Refusal is { } refused) return Problems.AfterHours(refused);
 
         var actor = Actor.Of(user);
         var entry = new TimeEntry
@@ -95,7 +96,7 @@ public static class TimeEntryEndpoints
         db.TimeEntries.Add(entry);
         db.Record(ticket, actor, now, "time-recorded", View(entry));
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
-        await bus.Publish(Message(entry), cancellationToken);
+        await bus.Publish(Message(entry, verdict.PreAuthorised), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/tickets/{ticket.Id}/time-entries/{entry.Id}", View(entry));
     }
@@ -119,14 +120,15 @@ public static class TimeEntryEndpoints
         if (entry is null) return Problems.NotFound("time entry");
         if (ticket.Status == TicketStatus.Closed) return ClosedTicket();
         if (entry.Revision != body.Revision) return StaleEntry(entry);
-        if (await RefuseAsync(gate, db, ticket, body, entryId, cancellationToken) is { } refused) return refused;
+        var verdict = await GateAsync(gate, db, ticket, body, entryId, cancellationToken);
+        if (verdict.Refusal is { } refused) return Problems.AfterHours(refused);
 
         var actor = Actor.Of(user);
         var before = View(entry);
         Apply(entry, body, actor);
         entry.Revision++;
         db.Record(ticket, actor, now, "time-edited", new { before, after = View(entry) });
-        await bus.Publish(Message(entry), cancellationToken);
+        await bus.Publish(Message(entry, verdict.PreAuthorised), cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -143,12 +145,12 @@ public static class TimeEntryEndpoints
     }
 
     /// <summary>Time outside the client's business hours needs the client's approval or pre-authorisation (docs/adr/0039).</summary>
-    private static async Task<IResult?> RefuseAsync(AfterHoursGate gate, TicketsDbContext db, Ticket ticket, TimeEntryRequest body, Guid? entryId,
+    private static async Task<GateVerdict> GateAsync(AfterHoursGate gate, TicketsDbContext db, Ticket ticket, TimeEntryRequest body, Guid? entryId,
         CancellationToken cancellationToken)
     {
         var start = body.StartedAt!.Value;
         var end = body.EndedAt ?? start.AddMinutes(body.Minutes!.Value);
-        return await gate.RefuseToRecordAsync(db, ticket, start, end, entryId, cancellationToken) is { } refusal ? Problems.AfterHours(refusal) : null;
+        return await gate.RefuseToRecordAsync(db, ticket, start, end, entryId, cancellationToken);
     }
 
     private static void Apply(TimeEntry entry, TimeEntryRequest body, Actor actor)

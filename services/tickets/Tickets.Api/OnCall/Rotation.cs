@@ -21,6 +21,14 @@ public sealed class Rotation
     public DateTimeOffset CreatedAt { get; init; }
     public required string CreatedBy { get; init; }
     public List<RotationVersion> Versions { get; init; } = [];
+
+    /// <summary>
+    /// SHA-256 of the secret in the rotation's subscribable feed URL (docs/adr/0055); null: no feed URL. The secret itself
+    /// is shown once, when issued: a database dump does not give anyone the schedule's URL.
+    /// </summary>
+    public byte[]? FeedSecretHash { get; set; }
+
+    public DateTimeOffset? FeedIssuedAt { get; set; }
 }
 
 /// <summary>

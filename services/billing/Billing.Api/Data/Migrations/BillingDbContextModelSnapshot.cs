@@ -84,6 +84,9 @@ namespace Billing.Api.Data.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTimeOffset?>("TermsPublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Tier")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
@@ -527,6 +530,9 @@ namespace Billing.Api.Data.Migrations
                     b.Property<string>("Note")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
+
+                    b.Property<bool>("PreAuthorised")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("RecordedAt")
                         .HasColumnType("timestamp with time zone");

@@ -1105,6 +1105,12 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<DateTimeOffset?>("FeedIssuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("FeedSecretHash")
+                        .HasColumnType("bytea");
+
                     b.Property<string>("Layer")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -1114,6 +1120,9 @@ namespace Tickets.Api.Data.Migrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("FeedSecretHash")
+                        .IsUnique();
 
                     b.HasIndex("TeamId", "Layer")
                         .IsUnique();
