@@ -183,6 +183,7 @@ public static class Extensions
     {
         app.UseForwardedHeaders();
         app.UsePathBase(PathBase);
+        app.UseRouting(); // after the path base, so that routes match without "/console"
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -6,7 +6,7 @@ builder.AddServiceDefaults();
 builder.AddStaffConsole();
 
 var app = builder.Build();
-app.UseStaffConsole();
 app.MapDefaultEndpoints();
+app.UseStaffConsole();
 app.MapStaffConsole();
 app.Run();
