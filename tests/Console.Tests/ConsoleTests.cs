@@ -17,9 +17,11 @@ namespace Console.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chromium)
 {
-    /// <summary>A change must reach the other person's screen this fast (it takes well under a second when idle).</summary>
-    private static readonly LocatorAssertionsToContainTextOptions Live = new() { Timeout = 5_000 };
-    private static readonly LocatorAssertionsToBeVisibleOptions LiveVisible = new() { Timeout = 5_000 };
+    /// <summary>
+    /// A change must reach the other person's screen without a reload. Well under a second on an idle machine; the bound
+    /// leaves room for a loaded one (docs/BENCHMARKS.md is where timing goals belong, not here).
+    /// </summary>
+    private static readonly LocatorAssertionsToContainTextOptions Live = new() { Timeout = 10_000 };
 
     [Fact]
     public async Task Technician_takes_the_top_team_ticket_replies_logs_time_waits_on_the_client_and_resolves_while_a_dispatcher_watches_live()
@@ -165,6 +167,44 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         var page = await dana.Page.ReloadAsync();
         Assert.Equal(403, page!.Status);
         await dana.CheckScreenAsync("staff-only");
+    }
+
+    [Fact]
+    public async Task Dispatcher_sees_an_open_emergency_and_records_a_call_down_attempt_and_the_approval()
+    {
+        // The demo client's call-down list: one contact with a phone.
+        using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var name = $"Carl Callme {Guid.NewGuid():N}"[..20];
+        var contact = await admin.PostAsJsonAsync(new Uri($"/api/clients/{RunningSystem.DemoClient}/contacts", UriKind.Relative),
+            new { name, emails = new[] { $"carl.{Guid.NewGuid():N}@acme-dental.example" }, phones = new[] { "+15550100" } });
+        Assert.True(contact.IsSuccessStatusCode, await contact.Content.ReadAsStringAsync());
+        var contactId = (await contact.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var list = await admin.PutAsJsonAsync(new Uri($"/api/clients/{RunningSystem.DemoClient}/call-down-list", UriKind.Relative), new { contactIds = new[] { contactId } });
+        Assert.True(list.IsSuccessStatusCode, await list.Content.ReadAsStringAsync());
+
+        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "dana", RunningSystem.DemoContact));
+        var subject = $"Server down {Guid.NewGuid():N}";
+        var request = await dana.PostAsJsonAsync(new Uri("/api/requests", UriKind.Relative),
+            new { subject, description = "Nothing works.", emergency = true, emergencyTermsConfirmed = true });
+        Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
+
+        await using var dispatcher = await StaffBrowser.OpenAsync(chromium, system);
+        await dispatcher.SignInAsStaffAsync(RunningSystem.DispatcherEmail, RunningSystem.DemoPassword);
+        await dispatcher.Page.GetByRole(AriaRole.Link, new() { Name = "Dispatcher board" }).ClickAsync();
+        var card = dispatcher.Page.Locator(".emergency-card").Filter(new() { HasText = subject });
+        await Expect(card).ToBeVisibleAsync(); // live: the ticket appears when it opens
+
+        await card.GetByLabel("Who").SelectOptionAsync(contactId.ToString());
+        await card.GetByLabel("Outcome").SelectOptionAsync("reached");
+        await card.GetByLabel("Note").FillAsync("Carl approves, rate quoted");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Record call" }).ClickAsync();
+        await Expect(card.Locator(".call-down-attempts")).ToContainTextAsync($"{name} at +15550100: reached");
+
+        await card.GetByLabel("Approved by").SelectOptionAsync(contactId.ToString());
+        await card.GetByRole(AriaRole.Button, new() { Name = "Record approval" }).ClickAsync();
+        await Expect(card.Locator(".approval")).ToContainTextAsync($"Approved by {name} (phone)");
+        await dispatcher.CheckScreenAsync("dispatcher-board");
+        Assert.Empty(dispatcher.Errors);
     }
 
     /// <summary>The identity service's id of a person: the "sub" of their tokens, which teams list as members.</summary>

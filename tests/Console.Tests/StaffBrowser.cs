@@ -42,9 +42,10 @@ public sealed partial class StaffBrowser : IAsyncDisposable
             Locale = "en-US",
             TimezoneId = "UTC",
         });
-        // Bounded waits with room for a loaded machine: each assertion polls until it holds or its time is up.
-        context.SetDefaultTimeout(20_000);
-        SetDefaultExpectTimeout(20_000);
+        // Bounded waits with room for a loaded machine (a sign-in is five redirects through three processes): each
+        // action and assertion polls until it holds or its time is up.
+        context.SetDefaultTimeout(60_000);
+        SetDefaultExpectTimeout(30_000);
         return new StaffBrowser(context, await context.NewPageAsync());
     }
 

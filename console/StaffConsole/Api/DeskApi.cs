@@ -58,6 +58,22 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     public Task<Result<JsonElement>> LogTimeAsync(Guid id, DateTimeOffset startedAt, int minutes, string workType, string? note, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/time-entries", new { startedAt, minutes, workType, note = Blank(note) }, ct);
 
+    public Task<Result<OnCallNow>> OnCallAsync(Guid teamId, DateTimeOffset at, CancellationToken ct = default) =>
+        GetAsync<OnCallNow>($"api/teams/{teamId}/on-call?at={Uri.EscapeDataString(at.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}", ct);
+
+    public Task<Result<PagingView>> PagingAsync(Guid id, CancellationToken ct = default) => GetAsync<PagingView>($"api/tickets/{id}/paging", ct);
+
+    public Task<Result<CallDownView>> CallDownAsync(Guid id, CancellationToken ct = default) => GetAsync<CallDownView>($"api/tickets/{id}/call-down", ct);
+
+    public Task<Result<ApprovalView[]>> ApprovalsAsync(Guid id, CancellationToken ct = default) => GetAsync<ApprovalView[]>($"api/tickets/{id}/approvals", ct);
+
+    public Task<Result<JsonElement>> RecordCallAsync(Guid id, Guid contactId, string number, string outcome, string? note, CancellationToken ct = default) =>
+        SendAsync($"api/tickets/{id}/call-down/attempts", new { contactId, number, outcome, note = Blank(note) }, ct);
+
+    public Task<Result<JsonElement>> RecordApprovalAsync(Guid id, Guid approverContactId, string method, decimal? capHours, bool onSiteRequired,
+        bool sendConfirmation, CancellationToken ct = default) =>
+        SendAsync($"api/tickets/{id}/approvals", new { approverContactId, method, capHours, onSiteRequired, sendConfirmation }, ct);
+
     /// <summary>GETs any JSON document (the dispatcher board's views, which it shows as they come).</summary>
     public Task<Result<T>> GetAsync<T>(string path, CancellationToken ct = default) =>
         CallAsync<T>(new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative)), ct);

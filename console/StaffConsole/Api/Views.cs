@@ -61,3 +61,20 @@ public sealed record Result<T>(T? Value, Problem? Problem)
 {
     public bool Ok => Problem is null;
 }
+
+public sealed record OnCallNow(Guid TeamId, DateTimeOffset At, string? Primary, string? Backup, string? Lead);
+
+public sealed record PageView(Guid Id, int Round, string Layer, string Person, DateTimeOffset At, DateTimeOffset AckExpiresAt);
+
+/// <param name="State">Paging, Acknowledged or Exhausted.</param>
+public sealed record PagingView(Guid TicketId, Guid? TeamId, string State, DateTimeOffset StartedAt, DateTimeOffset? EndedAt,
+    string? AcknowledgedBy, string? AcknowledgedHow, PageView[] Pages);
+
+public sealed record CallDownContactView(Guid ContactId, string Name, int Position, string[] Phones);
+
+public sealed record CallDownAttemptView(Guid Id, Guid ContactId, string ContactName, string Number, string Outcome, string? Note);
+
+/// <param name="State">walking, reached or exhausted.</param>
+public sealed record CallDownView(Guid TicketId, string State, CallDownContactView[] List, CallDownAttemptView[] Attempts, CallDownContactView? Next);
+
+public sealed record ApprovalView(Guid Id, Guid TicketId, Guid ApproverContactId, string ApproverName, bool ApproverAuthorised, string Method);
