@@ -169,6 +169,8 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await dana.CheckScreenAsync("staff-only");
     }
 
+    private static readonly string[] CarlsPhones = ["+15550100"];
+
     [Fact]
     public async Task Dispatcher_sees_an_open_emergency_and_records_a_call_down_attempt_and_the_approval()
     {
@@ -176,7 +178,7 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
         var name = $"Carl Callme {Guid.NewGuid():N}"[..20];
         var contact = await admin.PostAsJsonAsync(new Uri($"/api/clients/{RunningSystem.DemoClient}/contacts", UriKind.Relative),
-            new { name, emails = new[] { $"carl.{Guid.NewGuid():N}@acme-dental.example" }, phones = new[] { "+15550100" } });
+            new { name, emails = new[] { $"carl.{Guid.NewGuid():N}@acme-dental.example" }, phones = CarlsPhones });
         Assert.True(contact.IsSuccessStatusCode, await contact.Content.ReadAsStringAsync());
         var contactId = (await contact.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var list = await admin.PutAsJsonAsync(new Uri($"/api/clients/{RunningSystem.DemoClient}/call-down-list", UriKind.Relative), new { contactIds = new[] { contactId } });
