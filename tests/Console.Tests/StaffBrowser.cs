@@ -20,8 +20,11 @@ public sealed partial class StaffBrowser : IAsyncDisposable
     public IPage Page { get; }
     public List<string> Errors { get; } = [];
 
-    private StaffBrowser(IBrowserContext context, IPage page)
+    private readonly RunningSystem _system;
+
+    private StaffBrowser(IBrowserContext context, IPage page, RunningSystem system)
     {
+        _system = system;
         _context = context;
         Page = page;
         // Script errors and CSP refusals; not the browser's note on a 4xx/5xx response, which the page handles.
@@ -46,7 +49,7 @@ public sealed partial class StaffBrowser : IAsyncDisposable
         // action and assertion polls until it holds or its time is up.
         context.SetDefaultTimeout(60_000);
         SetDefaultExpectTimeout(30_000);
-        return new StaffBrowser(context, await context.NewPageAsync());
+        return new StaffBrowser(context, await context.NewPageAsync(), system);
     }
 
     /// <summary>Opens the console, which sends the browser to the identity service's sign-in page and back.</summary>
@@ -77,7 +80,15 @@ public sealed partial class StaffBrowser : IAsyncDisposable
             await Page.GetByLabel("The 6-digit code from your authenticator app").FillAsync(Totp.Code(Keys[email]));
             await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         }
-        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Mine", Level = 1 })).ToBeVisibleAsync();
+        try
+        {
+            await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Mine", Level = 1 })).ToBeVisibleAsync();
+        }
+        catch (PlaywrightException e)
+        {
+            throw new InvalidOperationException($"The console did not open at {Page.Url}. Page: {await Page.InnerTextAsync("body")}\n"
+                + $"Browser errors: {string.Join("\n", Errors)}\nConsole output: {_system.App("console").Output}", e);
+        }
     }
 
     /// <summary>
