@@ -36,6 +36,9 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/account/invitation", "/account/forgot", "/account/reset", "/account/external", "/account/external/done", // staff sign-in with an outside provider (start, callback)
         // A page's one-tap acknowledgement: the link's secret (one per page, expiring) is the proof.
         "/pages/{token}",
+        // The staff console authenticates for itself (its sign-in cookie or a bearer token; staff only on every page and
+        // on its live hub: docs/adr/0043, tests/Console.Tests), like the identity service's pages.
+        "/console/{**rest}",
     ];
 
     private Infrastructure _infrastructure = null!;

@@ -1,0 +1,18 @@
+using StaffConsole.Auth;
+
+namespace StaffConsole.Components.Parts;
+
+/// <summary>How the console writes the services' names for people and statuses.</summary>
+public static class Names
+{
+    /// <summary>"You" for the signed-in person; otherwise the subject as the services record it.</summary>
+    public static string Person(string? subject, UserSession session) =>
+        subject is null ? "Nobody" : subject == session.Subject ? $"You ({session.Name})" : subject;
+
+    public static string Status(string status) => status switch
+    {
+        "InProgress" => "In progress",
+        "WaitingOnClient" => "Waiting on client",
+        _ => status,
+    };
+}
