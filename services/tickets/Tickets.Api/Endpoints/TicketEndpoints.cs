@@ -325,12 +325,13 @@ public static class TicketEndpoints
 
     /// <summary>
     /// Saves a ticket change with its audit entry and commits. The row lock (RowLocks) already makes a racing request
-    /// wait and then fail the version check; the UPDATE is also conditional on the version that was read (xmin), so even
-    /// a writer that took no lock (a consumer) cannot be overwritten: the loser gets 409 with the ticket as it now is.
+    /// wait and then fail the version check; the UPDATE is also conditional on the version that was read, so even a
+    /// writer that took no lock cannot be overwritten: the loser gets 409 with the ticket as it now is.
     /// </summary>
     private static async Task<IResult> SaveAsync(TicketsDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction,
         Ticket ticket, CancellationToken cancellationToken)
     {
+        ticket.ChangedByPerson();
         try
         {
             await db.SaveChangesAsync(cancellationToken);
