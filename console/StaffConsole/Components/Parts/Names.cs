@@ -15,4 +15,15 @@ public static class Names
         "WaitingOnClient" => "Waiting on client",
         _ => status,
     };
+
+    public static string WorkType(string workType) => workType switch
+    {
+        "BusinessHours" => "business hours",
+        "AfterHours" => "after hours",
+        "Emergency" => "emergency",
+        _ => workType,
+    };
+
+    /// <summary>"1 ticket", "2 tickets"; <paramref name="many"/> where adding an s is wrong.</summary>
+    public static string Count(int count, string one, string? many = null) => count == 1 ? $"1 {one}" : $"{count} {many ?? one + "s"}";
 }
