@@ -51,6 +51,7 @@ public static class Extensions
         builder.Services.AddScoped<CircuitHandler, UserSessionCircuitHandler>();
         builder.Services.AddScoped<DeskApi>();
         builder.Services.AddSingleton<TicketFeed>();
+        builder.Services.AddSingleton<Presence>();
         AddLiveFeed(builder);
         return builder;
     }

@@ -57,16 +57,21 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await dispatcher.Page.GotoAsync($"/console/tickets/{ticket}");
         var watched = dispatcher.Page.Locator(".ticket-facts");
         await Expect(watched).ToContainTextAsync("Assignee: Nobody");
+        // Each sees the other on the ticket.
+        await Expect(technician.Page.Locator(".presence")).ToContainTextAsync("Dan Brooks is viewing.", Live);
+        await Expect(dispatcher.Page.Locator(".presence")).ToContainTextAsync("Tess Ng is viewing.", Live);
 
         await technician.Button("Take it").ClickAsync();
         await Expect(technician.Page.Locator(".ticket-facts")).ToContainTextAsync("Assignee: You (Tess Ng)");
         await Expect(watched).ToContainTextAsync($"Assignee: {tess}", Live);
 
         await technician.Page.GetByLabel("Reply to the client (emailed to them)").FillAsync("We are on it: the printer's driver is being reinstalled.");
+        await Expect(dispatcher.Page.Locator(".presence")).ToContainTextAsync("Tess Ng is replying.", Live);
         await technician.Button("Send reply").ClickAsync();
         var reply = technician.Page.Locator(".message[data-kind=PublicReply]");
         await Expect(reply).ToContainTextAsync("driver is being reinstalled");
         await Expect(dispatcher.Page.Locator(".message[data-kind=PublicReply]")).ToContainTextAsync("driver is being reinstalled", Live);
+        await Expect(dispatcher.Page.Locator(".presence")).ToContainTextAsync("Tess Ng is viewing.", Live);
 
         await technician.Page.GetByLabel("Internal note (staff only)").FillAsync("Driver 4.2 is the one that works.");
         await technician.Button("Add internal note").ClickAsync();
