@@ -51,6 +51,9 @@ public class NotifyFixture : IAsyncLifetime
         // The assignee in the failure-notice test only, so its notices do not add to anyone else's mail.
         ["kim"] = ("kim@msp.example", "+15550100008"),
         ["ivy"] = ("ivy@msp.example", "+15550100009"), // answers her pages by SMS
+        // With alert preferences of their own (StaffPreferenceTests only): quiet hours, and texts only.
+        ["uma"] = ("uma@msp.example", "+15550100010"),
+        ["zoe"] = ("zoe@msp.example", "+15550100011"),
     };
     /// <summary>The waits before the 2nd and 3rd attempt (Notify:RetryDelays): three attempts in all.</summary>
     public static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];

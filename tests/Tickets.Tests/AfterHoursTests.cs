@@ -100,6 +100,11 @@ public sealed class AfterHoursTests(TicketsFixture tickets)
         Assert.Equal(2, await tickets.WithDbAsync(db => db.CallDownAttempts.CountAsync(a => a.TicketId == ticket.Id)));
         Assert.Equal(2, (await tickets.AuditAsync(ticket.Id)).Count(a => a.Action == "call-down-attempt"));
         Assert.Empty(await tickets.PublishedAsync("CallDownExhausted", ticket.Id));
+        // The end of the walk, once, with every call for the client's summary.
+        var summary = Assert.Single(await tickets.EventuallyPublishedAsync("CallDownReached", ticket.Id));
+        Assert.Equal(("Sam", "dana@acme-dental.example"), (summary.GetProperty("reachedName").GetString(), summary.GetProperty("contactEmail").GetString()));
+        Assert.Equal(["voicemail", "reached"], summary.GetProperty("calls").EnumerateArray().Select(c => c.GetProperty("outcome").GetString()));
+        Assert.Equal(client.Second.Emails[0], summary.GetProperty("reachedEmail").GetString()); // asked in writing too
     }
 
     [Fact]
@@ -131,6 +136,7 @@ public sealed class AfterHoursTests(TicketsFixture tickets)
         Assert.Equal(HttpStatusCode.Created, secondRound.StatusCode);
         var published = Assert.Single(await tickets.EventuallyPublishedAsync("CallDownExhausted", ticket.Id));
         Assert.Equal((2, "dana@acme-dental.example"), (published.GetProperty("attempts").GetInt32(), published.GetProperty("contactEmail").GetString()));
+        Assert.Equal(["no-answer", "voicemail"], published.GetProperty("calls").EnumerateArray().Select(c => c.GetProperty("outcome").GetString()));
         Assert.True(published.GetProperty("waitsUntil").GetDateTimeOffset() > tickets.Clock.Now);
         Assert.Single(await tickets.AuditAsync(ticket.Id), a => a.Action == "call-down-exhausted");
         Assert.Equal(1, await tickets.WithDbAsync(db => db.CallDownAttempts.CountAsync(a => a.TicketId == ticket.Id && a.ExhaustedList)));

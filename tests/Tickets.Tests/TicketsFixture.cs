@@ -51,7 +51,7 @@ public sealed class TicketsFixture : IAsyncLifetime
 {
     public static readonly string[] EventTypes =
         ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged",
-            "CallDownExhausted", "AfterHoursWorkApproved", "OnCallPaged", "PageAcknowledged", "PagingExhausted"];
+            "CallDownExhausted", "CallDownReached", "AfterHoursWorkApproved", "OnCallPaged", "PageAcknowledged", "PagingExhausted"];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 

@@ -10,4 +10,5 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapNotifyEndpoints();
+app.MapStaffPreferenceEndpoints();
 app.Run();

@@ -17,4 +17,8 @@ public sealed record CallDownExhausted(
     int Attempts,
     DateTimeOffset? WaitsUntil,
     DateTimeOffset At,
-    string RecordedBy);
+    string RecordedBy)
+{
+    /// <summary>Every call of the walk, oldest first (added later: empty from older publishers).</summary>
+    public IReadOnlyList<CallDownCall> Calls { get; init; } = [];
+}

@@ -11,7 +11,7 @@ using Sla.Contracts;
 namespace Notify.Api.Consumers;
 
 /// <summary>
-/// Tells the staff on duty (<see cref="Recipients.OnDuty"/>) that a ticket's SLA step fell due: a warning by email, a
+/// Tells the staff on duty (<see cref="Recipients.OnDutyAsync"/>) that a ticket's SLA step fell due: a warning by email, a
 /// breach also by SMS, a P1's contractual breach also by a call. One message per step and recipient.
 /// </summary>
 public sealed class SlaAlertConsumer(Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
@@ -22,7 +22,7 @@ public sealed class SlaAlertConsumer(Recipients recipients, Deliveries deliverie
         var w = context.Message;
         return AlertAsync(context, w.TicketId, MessageKind.SlaWarning, $"{w.Target}:{w.Commitment}:{w.Percent}:{Ticks(w.StepDueAt)}",
             contact => new SlaAlertModel(contact.Number, contact.Subject, w.Priority, w.Target, w.Commitment, w.Percent, w.DueAt), urgent: false, call: false,
-            w.AfterHours);
+            w.AfterHours, w.StepDueAt);
     }
 
     public Task Consume(ConsumeContext<SlaBreached> context)
@@ -30,17 +30,18 @@ public sealed class SlaAlertConsumer(Recipients recipients, Deliveries deliverie
         var b = context.Message;
         return AlertAsync(context, b.TicketId, MessageKind.SlaBreach, $"{b.Target}:{b.Commitment}:{Ticks(b.DueAt)}",
             contact => new SlaAlertModel(contact.Number, contact.Subject, b.Priority, b.Target, b.Commitment, 100, b.DueAt),
-            urgent: true, call: b.Priority == "P1" && b.Commitment == SlaCommitments.Contractual, b.AfterHours);
+            urgent: true, call: b.Priority == "P1" && b.Commitment == SlaCommitments.Contractual, b.AfterHours, b.DueAt);
     }
 
+    /// <param name="at">When the step fell due: whose quiet hours it falls in.</param>
     private async Task AlertAsync(ConsumeContext context, Guid ticketId, string kind, string step, Func<TicketContact, SlaAlertModel> model, bool urgent, bool call,
-        bool afterHours)
+        bool afterHours, DateTimeOffset at)
     {
         var contact = await recipients.LockTicketAsync(ticketId, context.CancellationToken);
         Telemetry.TagTicket(contact.TicketId, contact.ClientId);
         var eventKey = $"{kind}:{contact.TicketId:N}:{step}";
         var text = Templates.Templates.SlaAlert(model(contact));
-        foreach (var (channel, recipient, name) in recipients.OnDuty(contact, urgent, call, afterHours))
+        foreach (var (channel, recipient, name) in await recipients.OnDutyAsync(contact, at, urgent, call, afterHours, context.CancellationToken))
             await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, kind, channel, recipient, name,
                 Recipients.MessageIdFor(eventKey, channel, recipient, kind, mailer.From.Domain), text, clock, autoSubmitted: "auto-generated"));
     }
@@ -65,8 +66,10 @@ public sealed class CommunicationFailedConsumer(Recipients recipients, Deliverie
         var text = Templates.Templates.DeliveryFailed(new DeliveryFailedModel(contact.Number, contact.Subject, failed.Kind, failed.Channel,
             failed.Recipient, failed.State, failed.Reason));
         // Judged when the notice goes out (now), not when the message failed: whoever is on duty now must act on it.
-        var afterHours = await recipients.AfterHoursAsync(contact, clock.GetUtcNow(), context.CancellationToken);
-        foreach (var (channel, recipient, name) in recipients.OnDuty(contact, urgent: failed.Kind == MessageKind.Acknowledgement, afterHours: afterHours))
+        var now = clock.GetUtcNow();
+        var afterHours = await recipients.AfterHoursAsync(contact, now, context.CancellationToken);
+        foreach (var (channel, recipient, name) in await recipients.OnDutyAsync(contact, now, urgent: failed.Kind == MessageKind.Acknowledgement, call: false,
+            afterHours, context.CancellationToken))
             await deliveries.SendOnceAsync(context, Recipients.Draft(contact, eventKey, MessageKind.DeliveryFailed, channel, recipient, name,
                 Recipients.MessageIdFor(eventKey, channel, recipient, MessageKind.DeliveryFailed, mailer.From.Domain), text, clock,
                 autoSubmitted: "auto-generated"));

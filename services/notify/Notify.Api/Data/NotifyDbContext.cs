@@ -12,6 +12,8 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
     public DbSet<SentReply> Replies => Set<SentReply>();
     public DbSet<DirectoryClient> Directory => Set<DirectoryClient>();
     public DbSet<ContactPreference> Preferences => Set<ContactPreference>();
+    /// <summary>Staff members' own channels and quiet hours for alerts.</summary>
+    public DbSet<StaffPreference> StaffPreferences => Set<StaffPreference>();
     /// <summary>The delivery ledger: one row per message per recipient and channel.</summary>
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     /// <summary>Provider status callbacks and DSNs, raw, by their own key (applied once).</summary>
@@ -69,6 +71,14 @@ public sealed class NotifyDbContext(DbContextOptions<NotifyDbContext> options) :
             preference.HasIndex(p => p.ClientId);
             preference.Property(p => p.UpdatedBy).HasMaxLength(200);
             preference.Property(p => p.Language).HasMaxLength(8);
+            preference.Property(p => p.TimeZone).HasMaxLength(64);
+        });
+        modelBuilder.Entity<StaffPreference>(preference =>
+        {
+            preference.ToTable("staff_preferences");
+            preference.HasKey(p => p.Person);
+            preference.Property(p => p.Person).HasMaxLength(200);
+            preference.Property(p => p.UpdatedBy).HasMaxLength(200);
             preference.Property(p => p.TimeZone).HasMaxLength(64);
         });
         modelBuilder.Entity<Delivery>(delivery =>

@@ -10,6 +10,8 @@ public static class MessageKind
     public const string SlaBreach = "sla-breach";
     public const string DeliveryFailed = "delivery-failed";
     public const string CallDownExhausted = "call-down-exhausted";
+    public const string CallDownReached = "call-down-reached";
+    public const string ApprovalRequest = "approval-request";
     public const string ApprovalConfirmation = "approval-confirmation";
     public const string Page = "page";
     public const string PagingExhausted = "paging-exhausted";

@@ -118,3 +118,34 @@ public sealed class ContactPreference
     public static IEnumerable<string> PhoneChannels(string kind) =>
         Allowed.TryGetValue(kind, out var channels) ? channels.Where(c => c != Channel.Email) : [];
 }
+
+/// <summary>
+/// A member of staff's own choices for the alerts notify sends them (issue 15's staff preferences): the channels alerts
+/// may use, and quiet hours in their zone when they are not to be alerted at all (someone else on duty is told). Pages
+/// ignore both: a P1 page to the person on call always goes out on every channel (docs/adr/0057).
+/// </summary>
+public sealed class StaffPreference
+{
+    /// <summary>The staff member's user name, as Staff:People and tickets' assignee name them.</summary>
+    public required string Person { get; init; }
+    /// <summary>The channels alerts may use (email, sms, voice); null = as each alert's urgency decides.</summary>
+    public string[]? Channels { get; set; }
+    /// <summary>Quiet hours, local to <see cref="TimeZone"/>: from (inclusive) until (exclusive), across midnight when from is later.</summary>
+    public TimeOnly? QuietFrom { get; set; }
+    public TimeOnly? QuietUntil { get; set; }
+    /// <summary>The IANA zone the quiet hours are in; set whenever they are.</summary>
+    public string? TimeZone { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public required string UpdatedBy { get; set; }
+
+    /// <summary>The channels an alert can go by.</summary>
+    public static readonly string[] AlertChannels = [Channel.Email, Channel.Sms, Channel.Voice];
+
+    /// <summary>Whether <paramref name="at"/> falls in the quiet hours (their local wall-clock time, so DST moves nothing).</summary>
+    public bool IsQuietAt(DateTimeOffset at)
+    {
+        if (QuietFrom is not { } from || QuietUntil is not { } until || TimeZone is null) return false;
+        var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(TimeZone)).DateTime);
+        return from < until ? local >= from && local < until : local >= from || local < until;
+    }
+}

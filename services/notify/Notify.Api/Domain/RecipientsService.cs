@@ -61,30 +61,52 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff,
     }
 
     /// <summary>
-    /// The staff on duty for a ticket. By day: the assignee when the Staff section knows them, else the ticket's team
-    /// address, else the desk. After hours (<paramref name="afterHours"/>): only the person on call for a covered
-    /// emergency (the one paged for it), and nobody at all for anything else: nobody off duty is woken. <paramref name="urgent"/>
-    /// adds the person's phone by SMS; <paramref name="call"/> also calls it. Integrators in Staff:Webhooks (a chat or
-    /// paging tool, the dispatcher's screen) get every alert, day and night.
+    /// The staff on duty for a ticket at <paramref name="at"/>. By day: the assignee when the Staff section knows them and
+    /// they are not in their quiet hours, else the ticket's team address, else the desk. After hours
+    /// (<paramref name="afterHours"/>): only the person on call for a covered emergency (the one paged for it; their
+    /// quiet hours do not apply, they are on duty for it), and nobody at all for anything else: nobody off duty is woken.
+    /// <paramref name="urgent"/> adds the person's phone by SMS; <paramref name="call"/> also calls it; a person's own
+    /// channel preference narrows that (<see cref="AlertChannels"/>). Integrators in Staff:Webhooks (a chat or paging
+    /// tool, the dispatcher's screen) get every alert, day and night.
     /// </summary>
-    public IEnumerable<(string Channel, string Recipient, string? Name)> OnDuty(TicketContact ticket, bool urgent = false, bool call = false,
-        bool afterHours = false)
+    public async Task<List<(string Channel, string Recipient, string? Name)>> OnDutyAsync(TicketContact ticket, DateTimeOffset at,
+        bool urgent, bool call, bool afterHours, CancellationToken cancellationToken)
     {
         var options = staff.Value;
-        foreach (var webhook in options.Webhooks) yield return (Channel.Webhook, webhook, null);
+        var reach = options.Webhooks.Select(webhook => (Channel.Webhook, webhook, (string?)null)).ToList();
         if (afterHours)
         {
-            foreach (var reach in Person(ticket.OnCall, urgent, call)) yield return reach;
-            yield break;
+            reach.AddRange(AlertChannels(ticket.OnCall, urgent, call, await PreferenceAsync(ticket.OnCall, cancellationToken)));
+            return reach;
         }
-        var assigned = Person(ticket.Assignee, urgent, call).ToList();
-        foreach (var reach in assigned) yield return reach;
-        if (assigned.Count > 0) yield break;
-        if (ticket.TeamId is { } team && options.Teams.TryGetValue(team.ToString(), out var teamAddress)) yield return (Channel.Email, teamAddress, null);
-        else if (options.Desk is { } desk) yield return (Channel.Email, desk, null);
+        var preference = await PreferenceAsync(ticket.Assignee, cancellationToken);
+        var assigned = preference?.IsQuietAt(at) == true ? [] : AlertChannels(ticket.Assignee, urgent, call, preference).ToList();
+        if (assigned.Count > 0) reach.AddRange(assigned);
+        else if (ticket.TeamId is { } team && options.Teams.TryGetValue(team.ToString(), out var teamAddress)) reach.Add((Channel.Email, teamAddress, null));
+        else if (options.Desk is { } desk) reach.Add((Channel.Email, desk, null));
+        return reach;
     }
 
-    /// <summary>Where a member of staff is reached: email, plus SMS when urgent, plus a call; nothing when the Staff section has no address for them.</summary>
+    private async Task<StaffPreference?> PreferenceAsync(string? person, CancellationToken cancellationToken) =>
+        person is null ? null : await db.StaffPreferences.AsNoTracking().SingleOrDefaultAsync(p => p.Person == person, cancellationToken);
+
+    /// <summary>
+    /// Where an alert reaches a member of staff: the channels <see cref="Person"/> gives, narrowed to those they allow;
+    /// when that leaves none (say a warning, email only by urgency, to someone who allows only SMS), their first allowed
+    /// channel with an address: a preference never makes an alert vanish, nor uses a channel they ruled out.
+    /// </summary>
+    private IEnumerable<(string Channel, string Recipient, string? Name)> AlertChannels(string? name, bool urgent, bool call, StaffPreference? preference)
+    {
+        var channels = Person(name, urgent, call).ToList();
+        if (preference?.Channels is not { } allowed) return channels;
+        var kept = channels.Where(c => allowed.Contains(c.Channel)).ToList();
+        return kept.Count > 0 ? kept : Person(name, urgent: true, call: true).Where(c => allowed.Contains(c.Channel)).Take(1);
+    }
+
+    /// <summary>
+    /// Where a member of staff is reached: email, plus SMS when urgent, plus a call; nothing when the Staff section has no
+    /// address for them. Pages use this as it is: no preference holds back a page to the person on call.
+    /// </summary>
     public IEnumerable<(string Channel, string Recipient, string? Name)> Person(string? name, bool urgent, bool call)
     {
         if (name is null || !staff.Value.People.TryGetValue(name, out var person)) yield break;

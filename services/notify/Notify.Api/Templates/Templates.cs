@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Tickets.Contracts;
 
 namespace Notify.Api.Templates;
 
@@ -21,7 +22,15 @@ public sealed record SlaAlertModel(long Number, string Subject, string Priority,
 /// <summary>On-call tried everyone on the client's call-down list at night and reached nobody.</summary>
 /// <param name="WaitsUntil">When business hours begin and work starts; null when not known.</param>
 public sealed record CallDownExhaustedModel(long Number, string ContactName, string Subject, DateTimeOffset? WaitsUntil, string TimeZone,
+    Wording? Language = null, IReadOnlyList<CallDownCall>? Calls = null);
+
+/// <summary>The written request for approval to the person the call-down walk reached, with the terms quoted.</summary>
+public sealed record ApprovalRequestModel(long Number, string Name, string Subject, decimal? Rate, decimal? Minimum, string? Currency,
     Wording? Language = null);
+
+/// <summary>The call-down walk reached someone: the ticket's contact is told who, and every call made.</summary>
+public sealed record CallDownReachedModel(long Number, string ContactName, string Subject, string ReachedName, DateTimeOffset ReachedAt,
+    IReadOnlyList<CallDownCall> Calls, string TimeZone, Wording? Language = null);
 
 /// <summary>The written confirmation of an approval of after-hours work, to the contact who gave it.</summary>
 /// <param name="Rate">The hourly rate quoted; null when the agreement's rate applies unquoted.</param>
@@ -105,11 +114,40 @@ public static class Templates
     {
         var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
         return Compose(w.CallDownSubject(reference, m.Subject),
-            w.Hello(m.ContactName),
-            w.CalledEveryone(reference, m.Subject),
-            w.NoWorkNow(m.WaitsUntil is { } from ? w.Time(from, m.TimeZone) : null),
-            w.ApproveSooner(reference));
+            [
+                w.Hello(m.ContactName),
+                w.CalledEveryone(reference, m.Subject),
+                .. CallList(w, m.Calls ?? [], m.TimeZone),
+                w.NoWorkNow(m.WaitsUntil is { } from ? w.Time(from, m.TimeZone) : null),
+                w.ApproveSooner(reference),
+            ]);
     }
+
+    public static Composed CallDownReached(CallDownReachedModel m)
+    {
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.ReachedSubject(reference, m.Subject, m.ReachedName),
+            [
+                w.Hello(m.ContactName),
+                w.ReachedSomeone(reference, m.Subject, m.ReachedName, w.Time(m.ReachedAt, m.TimeZone)),
+                .. CallList(w, m.Calls, m.TimeZone),
+                w.TheyDecide(m.ReachedName),
+            ]);
+    }
+
+    public static Composed ApprovalRequest(ApprovalRequestModel m)
+    {
+        var (w, reference) = (m.Language ?? Wording.English, $"SD#{m.Number}");
+        return Compose(w.ApprovalRequestSubject(reference, m.Subject),
+            w.Hello(m.Name),
+            w.JustCalledYou(reference, m.Subject),
+            w.BilledAt(m.Rate is { } rate ? w.Money(rate, m.Currency) : null, m.Minimum is > 0m ? w.Money(m.Minimum.Value, m.Currency) : null, null),
+            w.ApproveByReply(reference));
+    }
+
+    /// <summary>"The calls we made:" and a paragraph per call, oldest first; nothing when there are none.</summary>
+    private static IEnumerable<string> CallList(Wording w, IReadOnlyList<CallDownCall> calls, string timeZone) => calls.Count == 0 ? []
+        : [w.Calls(), .. calls.Select(c => w.Call(w.Time(c.At, timeZone), c.ContactName, c.Number, c.Outcome))];
 
     public static Composed ApprovalConfirmation(ApprovalConfirmationModel m)
     {
@@ -190,7 +228,11 @@ public static class Templates
         ["resolution-sms"] = (zone, w) => ResolutionSms(new(1042, "Dana Reyes", "Printer jam", SampleTime.AddDays(1), zone, w)),
         ["sla-warning"] = (_, _) => SlaAlert(new(1042, "Printer jam", "P2", "work-begins", "internal", 75, SampleTime)),
         ["sla-breach"] = (_, _) => SlaAlert(new(1042, "Printer jam", "P1", "acknowledge", "contractual", 100, SampleTime)),
-        ["call-down-exhausted"] = (zone, w) => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone, w)),
+        ["call-down-exhausted"] = (zone, w) => CallDownExhausted(new(1042, "Dana Reyes", "Server down", SampleTime.AddHours(10), zone, w,
+            [new("Sam Ortiz", "+15550101001", "no-answer", SampleTime), new("Dana Reyes", "+15550101002", "voicemail", SampleTime.AddMinutes(3))])),
+        ["call-down-reached"] = (zone, w) => CallDownReached(new(1042, "Dana Reyes", "Server down", "Sam Ortiz", SampleTime.AddMinutes(6),
+            [new("Sam Ortiz", "+15550101001", "no-answer", SampleTime), new("Sam Ortiz", "+15550101003", "reached", SampleTime.AddMinutes(6))], zone, w)),
+        ["approval-request"] = (_, w) => ApprovalRequest(new(1042, "Sam Ortiz", "Server down", 180m, 250m, "USD", w)),
         ["approval-confirmation"] = (zone, w) => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
             true, true, zone, w)),
         ["page"] = (_, _) => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),

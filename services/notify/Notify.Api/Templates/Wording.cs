@@ -60,6 +60,21 @@ public abstract class Wording
     public abstract string NoWorkNow(string? startsAt);
     public abstract string ApproveSooner(string reference);
 
+    // The call-down walk's summary: someone reached, and the calls of either outcome
+    public abstract string ReachedSubject(string reference, string subject, string name);
+    public abstract string ReachedSomeone(string reference, string subject, string name, string time);
+    public abstract string TheyDecide(string name);
+    public abstract string Calls();
+    /// <summary>One call: "Monday ... 03:12 (zone): Dana Reyes, +1…: no answer".</summary>
+    public string Call(string time, string name, string number, string outcome) => $"{time}: {name}, {number}: {Outcome(outcome)}";
+    /// <summary>A call's outcome (tickets' CallDownOutcomes) in words; an unknown one as it came.</summary>
+    protected abstract string Outcome(string outcome);
+
+    // The request for approval, to the person the call-down walk reached
+    public abstract string ApprovalRequestSubject(string reference, string subject);
+    public abstract string JustCalledYou(string reference, string subject);
+    public abstract string ApproveByReply(string reference);
+
     // The written confirmation of an approval
     public abstract string ApprovalSubject(string reference, string subject);
     public abstract string Approved(string reference, string subject, string method, string time);
@@ -98,6 +113,29 @@ public abstract class Wording
             + (startsAt is null ? "." : $", {startsAt}.");
         public override string ApproveSooner(string reference) =>
             $"To approve after-hours work sooner, call our service number or reply to this email; keep {reference} in the subject.";
+
+        public override string ReachedSubject(string reference, string subject, string name) => $"[{reference}] We reached {name} about: {subject}";
+        public override string ReachedSomeone(string reference, string subject, string name, string time) =>
+            $"Our on-call technician called your after-hours call-down list about ticket {reference} \"{subject}\" and reached {name} on {time}.";
+        public override string TheyDecide(string name) =>
+            $"After-hours work needs approval: {name} decides with our technician whether it goes ahead now or waits for your business hours.";
+        public override string Calls() => "The calls we made:";
+        protected override string Outcome(string outcome) => outcome switch
+        {
+            "reached" => "reached",
+            "voicemail" => "voicemail left with our service number",
+            "no-answer" => "no answer",
+            "busy" => "busy",
+            "wrong-person" => "someone else answered",
+            "failed" => "the call failed",
+            _ => outcome,
+        };
+
+        public override string ApprovalRequestSubject(string reference, string subject) => $"[{reference}] Your approval is needed for after-hours work: {subject}";
+        public override string JustCalledYou(string reference, string subject) =>
+            $"Our on-call technician just called you about ticket {reference} \"{subject}\". After-hours work is done only once someone on your call-down list approves it.";
+        public override string ApproveByReply(string reference) =>
+            $"To approve, tell our technician, or reply to this email saying so (and any limit in hours); keep {reference} in the subject. You receive a written confirmation.";
 
         public override string ApprovalSubject(string reference, string subject) => $"[{reference}] Your approval of after-hours work: {subject}";
         public override string Approved(string reference, string subject, string method, string time) =>
@@ -146,6 +184,30 @@ public abstract class Wording
             + (startsAt is null ? "." : $", am {startsAt}.");
         public override string ApproveSooner(string reference) =>
             $"Um Arbeit außerhalb der Geschäftszeiten früher zu genehmigen, rufen Sie unsere Servicenummer an oder antworten Sie auf diese E-Mail; lassen Sie {reference} im Betreff stehen.";
+
+        public override string ReachedSubject(string reference, string subject, string name) => $"[{reference}] Wir haben {name} erreicht: {subject}";
+        public override string ReachedSomeone(string reference, string subject, string name, string time) =>
+            $"Unser Techniker in Rufbereitschaft hat wegen Ticket {reference} „{subject}“ Ihre Notfall-Anrufliste angerufen und am {time} {name} erreicht.";
+        public override string TheyDecide(string name) =>
+            $"Arbeit außerhalb der Geschäftszeiten muss genehmigt werden: {name} entscheidet mit unserem Techniker, ob sie jetzt beginnt oder bis zu Ihrer Geschäftszeit wartet.";
+        public override string Calls() => "Unsere Anrufe:";
+        protected override string Outcome(string outcome) => outcome switch
+        {
+            "reached" => "erreicht",
+            "voicemail" => "Nachricht mit unserer Servicenummer hinterlassen",
+            "no-answer" => "keine Antwort",
+            "busy" => "besetzt",
+            "wrong-person" => "jemand anderes hat abgenommen",
+            "failed" => "Anruf fehlgeschlagen",
+            _ => outcome,
+        };
+
+        public override string ApprovalRequestSubject(string reference, string subject) =>
+            $"[{reference}] Ihre Genehmigung für Arbeit außerhalb der Geschäftszeiten wird benötigt: {subject}";
+        public override string JustCalledYou(string reference, string subject) =>
+            $"Unser Techniker in Rufbereitschaft hat Sie soeben wegen Ticket {reference} „{subject}“ angerufen. Arbeit außerhalb der Geschäftszeiten beginnt erst, wenn jemand von Ihrer Notfall-Anrufliste sie genehmigt.";
+        public override string ApproveByReply(string reference) =>
+            $"Zum Genehmigen sagen Sie es unserem Techniker oder antworten Sie auf diese E-Mail (gern mit einer Obergrenze in Stunden); lassen Sie {reference} im Betreff stehen. Sie erhalten eine schriftliche Bestätigung.";
 
         public override string ApprovalSubject(string reference, string subject) => $"[{reference}] Ihre Genehmigung von Arbeit außerhalb der Geschäftszeiten: {subject}";
         public override string Approved(string reference, string subject, string method, string time) =>

@@ -23,8 +23,9 @@ public sealed record CallDownView(Guid TicketId, string State, CallDownContactVi
 
 /// <summary>
 /// On-call walks the client's ordered call-down list (DOMAIN.md "After hours"): each call is a record on the ticket, and
-/// only "reached" ends the walk. A list tried through without reaching anyone is published once (CallDownExhausted):
-/// notify tells the client, and the ticket waits for business hours because nothing after hours is approved.
+/// only "reached" ends the walk. Either end is published once, with every call: someone reached (CallDownReached), or a
+/// list tried through without reaching anyone (CallDownExhausted: the ticket waits for business hours because nothing
+/// after hours is approved). notify sends the client the summary.
 /// </summary>
 public static class CallDownEndpoints
 {
@@ -96,7 +97,19 @@ public static class CallDownEndpoints
             var waitsUntil = AfterHoursGate.NextOpening(calendar, now);
             db.Record(ticket, actor, now, "call-down-exhausted", new { attempts = attempts.Count, waitsUntil });
             await bus.Publish(new CallDownExhausted(ticket.Id, ticket.ClientId, ticket.Number, ticket.ContactEmail, ticket.ContactName,
-                attempts.Count, waitsUntil, now, actor.Subject), cancellationToken);
+                attempts.Count, waitsUntil, now, actor.Subject) { Calls = Calls(attempts) }, cancellationToken);
+        }
+        if (attempt.Outcome == CallDownOutcomes.Reached) // the walk ends here (a second "reached" is refused above)
+        {
+            // The terms an approval would quote now (ApprovalEndpoints), for the written request to the person reached.
+            var terms = await AfterHoursGate.TermsAsync(db, ticket.ClientId, await gate.CalendarAsync(db, ticket.ClientId, cancellationToken), now,
+                cancellationToken);
+            var quote = terms?.QuoteFor(ticket.Priority);
+            await bus.Publish(new CallDownReached(ticket.Id, ticket.ClientId, ticket.Number, ticket.ContactEmail, ticket.ContactName, contact.Name,
+                Calls(attempts), now, actor.Subject)
+            {
+                ReachedEmail = contact.Emails.FirstOrDefault(), QuotedRate = quote?.Rate, QuotedMinimum = quote?.Minimum, Currency = terms?.Currency,
+            }, cancellationToken);
         }
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         await db.SaveChangesAsync(cancellationToken);
@@ -118,6 +131,9 @@ public static class CallDownEndpoints
     private static CallDownView View(Ticket ticket, List<Contact> list, List<CallDownAttempt> attempts) =>
         new(ticket.Id, CallDownStates.Of(list, attempts), [.. list.Select(ContactView)], [.. attempts.Select(AttemptView)],
             CallDownStates.Next(list, attempts) is { } next ? ContactView(next) : null);
+
+    private static CallDownCall[] Calls(List<CallDownAttempt> attempts) =>
+        [.. attempts.Select(a => new CallDownCall(a.ContactName, a.Number, a.Outcome, a.At))];
 
     private static CallDownContactView ContactView(Contact c) => new(c.Id, c.Name, c.CallDownPosition!.Value, [.. c.Phones]);
 

@@ -276,6 +276,38 @@ namespace Notify.Api.Data.Migrations
                     b.ToTable("sent_replies", (string)null);
                 });
 
+            modelBuilder.Entity("Notify.Api.Domain.StaffPreference", b =>
+                {
+                    b.Property<string>("Person")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.PrimitiveCollection<string[]>("Channels")
+                        .HasColumnType("text[]");
+
+                    b.Property<TimeOnly?>("QuietFrom")
+                        .HasColumnType("time without time zone");
+
+                    b.Property<TimeOnly?>("QuietUntil")
+                        .HasColumnType("time without time zone");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Person");
+
+                    b.ToTable("staff_preferences", (string)null);
+                });
+
             modelBuilder.Entity("Notify.Api.Domain.TicketContact", b =>
                 {
                     b.Property<Guid>("TicketId")
