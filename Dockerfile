@@ -1,4 +1,4 @@
-# One recipe for all six apps; docker-compose.yml passes which one:
+# One recipe for all the apps; docker-compose.yml passes which one:
 #   docker build --build-arg PROJECT=services/intake/Intake.Api --build-arg APP=Intake.Api .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ARG PROJECT

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine, everything bound to 127.0.0.1: RabbitMQ and PostgreSQL from the OS
 # packages (installed if missing, data under .data/), a development mail server that keeps every message under
-# .data/mail/, the five services, the SMS channel and the gateway. Ctrl-C (or SIGTERM) stops everything this script
-# started. Ports: gateway 5080; services 5101-5105; SMS channel 5106; identity 5107; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set,
+# .data/mail/, the five services, the SMS channel, the identity service, the staff console and the gateway. Ctrl-C (or SIGTERM) stops everything this script
+# started. Ports: gateway 5080; services 5101-5105; SMS channel 5106; identity 5107; console 5108; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set,
 # receives telemetry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,7 @@ apps=(
   notify:services/notify/Notify.Api:5105
   sms:channels/Sms/Sms.Channel:5106
   identity:services/identity/Identity.Api:5107
+  console:console/StaffConsole:5108
   gateway:gateway/Gateway:5080
 )
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -68,7 +69,7 @@ eval "$infra_env"
 # 10-15 s of a start. A changed, added or deleted file (its folder changes too) is newer than the stamp; bin/ and obj/
 # are the build's own output. The stamp is taken before the build, so an edit made during it counts next time.
 stamp=$run/apps-built
-sources=(services channels gateway tools/Tokens Directory.Build.props Directory.Packages.props ServiceDesk.Apps.slnf ServiceDesk.slnx)
+sources=(services channels console gateway tools/Tokens Directory.Build.props Directory.Packages.props ServiceDesk.Apps.slnf ServiceDesk.slnx)
 if [[ -e $stamp && -z $(find "${sources[@]}" \( -name bin -o -name obj \) -prune -o -newer "$stamp" -print -quit) ]]; then
   echo "The apps are built and no source changed since (remove $stamp to build anyway)."
 else
@@ -109,10 +110,12 @@ identity_env=(
   Identity__SigningKeys__0="$(cat "$identity_key")" Identity__EncryptionKeys__0="$(cat "$data/identity-encryption-key")"
   Identity__Applications__portal__RedirectUris__0=http://127.0.0.1:5080/portal/
   Identity__Applications__portal__PostLogoutRedirectUris__0=http://127.0.0.1:5080/portal/
+  Identity__Applications__console__RedirectUris__0=http://127.0.0.1:5080/console/signin-oidc
+  Identity__Applications__console__PostLogoutRedirectUris__0=http://127.0.0.1:5080/console/signout-callback-oidc
   Identity__Applications__demo-integrator__Secret="$integrator_secret" Identity__Applications__demo-integrator__Role=dispatcher
 )
 seed=0
-for user in "admin@msp.example:Ada Admin:admin::" "tess@msp.example:Tess Ng:technician::" \
+for user in "admin@msp.example:Ada Admin:admin::" "tess@msp.example:Tess Ng:technician::" "dan@msp.example:Dan Brooks:dispatcher::" \
     "dana@acme-dental.example:Dana Reyes:client-user:$demo_client:7c9e6679-7425-40de-944b-e07fc1f90ae7" \
     "sam@acme-dental.example:Sam Ortiz:client-admin:$demo_client:16fd2706-8baf-433b-82eb-8c7fada847da"; do
   IFS=: read -r email name role client contact <<<"$user"
@@ -151,7 +154,7 @@ for app in "${apps[@]}"; do
   IFS=: read -r name project port <<<"$app"
   if [[ $name == gateway ]]; then
     # The gateway goes last: wait until every service reports ready (bus and database).
-    for service in "${apps[@]:0:7}"; do
+    for service in "${apps[@]:0:8}"; do
       IFS=: read -r sname _ sport <<<"$service"
       wait_ready "$sname" "$sport"
       echo "  $sname ready"
@@ -160,6 +163,8 @@ for app in "${apps[@]}"; do
   dll="$root/$project/bin/Release/net10.0/$(basename "$project").dll"
   extra=()
   [[ $name != identity ]] || extra=("${identity_env[@]}")
+  # The console calls the services and the identity service through the gateway, with the signed-in person's token.
+  [[ $name != console ]] || extra=(Console__Gateway=http://127.0.0.1:5080/)
   sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" env -C "$(dirname "$dll")" "${extra[@]}" \
     ConnectionStrings__Database="$SERVICEDESK_PG;Database=servicedesk_$name" Urls="http://127.0.0.1:$port" dotnet "$dll"
 done
@@ -170,6 +175,7 @@ token() { dotnet "$root/tools/Tokens/bin/Release/net10.0/Tokens.dll" "$@" 8>&-; 
 cat <<EOT
 
 ServiceDesk is running (started in ${SECONDS} s). Gateway: http://127.0.0.1:5080   API docs: http://127.0.0.1:5080/docs   (Ctrl-C stops everything)
+  Staff console: http://127.0.0.1:5080/console/ (sign in as tess@msp.example or dan@msp.example, below)
   Data: $data
   Logs: $logs/
   Mail sent by notify: $mail/new/
@@ -181,7 +187,7 @@ ServiceDesk is running (started in ${SECONDS} s). Gateway: http://127.0.0.1:5080
           -d '{"subject":"Printer jams","description":"Front desk printer"}'
         then GET the Location it returns with the same header. The acknowledgement goes to Dana (dana@acme-dental.example).
   Sign in: http://127.0.0.1:5080/account/login  password for every demo user: $demo_password
-    admin@msp.example (admin), tess@msp.example (technician): set up an authenticator app (TOTP) at the first sign-in
+    admin@msp.example (admin), tess@msp.example (technician), dan@msp.example (dispatcher): set up an authenticator app (TOTP) at the first sign-in
     dana@acme-dental.example (client user, contact Dana Reyes), sam@acme-dental.example (client admin, contact Sam Ortiz)
     Apps sign people in with authorization code + PKCE at http://127.0.0.1:5080/connect/authorize (client "portal").
   Machine access (integrators): curl -s http://127.0.0.1:5080/connect/token -d grant_type=client_credentials \\

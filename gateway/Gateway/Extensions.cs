@@ -98,6 +98,10 @@ public static class Extensions
                 headers.ContentSecurityPolicy = path.StartsWithSegments("/docs")
                     ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
                     // The portal loads its own script and style and calls the API on this origin, nothing else.
+                    // The staff console (Blazor on the server): its own script and the hub's websocket on this origin;
+                    // MudBlazor sets style attributes and a theme <style>, hence inline styles and nothing else.
+                    : path.StartsWithSegments("/console")
+                        ? "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
                     : path.StartsWithSegments("/portal")
                         ? "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
                         // The identity service's sign-in pages and the page links' acknowledgement form: forms that post to

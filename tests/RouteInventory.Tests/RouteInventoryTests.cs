@@ -38,6 +38,9 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
         "/pages/{token}",
         // A rotation's subscribable iCal feed: the URL's secret (stored hashed, revocable) is the proof (ADR 55).
         "/calendars/{file}",
+        // The staff console authenticates for itself (its sign-in cookie or a bearer token; staff only on every page and
+        // on its live hub: docs/adr/0043, tests/Console.Tests), like the identity service's pages.
+        "/console/{**rest}",
     ];
 
     private Infrastructure _infrastructure = null!;

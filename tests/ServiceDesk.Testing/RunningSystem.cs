@@ -23,6 +23,13 @@ public class RunningSystem : IAsyncLifetime
 
     /// <summary>Whether the identity service runs (and the gateway forwards /connect, /account, /.well-known to it).</summary>
     protected virtual bool WithIdentity => true;
+
+    /// <summary>Whether the staff console runs behind the gateway at /console (tests/Console.Tests); off for the others' speed.</summary>
+    protected virtual bool WithConsole => false;
+
+    /// <summary>Staff of the identity service in this system (password <see cref="DemoPassword"/>; TOTP set up at first sign-in).</summary>
+    public const string TechnicianEmail = "tess@msp.example";
+    public const string DispatcherEmail = "dan@msp.example";
     public const string Channel = "e2e-rmm";
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
     /// <summary>The bearer token of the email channel (what tools/mail-pipe sends), given to intake as Email:InboundToken.</summary>
@@ -64,6 +71,7 @@ public class RunningSystem : IAsyncLifetime
     {
         "gateway" => "Gateway",
         "sms" => "Sms.Channel",
+        "console" => "StaffConsole",
         _ => $"{name}.Api",
     }, StringComparison.OrdinalIgnoreCase));
 
@@ -191,6 +199,16 @@ public class RunningSystem : IAsyncLifetime
                 ["Identity__EncryptionKeys__0"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["Identity__Applications__portal__RedirectUris__0"] = publicOrigin + "/portal/",
                 ["Identity__Applications__portal__PostLogoutRedirectUris__0"] = publicOrigin + "/portal/",
+                ["Identity__Applications__console__RedirectUris__0"] = publicOrigin + "/console/signin-oidc",
+                ["Identity__Applications__console__PostLogoutRedirectUris__0"] = publicOrigin + "/console/signout-callback-oidc",
+                ["Identity__SeedUsers__1__Email"] = TechnicianEmail,
+                ["Identity__SeedUsers__1__Password"] = DemoPassword,
+                ["Identity__SeedUsers__1__DisplayName"] = "Tess Ng",
+                ["Identity__SeedUsers__1__Role"] = "technician",
+                ["Identity__SeedUsers__2__Email"] = DispatcherEmail,
+                ["Identity__SeedUsers__2__Password"] = DemoPassword,
+                ["Identity__SeedUsers__2__DisplayName"] = "Dan Brooks",
+                ["Identity__SeedUsers__2__Role"] = "dispatcher",
                 ["Identity__SeedUsers__0__Email"] = DemoContactEmail,
                 ["Identity__SeedUsers__0__Password"] = DemoPassword,
                 ["Identity__SeedUsers__0__DisplayName"] = "Dana Reyes",
@@ -199,6 +217,15 @@ public class RunningSystem : IAsyncLifetime
                 ["Identity__SeedUsers__0__ContactId"] = DemoContact.ToString(),
             });
             _apps.Add(identity);
+            IdentityDatabase = _infrastructure.Database(database);
+        }
+
+        // The console reaches the services and the identity service through the gateway (which starts after it).
+        AppProcess? console = null;
+        if (WithConsole)
+        {
+            console = await AppProcess.StartAsync("console/StaffConsole", new Dictionary<string, string>(common) { ["Console__Gateway"] = gatewayUrl.ToString() });
+            _apps.Add(console);
         }
 
         var gateway = new Dictionary<string, string>(common)
@@ -210,6 +237,7 @@ public class RunningSystem : IAsyncLifetime
             gateway[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = services[app].Url.ToString();
         gateway["ReverseProxy__Clusters__sms__Destinations__primary__Address"] = sms.Url.ToString();
         if (identity is not null) gateway["ReverseProxy__Clusters__identity__Destinations__primary__Address"] = identity.Url.ToString();
+        if (console is not null) gateway["ReverseProxy__Clusters__console__Destinations__primary__Address"] = console.Url.ToString();
         _apps.Add(await AppProcess.StartAsync("gateway/Gateway", gateway, gatewayUrl));
     }
 
@@ -222,6 +250,9 @@ public class RunningSystem : IAsyncLifetime
         var client = new HttpClient { BaseAddress = App(app).Url };
         return token is null ? client : client.As(token);
     }
+
+    /// <summary>The identity service's database (its users' ids: the "sub" of their tokens), when it runs.</summary>
+    public string? IdentityDatabase { get; private set; }
 
     /// <summary>A connection string to one service's database, e.g. to add a client the way an admin would.</summary>
     public string DatabaseOf(string service) =>

@@ -153,6 +153,26 @@ public sealed class LifecycleTests(TicketsFixture tickets)
         Assert.Equal(TicketStatus.InProgress, (await tickets.GetTicketAsync(ticket.Id)).Status);
     }
 
+    [Fact]
+    public async Task Sla_due_times_copied_between_a_read_and_a_change_do_not_make_the_change_stale()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client);
+        var due = tickets.Clock.Now.AddHours(3);
+        var bus = tickets.App.Services.GetRequiredService<IBus>();
+
+        // sla recalculated the clock after the technician read the ticket: bookkeeping, not a person's change.
+        await bus.Publish(new Sla.Contracts.SlaDueTimesChanged(ticket.Id, Client, "Running", ticket.Priority, due, due, due, due, null, null,
+            tickets.Clock.Now, ClockVersion: 99));
+        await Eventually.TrueAsync(async () => (await tickets.GetTicketAsync(ticket.Id)).Sla.WorkBeginsDueAt is { } at
+            && (at - due).Duration() < TimeSpan.FromMilliseconds(1), "sla's due times copied onto the ticket");
+        Assert.Equal(ticket.Version, (await tickets.GetTicketAsync(ticket.Id)).Version);
+
+        var response = await MoveAsync(ticket, "InProgress"); // with the version read before the copy
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEqual(ticket.Version, (await response.ReadAsync<TicketView>()).Version); // a person's change moves it
+    }
+
     public static TheoryData<string, string> BadStatusBodies => new()
     {
         { """{"to":"InProgress"}""", "version" },

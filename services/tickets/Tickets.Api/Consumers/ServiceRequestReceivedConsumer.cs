@@ -79,7 +79,10 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
         const string reason = "The client replied.";
         var moved = to != from && ticket.TryMoveTo(to);
         if (moved)
+        {
             db.Record(ticket, actor, request.ReceivedAt, "status-changed", new { from, to, reason });
+            ticket.ChangedByPerson(); // the client's own change: a technician's edit from before it is stale
+        }
         var version = moved ? ticket.NextEventVersion() : 0;
 
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);

@@ -54,8 +54,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             ticket.Property(t => t.ContactName).HasMaxLength(200);
             ticket.Property(t => t.Subject).HasMaxLength(200);
             ticket.Property(t => t.Assignee).HasMaxLength(200);
-            // xmin: no column of ours, PostgreSQL bumps it on every update (Npgsql maps a uint row version to it).
-            ticket.Property(t => t.Version).IsRowVersion();
+            // Not xmin: that moves with sla's copied due times too (docs/adr/0012). Every writer of the row locks it first.
+            ticket.Property(t => t.Version).IsConcurrencyToken();
             ticket.ComplexProperty(t => t.Sla);
             ticket.HasIndex(t => new { t.ClientId, t.OpenedAt });
             // The queues: every view orders by (priority, opened_at, id) and pages by keyset on the same columns, so

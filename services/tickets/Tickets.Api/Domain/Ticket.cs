@@ -48,16 +48,22 @@ public sealed class Ticket
     public string? Assignee { get; set; }
 
     /// <summary>
-    /// PostgreSQL's xmin: changes with every committed update of the row, so a write carrying an older value is refused
-    /// (optimistic concurrency). Callers see it as "version" and send it back with every change (docs/adr/0012).
+    /// The version callers see and send back with every change; a change from an older one is refused (409,
+    /// docs/adr/0012). It moves only when a person changes the ticket (<see cref="ChangedByPerson"/>): a status,
+    /// priority, assignment or merge through the API, or a client's message that moves the status. The bookkeeping
+    /// consumers write (sla's due times, risk and breach, notify's acknowledgement) leaves it alone, so nobody's
+    /// edit is refused for a change no person made. A concurrency token: the UPDATE is conditional on it.
     /// </summary>
-    public uint Version { get; set; }
+    public uint Version { get; private set; } = 1;
+
+    /// <summary>A person's change is being saved: the next read shows a new version, and older ones are refused.</summary>
+    public void ChangedByPerson() => Version++;
 
     /// <summary>
     /// The version of the last event this ticket published (docs/adr/0023): TicketOpened is 1, and each later event that
     /// changes the ticket takes <see cref="NextEventVersion"/> in the transaction that stores the change and the event
-    /// (outbox), so consumers can apply a ticket's events in order although they may arrive in any. Not xmin: xmin moves
-    /// on every write (a due time copied from sla too) and wraps; consumers need a gapless counter. Tickets older than
+    /// (outbox), so consumers can apply a ticket's events in order although they may arrive in any. Not <see cref="Version"/>:
+    /// notify's acknowledgement publishes an event but is no person's change; consumers need a gapless counter. Tickets older than
     /// the counter start at 0.
     /// </summary>
     public int EventVersion { get; private set; } = 1;

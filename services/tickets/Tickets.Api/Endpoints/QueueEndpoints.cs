@@ -10,6 +10,7 @@ using Tickets.Api.Domain;
 
 namespace Tickets.Api.Endpoints;
 
+/// <param name="Sla">The next due times as on the ticket (the console counts down to them in each row).</param>
 public sealed record QueueItem(
     Guid Id,
     long Number,
@@ -24,7 +25,8 @@ public sealed record QueueItem(
     uint Version,
     string? ContactName = null,
     DateTimeOffset? WorkBeginsDueAt = null,
-    string? SlaState = null);
+    string? SlaState = null,
+    SlaView? Sla = null);
 
 /// <summary>
 /// The queue's query string, bound as text so that each bad value gets a 400 naming its parameter (and so the OpenAPI
@@ -125,7 +127,8 @@ public static class QueueEndpoints
 
         var rows = await Query(db, filter).ToListAsync(cancellationToken);
         var items = rows.Select(t => new QueueItem(t.Id, t.Number, $"SD#{t.Number}", t.ClientId, t.Subject, t.Status, t.Priority,
-            t.TeamId, t.Assignee, t.OpenedAt, t.Version, t.ContactName, t.Sla.WorkBeginsDueAt, TicketEndpoints.SlaState(t.Sla))).ToArray();
+            t.TeamId, t.Assignee, t.OpenedAt, t.Version, t.ContactName, t.Sla.WorkBeginsDueAt, TicketEndpoints.SlaState(t.Sla),
+            TicketEndpoints.View(t.Sla))).ToArray();
         var next = rows.Count == filter.Limit ? Cursor(rows[^1], filter.Newest) : null;
         return TypedResults.Ok(new QueuePage(items, next));
     }

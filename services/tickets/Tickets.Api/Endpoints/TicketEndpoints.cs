@@ -123,18 +123,20 @@ public static class TicketEndpoints
 
     public static TicketView View(Ticket ticket)
     {
-        var sla = ticket.Sla;
         return new TicketView(ticket.Id, ticket.Number, $"SD#{ticket.Number}", ticket.ClientId,
             new ContactView(ticket.ContactEmail, ticket.ContactName), ticket.Channel, ticket.Subject, ticket.Description,
             ticket.Status, ticket.Priority, ticket.PriorityHint, ticket.TeamId, ticket.Assignee,
             ticket.OpenedAt, ticket.Version,
-            new SlaView(sla.AcknowledgeDueAt, sla.AcknowledgeInternalDueAt, sla.WorkBeginsDueAt,
-                sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt,
-                sla is { RiskTarget: { } target, RiskPercent: { } percent } ? new SlaRiskView(target, percent, sla.RiskDueAt) : null,
-                sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null,
-                SlaState(sla)),
-            ticket.MergedIntoId, ticket.EmergencyDeclared);
+            View(ticket.Sla), ticket.MergedIntoId, ticket.EmergencyDeclared);
     }
+
+    /// <summary>The ticket's copy of its SLA clock (due times, risk, breach), as the ticket and the queue rows show it.</summary>
+    public static SlaView View(SlaSnapshot sla) =>
+        new(sla.AcknowledgeDueAt, sla.AcknowledgeInternalDueAt, sla.WorkBeginsDueAt,
+            sla.WorkBeginsInternalDueAt, sla.AcknowledgedAt,
+            sla is { RiskTarget: { } target, RiskPercent: { } percent } ? new SlaRiskView(target, percent, sla.RiskDueAt) : null,
+            sla is { BreachedTarget: { } breached, BreachedAt: { } at } ? new SlaBreachView(breached, at) : null,
+            SlaState(sla));
 
     internal static string SlaState(SlaSnapshot sla) => sla.Clock?.ToLowerInvariant()
         ?? (sla.AcknowledgeDueAt is null ? "starting" : "unknown");
@@ -323,12 +325,13 @@ public static class TicketEndpoints
 
     /// <summary>
     /// Saves a ticket change with its audit entry and commits. The row lock (RowLocks) already makes a racing request
-    /// wait and then fail the version check; the UPDATE is also conditional on the version that was read (xmin), so even
-    /// a writer that took no lock (a consumer) cannot be overwritten: the loser gets 409 with the ticket as it now is.
+    /// wait and then fail the version check; the UPDATE is also conditional on the version that was read, so even a
+    /// writer that took no lock cannot be overwritten: the loser gets 409 with the ticket as it now is.
     /// </summary>
     private static async Task<IResult> SaveAsync(TicketsDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction,
         Ticket ticket, CancellationToken cancellationToken)
     {
+        ticket.ChangedByPerson();
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -746,23 +746,20 @@ async function watchConversation(ticket, messageId) {
 async function changeStatus(to) {
   if (!openTicket) return;
   try {
-    const send = () => api(`/api/tickets/${openTicket.id}/status`, {
+    const response = await api(`/api/tickets/${openTicket.id}/status`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ to, version: openTicket.version, reason: to === "Closed" ? "The client confirmed it is solved." : "The client says it is not solved." }),
     });
-    let response = await send();
-    // The desk's own bookkeeping (the SLA clock's state) also moves the ticket's version. The client decided on the
-    // status it saw: if the ticket is still resolved, the decision stands and is sent again on the current version.
-    if (response.status === 409) {
-      await showTicket(openTicket.id);
-      if (openTicket?.status === "Resolved") response = await send();
-    }
     if (response.ok) {
       await showTicket(openTicket.id);
       setResult("ticket-result", "success", to === "Closed" ? "The ticket is closed. Thank you." : "The ticket is reopened: we will look at it again.");
     } else {
-      setResult("ticket-result", "error", (await problemOf(response)).title ?? `The change was refused (${response.status}).`);
+      const problem = await problemOf(response);
+      // 409: someone changed the ticket since it was shown (the version moves only with people's changes): show it as
+      // it is now, so the client decides again on what is true.
+      if (response.status === 409) await showTicket(openTicket.id);
+      setResult("ticket-result", "error", problem.title ?? `The change was refused (${response.status}).`);
     }
   } catch (error) {
     if (!(error instanceof SignedOut)) setResult("ticket-result", "error", "Could not reach the service desk.");
