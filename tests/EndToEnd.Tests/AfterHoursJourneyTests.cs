@@ -192,7 +192,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     [Fact]
     public async Task Pressing_1_on_the_phone_menu_at_night_opens_a_P1_candidate_that_counts_from_entry_under_premium()
     {
-        var (client, nora) = await ClientAtNightAsync("premium");
+        var (client, _) = await ClientAtNightAsync("premium");
         using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
         var phone = ClientDirectory.NewPhone();
         await ClientDirectory.AddContactAsync(system, dispatcher, client, "Noel Night", $"noel.{client:N}@night-clinic.example", phone);
@@ -220,7 +220,7 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         // Staff read it: Nora, a client user, sees only the tickets she opened (docs/adr/0048), and Noel called.
         var ticket = await TicketAsync(dispatcher, ticketId, t => t.GetProperty("priority").GetString() == "P1");
         Assert.Equal($"phone: IVR choice 1 (emergency) on {RunningSystem.IvrNumber}", ticket.GetProperty("emergencyDeclared").GetString());
-        var clock = await ClockAsync(nora, ticketId, c => c.GetProperty("priority").GetString() == "P1");
+        var clock = await ClockAsync(dispatcher, ticketId, c => c.GetProperty("priority").GetString() == "P1");
         Assert.Equal(clock.GetProperty("startedAt").GetDateTimeOffset(), clock.GetProperty("countsFrom").GetDateTimeOffset());
     }
 
@@ -251,10 +251,10 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
 
         // olga (primary) is paged by email with a one-tap link. sla (which keeps the page's timer) and notify crash and come
         // back while she sleeps: nobody answers within the team's 30 s, and bert (backup) is paged all the same.
-        var olga = await PageMailAsync("olga@msp.example");
+        var olga = await PageMailAsync(dispatcher, id, "olga@msp.example");
         foreach (var service in Restarted) await system.App(service).KillAsync();
         foreach (var service in Restarted) await system.App(service).RestartAsync();
-        var bert = await PageMailAsync("bert@msp.example");
+        var bert = await PageMailAsync(dispatcher, id, "bert@msp.example");
         var token = System.Text.RegularExpressions.Regex.Match(bert.TextBody ?? "", @"/pages/([A-Za-z0-9_-]+)").Groups[1].Value;
         using var phone = system.Client(); // a tap from a phone: no sign-in, the link's secret is the proof
         var shown = await phone.GetAsync(new Uri($"/pages/{token}", UriKind.Relative));
@@ -331,10 +331,10 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
 
         // otto, not olga, is woken: by text (and mail). He answers the text with "ACK".
         var ottoPhone = RunningSystem.OnCallPhones["otto"];
-        var reference = (await PageMailAsync("otto@msp.example")).Subject!.Split(']')[0] + "]"; // "[SD#n]"
+        var reference = (await PageMailAsync(dispatcher, id, "otto@msp.example")).Subject!.Split(']')[0] + "]"; // "[SD#n]"
 
-        await Eventually.TrueAsync(() => Task.FromResult(system.Twilio.Requests(ottoPhone).Any(r => r.Resource == "Messages")),
-            "the page texted to otto", explain: () => system.Output);
+        // Answered only once notify's ledger holds the text (its row commits after Twilio took it): else the reply is a new request.
+        await PageSentAsync(dispatcher, id, "sms", ottoPhone);
         using var twilio = system.Client();
         var sid = $"SM{Guid.NewGuid():N}";
         var reply = await TwilioWebhook.PostAsync(twilio, RunningSystem.SmsWebhookPath,
@@ -412,10 +412,28 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     }
 
     /// <summary>The page mailed to <paramref name="address"/>.</summary>
-    private async Task<MimeKit.MimeMessage> PageMailAsync(string address) =>
-        await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages().SingleOrDefault(m =>
-                m.To.Mailboxes.Any(b => b.Address == address) && (m.Subject ?? "").Contains("EMERGENCY PAGE", StringComparison.Ordinal))),
-            $"the page to {address}", within: TimeSpan.FromSeconds(90), explain: () => system.Output);
+    /// <summary>
+    /// The page about ticket <paramref name="ticketId"/> sent to <paramref name="recipient"/> on <paramref name="channel"/>, once
+    /// notify's ledger has it (committed: a reply to it can find it), found among several tests' pages by the ticket.
+    /// </summary>
+    private async Task<JsonElement> PageSentAsync(HttpClient staff, Guid ticketId, string channel, string recipient) =>
+        (JsonElement)await Eventually.GetAsync(async () =>
+        {
+            var response = await staff.GetAsync(new Uri($"/api/notify/tickets/{ticketId}/deliveries", UriKind.Relative));
+            if (!response.IsSuccessStatusCode) return null;
+            var rows = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deliveries").EnumerateArray();
+            return rows.FirstOrDefault(d => d.GetProperty("kind").GetString() == "page" && d.GetProperty("channel").GetString() == channel
+                && d.GetProperty("recipient").GetString() == recipient && d.GetProperty("sentAt").ValueKind != JsonValueKind.Null) is { ValueKind: JsonValueKind.Object } row
+                ? (object)row : null;
+        }, $"the page about {ticketId} to {recipient} by {channel}", within: TimeSpan.FromSeconds(90), explain: () => system.Output);
+
+    /// <summary>The page mail about ticket <paramref name="ticketId"/> to <paramref name="address"/> (by its Message-ID in notify's ledger).</summary>
+    private async Task<MimeKit.MimeMessage> PageMailAsync(HttpClient staff, Guid ticketId, string address)
+    {
+        var messageId = (await PageSentAsync(staff, ticketId, "email", address)).GetProperty("messageId").GetString()!.Trim('<', '>');
+        return await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages().SingleOrDefault(m => m.MessageId == messageId)),
+            $"the page mail to {address}", explain: () => system.Output);
+    }
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
     {
