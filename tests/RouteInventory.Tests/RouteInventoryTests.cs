@@ -26,7 +26,7 @@ public sealed partial class RouteInventoryTests : IAsyncLifetime
     [
         "/health/live", "/health/ready", "/openapi/{documentName}.json",
         "/docs/intake/openapi.json", "/docs/tickets/openapi.json", "/docs/sla/openapi.json", "/docs/billing/openapi.json",
-        "/docs/notify/openapi.json", "/docs/{service}/openapi.json",
+        "/docs/notify/openapi.json", "/docs/identity/openapi.json", "/docs/{service}/openapi.json",
         "/portal/{**path}", "/portal/{**rest}",
         // The identity service (OpenID Connect): its endpoints check their own proof (client, code, PKCE, refresh token),
         // and its sign-in pages are what an anonymous person uses to stop being one.
