@@ -58,8 +58,13 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     public Task<Result<JsonElement>> LogTimeAsync(Guid id, DateTimeOffset startedAt, int minutes, string workType, string? note, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/time-entries", new { startedAt, minutes, workType, note = Blank(note) }, ct);
 
-    public Task<Result<OnCallNow>> OnCallAsync(Guid teamId, DateTimeOffset at, CancellationToken ct = default) =>
-        GetAsync<OnCallNow>($"api/teams/{teamId}/on-call?at={Uri.EscapeDataString(at.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}", ct);
+    public Task<Result<TicketTimeStates>> BillingStatesAsync(Guid id, CancellationToken ct = default) =>
+        GetAsync<TicketTimeStates>($"api/billing/tickets/{id}/time-states", ct);
+
+    public Task<Result<UnbilledAgeing>> UnbilledAgeingAsync(CancellationToken ct = default) =>
+        GetAsync<UnbilledAgeing>("api/billing/reports/unbilled-ageing", ct);
+
+    public Task<Result<OnCallNext>> OnCallAsync(Guid teamId, CancellationToken ct = default) => GetAsync<OnCallNext>($"api/teams/{teamId}/on-call/next", ct);
 
     public Task<Result<PagingView>> PagingAsync(Guid id, CancellationToken ct = default) => GetAsync<PagingView>($"api/tickets/{id}/paging", ct);
 
@@ -73,6 +78,17 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     public Task<Result<JsonElement>> RecordApprovalAsync(Guid id, Guid approverContactId, string method, decimal? capHours, bool onSiteRequired,
         bool sendConfirmation, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/approvals", new { approverContactId, method, capHours, onSiteRequired, sendConfirmation }, ct);
+
+    /// <summary>
+    /// Reads staff's names once per circuit, so that screens show "Tess Ng" where the services record a subject. Without
+    /// the directory (identity unreachable) the screens fall back to the subjects themselves.
+    /// </summary>
+    public async Task LoadPeopleAsync(CancellationToken ct = default)
+    {
+        if (session.People.Count > 0) return;
+        if ((await GetAsync<StaffMember[]>("api/identity/staff", ct)).Value is { } staff)
+            session.People = staff.ToDictionary(p => p.Id.ToString(), p => p.Name);
+    }
 
     /// <summary>GETs any JSON document (the dispatcher board's views, which it shows as they come).</summary>
     public Task<Result<T>> GetAsync<T>(string path, CancellationToken ct = default) =>
