@@ -12,6 +12,8 @@ namespace RouteInventory.Tests;
 /// </summary>
 public sealed class GatewayStaffRoutesTests : IAsyncLifetime
 {
+    private static readonly string[] StandInServices = ["billing", "identity"];
+
     private Infrastructure _infrastructure = null!;
     private string _virtualHost = null!;
 
@@ -28,7 +30,7 @@ public sealed class GatewayStaffRoutesTests : IAsyncLifetime
     {
         await using var standIn = await GatewayDocsTests.StandInAsync();
         await using var gateway = new AppFactory<Gateway.GatewayOptions>(_infrastructure, _virtualHost, "gateway",
-            new[] { "billing", "identity" }.ToDictionary(s => $"ReverseProxy:Clusters:{s}:Destinations:primary:Address", _ => standIn.Urls.Single()));
+            StandInServices.ToDictionary(s => $"ReverseProxy:Clusters:{s}:Destinations:primary:Address", _ => standIn.Urls.Single()));
         using var technician = gateway.CreateClient().As(TestAuth.Token(Roles.Technician, subject: "tess"));
         using var client = gateway.CreateClient().As(TestAuth.Token(Roles.ClientUser, Guid.NewGuid(), "dana"));
 
