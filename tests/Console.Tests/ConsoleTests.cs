@@ -217,7 +217,14 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await dispatcher.SignInAsStaffAsync(RunningSystem.DispatcherEmail, RunningSystem.DemoPassword);
         await dispatcher.Page.GetByRole(AriaRole.Link, new() { Name = "Dispatcher board" }).ClickAsync();
         var nightRow = dispatcher.Page.Locator($"tr[data-team='{night}']");
-        await Expect(nightRow).ToContainTextAsync("bert");
+        try
+        {
+            await Expect(nightRow).ToContainTextAsync("bert", Live);
+        }
+        catch (PlaywrightException e)
+        {
+            Assert.Fail($"{e.Message}\n{Tail(system.App("console").Output)}\n{Tail(system.App("tickets").Output)}\n{Tail(system.App("billing").Output)}");
+        }
         await Expect(nightRow.Locator("td").Nth(2)).ToContainTextAsync(new Regex("^(olga|otto) from "));
         await Expect(dispatcher.Page.Locator($"tr[data-team='{idle}']")).ToContainTextAsync("Nobody: the team has no primary rotation");
         await Expect(dispatcher.Page.Locator(".ageing")).ToContainTextAsync("0-7 days");
@@ -251,6 +258,8 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await dispatcher.CheckScreenAsync("dispatcher-board");
         Assert.Empty(dispatcher.Errors);
     }
+
+    private static string Tail(string output) => output.Length > 3000 ? output[^3000..] : output;
 
     /// <summary>The identity service's id of a person: the "sub" of their tokens, which teams list as members.</summary>
     private async Task<string> SubjectOfAsync(string email)

@@ -101,12 +101,12 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     {
         using (request)
         {
-            var token = await session.AccessTokenAsync(ct);
-            if (token is null) return new(default, new Problem(401, "Your session has ended: reload the page to sign in again.", null, Empty, null));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             try
             {
+                var token = await session.AccessTokenAsync(ct);
+                if (token is null) return new(default, new Problem(401, "Your session has ended: reload the page to sign in again.", null, Empty, null));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
                 using var response = await factory.CreateClient(Extensions.Gateway).SendAsync(request, ct);
                 if (response.IsSuccessStatusCode)
                     return new(response.Content.Headers.ContentLength == 0 ? default : await response.Content.ReadFromJsonAsync<T>(Json, ct), null);
@@ -115,6 +115,11 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
             catch (HttpRequestException e)
             {
                 return new(default, new Problem(503, "The service desk could not be reached.", e.Message, Empty, null));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The screen closed meanwhile: nobody reads the answer, and an exception here would end the whole circuit.
+                return new(default, new Problem(499, "Cancelled: the screen was closed.", null, Empty, null));
             }
         }
     }
