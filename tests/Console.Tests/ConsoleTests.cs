@@ -49,7 +49,7 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await Expect(top).ToBeFocusedAsync();
         await technician.Page.Keyboard.PressAsync("Enter");
         var heading = technician.Page.GetByRole(AriaRole.Heading, new() { Level = 1 });
-        await Expect(heading).ToContainTextAsync(subject);
+        await WithOutputAsync(() => Expect(heading).ToContainTextAsync(subject));
 
         // A dispatcher has the same ticket open in another browser.
         await using var dispatcher = await StaffBrowser.OpenAsync(chromium, system);
@@ -217,14 +217,7 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await dispatcher.SignInAsStaffAsync(RunningSystem.DispatcherEmail, RunningSystem.DemoPassword);
         await dispatcher.Page.GetByRole(AriaRole.Link, new() { Name = "Dispatcher board" }).ClickAsync();
         var nightRow = dispatcher.Page.Locator($"tr[data-team='{night}']");
-        try
-        {
-            await Expect(nightRow).ToContainTextAsync("bert", Live);
-        }
-        catch (PlaywrightException e)
-        {
-            Assert.Fail($"{e.Message}\n{Tail(system.App("console").Output)}\n{Tail(system.App("tickets").Output)}\n{Tail(system.App("billing").Output)}");
-        }
+        await WithOutputAsync(() => Expect(nightRow).ToContainTextAsync("bert", Live));
         await Expect(nightRow.Locator("td").Nth(2)).ToContainTextAsync(new Regex("^(olga|otto) from "));
         await Expect(dispatcher.Page.Locator($"tr[data-team='{idle}']")).ToContainTextAsync("Nobody: the team has no primary rotation");
         await Expect(dispatcher.Page.Locator(".ageing")).ToContainTextAsync("0-7 days");
@@ -237,7 +230,7 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
 
         var card = dispatcher.Page.Locator(".emergency-card").Filter(new() { HasText = subject });
         await Expect(card).ToBeVisibleAsync(); // live: the ticket appears when it opens
-        await Expect(card.Locator(".paging-chain")).ToContainTextAsync("primary: paged", Live);
+        await WithOutputAsync(() => Expect(card.Locator(".paging-chain")).ToContainTextAsync("primary: paged", new() { Timeout = 90_000 }));
         // Nobody answers the primary's page within the team's 30 s: the backup is paged, and the board says so.
         await Expect(card.Locator(".escalated")).ToContainTextAsync("last to the backup, bert", new() { Timeout = 90_000 });
         await Expect(card.Locator(".paging-chain")).ToContainTextAsync("backup: paged bert");
@@ -259,7 +252,20 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         Assert.Empty(dispatcher.Errors);
     }
 
-    private static string Tail(string output) => output.Length > 3000 ? output[^3000..] : output;
+    /// <summary>A browser expectation that, when it fails, says what the console and tickets logged meanwhile.</summary>
+    private async Task WithOutputAsync(Func<Task> expectation)
+    {
+        try
+        {
+            await expectation();
+        }
+        catch (PlaywrightException e)
+        {
+            Assert.Fail($"{e.Message}\n{Tail(system.App("console").Output)}\n{Tail(system.App("tickets").Output)}");
+        }
+    }
+
+    private static string Tail(string output) => output.Length > 4000 ? output[^4000..] : output;
 
     /// <summary>The identity service's id of a person: the "sub" of their tokens, which teams list as members.</summary>
     private async Task<string> SubjectOfAsync(string email)
