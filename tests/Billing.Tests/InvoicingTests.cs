@@ -87,6 +87,46 @@ public sealed class InvoicingTests(BillingFixture billing)
     }
 
     [Fact]
+    public async Task Staff_read_the_billing_state_of_a_tickets_time_and_the_age_of_unbilled_time_but_nothing_else_of_billing()
+    {
+        var client = await ClientAsync(await CalendarAsync());
+        await AgreeAsync(client);
+        using var technician = billing.App.CreateClient().As(TestAuth.Token(Roles.Technician, subject: "tess"));
+        var ageing = await technician.GetFromJsonAsync<JsonElement>("/api/billing/reports/unbilled-ageing");
+        var ticket = Guid.NewGuid();
+        var entry = await RecordAsync(client, LateMonday, 90, ticket);
+
+        var waiting = await technician.GetFromJsonAsync<JsonElement>($"/api/billing/tickets/{ticket}/time-states");
+        var only = Assert.Single(waiting.GetProperty("entries").EnumerateArray());
+        Assert.Equal((entry, "AwaitingApproval", 90), (only.GetProperty("timeEntryId").GetGuid(), only.GetProperty("state").GetString(),
+            only.GetProperty("minutes").GetInt32()));
+
+        // The entry is in the bucket of its age, with its minutes, and counted as awaiting approval.
+        var days = (int)(DateTimeOffset.UtcNow - LateMonday).TotalDays;
+        JsonElement Bucket(JsonElement report) => report.GetProperty("buckets").EnumerateArray().Single(b =>
+            days >= b.GetProperty("fromDays").GetInt32() && (b.GetProperty("toDays").ValueKind == JsonValueKind.Null || days < b.GetProperty("toDays").GetInt32()));
+        var before = Bucket(ageing);
+        var after = Bucket(await technician.GetFromJsonAsync<JsonElement>("/api/billing/reports/unbilled-ageing"));
+        Assert.Equal((1, 90, 1), (after.GetProperty("entries").GetInt32() - before.GetProperty("entries").GetInt32(),
+            after.GetProperty("minutes").GetInt32() - before.GetProperty("minutes").GetInt32(),
+            after.GetProperty("awaitingApproval").GetInt32() - before.GetProperty("awaitingApproval").GetInt32()));
+
+        await ConsumeAsync(new AfterHoursWorkApproved(Guid.NewGuid(), ticket, client, Guid.NewGuid(), "Dana Reyes", "phone", 220m, "USD",
+            LateMonday.AddMinutes(25), "oscar"));
+        var approved = await technician.GetFromJsonAsync<JsonElement>($"/api/billing/tickets/{ticket}/time-states");
+        var rated = Assert.Single(approved.GetProperty("entries").EnumerateArray());
+        Assert.Equal(("Billable", 270.00m, 270.00m, "USD"), (rated.GetProperty("state").GetString(), rated.GetProperty("amount").GetDecimal(),
+            approved.GetProperty("total").GetDecimal(), approved.GetProperty("currency").GetString()));
+        Assert.Empty((await technician.GetFromJsonAsync<JsonElement>($"/api/billing/tickets/{Guid.NewGuid()}/time-states")).GetProperty("entries").EnumerateArray());
+
+        // The rest of billing stays the billing role's; a client reads none of it.
+        Assert.Equal(HttpStatusCode.Forbidden, (await technician.GetAsync(new Uri($"/api/billing/clients/{client}/time-entries", UriKind.Relative))).StatusCode);
+        using var dana = billing.App.CreateClient().As(TestAuth.Token(Roles.ClientUser, client, "dana"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await dana.GetAsync(new Uri($"/api/billing/tickets/{ticket}/time-states", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await dana.GetAsync(new Uri("/api/billing/reports/unbilled-ageing", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task Finalising_numbers_the_invoice_marks_its_entries_invoiced_and_freezes_it()
     {
         var client = await ClientAsync(await CalendarAsync());

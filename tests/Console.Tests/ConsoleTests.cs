@@ -49,7 +49,7 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await Expect(top).ToBeFocusedAsync();
         await technician.Page.Keyboard.PressAsync("Enter");
         var heading = technician.Page.GetByRole(AriaRole.Heading, new() { Level = 1 });
-        await Expect(heading).ToContainTextAsync(subject);
+        await WithOutputAsync(() => Expect(heading).ToContainTextAsync(subject));
 
         // A dispatcher has the same ticket open in another browser.
         await using var dispatcher = await StaffBrowser.OpenAsync(chromium, system);
@@ -63,7 +63,7 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
 
         await technician.Button("Take it").ClickAsync();
         await Expect(technician.Page.Locator(".ticket-facts")).ToContainTextAsync("Assignee: You (Tess Ng)");
-        await Expect(watched).ToContainTextAsync($"Assignee: {tess}", Live);
+        await Expect(watched).ToContainTextAsync("Assignee: Tess Ng", Live); // the staff directory's name, not the subject
 
         await technician.Page.GetByLabel("Reply to the client (emailed to them)").FillAsync("We are on it: the printer's driver is being reinstalled.");
         await Expect(dispatcher.Page.Locator(".presence")).ToContainTextAsync("Tess Ng is replying.", Live);
@@ -81,6 +81,9 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await technician.Page.GetByLabel("What was done").FillAsync("Reinstalled the driver");
         await technician.Button("Log time").ClickAsync();
         await Expect(technician.Page.Locator(".time-entries")).ToContainTextAsync("20 min");
+        // Billing's state of that time, once billing has it (the approval recorded at the start covers after-hours work).
+        await Expect(technician.Page.Locator(".time-entries .billing-state")).ToContainTextAsync(
+            new Regex("Billing: (awaiting approval|approved and rated|not rated|covered)"), Live);
 
         await technician.Page.GetByLabel("New status").SelectOptionAsync("WaitingOnClient");
         await technician.Page.GetByLabel("Reason (optional)").FillAsync("Asked Dana to print a test page");
@@ -174,49 +177,95 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         await dana.CheckScreenAsync("staff-only");
     }
 
-    private static readonly string[] CarlsPhones = ["+15550100"];
-
     [Fact]
-    public async Task Dispatcher_sees_an_open_emergency_and_records_a_call_down_attempt_and_the_approval()
+    public async Task Dispatcher_at_night_sees_a_P1_page_escalate_to_the_backup_records_a_call_down_attempt_and_the_approval()
     {
-        // The demo client's call-down list: one contact with a phone.
+        // A premium client whose calendar is closed now (open one hour, two days from today): a P1 pages its team's on-call.
         using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
+        var calendar = await admin.PostAsJsonAsync(new Uri("/api/sla/calendars", UriKind.Relative), new
+        {
+            name = $"Open only {day:yyyy-MM-dd} ({Guid.NewGuid():N})", timeZone = "Etc/UTC",
+            week = new Dictionary<string, object[]> { [day.DayOfWeek.ToString().ToLowerInvariant()] = [new { opens = "10:00", closes = "11:00" }] },
+        });
+        Assert.True(calendar.IsSuccessStatusCode, await calendar.Content.ReadAsStringAsync());
+        using var dora = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var client = await EndToEnd.Tests.ClientDirectory.NewClientAsync(system, dora, $"Night clinic {Guid.NewGuid():N}", "premium",
+            (await calendar.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
         var name = $"Carl Callme {Guid.NewGuid():N}"[..20];
-        var contact = await admin.PostAsJsonAsync(new Uri($"/api/clients/{RunningSystem.DemoClient}/contacts", UriKind.Relative),
-            new { name, emails = new[] { $"carl.{Guid.NewGuid():N}@acme-dental.example" }, phones = CarlsPhones });
-        Assert.True(contact.IsSuccessStatusCode, await contact.Content.ReadAsStringAsync());
-        var added = await contact.Content.ReadFromJsonAsync<JsonElement>();
-        // The answer is the client with its contacts, or the contact itself.
-        var contactId = added.TryGetProperty("contacts", out var contacts)
-            ? contacts.EnumerateArray().Single(c => c.GetProperty("name").GetString() == name).GetProperty("id").GetGuid()
-            : added.GetProperty("id").GetGuid();
-        var list = await admin.PutAsJsonAsync(new Uri($"/api/clients/{RunningSystem.DemoClient}/call-down-list", UriKind.Relative), new { contactIds = new[] { contactId } });
+        var phone = EndToEnd.Tests.ClientDirectory.NewPhone();
+        var carl = await EndToEnd.Tests.ClientDirectory.AddContactAsync(system, dora, client, name, $"carl.{Guid.NewGuid():N}@night-clinic.example", phone);
+        var list = await admin.PutAsJsonAsync(new Uri($"/api/clients/{client}/call-down-list", UriKind.Relative), new { contactIds = new[] { carl } });
         Assert.True(list.IsSuccessStatusCode, await list.Content.ReadAsStringAsync());
 
-        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, RunningSystem.DemoClient, "dana", RunningSystem.DemoContact));
-        var subject = $"Server down {Guid.NewGuid():N}";
-        var request = await dana.PostAsJsonAsync(new Uri("/api/requests", UriKind.Relative),
-            new { subject, description = "Nothing works.", emergency = true, emergencyTermsConfirmed = true });
-        Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
+        // The night team: olga and otto take turns as primary (a hand-off every day at 08:00 UTC), bert is the backup,
+        // and a page waits 30 s for an answer. A second team has no rotation at all.
+        var night = await TeamAsync($"Night {Guid.NewGuid():N}"[..16], pageWaitSeconds: 30, RunningSystem.OnCallStaff);
+        foreach (var (layer, people) in new[] { ("primary", new[] { "olga", "otto" }), ("backup", new[] { "bert" }) })
+        {
+            var rotation = await dora.PostAsJsonAsync(new Uri($"/api/teams/{night}/rotations", UriKind.Relative), new
+            {
+                layer, people, turnDays = 1, handoff = "08:00", timeZone = "Etc/UTC", firstTurn = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1),
+            });
+            Assert.True(rotation.IsSuccessStatusCode, await rotation.Content.ReadAsStringAsync());
+        }
+        var idle = await TeamAsync($"Idle {Guid.NewGuid():N}"[..16]);
+        var rule = await dora.PostAsJsonAsync(new Uri("/api/routing-rules", UriKind.Relative), new { order = 1, clientId = client, teamId = night });
+        Assert.True(rule.IsSuccessStatusCode, await rule.Content.ReadAsStringAsync());
 
         await using var dispatcher = await StaffBrowser.OpenAsync(chromium, system);
         await dispatcher.SignInAsStaffAsync(RunningSystem.DispatcherEmail, RunningSystem.DemoPassword);
         await dispatcher.Page.GetByRole(AriaRole.Link, new() { Name = "Dispatcher board" }).ClickAsync();
+        var nightRow = dispatcher.Page.Locator($"tr[data-team='{night}']");
+        await WithOutputAsync(() => Expect(nightRow).ToContainTextAsync("bert", Live));
+        await Expect(nightRow.Locator("td").Nth(2)).ToContainTextAsync(new Regex("^(olga|otto) from "));
+        await Expect(dispatcher.Page.Locator($"tr[data-team='{idle}']")).ToContainTextAsync("Nobody: the team has no primary rotation");
+        await Expect(dispatcher.Page.Locator(".ageing")).ToContainTextAsync("0-7 days");
+
+        using var asCarl = system.Client(TestAuth.Token(Roles.ClientUser, client, "carl", carl));
+        var subject = $"Server down {Guid.NewGuid():N}";
+        var request = await asCarl.PostAsJsonAsync(new Uri("/api/requests", UriKind.Relative),
+            new { subject, description = "Nothing works.", emergency = true, emergencyTermsConfirmed = true });
+        Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
+
         var card = dispatcher.Page.Locator(".emergency-card").Filter(new() { HasText = subject });
         await Expect(card).ToBeVisibleAsync(); // live: the ticket appears when it opens
+        await WithOutputAsync(() => Expect(card.Locator(".paging-chain")).ToContainTextAsync("primary: paged", new() { Timeout = 90_000 }));
+        // Nobody answers the primary's page within the team's 30 s: the backup is paged, and the board says so.
+        await Expect(card.Locator(".escalated")).ToContainTextAsync("last to the backup, bert", new() { Timeout = 90_000 });
+        await Expect(card.Locator(".paging-chain")).ToContainTextAsync("backup: paged bert");
 
-        await card.GetByLabel("Who").SelectOptionAsync(contactId.ToString());
+        await card.GetByLabel("Who").SelectOptionAsync(carl.ToString());
         await card.GetByLabel("Outcome").SelectOptionAsync("reached");
         await card.GetByLabel("Note").FillAsync("Carl approves, rate quoted");
         await card.GetByRole(AriaRole.Button, new() { Name = "Record call" }).ClickAsync();
-        await Expect(card.Locator(".call-down-attempts")).ToContainTextAsync($"{name} at +15550100: reached");
+        await Expect(card.Locator(".call-down-attempts")).ToContainTextAsync($"{name} at {phone}: reached");
+        // The walk is over once someone is reached: no more calls offered (tickets would answer 409).
+        await Expect(card.Locator(".walk-over")).ToContainTextAsync($"{name} was reached");
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Record call" })).ToHaveCountAsync(0);
 
-        await card.GetByLabel("Approved by").SelectOptionAsync(contactId.ToString());
+        await card.GetByLabel("Approved by").SelectOptionAsync(carl.ToString());
         await card.GetByRole(AriaRole.Button, new() { Name = "Record approval" }).ClickAsync();
         await Expect(card.Locator(".approval")).ToContainTextAsync($"Approved by {name} (phone)");
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Record approval" })).ToHaveCountAsync(0);
         await dispatcher.CheckScreenAsync("dispatcher-board");
         Assert.Empty(dispatcher.Errors);
     }
+
+    /// <summary>A browser expectation that, when it fails, says what the console and tickets logged meanwhile.</summary>
+    private async Task WithOutputAsync(Func<Task> expectation)
+    {
+        try
+        {
+            await expectation();
+        }
+        catch (PlaywrightException e)
+        {
+            Assert.Fail($"{e.Message}\n{Tail(system.App("console").Output)}\n{Tail(system.App("tickets").Output)}");
+        }
+    }
+
+    private static string Tail(string output) => output.Length > 4000 ? output[^4000..] : output;
 
     /// <summary>The identity service's id of a person: the "sub" of their tokens, which teams list as members.</summary>
     private async Task<string> SubjectOfAsync(string email)
@@ -228,10 +277,13 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         return ((Guid)(await query.ExecuteScalarAsync())!).ToString();
     }
 
-    private async Task<Guid> TeamAsync(string name, params string[] members)
+    private Task<Guid> TeamAsync(string name, params string[] members) => TeamAsync(name, pageWaitSeconds: null, members);
+
+    /// <param name="pageWaitSeconds">How long a page waits for an answer before the next layer is paged (tickets' default when null).</param>
+    private async Task<Guid> TeamAsync(string name, int? pageWaitSeconds, params string[] members)
     {
         using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
-        var response = await admin.PostAsJsonAsync(new Uri("/api/teams", UriKind.Relative), new { name, members });
+        var response = await admin.PostAsJsonAsync(new Uri("/api/teams", UriKind.Relative), new { name, members, pageWaitSeconds, pageRounds = 1 });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }

@@ -103,6 +103,9 @@ public sealed partial class StaffBrowser : IAsyncDisposable
             $"{v.Impact} {v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")));
         var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
+        // A full-page picture draws the sticky app bar where the page is scrolled to (clicking a field lower down scrolls
+        // it), over whatever is there: from the top, the bar sits above the title as a person sees it on arrival.
+        await Page.EvaluateAsync("window.scrollTo(0, 0)");
         await File.WriteAllBytesAsync(Path.Combine(folder, $"console-{name}.png"), await Page.ScreenshotAsync(new() { FullPage = true }));
     }
 

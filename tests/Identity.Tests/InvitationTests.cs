@@ -37,6 +37,20 @@ public sealed partial class InvitationTests(IdentityFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Staff_read_the_staff_directory_names_and_roles_only_and_no_client_contact_is_in_it()
+    {
+        using var technician = Api(Roles.Technician);
+        var staff = await technician.GetFromJsonAsync<JsonElement>("/api/identity/staff");
+
+        var tess = staff.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Tess Ng");
+        Assert.Equal(Roles.Technician, tess.GetProperty("role").GetString());
+        Assert.Equal(["id", "name", "role"], tess.EnumerateObject().Select(p => p.Name).Order());
+        Assert.DoesNotContain(staff.EnumerateArray(), p => p.GetProperty("name").GetString() == "Dana Reyes");
+        using var dana = fixture.Identity.CreateClient().As(TestAuth.Token(Roles.ClientUser, Intake.Api.Data.IntakeDbContext.DemoClientId, "dana"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await dana.GetAsync(new Uri("/api/identity/staff", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task Invited_contact_sets_a_password_through_a_link_that_works_once_and_then_signs_in()
     {
         var email = $"ines.{Guid.NewGuid():N}@acme-dental.example";

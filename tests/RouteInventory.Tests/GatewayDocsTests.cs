@@ -70,7 +70,8 @@ public sealed class GatewayDocsTests : IAsyncLifetime
         Assert.True(document.TryGetProperty("openapi", out _));
     }
 
-    private static async Task<WebApplication> StandInAsync()
+    /// <summary>One stand-in for any service: it answers with the path it was asked for.</summary>
+    internal static async Task<WebApplication> StandInAsync()
     {
         var app = WebApplication.CreateSlimBuilder().Build();
         app.Urls.Add("http://127.0.0.1:0");

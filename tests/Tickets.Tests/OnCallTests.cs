@@ -103,6 +103,37 @@ public sealed class OnCallTests(TicketsFixture tickets) : IDisposable
     }
 
     [Fact]
+    public async Task Next_on_call_is_the_exact_next_hand_off_through_overrides_and_DST_and_a_team_without_a_rotation_says_so()
+    {
+        tickets.Clock.Now = Winter;
+        var team = await CreateTeamAsync();
+        async Task<OnCallNext> NextAsync(Guid teamId, string at)
+        {
+            var response = await _tech.GetAsync($"/api/teams/{teamId}/on-call/next?at={Uri.EscapeDataString(at)}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.ReadAsync<OnCallNext>();
+        }
+
+        // No rotation at all: nobody, no change coming, and the answer says why.
+        Assert.Equal(new OnCallNext(team.Id, At("2026-03-28T00:00Z"), null, null, false, false, null, null), await NextAsync(team.Id, "2026-03-28T00:00Z"));
+
+        await CreateRotationAsync(team.Id, Rotation("primary", ["anna", "ben"], 1, "08:00", "Europe/Berlin", "2026-03-27"));
+        // Before the first turn: anna from 08:00 CET (07:00Z).
+        Assert.Equal(new OnCallHandoff(At("2026-03-27T07:00Z"), "anna"), (await NextAsync(team.Id, "2026-03-26T12:00Z")).NextPrimary);
+        // Across the change to summer time: ben's turn from 28 March ends at 08:00 CEST, 06:00Z (not "now + 24 hours").
+        var sunday = await NextAsync(team.Id, "2026-03-28T12:00Z");
+        Assert.Equal(("ben", true, false, new OnCallHandoff(At("2026-03-29T06:00Z"), "anna"), (OnCallHandoff?)null),
+            (sunday.Primary, sunday.PrimaryRotation, sunday.BackupRotation, sunday.NextPrimary, sunday.NextBackup));
+
+        // An override in the middle of anna's turn is the next change, and its end hands back to the rotation.
+        Assert.Equal(HttpStatusCode.Created, (await OverrideAsync(team.Id, "primary", "omar", At("2026-03-29T18:00Z"), At("2026-03-29T22:00Z"))).StatusCode);
+        Assert.Equal(new OnCallHandoff(At("2026-03-29T18:00Z"), "omar"), (await NextAsync(team.Id, "2026-03-29T12:00Z")).NextPrimary);
+        Assert.Equal(new OnCallHandoff(At("2026-03-29T22:00Z"), "anna"), (await NextAsync(team.Id, "2026-03-29T19:00Z")).NextPrimary);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _tech.GetAsync($"/api/teams/{Guid.NewGuid()}/on-call/next")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_schedule_the_paging_saga_uses_answers_as_the_endpoint_does()
     {
         tickets.Clock.Now = Winter;

@@ -58,8 +58,13 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     public Task<Result<JsonElement>> LogTimeAsync(Guid id, DateTimeOffset startedAt, int minutes, string workType, string? note, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/time-entries", new { startedAt, minutes, workType, note = Blank(note) }, ct);
 
-    public Task<Result<OnCallNow>> OnCallAsync(Guid teamId, DateTimeOffset at, CancellationToken ct = default) =>
-        GetAsync<OnCallNow>($"api/teams/{teamId}/on-call?at={Uri.EscapeDataString(at.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}", ct);
+    public Task<Result<TicketTimeStates>> BillingStatesAsync(Guid id, CancellationToken ct = default) =>
+        GetAsync<TicketTimeStates>($"api/billing/tickets/{id}/time-states", ct);
+
+    public Task<Result<UnbilledAgeing>> UnbilledAgeingAsync(CancellationToken ct = default) =>
+        GetAsync<UnbilledAgeing>("api/billing/reports/unbilled-ageing", ct);
+
+    public Task<Result<OnCallNext>> OnCallAsync(Guid teamId, CancellationToken ct = default) => GetAsync<OnCallNext>($"api/teams/{teamId}/on-call/next", ct);
 
     public Task<Result<PagingView>> PagingAsync(Guid id, CancellationToken ct = default) => GetAsync<PagingView>($"api/tickets/{id}/paging", ct);
 
@@ -74,6 +79,17 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
         bool sendConfirmation, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/approvals", new { approverContactId, method, capHours, onSiteRequired, sendConfirmation }, ct);
 
+    /// <summary>
+    /// Reads staff's names once per circuit, so that screens show "Tess Ng" where the services record a subject. Without
+    /// the directory (identity unreachable) the screens fall back to the subjects themselves.
+    /// </summary>
+    public async Task LoadPeopleAsync(CancellationToken ct = default)
+    {
+        if (session.People.Count > 0) return;
+        if ((await GetAsync<StaffMember[]>("api/identity/staff", ct)).Value is { } staff)
+            session.People = staff.ToDictionary(p => p.Id.ToString(), p => p.Name);
+    }
+
     /// <summary>GETs any JSON document (the dispatcher board's views, which it shows as they come).</summary>
     public Task<Result<T>> GetAsync<T>(string path, CancellationToken ct = default) =>
         CallAsync<T>(new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative)), ct);
@@ -85,12 +101,12 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     {
         using (request)
         {
-            var token = await session.AccessTokenAsync(ct);
-            if (token is null) return new(default, new Problem(401, "Your session has ended: reload the page to sign in again.", null, Empty, null));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             try
             {
+                var token = await session.AccessTokenAsync(ct);
+                if (token is null) return new(default, new Problem(401, "Your session has ended: reload the page to sign in again.", null, Empty, null));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
                 using var response = await factory.CreateClient(Extensions.Gateway).SendAsync(request, ct);
                 if (response.IsSuccessStatusCode)
                     return new(response.Content.Headers.ContentLength == 0 ? default : await response.Content.ReadFromJsonAsync<T>(Json, ct), null);
@@ -99,6 +115,11 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
             catch (HttpRequestException e)
             {
                 return new(default, new Problem(503, "The service desk could not be reached.", e.Message, Empty, null));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The screen closed meanwhile: nobody reads the answer, and an exception here would end the whole circuit.
+                return new(default, new Problem(499, "Cancelled: the screen was closed.", null, Empty, null));
             }
         }
     }

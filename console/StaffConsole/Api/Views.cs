@@ -62,7 +62,14 @@ public sealed record Result<T>(T? Value, Problem? Problem)
     public bool Ok => Problem is null;
 }
 
-public sealed record OnCallNow(Guid TeamId, DateTimeOffset At, string? Primary, string? Backup, string? Lead);
+/// <summary>A member of staff in identity's directory: <paramref name="Id"/> is their subject.</summary>
+public sealed record StaffMember(Guid Id, string Name, string Role);
+
+public sealed record OnCallHandoff(DateTimeOffset At, string? Person);
+
+/// <summary>Who is on call now, whether the team has a rotation per layer, and each layer's next change (tickets' on-call/next).</summary>
+public sealed record OnCallNext(Guid TeamId, DateTimeOffset At, string? Primary, string? Backup, bool PrimaryRotation, bool BackupRotation,
+    OnCallHandoff? NextPrimary, OnCallHandoff? NextBackup);
 
 public sealed record PageView(Guid Id, int Round, string Layer, string Person, DateTimeOffset At, DateTimeOffset AckExpiresAt);
 
@@ -78,3 +85,14 @@ public sealed record CallDownAttemptView(Guid Id, Guid ContactId, string Contact
 public sealed record CallDownView(Guid TicketId, string State, CallDownContactView[] List, CallDownAttemptView[] Attempts, CallDownContactView? Next);
 
 public sealed record ApprovalView(Guid Id, Guid TicketId, Guid ApproverContactId, string ApproverName, bool ApproverAuthorised, string Method);
+
+/// <summary>Billing's view of a ticket's time (billing's staff-readable route, docs/adr/0060).</summary>
+public sealed record TicketTimeStates(Guid TicketId, string? Currency, TicketTimeState[] Entries, decimal Total);
+
+/// <param name="State">Unrated, Billable, AwaitingApproval, Covered, NoCharge, WrittenOff or Invoiced.</param>
+public sealed record TicketTimeState(Guid TimeEntryId, string State, string? Reason, decimal Amount, string? InvoiceNumber);
+
+/// <summary>Unbilled time by age (billing's staff-readable report).</summary>
+public sealed record UnbilledAgeing(DateTimeOffset At, AgeBucket[] Buckets);
+
+public sealed record AgeBucket(string Label, int Entries, int Minutes, int AwaitingApproval, Dictionary<string, decimal> Amounts);

@@ -30,6 +30,9 @@ public sealed class UserSession(IHttpClientFactory http, IOptions<ConsoleOptions
 
     public bool IsSignedIn => _accessToken is not null;
 
+    /// <summary>Staff's names by subject (identity's staff directory), read once per circuit by <c>DeskApi.LoadPeopleAsync</c>.</summary>
+    public IReadOnlyDictionary<string, string> People { get; internal set; } = new Dictionary<string, string>();
+
     internal async Task LoadAsync(HttpContext context)
     {
         var cookie = await context.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -35,5 +35,6 @@ public static class Extensions
         .MapInvoiceEndpoints()
         .MapTimeEntryEndpoints()
         .MapBlockEndpoints()
-        .MapReportEndpoints();
+        .MapReportEndpoints()
+        .MapStaffEndpoints();
 }

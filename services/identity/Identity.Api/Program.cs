@@ -13,4 +13,5 @@ app.UseIdentityProvider();
 app.MapAccountEndpoints();
 app.MapConnectEndpoints();
 app.MapUserEndpoints();
+app.MapStaffDirectoryEndpoints();
 app.Run();

@@ -1,3 +1,4 @@
+using StaffConsole.Api;
 using StaffConsole.Auth;
 
 namespace StaffConsole.Components.Parts;
@@ -5,9 +6,11 @@ namespace StaffConsole.Components.Parts;
 /// <summary>How the console writes the services' names for people and statuses.</summary>
 public static class Names
 {
-    /// <summary>"You" for the signed-in person; otherwise the subject as the services record it.</summary>
+    /// <summary>"You" for the signed-in person; otherwise their name from the staff directory, or the subject as the services record it.</summary>
     public static string Person(string? subject, UserSession session) =>
-        subject is null ? "Nobody" : subject == session.Subject ? $"You ({session.Name})" : subject;
+        subject is null ? "Nobody"
+        : subject == session.Subject ? $"You ({session.Name})"
+        : session.People.GetValueOrDefault(subject) ?? subject;
 
     public static string Status(string status) => status switch
     {
@@ -23,6 +26,22 @@ public static class Names
         "Emergency" => "emergency",
         _ => workType,
     };
+
+    /// <summary>A time entry's billing state in words, with its amount where it has one.</summary>
+    public static string Billing(TicketTimeState state, string? currency) => state.State switch
+    {
+        "AwaitingApproval" => "awaiting approval",
+        "Billable" => $"approved and rated, {Money(state.Amount, currency)}, not invoiced yet",
+        "Invoiced" => $"invoiced{(state.InvoiceNumber is { } number ? $" on {number}" : "")}, {Money(state.Amount, currency)}",
+        "Covered" => "covered by the agreement",
+        "NoCharge" => $"no charge{(state.Reason is { } r ? $" ({r})" : "")}",
+        "WrittenOff" => $"written off{(state.Reason is { } w ? $" ({w})" : "")}",
+        "Unrated" => $"not rated{(state.Reason is { } u ? $": {u}" : "")}",
+        _ => state.State,
+    };
+
+    private static string Money(decimal amount, string? currency) =>
+        $"{amount.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}{(currency is null ? "" : $" {currency}")}";
 
     /// <summary>"1 ticket", "2 tickets"; <paramref name="many"/> where adding an s is wrong.</summary>
     public static string Count(int count, string one, string? many = null) => count == 1 ? $"1 {one}" : $"{count} {many ?? one + "s"}";

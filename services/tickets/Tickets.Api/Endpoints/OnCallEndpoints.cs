@@ -116,6 +116,9 @@ public static class OnCallEndpoints
         teams.MapGet("/on-call", OnCallAt)
             .Produces<OnCallNow>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        teams.MapGet("/on-call/next", Next)
+            .Produces<OnCallNext>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         teams.MapGet("/on-call/gaps", Gaps)
             .Produces<OnCallGapsView>()
             .ProducesValidationProblem()
@@ -293,6 +296,13 @@ public static class OnCallEndpoints
         CancellationToken cancellationToken) =>
         await db.Teams.AnyAsync(t => t.Id == id, cancellationToken)
             ? TypedResults.Ok(await schedule.AtAsync(id, at ?? clock.GetUtcNow(), cancellationToken))
+            : Problems.NotFound("team");
+
+    /// <summary>Who is on call now (or at <paramref name="at"/>) and when each layer next changes hands, to whom.</summary>
+    private static async Task<IResult> Next(Guid id, DateTimeOffset? at, TicketsDbContext db, OnCallSchedule schedule, TimeProvider clock,
+        CancellationToken cancellationToken) =>
+        await db.Teams.AnyAsync(t => t.Id == id, cancellationToken)
+            ? TypedResults.Ok(await schedule.NextAsync(id, at ?? clock.GetUtcNow(), cancellationToken))
             : Problems.NotFound("team");
 
     /// <summary>From now for two weeks unless asked otherwise: a gap is reported before anyone needs to be paged in it.</summary>
