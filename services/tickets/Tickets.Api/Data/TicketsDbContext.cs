@@ -76,12 +76,15 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
         modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>
         {
             paging.ToTable("emergency_pagings");
-            paging.HasKey(p => p.TicketId);
+            paging.HasKey(p => p.Id);
+            // One chain per emergency start (docs/adr/0058): a copy or a redelivery of the same start finds its chain.
+            paging.HasIndex(p => new { p.TicketId, p.StartKey }).IsUnique();
+            paging.Property(p => p.StartKey).HasMaxLength(100);
             paging.Property(p => p.State).HasConversion<string>().HasMaxLength(20);
             paging.Property(p => p.AcknowledgedBy).HasMaxLength(200);
             paging.Property(p => p.AcknowledgedHow).HasMaxLength(20);
-            paging.HasMany(p => p.Pages).WithOne().HasForeignKey(p => p.TicketId);
-            paging.HasOne<Ticket>().WithOne().HasForeignKey<OnCall.EmergencyPaging>(p => p.TicketId);
+            paging.HasMany(p => p.Pages).WithOne().HasForeignKey(p => p.PagingId);
+            paging.HasOne<Ticket>().WithMany().HasForeignKey(p => p.TicketId);
             // No tenant filter: only staff routes, consumers and the page link (whose secret is the credential) read it.
         });
 

@@ -961,7 +961,8 @@ namespace Tickets.Api.Data.Migrations
 
             modelBuilder.Entity("Tickets.Api.OnCall.EmergencyPaging", b =>
                 {
-                    b.Property<Guid>("TicketId")
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
                     b.Property<string>("AcknowledgedBy")
@@ -984,6 +985,11 @@ namespace Tickets.Api.Data.Migrations
                     b.Property<int>("Round")
                         .HasColumnType("integer");
 
+                    b.Property<string>("StartKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -998,7 +1004,13 @@ namespace Tickets.Api.Data.Migrations
                     b.Property<Guid?>("TeamId")
                         .HasColumnType("uuid");
 
-                    b.HasKey("TicketId");
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TicketId", "StartKey")
+                        .IsUnique();
 
                     b.ToTable("emergency_pagings", (string)null);
                 });
@@ -1068,6 +1080,9 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<Guid>("PagingId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Person")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -1084,7 +1099,7 @@ namespace Tickets.Api.Data.Migrations
                     b.HasIndex("AckTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("TicketId");
+                    b.HasIndex("PagingId");
 
                     b.ToTable("pages", (string)null);
                 });
@@ -1288,8 +1303,8 @@ namespace Tickets.Api.Data.Migrations
             modelBuilder.Entity("Tickets.Api.OnCall.EmergencyPaging", b =>
                 {
                     b.HasOne("Tickets.Api.Domain.Ticket", null)
-                        .WithOne()
-                        .HasForeignKey("Tickets.Api.OnCall.EmergencyPaging", "TicketId")
+                        .WithMany()
+                        .HasForeignKey("TicketId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1307,7 +1322,7 @@ namespace Tickets.Api.Data.Migrations
                 {
                     b.HasOne("Tickets.Api.OnCall.EmergencyPaging", null)
                         .WithMany("Pages")
-                        .HasForeignKey("TicketId")
+                        .HasForeignKey("PagingId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
