@@ -255,6 +255,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             approval.Property(a => a.Currency).HasMaxLength(3);
             approval.Property(a => a.RecordedBy).HasMaxLength(200);
             approval.HasIndex(a => new { a.TicketId, a.At });
+            approval.Property(a => a.IdempotencyKey).HasMaxLength(200);
+            // A retried POST finds the approval its first attempt made (docs/adr/0059).
+            approval.HasIndex(a => new { a.TicketId, a.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
             approval.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
             approval.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });

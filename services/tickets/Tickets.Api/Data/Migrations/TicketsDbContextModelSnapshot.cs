@@ -339,6 +339,10 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Method")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -370,6 +374,10 @@ namespace Tickets.Api.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("TicketId", "At");
+
+                    b.HasIndex("TicketId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.ToTable("approvals", (string)null);
                 });
