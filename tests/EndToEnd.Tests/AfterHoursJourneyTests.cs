@@ -272,6 +272,61 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     }
 
     [Fact]
+    public async Task Quiet_hours_an_SLA_warning_at_night_mails_no_off_duty_staff_and_by_day_reaches_the_assignee()
+    {
+        // A tier whose every target counts around the clock and whose internal work-begins target is one minute: its first
+        // warning (50 %) falls 30 s after entry, at night for one client and by day for the other.
+        var tier = await QuickTierAsync();
+        var (nightClient, nora) = await ClientAtNightAsync(tier);
+        var (dayClient, dan) = await ClientAtNightAsync(tier, openAllDay: true);
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var night = await RequestAsync(nora, nightClient, new { subject = "Printer jam at night", description = "Tray 2." });
+        var day = await RequestAsync(dan, dayClient, new { subject = "Printer jam by day", description = "Tray 2." });
+        foreach (var id in new[] { night, day }) await AssignAsync(dispatcher, id, "otto"); // otto has a mailbox (Staff:People)
+        var (nightNumber, dayNumber) = ((await TicketAsync(dispatcher, night, _ => true)).GetProperty("number").GetInt64(),
+            (await TicketAsync(dispatcher, day, _ => true)).GetProperty("number").GetInt64());
+
+        // By day: the assignee is told.
+        var warned = await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages().FirstOrDefault(m =>
+                m.To.Mailboxes.Any(a => a.Address == "otto@msp.example") && m.Subject?.Contains($"[SD#{dayNumber}]", StringComparison.Ordinal) == true)),
+            "the day's warning to otto", within: TimeSpan.FromSeconds(120), explain: () => system.Output);
+        Assert.Contains("% used", warned.Subject, StringComparison.Ordinal);
+        // At night: sla warned (and breached) all the same, and notify mailed nobody, not even the assignee.
+        await ClockAsync(dispatcher, night, c => c.GetProperty("ledger").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "Breached"));
+        var told = await ReadAsync(await dispatcher.GetAsync(new Uri($"/api/notify/tickets/{night}/deliveries", UriKind.Relative)));
+        Assert.DoesNotContain(told.GetProperty("deliveries").EnumerateArray(), d => d.GetProperty("kind").GetString() is "sla-warning" or "sla-breach"
+            && d.GetProperty("channel").GetString() is "email" or "sms" or "voice");
+        Assert.DoesNotContain(system.Mail.Messages(), m => m.Subject?.Contains($"[SD#{nightNumber}]", StringComparison.Ordinal) == true
+            && m.To.Mailboxes.Any(a => a.Address.EndsWith("@msp.example", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Assigns the ticket, reading its version again while sla and notify move it on.</summary>
+    private async Task AssignAsync(HttpClient dispatcher, Guid id, string assignee) =>
+        await Eventually.TrueAsync(async () =>
+        {
+            var current = await TicketAsync(dispatcher, id, _ => true);
+            var assigned = await dispatcher.PostAsJsonAsync(new Uri($"/api/tickets/{id}/assignment", UriKind.Relative),
+                new { assignee, version = current.GetProperty("version").GetUInt32() });
+            Assert.True(assigned.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{assigned.StatusCode}: {await assigned.Content.ReadAsStringAsync()}");
+            return assigned.StatusCode == HttpStatusCode.OK;
+        }, $"the assignment of {id}", explain: () => system.Output);
+
+    /// <summary>A tier covering every priority around the clock, each work-begins target 2 min (1 min internal).</summary>
+    private async Task<string> QuickTierAsync()
+    {
+        var name = "quick-" + Guid.NewGuid().ToString("N")[..8];
+        var targets = Priorities.SelectMany(p => new object[]
+        {
+            new { priority = p, type = "acknowledge", contractualMinutes = 60, internalMinutes = 30, calendar = "24x7" },
+            new { priority = p, type = "work-begins", contractualMinutes = 2, internalMinutes = 1, calendar = "24x7" },
+        }).ToArray();
+        using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
+        var response = await admin.PostAsJsonAsync(new Uri("/api/sla/tiers", UriKind.Relative), new { name, afterHoursCovered = true, emergencyCovered = true, targets });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return name;
+    }
+
+    [Fact]
     public async Task Night_call_down_reaches_the_second_contact_whose_approval_lets_work_start_and_after_hours_time_be_logged()
     {
         var (_, id, _, ann, annPhone, ben, benPhone) = await EmergencyWithCallDownListAsync();
@@ -289,8 +344,16 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         var refused = await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/time-entries", UriKind.Relative), entry);
         Assert.True(refused.StatusCode == HttpStatusCode.Conflict, $"{(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync()}");
 
-        var approval = await ReadAsync(await olga.PostAsJsonAsync(new Uri($"/api/tickets/{id}/approvals", UriKind.Relative),
-            new { approverContactId = ben, method = "phone", onSiteRequired = false, sendConfirmation = false }));
+        // olga's phone loses the answer and posts the approval again with the same key: one approval (docs/adr/0059).
+        var key = Guid.NewGuid().ToString("N");
+        HttpRequestMessage Approve() => new(HttpMethod.Post, new Uri($"/api/tickets/{id}/approvals", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new { approverContactId = ben, method = "phone", onSiteRequired = false, sendConfirmation = false }),
+            Headers = { { "Idempotency-Key", key } },
+        };
+        var approval = await ReadAsync(await olga.SendAsync(Approve()));
+        Assert.Equal(approval.GetProperty("id").GetGuid(), (await ReadAsync(await olga.SendAsync(Approve()))).GetProperty("id").GetGuid());
+        Assert.Single((await ReadAsync(await olga.GetAsync(new Uri($"/api/tickets/{id}/approvals", UriKind.Relative)))).EnumerateArray());
         Assert.True(approval.GetProperty("approverAuthorised").GetBoolean(), $"{approval}"); // Ben is on the call-down list
         await Eventually.TrueAsync(async () =>
         {
@@ -441,15 +504,17 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>A client on <paramref name="tier"/> whose calendar is closed now, and its contact's token.</summary>
-    private async Task<(Guid Client, HttpClient Contact)> ClientAtNightAsync(string tier)
+    /// <summary>A client on <paramref name="tier"/> whose calendar is closed now (or, asked so, open around the clock), and its contact's token.</summary>
+    private async Task<(Guid Client, HttpClient Contact)> ClientAtNightAsync(string tier, bool openAllDay = false)
     {
         using var admin = system.Client(TestAuth.Token(Roles.Admin, subject: "ada"));
         var calendar = await admin.PostAsJsonAsync(new Uri("/api/sla/calendars", UriKind.Relative), new
         {
-            name = $"Open only {Day:yyyy-MM-dd} ({Guid.NewGuid():N})",
+            name = $"{(openAllDay ? "Always open" : $"Open only {Day:yyyy-MM-dd}")} ({Guid.NewGuid():N})",
             timeZone = "Etc/UTC",
-            week = new Dictionary<string, object[]> { [Day.DayOfWeek.ToString().ToLowerInvariant()] = [new { opens = "10:00", closes = "11:00" }] },
+            week = openAllDay
+                ? Enum.GetValues<DayOfWeek>().ToDictionary(d => d.ToString().ToLowerInvariant(), _ => new object[] { new { opens = "00:00", closes = "24:00" } })
+                : new Dictionary<string, object[]> { [Day.DayOfWeek.ToString().ToLowerInvariant()] = [new { opens = "10:00", closes = "11:00" }] },
         });
         Assert.Equal(HttpStatusCode.Created, calendar.StatusCode);
         var calendarId = (await calendar.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();

@@ -54,6 +54,8 @@ public class NotifyFixture : IAsyncLifetime
         // With alert preferences of their own (StaffPreferenceTests only): quiet hours, and texts only.
         ["uma"] = ("uma@msp.example", "+15550100010"),
         ["zoe"] = ("zoe@msp.example", "+15550100011"),
+        // Takes her pages by SMS reply in the confirmation and reply-race tests only.
+        ["max"] = ("max@msp.example", "+15550100012"),
     };
     /// <summary>The waits before the 2nd and 3rd attempt (Notify:RetryDelays): three attempts in all.</summary>
     public static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];

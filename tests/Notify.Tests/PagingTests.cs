@@ -152,6 +152,58 @@ public sealed class PagingTests(NotifyFixture notify)
         Assert.Empty(notify.Published("PageReplyReceived", m => m.GetProperty("phone").GetString() == "+15559990000"));
     }
 
+    [Fact]
+    public async Task A_page_taken_by_SMS_reply_is_confirmed_by_one_text_back_and_one_taken_otherwise_is_not()
+    {
+        var (bySms, byLink) = (await notify.OpenTicketAsync(3107, priority: "P1"), await notify.OpenTicketAsync(3108, priority: "P1"));
+        var phone = NotifyFixture.People["max"].Phone;
+        var (smsPage, linkPage) = (Paged(bySms, "max"), Paged(byLink, "max"));
+        await notify.ConsumedAsync(await notify.PublishAsync(smsPage));
+        await notify.ConsumedAsync(await notify.PublishAsync(linkPage));
+        await notify.DeliveryAsync(byLink.TicketId, d => d is { Kind: MessageKind.Page, Channel: "sms", State: DeliveryState.Sent }, "the SMS page");
+
+        var taken = new PageAcknowledged(bySms.TicketId, bySms.ClientId, smsPage.PageId, "max", "sms", DateTimeOffset.UtcNow);
+        await notify.ConsumedAsync(await notify.PublishAsync(taken));
+        await notify.ConsumedAsync(await notify.PublishAsync(taken)); // a redelivery (a copy with a new MessageId)
+        await notify.ConsumedAsync(await notify.PublishAsync(new PageAcknowledged(byLink.TicketId, byLink.ClientId, linkPage.PageId, "max", "link",
+            DateTimeOffset.UtcNow)));
+
+        await notify.DeliveryAsync(bySms.TicketId, d => d is { Kind: MessageKind.PageTaken, Channel: "sms", State: DeliveryState.Sent }, "the confirmation");
+        var confirmation = Assert.Single(notify.Twilio.Requests(phone), r => r.Resource == "Messages" && r.Form["Body"].Contains("you have it", StringComparison.Ordinal));
+        Assert.Contains("Acknowledged SD#3107 \u2014 you have it", confirmation.Form["Body"]);
+        Assert.DoesNotContain(await notify.DeliveriesAsync(byLink.TicketId), d => d.Kind == MessageKind.PageTaken); // the tapper saw the page say so
+    }
+
+    [Fact]
+    public async Task A_reply_that_arrives_while_the_page_is_still_being_sent_is_matched_to_the_page()
+    {
+        var ticket = await notify.OpenTicketAsync(3109, priority: "P1");
+        var phone = NotifyFixture.People["max"].Phone;
+        var page = Paged(ticket, "max");
+        using var channel = notify.App.CreateClient();
+        HttpStatusCode? answer = null;
+        // The fastest thumb: the reply reaches notify after Twilio took the text and before notify heard back from it.
+        notify.Twilio.BeforeAnswer = async request =>
+        {
+            if (request is { Resource: "Messages" } && request.To == phone && request.Form["Body"].Contains("SD#3109", StringComparison.Ordinal) && answer is null)
+                answer = (await ReplyAsync(channel, phone, "SM" + Guid.NewGuid().ToString("N"))).StatusCode;
+        };
+        try
+        {
+            await notify.ConsumedAsync(await notify.PublishAsync(page));
+            await notify.DeliveryAsync(ticket.TicketId, d => d is { Kind: MessageKind.Page, Channel: "sms", State: DeliveryState.Sent }, "the SMS page");
+        }
+        finally
+        {
+            notify.Twilio.BeforeAnswer = null;
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, answer);
+        var reply = await notify.PublishedAsync("PageReplyReceived", m => m.GetProperty("pages").EnumerateArray()
+            .Any(p => p.GetProperty("pageId").GetGuid() == page.PageId));
+        Assert.Single(reply);
+    }
+
     /// <summary>What the SMS channel posts for a text that is an acknowledgement word, signed with its channel secret.</summary>
     private static async Task<HttpResponseMessage> ReplyAsync(HttpClient channel, string from, string messageSid, string secret = NotifyFixture.SmsChannelSecret)
     {

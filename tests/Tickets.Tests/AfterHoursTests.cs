@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 using Billing.Contracts;
@@ -184,6 +185,38 @@ public sealed class AfterHoursTests(TicketsFixture tickets)
         Assert.Equal(0, await tickets.WithDbAsync(db => db.Approvals.CountAsync(a => a.TicketId == ticket.Id)));
         Assert.Empty(await tickets.PublishedAsync("AfterHoursWorkApproved", ticket.Id));
         await AssertRefusedAsync(await StartAsync(ticket.Id), "not approved");
+    }
+
+    [Fact]
+    public async Task An_approval_retried_with_its_idempotency_key_is_recorded_and_published_once_and_the_key_reused_for_other_terms_is_422()
+    {
+        var client = await ClientAsync();
+        var ticket = await tickets.OpenTicketAsync(client.Id);
+        Task<HttpResponseMessage> PostAsync(string key, decimal? capHours) => _tech.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/tickets/{ticket.Id}/approvals")
+        {
+            Content = JsonContent.Create(new { approverContactId = client.Second.Id, method = "phone", capHours, onSiteRequired = false, sendConfirmation = false }),
+            Headers = { { "Idempotency-Key", key } },
+        });
+
+        var key = Guid.NewGuid().ToString("N");
+        var responses = await Task.WhenAll(PostAsync(key, 2m), PostAsync(key, 2m)); // a double tap: both at once
+        var again = await PostAsync(key, 2m); // the answer was lost: the client retries
+        var reused = await PostAsync(key, 5m);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Created], responses.Select(r => r.StatusCode).Order()); // one recorded it, one found it
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var views = await Task.WhenAll(responses.Append(again).Select(r => r.ReadAsync<ApprovalView>()));
+        Assert.Single(views.Select(v => v.Id).Distinct());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+        Assert.True((await reused.ProblemAsync()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        Assert.Equal(1, await tickets.WithDbAsync(db => db.Approvals.CountAsync(a => a.TicketId == ticket.Id)));
+        Assert.Single(await tickets.EventuallyPublishedAsync("AfterHoursWorkApproved", ticket.Id));
+        Assert.Single(await tickets.AuditAsync(ticket.Id), a => a.Action == "after-hours-approved");
+        await (await _tech.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/tickets/{ticket.Id}/approvals")
+        {
+            Content = JsonContent.Create(new { approverContactId = client.Second.Id, method = "phone", onSiteRequired = false, sendConfirmation = false }),
+            Headers = { { "Idempotency-Key", "two words" } },
+        })).AssertInvalidAsync("Idempotency-Key");
     }
 
     [Fact]

@@ -133,6 +133,44 @@ public sealed class PagingTests(TicketsFixture tickets)
     }
 
     [Fact]
+    public async Task A_ticket_lowered_and_raised_again_after_its_chain_ended_pages_again_and_a_copy_of_either_raise_pages_nobody_twice()
+    {
+        var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);
+        var ticket = await tickets.OpenTicketAsync(client);
+        await RaiseAsync(ticket, "P1");
+        var first = Recalculated(ticket.Id, client, version: 2, pagesOnCall: true);
+        await tickets.PublishAsync(first);
+        Assert.Single(await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id));
+        Assert.Equal(HttpStatusCode.OK, (await tickets.Dispatcher("dora").PostAsync($"/api/tickets/{ticket.Id}/paging/acknowledge", new { })).StatusCode);
+
+        // An hour later triage lowers it, then raises it again: a new emergency start, a new chain.
+        var now = tickets.Clock.Now;
+        tickets.Clock.Now = now.AddHours(1);
+        try
+        {
+            await RaiseAsync(ticket, "P3");
+            await RaiseAsync(ticket, "P1");
+            await tickets.PublishAsync(first); // a late redelivery of the first raise: its chain is over, and stays so
+            var again = Recalculated(ticket.Id, client, version: 4, pagesOnCall: true);
+            await tickets.PublishAsync(again);
+            await tickets.PublishAsync(again); // a copy
+
+            var pages = await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id, 2);
+            await Eventually.TrueAsync(() => tickets.WithDbAsync(async db => await db.Tickets.CountAsync(t => t.Id == ticket.Id && t.Sla.ClockVersion == 4) == 1),
+                "the raise's clock copy");
+            Assert.Equal(2, (await tickets.PublishedAsync("OnCallPaged", ticket.Id)).Length);
+            var current = await PagingAsync(ticket.Id);
+            Assert.Equal(("Paging", 1), (current.State, current.Pages.Length));
+            Assert.Equal(pages[1].GetProperty("pageId").GetGuid(), current.Pages[0].Id);
+            Assert.Equal(2, await tickets.WithDbAsync(db => db.Pagings.CountAsync(p => p.TicketId == ticket.Id)));
+        }
+        finally
+        {
+            tickets.Clock.Now = now;
+        }
+    }
+
+    [Fact]
     public async Task An_sms_reply_acknowledges_the_newest_open_page_texted_to_that_number_once_for_the_person_paged()
     {
         var (client, _) = await TeamAsync(["alice"], lead: null, rounds: 1);

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Notify.Api.Channels;
 using Notify.Api.Data;
 using Notify.Api.Domain;
 using Notify.Api.Email;
@@ -36,8 +37,19 @@ public sealed class PagingConsumer(NotifyDbContext db, Recipients recipients, De
         await SendAsync(context, ticket, $"{MessageKind.Page}:{page.PageId:N}", MessageKind.Page, reach, text);
     }
 
-    public async Task Consume(ConsumeContext<PageAcknowledged> context) =>
-        await OnCallAsync(context.Message.TicketId, context.Message.By, context.CancellationToken);
+    public async Task Consume(ConsumeContext<PageAcknowledged> context)
+    {
+        var taken = context.Message;
+        var ticket = await OnCallAsync(taken.TicketId, taken.By, context.CancellationToken);
+        if (taken is not { How: "sms", PageId: { } pageId }) return;
+        // Taken by a text back: confirm it to the number the page was texted to (the one that replied, docs/adr/0058).
+        var pageKey = $"{MessageKind.Page}:{pageId:N}";
+        var phone = await db.Deliveries.Where(d => d.EventKey == pageKey && d.Channel == Channel.Sms).Select(d => d.Recipient)
+            .FirstOrDefaultAsync(context.CancellationToken);
+        if (phone is null) return;
+        await SendAsync(context, ticket, $"{MessageKind.PageTaken}:{pageId:N}", MessageKind.PageTaken, [(Channel.Sms, phone, (string?)taken.By)],
+            Templates.Templates.PageTaken(ticket.Number, ticket.Subject));
+    }
 
     public async Task Consume(ConsumeContext<PagingExhausted> context)
     {

@@ -14,6 +14,8 @@ public static class MessageKind
     public const string ApprovalRequest = "approval-request";
     public const string ApprovalConfirmation = "approval-confirmation";
     public const string Page = "page";
+    /// <summary>The text confirming a page taken by SMS reply.</summary>
+    public const string PageTaken = "page-taken";
     public const string PagingExhausted = "paging-exhausted";
 }
 

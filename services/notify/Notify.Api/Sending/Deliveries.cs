@@ -19,8 +19,8 @@ public sealed record RetryDelivery(Guid DeliveryId, int Attempt);
 /// when it is not or the attempts run out. All of it in the consuming message's transaction (the consumer outbox): the
 /// row, the scheduled retry and the announcement commit together.
 /// </summary>
-public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider> providers, TimeProvider clock, IOptions<NotifyOptions> options,
-    ILogger<Deliveries> logger)
+public sealed class Deliveries(NotifyDbContext db, IDbContextFactory<NotifyDbContext> contexts, IEnumerable<IChannelProvider> providers,
+    TimeProvider clock, IOptions<NotifyOptions> options, ILogger<Deliveries> logger)
 {
     /// <summary>
     /// The ledger's row for <paramref name="draft"/>'s event, recipient and channel: the one already there (a redelivered
@@ -34,11 +34,33 @@ public sealed class Deliveries(NotifyDbContext db, IEnumerable<IChannelProvider>
         if (existing is not null)
         {
             if (existing.SentAt is not null) await AnnounceAsync(context, existing);
+            // A page's row committed ahead of its send whose consume then failed: this redelivery makes the attempt.
+            else if (existing is { State: DeliveryState.Queued, Attempts: 0 }) await AttemptAsync(context, existing);
             return existing;
+        }
+        if (draft is { Kind: MessageKind.Page, Channel: Channel.Sms })
+        {
+            var stored = await CommitAheadAsync(draft, context.CancellationToken);
+            db.Deliveries.Attach(stored);
+            if (stored is { State: DeliveryState.Queued, Attempts: 0 }) await AttemptAsync(context, stored);
+            return stored;
         }
         db.Deliveries.Add(draft);
         await AttemptAsync(context, draft);
         return draft;
+    }
+
+    /// <summary>
+    /// A page's text is on record before it is sent, committed on a connection of its own (docs/adr/0058): the person
+    /// may answer it by SMS in the instant between Twilio's acceptance and the consumer's commit, and a reply is matched
+    /// to its page by this row. Stored here it is "queued"; the attempt in the consumer's transaction marks it sent or
+    /// failed. The row already there (a consume that failed after storing it) is returned as it is.
+    /// </summary>
+    private async Task<Domain.Delivery> CommitAheadAsync(Domain.Delivery draft, CancellationToken cancellationToken)
+    {
+        await using var own = await contexts.CreateDbContextAsync(cancellationToken);
+        return await own.InsertOnceAsync(d => d.EventKey == draft.EventKey && d.Recipient == draft.Recipient && d.Channel == draft.Channel,
+            () => draft, cancellationToken);
     }
 
     /// <summary>One attempt: the provider's answer moves the row to sent, schedules the next attempt, or fails it.</summary>

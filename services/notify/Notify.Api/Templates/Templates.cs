@@ -198,6 +198,13 @@ public static class Templates
             "If nobody takes it, the next person in the chain is paged.");
     }
 
+    /// <summary>
+    /// The text back to a page taken by SMS reply (docs/adr/0058): the person knows the reply reached the desk and the
+    /// chain stopped, so they do not tap the link or call in as well.
+    /// </summary>
+    public static Composed PageTaken(long number, string subject) =>
+        Compose($"[SD#{number}] Acknowledged: {subject}", $"Acknowledged SD#{number} \u2014 you have it. Nobody else will be paged.");
+
     public static Composed PagingExhausted(PagingExhaustedModel m)
     {
         var reference = $"SD#{m.Number}";
@@ -236,6 +243,7 @@ public static class Templates
         ["approval-confirmation"] = (zone, w) => ApprovalConfirmation(new(1042, "Dana Reyes", "Server down", "phone", SampleTime, 180m, 250m, "USD", 2m,
             true, true, zone, w)),
         ["page"] = (_, _) => Page(new(1042, "Server room flooding", "primary", 1, "https://desk.example.com/pages/SAMPLE", Guid.Empty, SampleTime.AddDays(1))),
+        ["page-taken"] = (_, _) => PageTaken(1042, "Server room flooding"),
         ["paging-exhausted"] = (_, _) => PagingExhausted(new(1042, "Server room flooding", "Nobody acknowledged 6 pages in 2 rounds.")),
         ["delivery-failed"] = (_, _) => DeliveryFailed(new(1042, "Printer jam", "acknowledgement", "email", "dana@acme-dental.example", "bounced", "5.1.1 user unknown")),
     };

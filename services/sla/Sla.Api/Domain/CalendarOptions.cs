@@ -12,15 +12,13 @@ public sealed class CalendarOptions : IValidatableObject
 {
     public const string Section = "Sla:Calendar";
 
-    public string TimeZone { get; set; } = "America/New_York";
-    public TimeOnly Opens { get; set; } = new(8, 0);
+    public string TimeZone { get; set; } = DefaultBusinessHours.TimeZone;
+    public TimeOnly Opens { get; set; } = DefaultBusinessHours.Opens;
     /// <summary>00:00 means midnight, so Opens 00:00 with Closes 00:00 on every day is around the clock.</summary>
-    public TimeOnly Closes { get; set; } = new(17, 0);
+    public TimeOnly Closes { get; set; } = DefaultBusinessHours.Closes;
     /// <summary>Open days; Monday to Friday when none are configured. (Not initialised here: the configuration binder
     /// appends to an initialised array, so configured days could only ever be added to the default.)</summary>
     public DayOfWeek[] Days { get; set; } = [];
-
-    private static readonly DayOfWeek[] Weekdays = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -32,5 +30,5 @@ public sealed class CalendarOptions : IValidatableObject
 
     /// <summary>The configured week: the same hours on each open day.</summary>
     public Dictionary<DayOfWeek, OpenRange[]> Week() =>
-        (Days.Length == 0 ? Weekdays : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) });
+        (Days.Length == 0 ? DefaultBusinessHours.Days : Days).Distinct().ToDictionary(day => day, _ => new[] { new OpenRange(Opens, Closes) });
 }

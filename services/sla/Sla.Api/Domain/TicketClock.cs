@@ -98,6 +98,13 @@ public sealed record TicketClock
     public ImmutableList<ClockEntry> Ledger { get; private init; }
     private ClientCalendars Calendars { get; init; }
 
+    /// <summary>
+    /// Whether the start or recalculation that made this clock wakes on-call: a covered P1 outside business hours
+    /// (<see cref="Coverage.PagesOnCall"/>), answered from the same coverage that set where the clock counts from, so the
+    /// two never disagree. Not part of the ledger: read it right after <see cref="Start"/> or <see cref="Recalculate(TierPolicy, Priority, DateTimeOffset, string, ExtendedHoursCalendar?)"/>.
+    /// </summary>
+    public bool PagesOnCall { get; private init; }
+
     /// <summary>The extended-hours calendar the clock counts on now (the start's, or the last recalculation's).</summary>
     public ExtendedHoursCalendar? ExtendedHours => Calendars.ExtendedHours;
 
@@ -109,7 +116,8 @@ public sealed record TicketClock
     public static TicketClock Start(Guid ticketId, Guid clientId, TierPolicy tier, Priority priority, DateTimeOffset enteredAt,
         ClientCalendars calendars, ClockSettings settings, string? note = null)
     {
-        var startsAt = tier.CoverageAt(priority, enteredAt, calendars).CountsFrom;
+        var coverage = tier.CoverageAt(priority, enteredAt, calendars);
+        var startsAt = coverage.CountsFrom;
         var cause = startsAt == enteredAt
             ? $"Ticket entered at {priority} on tier {tier.Tier}."
             : $"Ticket entered at {priority} outside the hours tier {tier.Tier} covers; the clock starts at the next covered instant {startsAt:u}.";
@@ -117,7 +125,7 @@ public sealed record TicketClock
         return new TicketClock(
             new ClockStarted(enteredAt, cause, ticketId, clientId, tier.Tier, priority, startsAt, tier.For(priority), settings.EscalationPercents,
                 calendars.Source, calendars.ExtendedHours?.Source),
-            calendars, settings);
+            calendars, settings) { PagesOnCall = coverage.PagesOnCall };
     }
 
     /// <summary>The calendar revision a ledger's clock counts on: load it, then <see cref="Replay"/>.</summary>
@@ -261,18 +269,14 @@ public sealed record TicketClock
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var clock = this with { Calendars = Calendars with { ExtendedHours = extended } };
         var cause = $"{Priority} on {Tier} became {priority} on {tier.Tier}: {reason}";
-        var countsFrom = tier.CoverageAt(priority, at, clock.Calendars).CountsFrom;
+        var coverage = tier.CoverageAt(priority, at, clock.Calendars);
+        var countsFrom = coverage.CountsFrom;
         DateTimeOffset? startsAt = at < StartedAt && countsFrom < StartedAt ? countsFrom : null;
         if (startsAt == at) cause += $" The tier covers {priority} after hours: the clock counts from now, not from {StartedAt:u}.";
         else if (startsAt is not null) cause += $" The tier covers {priority} in extended hours: the clock counts from {startsAt:u}, not from {StartedAt:u}.";
-        return clock.Apply(new TargetsRecalculated(at, cause, tier.Tier, priority, tier.For(priority), startsAt, extended?.Source));
+        return clock.Apply(new TargetsRecalculated(at, cause, tier.Tier, priority, tier.For(priority), startsAt, extended?.Source))
+            with { PagesOnCall = coverage.PagesOnCall };
     }
-
-    /// <summary>
-    /// Whether this clock's priority, at <paramref name="at"/>, wakes on-call under <paramref name="tier"/>: a covered P1
-    /// outside business hours (<see cref="Coverage.PagesOnCall"/>), on the calendars this clock counts on.
-    /// </summary>
-    public bool PagesOnCallAt(TierPolicy tier, DateTimeOffset at) => tier.CoverageAt(Priority, at, Calendars).PagesOnCall;
 
     /// <summary>
     /// The next escalation step of every unmet target and commitment, earliest first, for a scheduler to wake up at.

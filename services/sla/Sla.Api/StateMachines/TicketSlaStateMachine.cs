@@ -133,7 +133,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             terms.Calendars.BusinessHours.TimeZone.Id, clock.Ledger.Count)
         {
             CountsFrom = clock.StartedAt,
-            PagesOnCall = terms.Tier.CoverageAt(priority, ticket.OpenedAt, terms.Calendars).PagesOnCall,
+            PagesOnCall = clock.PagesOnCall,
         });
     }
 
@@ -222,7 +222,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             var extended = await _catalog.ExtendedHoursAsync(Db(context), tier, clock.TimeZone, clock.ExtendedHours, context.CancellationToken);
             var recalculated = clock.Recalculate(tier, priority, at, $"{reason} (by {changed.By}){note}{(tierNote is null ? "" : " " + tierNote)}", extended);
             // Raised to a covered P1 outside business hours: on-call is woken as for a P1 that arrived so (docs/adr/0046).
-            pagesOnCall = recalculated.PagesOnCallAt(tier, at);
+            pagesOnCall = recalculated.PagesOnCall;
             return recalculated;
         }, () => pagesOnCall);
     }

@@ -24,7 +24,7 @@ public sealed class SlaProgressConsumer(TicketsDbContext db, Paging paging)
         var clock = context.Message;
         var ticket = await db.Tickets.SingleForUpdateAsync(clock.TicketId, context.CancellationToken);
         // The tier wakes on-call for this one (a covered P1 after hours): whatever else overtook the start.
-        if (clock.PagesOnCall) await paging.StartAsync(context, ticket);
+        if (clock.PagesOnCall) await paging.StartAsync(context, ticket, Paging.Started(clock.ClockVersion, clock.StartedAt));
         // A pause or a recalculation can overtake the start; an unversioned start (0) only fills a copy never made.
         if (ticket.Sla.Clock is not null && clock.ClockVersion <= ticket.Sla.ClockVersion) return;
         Copy(ticket.Sla, "Running", clock.ClockVersion, clock.AcknowledgeDueAt, clock.AcknowledgeInternalDueAt, clock.WorkBeginsDueAt,
@@ -35,14 +35,14 @@ public sealed class SlaProgressConsumer(TicketsDbContext db, Paging paging)
     /// <summary>
     /// The clock paused, resumed or was recalculated: the copy follows the highest clock version. A raise to a covered P1
     /// at night pages on-call (docs/adr/0046) while the ticket is still a P1 and open, even if a later change of the
-    /// clock overtook this message; the paging row keyed by the ticket makes a copy (or an earlier page) page nobody twice.
+    /// clock overtook this message; a chain keyed by the raise makes a copy page nobody twice (docs/adr/0058).
     /// </summary>
     public async Task Consume(ConsumeContext<SlaDueTimesChanged> context)
     {
         var clock = context.Message;
         var ticket = await db.Tickets.SingleForUpdateAsync(clock.TicketId, context.CancellationToken);
         if (clock.PagesOnCall && ticket.Priority == "P1" && ticket.Status is not (TicketStatus.Resolved or TicketStatus.Closed))
-            await paging.StartAsync(context, ticket);
+            await paging.StartAsync(context, ticket, Paging.Raised(clock.ClockVersion, clock.At));
         if (clock.ClockVersion <= ticket.Sla.ClockVersion) // older, or a copy
         {
             await db.SaveChangesAsync(context.CancellationToken);

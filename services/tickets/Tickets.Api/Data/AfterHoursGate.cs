@@ -11,13 +11,8 @@ namespace Tickets.Api.Data;
 /// </summary>
 public sealed class AfterHoursGate(CalendarCatalog calendars)
 {
-    /// <summary>
-    /// sla's default calendar as it is configured out of the box (Sla:Calendar: weekdays 08:00-17:00 New York), for the
-    /// moments before tickets has received any calendar from sla: the gate never opens wider than sla would count.
-    /// </summary>
-    private static readonly BusinessCalendar Fallback = new(TimeZoneInfo.FindSystemTimeZoneById("America/New_York"),
-        new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday }
-            .ToDictionary(day => day, _ => new[] { new OpenRange(new(8, 0), new(17, 0)) }));
+    /// <summary>For the moments before tickets has received any calendar from sla: sla's out-of-the-box hours.</summary>
+    private static readonly BusinessCalendar Fallback = DefaultBusinessHours.Calendar();
 
     /// <summary>The client's calendar: its own copy, else the default calendar's, else sla's out-of-the-box default.</summary>
     public async Task<BusinessCalendar> CalendarAsync(TicketsDbContext db, Guid clientId, CancellationToken cancellationToken)

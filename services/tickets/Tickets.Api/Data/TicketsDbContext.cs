@@ -76,12 +76,15 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
         modelBuilder.Entity<OnCall.EmergencyPaging>(paging =>
         {
             paging.ToTable("emergency_pagings");
-            paging.HasKey(p => p.TicketId);
+            paging.HasKey(p => p.Id);
+            // One chain per emergency start (docs/adr/0058): a copy or a redelivery of the same start finds its chain.
+            paging.HasIndex(p => new { p.TicketId, p.StartKey }).IsUnique();
+            paging.Property(p => p.StartKey).HasMaxLength(100);
             paging.Property(p => p.State).HasConversion<string>().HasMaxLength(20);
             paging.Property(p => p.AcknowledgedBy).HasMaxLength(200);
             paging.Property(p => p.AcknowledgedHow).HasMaxLength(20);
-            paging.HasMany(p => p.Pages).WithOne().HasForeignKey(p => p.TicketId);
-            paging.HasOne<Ticket>().WithOne().HasForeignKey<OnCall.EmergencyPaging>(p => p.TicketId);
+            paging.HasMany(p => p.Pages).WithOne().HasForeignKey(p => p.PagingId);
+            paging.HasOne<Ticket>().WithMany().HasForeignKey(p => p.TicketId);
             // No tenant filter: only staff routes, consumers and the page link (whose secret is the credential) read it.
         });
 
@@ -252,6 +255,9 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             approval.Property(a => a.Currency).HasMaxLength(3);
             approval.Property(a => a.RecordedBy).HasMaxLength(200);
             approval.HasIndex(a => new { a.TicketId, a.At });
+            approval.Property(a => a.IdempotencyKey).HasMaxLength(200);
+            // A retried POST finds the approval its first attempt made (docs/adr/0059).
+            approval.HasIndex(a => new { a.TicketId, a.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
             approval.HasOne<Ticket>().WithMany().HasForeignKey(a => a.TicketId);
             approval.HasQueryFilter(a => ClientId == null || a.ClientId == ClientId);
         });

@@ -77,6 +77,14 @@ public sealed class Approval
     public int? AgreementVersion { get; init; }
     public DateTimeOffset At { get; init; }
     public required string RecordedBy { get; init; }
+
+    /// <summary>The request's Idempotency-Key, when it sent one: a retry with it finds this record instead of making another.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>Whether a retried request asks for exactly what this record holds (a key reused for other terms does not).</summary>
+    public bool Repeats(Guid approverContactId, string method, decimal? capHours, bool onSiteRequired, bool? representativePresent, bool sendConfirmation) =>
+        (ApproverContactId, Method, CapHours, OnSiteRequired, RepresentativePresent, SendConfirmation)
+        == (approverContactId, method, capHours, onSiteRequired, representativePresent, sendConfirmation);
 }
 
 /// <summary>

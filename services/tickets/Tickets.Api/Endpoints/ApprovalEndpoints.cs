@@ -40,9 +40,11 @@ public static class ApprovalEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         approvals.MapPost("", Record)
             .Produces<ApprovalView>(StatusCodes.Status201Created)
+            .Produces<ApprovalView>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return app;
     }
 
@@ -53,10 +55,20 @@ public static class ApprovalEndpoints
         return TypedResults.Ok(approvals.Select(View).ToArray());
     }
 
-    private static async Task<IResult> Record(Guid id, ApprovalRequest body, ClaimsPrincipal user, TicketsDbContext db, IPublishEndpoint bus,
-        AfterHoursGate gate, TimeProvider clock, CancellationToken cancellationToken)
+    /// <summary>Optional on POST: a retry with the same key (a lost answer, a double tap) answers the approval already recorded.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    private static async Task<IResult> Record(Guid id, ApprovalRequest body, ClaimsPrincipal user, HttpRequest request, TicketsDbContext db,
+        IPublishEndpoint bus, AfterHoursGate gate, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
+        string? key = null;
+        if (request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys))
+        {
+            key = keys.ToString();
+            if (keys.Count != 1 || key.Length is 0 or > 200 || key.Any(c => c is < '!' or > '~'))
+                errors[IdempotencyKeyHeader] = ["One value of 1 to 200 visible ASCII characters."];
+        }
         if (body.ApproverContactId is null) errors["approverContactId"] = ["Required: the client's contact who approved."];
         if (body.Method is null || !Approval.Methods.Contains(body.Method)) errors["method"] = [$"Required: one of {string.Join(", ", Approval.Methods)}."];
         if (body.CapHours is <= 0m or > MaxCapHours) errors["capHours"] = [$"More than 0 and at most {MaxCapHours} (leave out for no cap)."];
@@ -73,6 +85,18 @@ public static class ApprovalEndpoints
         if (approver is null) return Problems.Invalid("approverContactId", "Not a contact of this ticket's client.");
         if (body.SendConfirmation == true && approver.Emails.Count == 0)
             return Problems.Invalid("sendConfirmation", $"{approver.Name} has no email address on record to confirm to.");
+
+        // With a key, the ticket's row lock makes a retry racing its first attempt wait for it, and find its record.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (key is not null)
+        {
+            await RowLocks.TicketAsync(db, ticket.Id, cancellationToken);
+            if (await db.Approvals.AsNoTracking().SingleOrDefaultAsync(a => a.TicketId == ticket.Id && a.IdempotencyKey == key, cancellationToken) is { } first)
+                return first.Repeats(approver.Id, body.Method!, body.CapHours, body.OnSiteRequired!.Value, body.RepresentativePresent, body.SendConfirmation!.Value)
+                    ? TypedResults.Ok(View(first))
+                    : Problems.On(StatusCodes.Status422UnprocessableEntity, IdempotencyKeyHeader, "Already used for other terms.",
+                        "This Idempotency-Key was already used for a different approval.", $"Approval {first.Id} was recorded with it; nothing changed.");
+        }
         if (ticket.Status == TicketStatus.Closed) return Problems.Conflict("A closed ticket takes no more approvals.");
 
         var now = clock.GetUtcNow();
@@ -86,7 +110,7 @@ public static class ApprovalEndpoints
             ApproverName = approver.Name, ApproverAuthorised = approver.CallDownPosition is not null, Method = body.Method!,
             CapHours = body.CapHours, OnSiteRequired = body.OnSiteRequired!.Value, RepresentativePresent = body.RepresentativePresent,
             SendConfirmation = body.SendConfirmation!.Value, QuotedRate = quote?.Rate, QuotedMinimum = quote?.Minimum, Currency = terms?.Currency,
-            AgreementVersion = terms?.Version, At = now, RecordedBy = actor.Subject,
+            AgreementVersion = terms?.Version, At = now, RecordedBy = actor.Subject, IdempotencyKey = key,
         };
         db.Approvals.Add(approval);
         db.Record(ticket, actor, now, "after-hours-approved", View(approval));
@@ -100,6 +124,7 @@ public static class ApprovalEndpoints
             ApproverEmail = approver.Emails.FirstOrDefault(), TicketNumber = ticket.Number, Priority = ticket.Priority,
         }, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
         return TypedResults.Created($"/api/tickets/{ticket.Id}/approvals", View(approval));
     }
 

@@ -27,7 +27,7 @@ public static class PagingEndpoints
     {
         var paging = app.MapGroup("/api/tickets/{id:guid}/paging").WithTags("Paging").RequireAuthorization(Policies.Staff);
         paging.MapGet("", async (Guid id, TicketsDbContext db, CancellationToken ct) =>
-                await db.Pagings.AsNoTracking().Include(p => p.Pages).SingleOrDefaultAsync(p => p.TicketId == id, ct) is { } found
+                await Paging.Current(db.Pagings.AsNoTracking().Include(p => p.Pages), id).FirstOrDefaultAsync(ct) is { } found
                     ? TypedResults.Ok(View(found)) : Problems.NotFound("paging: this ticket was never paged"))
             .Produces<PagingView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -35,7 +35,7 @@ public static class PagingEndpoints
                 CancellationToken ct) =>
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                if (await pagings.LockAsync(id, ct) is not { } found) return Problems.NotFound("paging: this ticket was never paged");
+                if (await pagings.LockCurrentAsync(id, ct) is not { } found) return Problems.NotFound("paging: this ticket was never paged");
                 if (!await pagings.AcknowledgeAsync(found, null, Actor.Of(user).Subject, "api", bus, ct)) return AlreadyTaken(found);
                 await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(CancellationToken.None);
@@ -62,7 +62,7 @@ public static class PagingEndpoints
             var (page, error) = await FindAsync(db, token, clock, ct);
             if (page is null) return error!;
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var paging = (await pagings.LockAsync(page.TicketId, ct))!;
+            var paging = await pagings.LockAsync(page.PagingId, ct);
             if (!await pagings.AcknowledgeAsync(paging, page.Id, page.Person, "link", bus, ct))
                 return Html("Already taken", $"<p>{Encode(paging.AcknowledgedBy!)} took this emergency at {paging.EndedAt:u}.</p>");
             await db.SaveChangesAsync(ct);

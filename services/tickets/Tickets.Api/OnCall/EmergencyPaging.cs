@@ -15,12 +15,19 @@ public enum PagingState
 }
 
 /// <summary>
-/// The paging of one covered emergency (docs/adr/0041): the chain primary → backup → team lead, each page waiting the
-/// team's <c>PageWait</c> for an acknowledgement, repeated <c>PageRounds</c> times, then the dispatcher queue. One per
-/// ticket (its key is the ticket id), so a copy of the emergency's start pages nobody twice.
+/// The paging of one covered emergency start (docs/adr/0041, 0058): the chain primary → backup → team lead, each page
+/// waiting the team's <c>PageWait</c> for an acknowledgement, repeated <c>PageRounds</c> times, then the dispatcher queue.
+/// One per ticket and <see cref="StartKey"/>, so a copy of the same start pages nobody twice, while a ticket lowered and
+/// raised again (a new start) gets a chain of its own.
 /// </summary>
 public sealed class EmergencyPaging
 {
+    /// <summary>The chain's id; chains stored before a ticket could have several took their ticket's id.</summary>
+    public Guid Id { get; init; }
+
+    /// <summary>What started it: "started:{clock version}:{start}" or "raised:{clock version}:{instant}"; empty on old chains.</summary>
+    public string StartKey { get; init; } = "";
+
     /// <summary>The chain's layers in the order they are woken.</summary>
     public static readonly string[] Layers = ["primary", "backup", "lead"];
 
@@ -64,7 +71,7 @@ public sealed class EmergencyPaging
                     token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
                     var page = new Page
                     {
-                        Id = MassTransit.NewId.NextGuid(), TicketId = TicketId, Round = round, Layer = Layers[step], Person = person, At = at,
+                        Id = MassTransit.NewId.NextGuid(), PagingId = Id, TicketId = TicketId, Round = round, Layer = Layers[step], Person = person, At = at,
                         AckTokenHash = Page.Hash(token), AckExpiresAt = at + LinkLifetime,
                     };
                     Pages.Add(page);
@@ -106,6 +113,8 @@ public sealed class EmergencyPaging
 public sealed class Page
 {
     public Guid Id { get; init; }
+    /// <summary>The chain this page belongs to.</summary>
+    public Guid PagingId { get; init; }
     public Guid TicketId { get; init; }
     public int Round { get; init; }
     public required string Layer { get; init; }

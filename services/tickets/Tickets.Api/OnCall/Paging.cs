@@ -20,23 +20,38 @@ public sealed class Paging(TicketsDbContext db, OnCallSchedule schedule, TimePro
 {
     private static readonly Actor Tickets = Actor.System("tickets");
 
-    /// <summary>Pages the first layer for a ticket whose clock pages on-call; a copy of the start finds the chain begun.</summary>
-    public async Task StartAsync(ConsumeContext context, Ticket ticket)
+    /// <summary>
+    /// Pages the first layer for an emergency start (<paramref name="startKey"/>: the clock's start, or a raise to P1,
+    /// docs/adr/0058). A copy of the same start finds its chain begun; a new start while a chain is still paging joins it
+    /// (people are being woken already); a new start after the last chain ended (taken, or spent) begins a new chain.
+    /// The caller holds the ticket's row lock, so two starts of one ticket take turns.
+    /// </summary>
+    public async Task StartAsync(ConsumeContext context, Ticket ticket, string startKey)
     {
-        if (await db.Pagings.AnyAsync(p => p.TicketId == ticket.Id, context.CancellationToken)) return;
+        if (await db.Pagings.AnyAsync(p => p.TicketId == ticket.Id && (p.StartKey == startKey || p.State == PagingState.Paging),
+                context.CancellationToken)) return;
         var at = clock.GetUtcNow();
-        var paging = new EmergencyPaging { TicketId = ticket.Id, ClientId = ticket.ClientId, TeamId = ticket.TeamId, StartedAt = at };
+        var paging = new EmergencyPaging
+        {
+            Id = NewId.NextGuid(), StartKey = startKey, TicketId = ticket.Id, ClientId = ticket.ClientId, TeamId = ticket.TeamId, StartedAt = at,
+        };
         db.Pagings.Add(paging);
-        db.Record(ticket, Tickets, at, "paging-started", new { teamId = ticket.TeamId });
+        db.Record(ticket, Tickets, at, "paging-started", new { pagingId = paging.Id, teamId = ticket.TeamId });
         await PageNextAsync(context, paging, at);
     }
+
+    /// <summary>The start key of a clock's start: its version and start instant (a new clock on the ticket starts anew).</summary>
+    public static string Started(int clockVersion, DateTimeOffset startedAt) => $"started:{clockVersion}:{startedAt.UtcTicks}";
+
+    /// <summary>The start key of a raise to a covered P1: the recalculated clock's version and the instant of the raise.</summary>
+    public static string Raised(int clockVersion, DateTimeOffset at) => $"raised:{clockVersion}:{at.UtcTicks}";
 
     /// <summary>A page's wait ran out: unless it was answered meanwhile, the next layer is paged.</summary>
     public async Task TimedOutAsync(ConsumeContext<PageDue> context)
     {
         var due = context.Message;
-        var paging = await LockAsync(due.TicketId, context.CancellationToken);
-        if (paging is null || paging.State != PagingState.Paging || paging.CurrentPageId != due.PageId) return; // answered, or a copy
+        if (await LockPageChainAsync(due.PageId, context.CancellationToken) is not { } paging) return;
+        if (paging.State != PagingState.Paging || paging.CurrentPageId != due.PageId) return; // answered, or a copy
         var at = clock.GetUtcNow();
         var page = paging.Pages.Single(p => p.Id == due.PageId);
         db.Record(paging, Tickets, at, "page-unanswered", new { pageId = page.Id, page.Person, page.Layer, page.Round });
@@ -57,14 +72,27 @@ public sealed class Paging(TicketsDbContext db, OnCallSchedule schedule, TimePro
         return true;
     }
 
-    /// <summary>The ticket's paging with its pages, its row locked until the transaction ends; null when it was never paged.</summary>
-    public async Task<EmergencyPaging?> LockAsync(Guid ticketId, CancellationToken cancellationToken)
+    /// <summary>The chain with its pages, its row locked until the transaction ends (the same lock as every ticket change).</summary>
+    public async Task<EmergencyPaging> LockAsync(Guid pagingId, CancellationToken cancellationToken)
     {
-        var paging = await db.Pagings.FromSqlRaw(LockingQueries.SelectForUpdate<EmergencyPaging>(db), ticketId).AsTracking()
-            .SingleOrDefaultAsync(cancellationToken);
-        if (paging is not null) await db.Pages.Where(p => p.TicketId == ticketId).OrderBy(p => p.At).LoadAsync(cancellationToken);
+        var paging = await db.Pagings.SingleForUpdateAsync(pagingId, cancellationToken);
+        await db.Pages.Where(p => p.PagingId == pagingId).OrderBy(p => p.At).LoadAsync(cancellationToken);
         return paging;
     }
+
+    /// <summary>The chain a page belongs to, locked; null for a page nobody stored.</summary>
+    public async Task<EmergencyPaging?> LockPageChainAsync(Guid pageId, CancellationToken cancellationToken) =>
+        await db.Pages.Where(p => p.Id == pageId).Select(p => (Guid?)p.PagingId).SingleOrDefaultAsync(cancellationToken) is { } pagingId
+            ? await LockAsync(pagingId, cancellationToken) : null;
+
+    /// <summary>The ticket's chains, the current one first: the one still paging, else the newest.</summary>
+    public static IQueryable<EmergencyPaging> Current(IQueryable<EmergencyPaging> pagings, Guid ticketId) =>
+        pagings.Where(p => p.TicketId == ticketId).OrderBy(p => p.State == PagingState.Paging ? 0 : 1).ThenByDescending(p => p.StartedAt);
+
+    /// <summary>The ticket's current chain, locked; null when the ticket was never paged.</summary>
+    public async Task<EmergencyPaging?> LockCurrentAsync(Guid ticketId, CancellationToken cancellationToken) =>
+        await Current(db.Pagings, ticketId).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(cancellationToken) is { } pagingId
+            ? await LockAsync(pagingId, cancellationToken) : null;
 
     private async Task PageNextAsync(ConsumeContext context, EmergencyPaging paging, DateTimeOffset at)
     {
@@ -101,7 +129,7 @@ public sealed class PageReplyReceivedConsumer(Paging paging, ILogger<PageReplyRe
     {
         foreach (var sent in context.Message.Pages)
         {
-            var chain = await paging.LockAsync(sent.TicketId, context.CancellationToken);
+            var chain = await paging.LockPageChainAsync(sent.PageId, context.CancellationToken);
             if (chain?.Pages.SingleOrDefault(p => p.Id == sent.PageId) is not { } page || chain.State == PagingState.Acknowledged) continue;
             await paging.AcknowledgeAsync(chain, page.Id, page.Person, "sms", context, context.CancellationToken);
             return;

@@ -339,6 +339,10 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Method")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -370,6 +374,10 @@ namespace Tickets.Api.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("TicketId", "At");
+
+                    b.HasIndex("TicketId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.ToTable("approvals", (string)null);
                 });
@@ -961,7 +969,8 @@ namespace Tickets.Api.Data.Migrations
 
             modelBuilder.Entity("Tickets.Api.OnCall.EmergencyPaging", b =>
                 {
-                    b.Property<Guid>("TicketId")
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
                     b.Property<string>("AcknowledgedBy")
@@ -984,6 +993,11 @@ namespace Tickets.Api.Data.Migrations
                     b.Property<int>("Round")
                         .HasColumnType("integer");
 
+                    b.Property<string>("StartKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -998,7 +1012,13 @@ namespace Tickets.Api.Data.Migrations
                     b.Property<Guid?>("TeamId")
                         .HasColumnType("uuid");
 
-                    b.HasKey("TicketId");
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TicketId", "StartKey")
+                        .IsUnique();
 
                     b.ToTable("emergency_pagings", (string)null);
                 });
@@ -1068,6 +1088,9 @@ namespace Tickets.Api.Data.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<Guid>("PagingId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Person")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -1084,7 +1107,7 @@ namespace Tickets.Api.Data.Migrations
                     b.HasIndex("AckTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("TicketId");
+                    b.HasIndex("PagingId");
 
                     b.ToTable("pages", (string)null);
                 });
@@ -1288,8 +1311,8 @@ namespace Tickets.Api.Data.Migrations
             modelBuilder.Entity("Tickets.Api.OnCall.EmergencyPaging", b =>
                 {
                     b.HasOne("Tickets.Api.Domain.Ticket", null)
-                        .WithOne()
-                        .HasForeignKey("Tickets.Api.OnCall.EmergencyPaging", "TicketId")
+                        .WithMany()
+                        .HasForeignKey("TicketId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1307,7 +1330,7 @@ namespace Tickets.Api.Data.Migrations
                 {
                     b.HasOne("Tickets.Api.OnCall.EmergencyPaging", null)
                         .WithMany("Pages")
-                        .HasForeignKey("TicketId")
+                        .HasForeignKey("PagingId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
