@@ -22,6 +22,7 @@ public sealed class DueTimePreviewTests(SlaFixture sla) : IClassFixture<SlaFixtu
         ["tier"] = "standard",
         ["priority"] = "P1",
         ["at"] = "2026-12-12T12:00:00+01:00", // a Saturday
+        ["revision"] = 3, // as a calendar's PUT would send it: ignored
     };
 
     [Fact]

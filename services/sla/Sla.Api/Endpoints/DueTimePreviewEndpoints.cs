@@ -12,8 +12,9 @@ namespace Sla.Api.Endpoints;
 /// <param name="Tier">A stored tier's name, e.g. "standard".</param>
 /// <param name="Priority">"P1" to "P4"; every priority when absent.</param>
 /// <param name="At">When the ticket would be entered: ISO 8601 with an offset; now when absent.</param>
+/// <param name="Revision">Ignored: accepted so that the body of a calendar's PUT can be previewed as it is.</param>
 public sealed record DueTimePreviewRequest(string? Name, string? TimeZone, Dictionary<string, OpenHours[]?>? Week, CalendarHoliday[]? Holidays,
-    string? Tier, string? Priority, string? At);
+    string? Tier, string? Priority, string? At, int? Revision = null);
 
 /// <summary>
 /// "If a ticket were entered then, on these hours and this tier": the due times an admin sees before saving a calendar
