@@ -67,6 +67,16 @@ public sealed class EmailJourneyTests(RunningSystem system)
             "I am away until Monday.", inReplyTo: acknowledgement.MessageId, extraHeaders: "Auto-Submitted: auto-replied\n"));
         Assert.Equal("ignored", autoReply.GetProperty("outcome").GetString());
         Assert.Single(system.Mail.Messages(), m => m.To.Mailboxes.Any(to => to.Address == contact));
+
+        // 5. Resolved: the contact is told, in the acknowledgement's thread (tickets' TicketResolved reaches notify).
+        var version = (await dispatcher.GetFromJsonAsync<JsonElement>(new Uri($"/api/tickets/{ticketId}", UriKind.Relative))).GetProperty("version").GetUInt32();
+        using var tech = system.Client(TestAuth.Token(Roles.Technician, subject: "tess"));
+        var resolved = await tech.PostAsJsonAsync(new Uri($"/api/tickets/{ticketId}/status", UriKind.Relative), new { to = "Resolved", version });
+        Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        var resolution = await Eventually.GetAsync(() => Task.FromResult(system.Mail.Messages()
+            .SingleOrDefault(m => m.To.Mailboxes.Any(to => to.Address == contact) && m.MessageId != acknowledgement.MessageId)), "the resolution mail",
+            explain: () => system.Output);
+        Assert.Equal(acknowledgement.MessageId, resolution.InReplyTo);
     }
 
     [Fact]

@@ -57,8 +57,7 @@ public sealed class DeliveryTests(NotifyFixture notify)
     {
         var ticket = await notify.OpenTicketAsync(3003);
         var acknowledgement = await notify.AcknowledgeAsync(ticket);
-        var resolved = new TicketStatusChanged(ticket.TicketId, ticket.ClientId, TicketStatuses.InProgress, TicketStatuses.Resolved,
-            DateTimeOffset.UtcNow, "tess", "web", null, 5);
+        var resolved = new TicketResolved(ticket.TicketId, ticket.ClientId, DateTimeOffset.UtcNow, 5);
 
         await notify.ConsumedAsync(await notify.PublishAsync(resolved));
         await notify.ConsumedAsync(await notify.PublishAsync(resolved)); // a copy with a new MessageId

@@ -43,8 +43,7 @@ public sealed class LanguageTests(NotifyFixture notify)
         Assert.Contains("Work will begin by Monday 23 November 2026, 10:00 (America/New_York).", toJohn.TextBody, StringComparison.Ordinal);
 
         // The resolution follows the same choice.
-        await notify.ConsumedAsync(await notify.PublishAsync(new TicketStatusChanged(gretasTicket.TicketId, clientId, TicketStatuses.InProgress,
-            TicketStatuses.Resolved, workBegins.AddHours(2), "tess", "web", null, 5)));
+        await notify.ConsumedAsync(await notify.PublishAsync(new TicketResolved(gretasTicket.TicketId, clientId, workBegins.AddHours(2), 5)));
         var resolved = await Eventually.GetAsync(() => Task.FromResult(notify.MailsTo(gretaMail).FirstOrDefault(m => m.Subject?.Contains("Gelöst", StringComparison.Ordinal) == true)),
             "Greta's resolution");
         Assert.Contains("am Montag, 23. November 2026, 18:00 Uhr (Europe/Berlin) gelöst", resolved.TextBody, StringComparison.Ordinal);

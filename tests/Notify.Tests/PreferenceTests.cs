@@ -80,8 +80,7 @@ public sealed class PreferenceTests(NotifyFixture notify)
         await notify.ConsumedAsync(await notify.PublishAsync(ticket));
         await notify.AcknowledgeAsync(ticket);
         await notify.ConsumedAsync(await notify.PublishAsync(NotifyFixture.Reply(ticket, "The new labels arrive tomorrow.")));
-        await notify.ConsumedAsync(await notify.PublishAsync(new TicketStatusChanged(ticket.TicketId, clientId, TicketStatuses.InProgress,
-            TicketStatuses.Resolved, DateTimeOffset.UtcNow, "tess", "web", null, 5)));
+        await notify.ConsumedAsync(await notify.PublishAsync(new TicketResolved(ticket.TicketId, clientId, DateTimeOffset.UtcNow, 5)));
 
         var rows = (await notify.DeliveriesAsync(ticket.TicketId)).Select(d => (d.Kind, d.Channel, d.State)).Order().ToList();
         Assert.Equal([(MessageKind.Acknowledgement, "email", DeliveryState.Sent), (MessageKind.Reply, "sms", DeliveryState.Sent),

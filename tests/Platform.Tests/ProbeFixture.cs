@@ -1,6 +1,7 @@
 using System.Globalization;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,9 @@ public sealed class ProbeFixture : IAsyncLifetime
 
     public IBus Bus => _host.Services.GetRequiredService<IBus>();
 
+    /// <summary>Every savepoint EF Core takes on the probe's database, by the records whose effects it was about to save.</summary>
+    public SavepointLog Savepoints { get; } = new();
+
     public async Task InitializeAsync()
     {
         _infrastructure = await Infrastructure.Shared;
@@ -36,6 +40,7 @@ public sealed class ProbeFixture : IAsyncLifetime
             ["RabbitMq:Password"] = rabbit.Password,
             ["RabbitMq:VirtualHost"] = _virtualHost,
         });
+        builder.Services.AddSingleton<IInterceptor>(Savepoints);
         builder.AddServiceDatabase<ProbeDbContext>();
         builder.AddServiceBus<ProbeDbContext>(bus =>
         {
@@ -71,5 +76,20 @@ public sealed class ProbeFixture : IAsyncLifetime
         _host.Dispose();
         await _infrastructure.DropDatabasesAsync([_database]);
         await _infrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+}
+
+/// <summary>Notes, at each savepoint EF Core creates, which records' effects the context is about to save.</summary>
+public sealed class SavepointLog : DbTransactionInterceptor
+{
+    private readonly System.Collections.Concurrent.ConcurrentBag<Guid> _records = [];
+
+    public bool TakenFor(Guid recordId) => _records.Contains(recordId);
+
+    public override ValueTask<InterceptionResult> CreatingSavepointAsync(System.Data.Common.DbTransaction transaction, TransactionEventData eventData,
+        InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        foreach (var effect in eventData.Context?.ChangeTracker.Entries<ProbeEffect>() ?? []) _records.Add(effect.Entity.RecordId);
+        return ValueTask.FromResult(result);
     }
 }

@@ -27,6 +27,30 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_delivery_saves_without_savepoints_while_a_request_in_its_own_transaction_keeps_them()
+    {
+        // A delivery's failed save fails the attempt, and the retry starts a fresh transaction: a savepoint per save would
+        // be two statements for nothing (docs/adr/0030).
+        var delivered = new ProbeRecord(NewId.NextGuid());
+        await probe.Bus.Publish(delivered);
+        await Eventually.TrueAsync(async () => await probe.EffectsAsync(delivered.RecordId, "observed") == 1, "the published event to be consumed");
+        Assert.False(probe.Savepoints.TakenFor(delivered.RecordId));
+
+        // A request may go on after a failed save in its own transaction (intake does, after a duplicate): it keeps them,
+        // on the same pooled contexts the deliveries used.
+        var requested = NewId.NextGuid();
+        await probe.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<ProbeDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            db.Effects.Add(new ProbeEffect { RecordId = requested, Kind = "requested" });
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        });
+        Assert.True(probe.Savepoints.TakenFor(requested));
+    }
+
+    [Fact]
     public async Task Messages_published_by_a_request_leave_only_if_its_transaction_commits()
     {
         var committed = new ProbeRecord(NewId.NextGuid());
@@ -37,7 +61,7 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
             await using var transaction = await db.Database.BeginTransactionAsync();
             await services.GetRequiredService<IPublishEndpoint>().Publish(rolledBack);
             await db.SaveChangesAsync();
-            Assert.Equal(1, await db.Set<OutboxMessage>().CountAsync()); // stored, not sent
+            Assert.Equal(1, await db.Set<OutboxMessage>().CountAsync(m => m.Body.Contains(rolledBack.RecordId.ToString()))); // stored, not sent
             await transaction.RollbackAsync();
         });
         await probe.InScopeAsync(async services =>

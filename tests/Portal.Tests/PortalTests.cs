@@ -54,6 +54,8 @@ public sealed partial class PortalTests(RunningSystem system, Chromium chromium)
     private async Task OpenAsync(string token)
     {
         await _page.GotoAsync($"/portal/#token={token}");
+        // On a page already open the token is taken on the hashchange event, after GotoAsync returns.
+        await _page.WaitForFunctionAsync("t => sessionStorage.getItem('servicedesk.portal.token') === t", token);
         await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Ask for help" })).ToBeVisibleAsync();
     }
 

@@ -151,6 +151,8 @@ public sealed partial class PortalTests
         // Another client's token: not found, and nothing of the ticket shows.
         var other = TestAuth.Token(Roles.ClientAdmin, Guid.NewGuid(), "mallory", Guid.NewGuid());
         await _page.GotoAsync($"/portal/#token={other}");
+        // The token is taken on the hashchange event, which comes after GotoAsync returns: wait for it before moving on.
+        await Expect(_page.Locator("#who")).ToContainTextAsync("Signed in as mallory");
         await _page.GotoAsync($"/portal/#ticket/{samsId}");
         await Expect(_page.Locator("#ticket-result")).ToHaveTextAsync("There is no such ticket among yours.");
         await Expect(_page.GetByText(sams)).ToHaveCountAsync(0);

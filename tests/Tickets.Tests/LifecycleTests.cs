@@ -45,6 +45,10 @@ public sealed class LifecycleTests(TicketsFixture tickets)
             Assert.Equal("tess", e.GetProperty("by").GetString());
             Assert.Equal("web", e.GetProperty("channel").GetString());
         });
+        // Each resolution is announced on its own too, with its status change's version (notify mails only these).
+        var resolutions = await tickets.EventuallyPublishedAsync("TicketResolved", ticket.Id, 2);
+        Assert.Equal(events.Where(e => e.GetProperty("to").GetString() == "Resolved").Select(e => e.GetProperty("ticketVersion").GetInt32()),
+            resolutions.Select(e => e.GetProperty("ticketVersion").GetInt32()));
 
         var audit = await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/audit")).ReadAsync<AuditView[]>();
         Assert.Equal("opened", audit[0].Action);

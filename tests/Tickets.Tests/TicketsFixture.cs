@@ -50,7 +50,7 @@ public sealed class TicketsCollection : ICollectionFixture<TicketsFixture>
 public sealed class TicketsFixture : IAsyncLifetime
 {
     public static readonly string[] EventTypes =
-        ["TicketOpened", "TicketStatusChanged", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged",
+        ["TicketOpened", "TicketStatusChanged", "TicketResolved", "TicketPriorityChanged", "PublicReplyPosted", "TimeEntryRecorded", "TicketAssigned", "ClientChanged", "TicketMerged",
             "CallDownExhausted", "CallDownReached", "AfterHoursWorkApproved", "OnCallPaged", "PageAcknowledged", "PagingExhausted"];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };

@@ -64,7 +64,7 @@ public static class Extensions
             bus.AddConsumer<CalendarRevisedConsumer>();
             bus.AddConsumer<SlaClockStartedConsumer>();
             bus.AddConsumer<PublicReplyPostedConsumer>();
-            bus.AddConsumer<TicketStatusChangedConsumer>();
+            bus.AddConsumer<TicketResolvedConsumer>();
             bus.AddConsumer<AfterHoursConsumer>();
             bus.AddConsumer<SlaAlertConsumer>();
             bus.AddConsumer<CommunicationFailedConsumer>();

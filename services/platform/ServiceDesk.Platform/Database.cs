@@ -65,6 +65,7 @@ public static class Database
         builder.Services.AddPooledDbContextFactory<TContext>((services, options) => options
             .UseNpgsql(connectionString)
             .AddInterceptors(services.GetRequiredService<OutboxSignal>())
+            .AddInterceptors(services.GetServices<IInterceptor>()) // any the service (or a test) registers
             // A failed command is not an error by itself: a duplicate name (answered 409) and the first start's look
             // for the migrations table fail by design. A real fault surfaces as an exception, logged where it is handled
             // (the exception handler, MassTransit's retry), so EF Core's own line is kept at Information.

@@ -36,6 +36,13 @@ public sealed record TicketStatusChanged(
     string? Reason = null,
     int TicketVersion = 0);
 
+/// <summary>
+/// A ticket was resolved: published with its <see cref="TicketStatusChanged"/>, for a service that needs only this one
+/// change (notify mails the contact), so it is not handed every other status change of every ticket (docs/adr/0030).
+/// </summary>
+/// <param name="TicketVersion">As on <see cref="TicketStatusChanged"/>: the status change's version.</param>
+public sealed record TicketResolved(Guid TicketId, Guid ClientId, DateTimeOffset At, int TicketVersion = 0);
+
 /// <summary>Triage changed the priority ("P1".."P4"); sla recomputes the targets, and the ledger keeps the reason.</summary>
 /// <param name="TicketVersion">As on <see cref="TicketStatusChanged"/>.</param>
 public sealed record TicketPriorityChanged(

@@ -108,14 +108,12 @@ public static class NotifyEndpoints
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var acknowledgements = Checked("channels", body.Channels, MessageKind.Acknowledgement);
-        var replies = Checked("replies", body.Replies, MessageKind.Reply);
-        var resolutions = Checked("resolutions", body.Resolutions, MessageKind.Resolution);
+        var acknowledgements = PreferenceChecks.Channels(errors, "channels", body.Channels, ContactPreference.Allowed[MessageKind.Acknowledgement]);
+        var replies = PreferenceChecks.Channels(errors, "replies", body.Replies, ContactPreference.Allowed[MessageKind.Reply]);
+        var resolutions = PreferenceChecks.Channels(errors, "resolutions", body.Resolutions, ContactPreference.Allowed[MessageKind.Resolution]);
         var language = body.Language?.Trim().ToLowerInvariant();
         if (language is not null && !Wording.All.ContainsKey(language)) errors["language"] = [LanguageProblem(language)];
-        var timeZone = body.TimeZone?.Trim();
-        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
-            errors["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. Europe/Berlin)."];
+        var timeZone = PreferenceChecks.TimeZone(errors, "timeZone", body.TimeZone);
         if (errors.Count == 0 && acknowledgements is null && replies is null && resolutions is null && language is null && timeZone is null)
             errors["channels"] = ["Give channels (acknowledgements), replies, resolutions, language or timeZone."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -130,17 +128,6 @@ public static class NotifyEndpoints
         preference.UpdatedBy = http.User.FindFirst("sub")?.Value ?? "unknown";
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(PreferenceView(contactId, preference));
-
-        // A list the kind can go by, trimmed, lower case, each channel once; null when not given; an error when wrong.
-        string[]? Checked(string field, string[]? given, string kind)
-        {
-            if (given is null) return null;
-            var known = ContactPreference.Allowed[kind];
-            var channels = given.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray();
-            if (channels.Length == 0 || channels.Any(c => !known.Contains(c)))
-                errors[field] = [$"List one or more of {string.Join(", ", known)}."];
-            return channels;
-        }
     }
 
     /// <param name="Language">The language the client's contacts read unless they chose their own (en, de); null = English.</param>

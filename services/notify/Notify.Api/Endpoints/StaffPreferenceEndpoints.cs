@@ -48,18 +48,10 @@ public static class StaffPreferenceEndpoints
     {
         if (Refused(person, staff.Value, http) is { } refused) return refused;
         var errors = new Dictionary<string, string[]>();
-        string[]? channels = null;
-        if (body.Channels is not null)
-        {
-            channels = [.. body.Channels.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct()];
-            if (channels.Length == 0 || channels.Any(c => !StaffPreference.AlertChannels.Contains(c)))
-                errors["channels"] = [$"List one or more of {string.Join(", ", StaffPreference.AlertChannels)}."];
-        }
+        var channels = PreferenceChecks.Channels(errors, "channels", body.Channels, StaffPreference.AlertChannels);
         var from = Time("quietFrom", body.QuietFrom);
         var until = Time("quietUntil", body.QuietUntil);
-        var timeZone = body.TimeZone?.Trim();
-        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
-            errors["timeZone"] = [$"'{timeZone}' is not a time zone id (IANA, e.g. Europe/Berlin)."];
+        var timeZone = PreferenceChecks.TimeZone(errors, "timeZone", body.TimeZone);
         var quiet = new[] { body.QuietFrom, body.QuietUntil, body.TimeZone }.Count(v => v is not null);
         if (quiet is 1 or 2)
             errors.TryAdd(body.QuietFrom is null ? "quietFrom" : body.QuietUntil is null ? "quietUntil" : "timeZone",

@@ -25,6 +25,23 @@ internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, OutboxSign
     {
         var messageId = context.GetOriginalMessageId() ?? throw new MessageException(typeof(T), "The inbox needs a MessageId.");
         db.ChangeTracker.Clear(); // a retried attempt starts from the database, not from what a failed one tracked
+        // EF Core wraps each SaveChanges inside a transaction in a savepoint, so that the transaction could go on after a
+        // failed save: two more statements per save, for nothing here, where a failed save fails the whole attempt and the
+        // retry starts a fresh transaction (docs/adr/0030).
+        db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            await ConsumeOnceAsync(context, options, next, messageId);
+        }
+        finally
+        {
+            db.Database.AutoSavepointsEnabled = true; // the pooled context serves HTTP requests too, which may rely on them
+        }
+    }
+
+    private async Task ConsumeOnceAsync<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next, Guid messageId)
+        where T : class
+    {
         // Read committed is enough: rows the consumer changes are locked by it, and the inbox row's key settles duplicates.
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
         // Had it already: counted as received once more (ops see redeliveries), acknowledged, no second effect. One

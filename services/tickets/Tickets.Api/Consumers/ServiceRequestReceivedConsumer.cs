@@ -100,7 +100,7 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
             await db.AddThreadReferenceAsync(messageId, ticket, request.ReceivedAt, cancellationToken);
     }
 
-    /// <summary>The ticket, its first audit entry and its routing, in one SaveChanges; a duplicate racing us finds the first one's.</summary>
+    /// <summary>The ticket, its first audit entry and its routing, in one SaveChanges.</summary>
     /// <param name="threadNote">Why the request's thread hints did not make it a reply (another client's ticket, a closed one).</param>
     private async Task<Ticket> OpenAsync(ServiceRequestReceived request, string? threadNote, CancellationToken cancellationToken)
     {
@@ -131,16 +131,10 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
                 TicketId = ticket.Id, ClientId = ticket.ClientId, TeamId = ticket.TeamId, At = request.ReceivedAt,
                 By = "system:routing", Reason = "Routing rule",
             });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return ticket;
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            db.ChangeTracker.Clear();
-            return await db.Tickets.AsNoTracking().SingleAsync(t => t.Id == request.RequestId, cancellationToken);
-        }
+        // A duplicate racing this one fails here on the ticket's key, which aborts the delivery's transaction; its retry
+        // finds the ticket before opening one (Consume).
+        await db.SaveChangesAsync(cancellationToken);
+        return ticket;
     }
 
     /// <summary>The first rule, by order, whose client and channel both match (null matches anything).</summary>

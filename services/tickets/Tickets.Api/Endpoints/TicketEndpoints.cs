@@ -178,8 +178,11 @@ public static class TicketEndpoints
         Telemetry.TagTicket(ticket.Id, ticket.ClientId, ticket.Priority);
         db.Record(ticket, actor, at, "status-changed", new { from, to = ticket.Status, reason });
         // Publish, then save: the transactional outbox (issue 3) makes the pair atomic.
+        var version = ticket.NextEventVersion();
         await bus.Publish(new TicketStatusChanged(ticket.Id, ticket.ClientId, from.ToString(), ticket.Status.ToString(), at,
-            actor.Subject, actor.Channel, reason, ticket.NextEventVersion()), cancellationToken);
+            actor.Subject, actor.Channel, reason, version), cancellationToken);
+        if (ticket.Status == TicketStatus.Resolved)
+            await bus.Publish(new TicketResolved(ticket.Id, ticket.ClientId, at, version), cancellationToken);
         return await SaveAsync(db, transaction, ticket, cancellationToken);
     }
 

@@ -530,15 +530,19 @@ async function watchFor(id) {
 
 const TARGET_NAMES = { acknowledge: "We tell you we have it", "work-begins": "Work begins", resolution: "Resolved" };
 let openTicket = null;
+// Each showTicket call takes a number: when two overlap (two quick hash changes), only the latest one's answer is shown.
+let ticketRequests = 0;
 
 /** Shows a ticket: facts, promises, the public conversation with its files, and what the client may do now. */
 async function showTicket(id) {
+  const request = ++ticketRequests;
   const result = $("ticket-result");
   $("ticket-heading").textContent = "Ticket";
   $("ticket-body").hidden = true;
   setResult("ticket-result", "pending", "Loading the ticket…");
   try {
     const response = await api(`/api/tickets/${encodeURIComponent(id)}`);
+    if (request !== ticketRequests) return;
     if (!response.ok) {
       openTicket = null;
       setResult("ticket-result", "error", response.status === 404
@@ -547,7 +551,9 @@ async function showTicket(id) {
       $("ticket-heading").focus();
       return;
     }
-    const ticket = openTicket = await response.json();
+    const ticket = await response.json();
+    if (request !== ticketRequests) return;
+    openTicket = ticket;
     result.textContent = "";
     result.className = "result";
     $("ticket-heading").textContent = `${ticket.reference}: ${ticket.subject}`;
@@ -570,6 +576,7 @@ async function showPromises(ticket) {
   const list = $("promises");
   list.replaceChildren();
   const response = await api(`/api/sla/tickets/${ticket.id}`);
+  if (openTicket?.id !== ticket.id) return;
   if (!response.ok) {
     // No clock to show yet (or not ours to read): the ticket's own copy of it says what is known.
     $("promise-summary").textContent = promise({ status: ticket.status, slaState: ticket.sla?.state,
@@ -580,15 +587,15 @@ async function showPromises(ticket) {
   const workBegins = sla.targets.find((t) => t.target === "work-begins");
   $("promise-summary").textContent = promise({ status: ticket.status, slaState: sla.status.toLowerCase(),
     workBeginsDueAt: workBegins?.contractual.dueAt, workBeganAt: workBegins?.metAt }, sla.timeZone);
-  for (const target of sla.targets) {
+  list.replaceChildren(...sla.targets.map((target) => {
     const item = document.createElement("li");
     const name = TARGET_NAMES[target.target] ?? target.target;
     const due = target.contractual.dueAt;
     item.textContent = target.metAt
       ? `${name}: done ${inZone(target.metAt, sla.timeZone)}.`
       : due ? `${name}: by ${inZone(due, sla.timeZone)}.` : `${name}: paused while we wait for you.`;
-    list.append(item);
-  }
+    return item;
+  }));
 }
 
 async function showConversation(ticket) {

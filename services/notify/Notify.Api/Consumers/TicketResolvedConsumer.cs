@@ -17,13 +17,12 @@ namespace Notify.Api.Consumers;
 /// per resolution (keyed by the ticket's version, or the instant for an unversioned event): resolved, reopened and
 /// resolved again is two.
 /// </summary>
-public sealed class TicketStatusChangedConsumer(NotifyDbContext db, Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
-    : IConsumer<TicketStatusChanged>
+public sealed class TicketResolvedConsumer(NotifyDbContext db, Recipients recipients, Deliveries deliveries, Mailer mailer, TimeProvider clock)
+    : IConsumer<TicketResolved>
 {
-    public async Task Consume(ConsumeContext<TicketStatusChanged> context)
+    public async Task Consume(ConsumeContext<TicketResolved> context)
     {
         var changed = context.Message;
-        if (changed.To != TicketStatuses.Resolved) return;
         Telemetry.TagTicket(changed.TicketId, changed.ClientId);
         var contact = await recipients.LockTicketAsync(changed.TicketId, context.CancellationToken);
         var occurrence = changed.TicketVersion > 0 ? $"v{changed.TicketVersion}" : changed.At.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture);
