@@ -83,13 +83,17 @@ public static class Extensions
                 cookie.SlidingExpiration = false;
                 cookie.ForwardChallenge = OpenIdConnectDefaults.AuthenticationScheme;
                 // Signed in, but not staff (a client's contact): a plain 403, not a redirect to a page that would say the same.
+                // Staff who are not admins get the same on the admin screens, which say so.
                 cookie.Events.OnRedirectToAccessDenied = async context =>
                 {
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;
                     context.Response.ContentType = "text/html; charset=utf-8";
-                    await context.Response.WriteAsync("""
-                        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Staff only · ServiceDesk</title></head>
-                        <body><main><h1>Staff only</h1><p>The console is for the service desk's staff. Clients use the <a href="/portal/">portal</a>.</p>
+                    var (title, text) = context.Request.Path.StartsWithSegments("/admin")
+                        ? ("Admins only", "These screens are for the desk's admins. Your other screens are in the <a href=\"/console/\">console</a>.")
+                        : ("Staff only", "The console is for the service desk's staff. Clients use the <a href=\"/portal/\">portal</a>.");
+                    await context.Response.WriteAsync($"""
+                        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · ServiceDesk</title></head>
+                        <body><main><h1>{title}</h1><p>{text}</p>
                         <form method="post" action="/console/signout"><button type="submit">Sign out</button></form></main></body></html>
                         """);
                 };

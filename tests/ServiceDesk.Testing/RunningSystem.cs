@@ -30,6 +30,7 @@ public class RunningSystem : IAsyncLifetime
     /// <summary>Staff of the identity service in this system (password <see cref="DemoPassword"/>; TOTP set up at first sign-in).</summary>
     public const string TechnicianEmail = "tess@msp.example";
     public const string DispatcherEmail = "dan@msp.example";
+    public const string AdminEmail = "ada@msp.example";
     public const string Channel = "e2e-rmm";
     public const string ChannelSecret = "the-e2e-rmm-channel-secret-shared-with-intake";
     /// <summary>The bearer token of the email channel (what tools/mail-pipe sends), given to intake as Email:InboundToken.</summary>
@@ -209,6 +210,10 @@ public class RunningSystem : IAsyncLifetime
                 ["Identity__SeedUsers__2__Password"] = DemoPassword,
                 ["Identity__SeedUsers__2__DisplayName"] = "Dan Brooks",
                 ["Identity__SeedUsers__2__Role"] = "dispatcher",
+                ["Identity__SeedUsers__3__Email"] = AdminEmail,
+                ["Identity__SeedUsers__3__Password"] = DemoPassword,
+                ["Identity__SeedUsers__3__DisplayName"] = "Ada Lovelace",
+                ["Identity__SeedUsers__3__Role"] = "admin",
                 ["Identity__SeedUsers__0__Email"] = DemoContactEmail,
                 ["Identity__SeedUsers__0__Password"] = DemoPassword,
                 ["Identity__SeedUsers__0__DisplayName"] = "Dana Reyes",

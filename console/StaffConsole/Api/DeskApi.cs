@@ -97,6 +97,11 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
     public Task<Result<JsonElement>> SendAsync(string path, object body, CancellationToken ct = default) =>
         CallAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body, options: Json) }, ct);
 
+    /// <summary>Any method with an optional JSON body (the admin screens' PUTs and DELETEs).</summary>
+    public Task<Result<JsonElement>> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct = default) =>
+        CallAsync<JsonElement>(new HttpRequestMessage(method, new Uri(path, UriKind.Relative))
+            { Content = body is null ? null : JsonContent.Create(body, options: Json) }, ct);
+
     private async Task<Result<T>> CallAsync<T>(HttpRequestMessage request, CancellationToken ct)
     {
         using (request)

@@ -15,6 +15,7 @@ public static class AdminEndpoints
     {
         app.MapCalendarEndpoints();
         app.MapTierEndpoints();
+        app.MapDueTimePreviewEndpoints();
         return app;
     }
 

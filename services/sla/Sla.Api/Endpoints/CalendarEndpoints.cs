@@ -250,7 +250,7 @@ public static class CalendarEndpoints
     }
 
     /// <summary>The request's fields, each problem named (nothing is checked twice: the domain checks the hours).</summary>
-    private static CalendarHours? Parse(CalendarRequest body, Errors errors)
+    internal static CalendarHours? Parse(CalendarRequest body, Errors errors)
     {
         Input.Text(errors, "name", body.Name, Limits.Name);
         if (string.IsNullOrWhiteSpace(body.TimeZone)) errors.Add("timeZone", "Required: an IANA time zone, e.g. America/New_York.");

@@ -55,9 +55,7 @@ public static class PreviewEndpoints
         else if (!channels.Contains(channel))
             errors["channel"] = [$"'{channel}' is not a channel: one of {string.Join(", ", channels)}."];
         var arrival = clock.GetUtcNow();
-        if (at is not null && (!HasOffset(at) || !DateTimeOffset.TryParseExact(at, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"],
-                CultureInfo.InvariantCulture, DateTimeStyles.None, out arrival)))
-            errors["at"] = [$"'{at}' is not an ISO 8601 instant with an offset, e.g. 2026-12-07T21:30:00-05:00."];
+        if (at is not null && !TryParseInstant(at, out arrival)) errors["at"] = [NotAnInstant(at)];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The preview's query is not valid.");
 
         // A client user previews only its own client; another client's id is as unknown as a made-up one.
@@ -94,22 +92,37 @@ public static class PreviewEndpoints
                 coverage.PagesOnCall,
             },
             Paged = coverage.PagesOnCall ? "the on-call person of the ticket's team" : null,
-            Targets = started.Targets.Select(t => new
-            {
-                Target = TierPolicy.Name(t.Type),
-                Calendar = TierEndpoints.CalendarName(t.Target.Calendar),
-                Contractual = Due(t.Type, Commitment.Contractual, t.Target.Contractual),
-                Internal = Due(t.Type, Commitment.Internal, t.Target.Internal),
-            }),
+            Targets = Targets(started, Local),
             Told = Told(coverage, started, Local),
             terms.Note,
         });
-
-        object Due(ResponseType type, Commitment commitment, TimeSpan budget) =>
-            started.DueAt(type, commitment) is { } due ? new { Budget = budget, DueAt = due, DueAtLocal = Local(due) } : new { Budget = budget, DueAt = (DateTimeOffset?)null, DueAtLocal = (string?)null };
     }
 
-    /// <summary>An instant without an offset would be read in the server's zone: refused rather than guessed.</summary>
+    /// <summary>Each target of a started clock: its calendar, and when it is due by contract and internally.</summary>
+    internal static object[] Targets(TicketClock started, Func<DateTimeOffset, string> local)
+    {
+        return [.. started.Targets.Select(t => new
+        {
+            Target = TierPolicy.Name(t.Type),
+            Calendar = TierEndpoints.CalendarName(t.Target.Calendar),
+            Contractual = Due(t.Type, Commitment.Contractual, t.Target.Contractual),
+            Internal = Due(t.Type, Commitment.Internal, t.Target.Internal),
+        })];
+
+        object Due(ResponseType type, Commitment commitment, TimeSpan budget) =>
+            started.DueAt(type, commitment) is { } due ? new { Budget = budget, DueAt = due, DueAtLocal = local(due) } : new { Budget = budget, DueAt = (DateTimeOffset?)null, DueAtLocal = (string?)null };
+    }
+
+    /// <summary>An ISO 8601 instant with an offset; one without would be read in the server's zone: refused rather than guessed.</summary>
+    internal static bool TryParseInstant(string value, out DateTimeOffset instant)
+    {
+        instant = default;
+        return HasOffset(value) && DateTimeOffset.TryParseExact(value, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"],
+            CultureInfo.InvariantCulture, DateTimeStyles.None, out instant);
+    }
+
+    internal static string NotAnInstant(string value) => $"'{value}' is not an ISO 8601 instant with an offset, e.g. 2026-12-07T21:30:00-05:00.";
+
     private static bool HasOffset(string value) =>
         value.EndsWith('Z') || (value.Length > 6 && value[^6] is '+' or '-' && value[^3] == ':');
 
