@@ -430,6 +430,34 @@ public sealed class AfterHoursJourneyTests(RunningSystem system)
     }
 
     [Fact]
+    public async Task A_rotation_hands_off_at_0800_Berlin_time_on_both_sides_of_next_years_DST_changes()
+    {
+        using var dispatcher = system.Client(TestAuth.Token(Roles.Dispatcher, subject: "dora"));
+        var team = await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri("/api/teams", UriKind.Relative),
+            new { name = $"Berlin desk {Guid.NewGuid():N}", members = RunningSystem.OnCallStaff }));
+        var teamId = team.GetProperty("id").GetGuid();
+        await ReadAsync(await dispatcher.PostAsJsonAsync(new Uri($"/api/teams/{teamId}/rotations", UriKind.Relative), new
+        {
+            layer = "primary", people = RunningSystem.OnCallStaff[..2], turnDays = 1, handoff = "08:00", timeZone = "Europe/Berlin",
+            firstTurn = DateOnly.FromDateTime(DateTime.UtcNow),
+        }));
+        async Task<string?> PrimaryAt(string at) => (await ReadAsync(await dispatcher.GetAsync(new Uri(
+            $"/api/teams/{teamId}/on-call?at={Uri.EscapeDataString(at)}", UriKind.Relative)))).GetProperty("primary").GetString();
+
+        // Spring, 28 March 2027: 08:00 is 07:00Z in CET the day before and 06:00Z in CEST that day. A fixed offset would
+        // hand off an hour late.
+        var saturday = await PrimaryAt("2027-03-27T07:00Z");
+        Assert.NotEqual(await PrimaryAt("2027-03-27T06:59Z"), saturday);
+        Assert.Equal(saturday, await PrimaryAt("2027-03-28T05:59Z"));
+        Assert.NotEqual(saturday, await PrimaryAt("2027-03-28T06:00Z"));
+        // Autumn, 31 October 2027: 08:00 is 06:00Z in CEST the day before and 07:00Z in CET that day.
+        var before = await PrimaryAt("2027-10-30T06:00Z");
+        Assert.NotEqual(await PrimaryAt("2027-10-30T05:59Z"), before);
+        Assert.Equal(before, await PrimaryAt("2027-10-31T06:59Z"));
+        Assert.NotEqual(before, await PrimaryAt("2027-10-31T07:00Z"));
+    }
+
+    [Fact]
     public async Task Night_call_down_reaching_nobody_is_exhausted_the_client_is_emailed_and_the_ticket_waits_for_business_hours()
     {
         var (client, id, number, ann, annPhone, ben, benPhone) = await EmergencyWithCallDownListAsync();
