@@ -42,6 +42,23 @@ public sealed class Invoicing(CalendarCatalog calendars, TimeProvider time)
     }
 
     /// <summary>
+    /// Time nobody has billed yet and with no final state (not rated, awaiting approval, or billable but on no invoice),
+    /// rated client by client: one client's (<paramref name="clientId"/>) or every client's.
+    /// </summary>
+    public async Task<List<RatedEntry>> UnbilledAsync(BillingDbContext db, Guid? clientId, CancellationToken cancellationToken)
+    {
+        var open = db.TimeEntries.AsNoTracking().Where(e => e.InvoiceId == null);
+        var clients = clientId is { } one ? [one] : await open.Select(e => e.ClientId).Distinct().ToListAsync(cancellationToken);
+        var unbilled = new List<RatedEntry>();
+        foreach (var client in clients)
+        {
+            var (rated, _) = await RateAsync(db, client, open, cancellationToken);
+            unbilled.AddRange(rated.Where(r => r.State is BillingState.Unrated or BillingState.AwaitingApproval or BillingState.Billable));
+        }
+        return unbilled;
+    }
+
+    /// <summary>
     /// A period: a month "yyyy-MM" (the default) or a quarter "yyyy-Qn", as local days from <paramref name="first"/> up to
     /// (not including) <paramref name="next"/>; <see cref="Start"/> makes them instants in the client's calendar's zone.
     /// </summary>

@@ -39,21 +39,11 @@ public static class StaffEndpoints
             entries.Sum(e => e.Amount)));
     }
 
-    /// <summary>
-    /// Time not billed yet and with no final state (not rated, awaiting approval, or billable but on no invoice), by how
-    /// long ago the work started: the older, the likelier it is forgotten.
-    /// </summary>
+    /// <summary>The unbilled report's time, by how long ago the work started: the older, the likelier it is forgotten.</summary>
     private static async Task<IResult> UnbilledAgeing(BillingDbContext db, Invoicing invoicing, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var open = db.TimeEntries.AsNoTracking().Where(e => e.InvoiceId == null);
-        var clients = await open.Select(e => e.ClientId).Distinct().ToListAsync(cancellationToken);
-        var unbilled = new List<RatedEntry>();
-        foreach (var client in clients)
-        {
-            var (rated, _) = await invoicing.RateAsync(db, client, open, cancellationToken);
-            unbilled.AddRange(rated.Where(r => r.State is BillingState.Unrated or BillingState.AwaitingApproval or BillingState.Billable));
-        }
+        var unbilled = await invoicing.UnbilledAsync(db, clientId: null, cancellationToken);
         var buckets = AgeBuckets.Select(bucket =>
         {
             var inBucket = unbilled.Where(r => (int)(now - r.Entry.StartedAt).TotalDays is var days && days >= bucket.From && (bucket.To is null || days < bucket.To))

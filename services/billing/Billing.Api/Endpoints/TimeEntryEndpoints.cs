@@ -81,18 +81,8 @@ public static class TimeEntryEndpoints
     /// Entries that are not billed and have no final state: not rated (no agreement or calendar), awaiting approval, or
     /// billable but on no invoice yet. Every other entry is invoiced, covered, no charge or written off, with its reason.
     /// </summary>
-    private static async Task<IResult> Unbilled(Guid? clientId, BillingDbContext db, Invoicing invoicing, CancellationToken cancellationToken)
-    {
-        var clients = clientId is { } one ? [one]
-            : await db.TimeEntries.AsNoTracking().Where(e => e.InvoiceId == null).Select(e => e.ClientId).Distinct().ToListAsync(cancellationToken);
-        var open = new List<RatedEntryView>();
-        foreach (var client in clients)
-        {
-            var (rated, _) = await invoicing.RateAsync(db, client, db.TimeEntries.AsNoTracking().Where(e => e.InvoiceId == null), cancellationToken);
-            open.AddRange(rated.Where(r => r.State is BillingState.Unrated or BillingState.AwaitingApproval or BillingState.Billable).Select(View));
-        }
-        return TypedResults.Ok(open);
-    }
+    private static async Task<IResult> Unbilled(Guid? clientId, BillingDbContext db, Invoicing invoicing, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await invoicing.UnbilledAsync(db, clientId, cancellationToken)).Select(View).ToList());
 
     /// <summary>No charge or written off, with reason and who; "none" takes it back. An invoiced entry needs a credit note first.</summary>
     private static async Task<IResult> SetDisposition(Guid id, DispositionRequest body, ClaimsPrincipal user, BillingDbContext db, Invoicing invoicing,
