@@ -14,6 +14,7 @@ case ${1:-} in
   *) echo "usage: $0 [--fresh]" >&2; exit 2 ;;
 esac
 db_prefix=${SERVICEDESK_DB_PREFIX:-servicedesk_}
+backend_nice=${SERVICEDESK_BACKEND_NICE:-10} # 0: every app at the same CPU priority
 cd "$(dirname "$0")/.."
 root=$(pwd -P)
 source scripts/lib/processes.sh
@@ -184,7 +185,11 @@ for app in "${apps[@]}"; do
   [[ $name != identity ]] || extra=("${identity_env[@]}")
   # The console calls the services and the identity service through the gateway, with the signed-in person's token.
   [[ $name != console ]] || extra=(Console__Gateway=http://127.0.0.1:5080/)
-  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" env -C "$(dirname "$dll")" "${extra[@]}" \
+  # The front door first (docs/adr/0050): when the machine is busy draining, the services behind the bus yield the CPU to
+  # the gateway and intake, so that a request is still accepted (stored, 202) in milliseconds.
+  priority=()
+  case $name in tickets | sla | billing | notify | console) priority=(nice -n "$backend_nice") ;; esac
+  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" "${priority[@]}" env -C "$(dirname "$dll")" "${extra[@]}" \
     ConnectionStrings__Database="$SERVICEDESK_PG;Database=$db_prefix$name" Urls="http://127.0.0.1:$port" dotnet "$dll"
 done
 wait_ready gateway 5080
