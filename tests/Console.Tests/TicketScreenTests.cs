@@ -102,11 +102,13 @@ public sealed class TicketScreenTests(ConsoleSystem system, Portal.Tests.Chromiu
         var fileError = technician.Page.Locator("#reply-files-error");
         await Expect(fileError).ToContainTextAsync("At most 3 files.");
         await files.SetInputFilesAsync([Text("driver-notes.txt"), Text("driver.bin", 1024 * 1024 + 10)]);
-        await technician.Button("Send reply").ClickAsync();
+        await Expect(technician.Page.GetByRole(AriaRole.List, new() { Name = "Files for the reply: chosen" })).ToContainTextAsync("driver.bin");
+        await technician.Button("Send reply").ClickAsync(); // enabled once every chosen file is read
         await Expect(fileError).ToContainTextAsync("driver.bin: Base64 of at most 1 MiB.");
         await Expect(technician.Page.GetByLabel("Reply to the client (emailed to them)")).ToHaveValueAsync("The fixed driver and its notes.");
         await technician.CheckScreenAsync("ticket-reply-refused");
         await files.SetInputFilesAsync([Text("driver-notes.txt")]);
+        await Expect(technician.Page.GetByRole(AriaRole.List, new() { Name = "Files for the reply: chosen" })).Not.ToContainTextAsync("driver.bin");
         await technician.Button("Send reply").ClickAsync();
         var sent = technician.Page.Locator(".message[data-kind=PublicReply]").Filter(new() { HasText = "The fixed driver" });
         await Expect(sent.GetByRole(AriaRole.Link, new() { Name = "driver-notes.txt" })).ToBeVisibleAsync();
