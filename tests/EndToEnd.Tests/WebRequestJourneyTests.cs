@@ -14,6 +14,26 @@ public sealed class WebRequestJourneyTests(RunningSystem system)
     private static readonly Guid DemoClient = RunningSystem.DemoClient;
     private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
 
+    /// <summary>The largest request the portal can send (three files of the most each may be) passes the gateway and intake.</summary>
+    [Fact]
+    public async Task A_web_request_with_three_files_of_the_largest_size_is_accepted_through_the_gateway()
+    {
+        using var dana = system.Client(TestAuth.Token(Roles.ClientUser, DemoClient, "dana", RunningSystem.DemoContact));
+        var content = Convert.ToBase64String(new byte[1024 * 1024]);
+        var accepted = await dana.PostAsJsonAsync("/api/requests", new
+        {
+            clientId = DemoClient,
+            subject = "Scans of the broken screen",
+            description = "Three scans attached.",
+            attachments = Enumerable.Range(1, 3).Select(i => new { fileName = $"scan-{i}.png", contentType = "image/png", content }),
+        });
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var files = await dana.GetFromJsonAsync<JsonElement>(new Uri($"/api/requests/{id}/attachments", UriKind.Relative));
+        Assert.Equal([1024 * 1024, 1024 * 1024, 1024 * 1024], files.EnumerateArray().Select(f => f.GetProperty("size").GetInt32()));
+    }
+
     [Fact]
     public async Task Web_request_becomes_an_acknowledged_ticket_with_sla_billing_and_one_trace()
     {
