@@ -146,10 +146,15 @@ public sealed class AdminTeamsTests(ConsoleSystem system, Portal.Tests.Chromium 
         await ada.Page.GetByLabel("From (Europe/Berlin)").FillAsync(Wall(from.AddMinutes(30)));
         await ada.Page.GetByLabel("To (Europe/Berlin)").FillAsync(Wall(from.AddMinutes(90)));
         await ada.Button("Add override").ClickAsync();
-        await Expect(ada.Page.Locator("#from-error")).ToContainTextAsync("Overlaps Ada Lovelace's primary override");
+        await Expect(ada.Page.Locator("#from-error")).ToContainTextAsync($"Overlaps Ada Lovelace's primary override from {Local(from)} to {Local(from.AddHours(1))}");
         await Expect(ada.Page.GetByLabel("From (Europe/Berlin)")).ToHaveValueAsync(Wall(from.AddMinutes(30)));
         Assert.Equal(1, (await GetAsync($"/api/teams/{teamId}/overrides")).GetArrayLength());
         await ada.CheckScreenAsync("admin-on-call");
+
+        // In summer the hand-off is still at 08:00 Berlin time, now at +02:00.
+        await ada.Page.GetByLabel("At (Europe/Berlin; empty: now)").FillAsync("2027-07-01T12:00");
+        await ada.Button("Show").ClickAsync();
+        await Expect(primaryNext).ToContainTextAsync("from Fri 2027-07-02 08:00 (+02:00)");
         Assert.True(ada.Errors.Count == 0, string.Join("\n", ada.Errors) + "\n" + system.App("console").Output);
     }
 
