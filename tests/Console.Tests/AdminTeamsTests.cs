@@ -155,6 +155,14 @@ public sealed class AdminTeamsTests(ConsoleSystem system, Portal.Tests.Chromium 
         await ada.Page.GetByLabel("At (Europe/Berlin; empty: now)").FillAsync("2027-07-01T12:00");
         await ada.Button("Show").ClickAsync();
         await Expect(primaryNext).ToContainTextAsync("from Fri 2027-07-02 08:00 (+02:00)");
+
+        // The rotation's calendar feed: a URL on the gateway that a calendar app fetches without a token.
+        await ada.Button("Issue a feed URL").ClickAsync();
+        var feed = ada.Page.GetByLabel("Feed URL (shown only now; copy it)");
+        await Expect(feed).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/calendars/.+\\.ics$"));
+        using var anonymous = new HttpClient();
+        var calendar = await anonymous.GetStringAsync(new Uri(await feed.InputValueAsync()));
+        Assert.Contains("BEGIN:VCALENDAR", calendar, StringComparison.Ordinal);
         Assert.True(ada.Errors.Count == 0, string.Join("\n", ada.Errors) + "\n" + system.App("console").Output);
     }
 
