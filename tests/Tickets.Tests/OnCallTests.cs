@@ -231,6 +231,35 @@ public sealed class OnCallTests(TicketsFixture tickets) : IDisposable
     }
 
     [Fact]
+    public async Task Instants_in_a_local_offset_are_the_instants_they_name()
+    {
+        // What the console sends: Berlin wall-clock times with their offset (+01:00 in winter), not UTC.
+        tickets.Clock.Now = Winter;
+        var team = await CreateTeamAsync();
+        var rotation = await CreateRotationAsync(team.Id,
+            Rotation("primary", ["anna"], 7, "08:00", "Europe/Berlin", "2026-02-02", At("2026-02-02T08:00+01:00")));
+        Assert.Equal(At("2026-02-02T07:00Z"), rotation.Versions.Single().EffectiveFrom);
+        var cover = await OverrideAsync(team.Id, "primary", "omar", At("2026-02-04T19:00+01:00"), At("2026-02-05T07:00+01:00"));
+        Assert.Equal(HttpStatusCode.Created, cover.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _dispatcher.DeleteAsync(new Uri(
+            $"/api/teams/{team.Id}/rotations/{rotation.Id}?effectiveFrom={Uri.EscapeDataString("2026-02-10T01:00+01:00")}", UriKind.Relative))).StatusCode);
+
+        // Overlapping in another offset is still the same span.
+        Assert.Equal(HttpStatusCode.Conflict, (await OverrideAsync(team.Id, "primary", "pia", At("2026-02-05T05:30Z"), At("2026-02-05T09:00Z"))).StatusCode);
+        Assert.Equal("omar", (await OnCallAsync(team.Id, At("2026-02-04T19:30+01:00"))).Primary);
+        Assert.Equal("anna", (await OnCallAsync(team.Id, At("2026-02-05T07:00+01:00"))).Primary);
+        var next = await (await _tech.GetAsync($"/api/teams/{team.Id}/on-call/next?at={Uri.EscapeDataString("2026-02-04T12:00+01:00")}"))
+            .ReadAsync<OnCallNext>();
+        Assert.Equal(new OnCallHandoff(At("2026-02-04T18:00Z"), "omar"), next.NextPrimary);
+        var listed = await (await _tech.GetAsync($"/api/teams/{team.Id}/overrides?from={Uri.EscapeDataString("2026-02-04T00:00+01:00")}"))
+            .ReadAsync<OverrideView[]>();
+        Assert.Equal(At("2026-02-04T18:00Z"), listed.Single().From);
+        var gaps = await (await _tech.GetAsync($"/api/teams/{team.Id}/on-call/gaps?from={Uri.EscapeDataString("2026-02-09T00:00+01:00")}"))
+            .ReadAsync<OnCallGapsView>();
+        Assert.Equal(At("2026-02-10T00:00Z"), gaps.Primary.Single().From);
+    }
+
+    [Fact]
     public async Task The_iCal_feed_has_one_event_per_turn_starting_at_the_local_hand_off()
     {
         tickets.Clock.Now = At("2026-03-20T12:00Z");

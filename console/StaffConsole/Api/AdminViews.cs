@@ -40,6 +40,13 @@ public sealed record RotationView(Guid Id, Guid TeamId, string Layer, RotationVe
 
 public sealed record OverrideView(Guid Id, Guid TeamId, string Layer, string Person, DateTimeOffset From, DateTimeOffset To, string? Reason);
 
+public sealed record OnCallGap(DateTimeOffset From, DateTimeOffset To);
+
+public sealed record OnCallGapsView(Guid TeamId, DateTimeOffset From, DateTimeOffset To, OnCallGap[] Primary, OnCallGap[] Backup);
+
+/// <param name="Path">The feed's path on the gateway, with its secret: shown once, when issued.</param>
+public sealed record RotationFeedView(Guid RotationId, string Path, DateTimeOffset IssuedAt);
+
 /// <summary>Turning what an admin types into what the APIs take; the APIs judge it (their problems name the field).</summary>
 public static class AdminText
 {
@@ -66,6 +73,14 @@ public static class AdminText
         if (!DateTime.TryParse(local, CultureInfo.InvariantCulture, DateTimeStyles.None, out var wall)) return local ?? "";
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone ?? "", out var tz)) tz = TimeZoneInfo.Utc;
         return new DateTimeOffset(wall, tz.GetUtcOffset(wall)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>An instant as the wall clock in an IANA zone reads it, with the offset: "Mon 2026-12-07 08:00 (+01:00)".</summary>
+    public static string Local(DateTimeOffset at, string? zone)
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone ?? "", out var tz)) tz = TimeZoneInfo.Utc;
+        var local = TimeZoneInfo.ConvertTime(at, tz);
+        return local.ToString("ddd yyyy-MM-dd HH:mm '('zzz')'", CultureInfo.InvariantCulture);
     }
 
     public static string Minutes(int minutes) => minutes % 60 == 0 ? $"{minutes / 60} h" : minutes > 60 ? $"{minutes / 60} h {minutes % 60} min" : $"{minutes} min";

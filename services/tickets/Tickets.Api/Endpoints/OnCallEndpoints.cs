@@ -170,6 +170,7 @@ public static class OnCallEndpoints
         TicketsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        effectiveFrom = Utc(effectiveFrom);
         if (effectiveFrom < now) return Problems.Invalid("effectiveFrom", NotInThePast);
         var rotation = await FindAsync(db.Rotations, id, rotationId, cancellationToken);
         if (rotation is null) return Problems.NotFound("rotation");
@@ -238,8 +239,8 @@ public static class OnCallEndpoints
         CancellationToken cancellationToken)
     {
         if (!await db.Teams.AnyAsync(t => t.Id == id, cancellationToken)) return Problems.NotFound("team");
-        var start = from ?? clock.GetUtcNow();
-        var end = to ?? start + CalendarReach;
+        var start = Utc(from) ?? clock.GetUtcNow();
+        var end = Utc(to) ?? start + CalendarReach;
         var overrides = await db.OnCallOverrides.AsNoTracking().Where(o => o.TeamId == id && o.From < end && o.To > start)
             .OrderBy(o => o.From).ToListAsync(cancellationToken);
         return TypedResults.Ok(overrides.Select(View).ToArray());
@@ -249,6 +250,7 @@ public static class OnCallEndpoints
         CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        body = body with { From = Utc(body.From), To = Utc(body.To) };
         var errors = new Dictionary<string, string[]>();
         var layer = ParseLayer(errors, body.Layer, required: true);
         Input.Text(errors, "person", body.Person, TicketLimits.PersonSubject);
@@ -295,28 +297,34 @@ public static class OnCallEndpoints
     private static async Task<IResult> OnCallAt(Guid id, DateTimeOffset? at, TicketsDbContext db, OnCallSchedule schedule, TimeProvider clock,
         CancellationToken cancellationToken) =>
         await db.Teams.AnyAsync(t => t.Id == id, cancellationToken)
-            ? TypedResults.Ok(await schedule.AtAsync(id, at ?? clock.GetUtcNow(), cancellationToken))
+            ? TypedResults.Ok(await schedule.AtAsync(id, Utc(at) ?? clock.GetUtcNow(), cancellationToken))
             : Problems.NotFound("team");
 
     /// <summary>Who is on call now (or at <paramref name="at"/>) and when each layer next changes hands, to whom.</summary>
     private static async Task<IResult> Next(Guid id, DateTimeOffset? at, TicketsDbContext db, OnCallSchedule schedule, TimeProvider clock,
         CancellationToken cancellationToken) =>
         await db.Teams.AnyAsync(t => t.Id == id, cancellationToken)
-            ? TypedResults.Ok(await schedule.NextAsync(id, at ?? clock.GetUtcNow(), cancellationToken))
+            ? TypedResults.Ok(await schedule.NextAsync(id, Utc(at) ?? clock.GetUtcNow(), cancellationToken))
             : Problems.NotFound("team");
 
     /// <summary>From now for two weeks unless asked otherwise: a gap is reported before anyone needs to be paged in it.</summary>
     private static async Task<IResult> Gaps(Guid id, DateTimeOffset? from, DateTimeOffset? to, TicketsDbContext db, OnCallSchedule schedule,
         TimeProvider clock, CancellationToken cancellationToken)
     {
-        var start = from ?? clock.GetUtcNow();
-        var end = to ?? start.AddDays(14);
+        var start = Utc(from) ?? clock.GetUtcNow();
+        var end = Utc(to) ?? start.AddDays(14);
         if (end <= start) return Problems.Invalid("to", "Must be after from.");
         if (end - start > MaxGapsSpan) return Problems.Invalid("to", $"At most {MaxGapsSpan.TotalDays} days after from.");
         if (!await db.Teams.AnyAsync(t => t.Id == id, cancellationToken)) return Problems.NotFound("team");
         var (primary, backup) = await schedule.GapsAsync(id, start, end, cancellationToken);
         return TypedResults.Ok(new OnCallGapsView(id, start, end, primary, backup));
     }
+
+    /// <summary>
+    /// An instant as PostgreSQL's timestamptz takes it (Npgsql writes only offset 0): a caller may send any offset, such as
+    /// the local time of the rotation's zone, and means the same instant.
+    /// </summary>
+    private static DateTimeOffset? Utc(DateTimeOffset? instant) => instant?.ToUniversalTime();
 
     private const string NotInThePast = "Must not be in the past: who was on call then does not change.";
 
@@ -326,7 +334,7 @@ public static class OnCallEndpoints
     private static RotationVersion Version(Guid rotationId, RotationRequest body, DateTimeOffset now, string subject) => new()
     {
         RotationId = rotationId,
-        EffectiveFrom = body.EffectiveFrom ?? now,
+        EffectiveFrom = Utc(body.EffectiveFrom) ?? now,
         People = [.. body.People!.Select(p => p.Trim())],
         TurnDays = body.TurnDays!.Value,
         Handoff = TimeOnly.ParseExact(body.Handoff!.Trim(), HandoffFormats, CultureInfo.InvariantCulture),
