@@ -36,6 +36,23 @@ public sealed class TimeEntryTests(TicketsFixture tickets)
         Assert.Equal(Client, first.GetProperty("clientId").GetGuid());
     }
 
+    /// <summary>A time written with the technician's own offset is the instant it names (it was a 500: the database takes UTC only).</summary>
+    [Fact]
+    public async Task A_time_entry_written_in_a_local_offset_is_the_instant_it_names()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client);
+        var start = tickets.Clock.Now.AddHours(-3);
+        var berlin = TimeSpan.FromHours(1);
+
+        var response = await _tech.PostAsync($"/api/tickets/{ticket.Id}/time-entries",
+            new { startedAt = start.ToOffset(berlin).ToString("O"), endedAt = start.AddMinutes(20).ToOffset(berlin).ToString("O"), workType = "BusinessHours" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var entry = await response.ReadAsync<TimeEntryView>();
+        Assert.Equal(start, entry.StartedAt, TimeSpan.FromMilliseconds(1)); // PostgreSQL keeps microseconds
+        Assert.Equal(20, entry.Minutes);
+    }
+
     [Fact]
     public async Task Editing_a_time_entry_is_audited_with_before_and_after_and_republished_as_a_new_revision()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -70,8 +71,22 @@ public static class ServiceDefaults
             // A misspelt field is a client bug: say so instead of silently dropping it.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            options.SerializerOptions.Converters.Add(new UtcInstantConverter());
         });
         return builder;
+    }
+
+    /// <summary>
+    /// An instant in a request body is taken in UTC, whatever offset the caller wrote it with ("09:00+01:00" is 08:00Z):
+    /// Npgsql stores only UTC instants in timestamptz and refuses any other offset, which was a 500 for a valid time.
+    /// Answers are written as they are.
+    /// </summary>
+    private sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset().ToUniversalTime();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 
     private static void AddTelemetry(this IHostApplicationBuilder builder)
