@@ -43,15 +43,15 @@ public sealed class AdminClientsTests(ConsoleSystem system, Portal.Tests.Chromiu
         await ada.Button($"Add {ann}").ClickAsync();
         await ada.Button($"Add {bob}").ClickAsync();
         await Expect(ada.Page.Locator(".call-down li")).ToHaveCountAsync(2);
-        await ada.Button($"Move {bob} up").FocusAsync();
+        await ada.Button($"Move up: {bob}").FocusAsync();
         await ada.Page.Keyboard.PressAsync("Enter");
         await Expect(ada.Page.Locator(".call-down li").First).ToContainTextAsync(bob);
-        await Expect(ada.Button($"Move {bob} down")).ToBeFocusedAsync();
+        await Expect(ada.Button($"Move down: {bob}")).ToBeFocusedAsync();
         // Nothing is stored until the list is saved, as a whole.
         Assert.Empty((await ClientAsync(id)).GetProperty("callDownList").EnumerateArray());
 
         await ada.Button("Save call-down list").ClickAsync();
-        await Expect(ada.Page.Locator(".result")).ToContainTextAsync($"Saved: {bob}, then {ann}.");
+        await Expect(ada.Page.Locator("[aria-labelledby=call-down-heading] .result")).ToHaveTextAsync($"Saved: {bob}, then {ann}.");
         var saved = await ClientAsync(id);
         var contacts = saved.GetProperty("contacts").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("id").GetGuid());
         Assert.Equal(new[] { contacts[bob], contacts[ann] }, saved.GetProperty("callDownList").EnumerateArray().Select(c => c.GetGuid()));
