@@ -62,7 +62,7 @@ public sealed class AdminClientsTests(ConsoleSystem system, Portal.Tests.Chromiu
     }
 
     [Fact]
-    public async Task A_contact_with_a_bad_email_or_phone_is_refused_beside_the_field_and_nothing_is_saved()
+    public async Task A_contact_with_a_bad_email_or_phone_is_refused_beside_the_field_and_nothing_is_saved_then_it_is_corrected_edited_and_removed()
     {
         var name = $"Quay garage {Guid.NewGuid():N}"[..22];
         using var admin = Admin();
@@ -87,6 +87,22 @@ public sealed class AdminClientsTests(ConsoleSystem system, Portal.Tests.Chromiu
         Assert.Empty(client.GetProperty("contacts").EnumerateArray());
         Assert.Equal(1, client.GetProperty("revision").GetInt32());
         await ada.CheckScreenAsync("admin-client-refused");
+
+        // Corrected, added; then a second number added by editing it, and removed.
+        var (phone, second) = (ClientDirectory.NewPhone(), ClientDirectory.NewPhone());
+        await ada.Page.GetByLabel("Email addresses").FillAsync("cleo@quay.example");
+        await ada.Page.GetByLabel("Phone numbers").FillAsync(phone);
+        await ada.Button("Add contact").ClickAsync();
+        await Expect(ada.Row("Cleo Quay")).ToContainTextAsync(phone);
+        await ada.Button("Edit Cleo Quay").ClickAsync();
+        await Expect(ada.Page.GetByLabel("Phone numbers")).ToHaveValueAsync(phone);
+        await ada.Page.GetByLabel("Phone numbers").FillAsync($"{phone}, {second}");
+        await ada.Button("Save contact").ClickAsync();
+        await Expect(ada.Row("Cleo Quay")).ToContainTextAsync($"{phone}, {second}");
+        Assert.Equal([phone, second], (await ClientAsync(id)).GetProperty("contacts")[0].GetProperty("phones").EnumerateArray().Select(p => p.GetString()!));
+        await ada.Button("Remove Cleo Quay").ClickAsync();
+        await Expect(ada.Page.GetByText("No contacts yet")).ToBeVisibleAsync();
+        Assert.Empty((await ClientAsync(id)).GetProperty("contacts").EnumerateArray());
         Assert.True(ada.Errors.Count == 0, string.Join("\n", ada.Errors) + "\n" + system.App("console").Output);
     }
 
