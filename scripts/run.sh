@@ -4,7 +4,17 @@
 # .data/mail/, the five services, the SMS channel, the identity service, the staff console and the gateway. Ctrl-C (or SIGTERM) stops everything this script
 # started. Ports: gateway 5080; services 5101-5105; SMS channel 5106; identity 5107; console 5108; mail 2525. OTEL_EXPORTER_OTLP_ENDPOINT, if set,
 # receives telemetry.
+#   scripts/run.sh           # keeps the databases (servicedesk_<app>) between runs
+#   scripts/run.sh --fresh   # drops them first: the run starts empty (bench/load.sh, which names its own with SERVICEDESK_DB_PREFIX)
 set -euo pipefail
+fresh=false
+case ${1:-} in
+  --fresh) fresh=true ;;
+  "") ;;
+  *) echo "usage: $0 [--fresh]" >&2; exit 2 ;;
+esac
+db_prefix=${SERVICEDESK_DB_PREFIX:-servicedesk_}
+backend_nice=${SERVICEDESK_BACKEND_NICE:-10} # 0: every app at the same CPU priority
 cd "$(dirname "$0")/.."
 root=$(pwd -P)
 source scripts/lib/processes.sh
@@ -63,6 +73,16 @@ trap 'exit 143' TERM
 
 infra_env=$(scripts/infra.sh start 8>&-) # a plain eval "$(...)" would hide a failed start
 eval "$infra_env"
+
+if $fresh; then
+  pg_field() { sed -n "s/.*$1=\([^;]*\).*/\1/p" <<<"$SERVICEDESK_PG"; }
+  for app in "${apps[@]}"; do
+    IFS=: read -r name _ _ <<<"$app"
+    PGPASSWORD=$(pg_field Password) psql -h "$(pg_field Host)" -p "$(pg_field Port)" -U "$(pg_field Username)" -d postgres \
+      -qAt -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db_prefix$name\" WITH (FORCE)" 8>&-
+  done
+  echo "Dropped the databases $db_prefix*: this run starts empty."
+fi
 
 # Only what runs (the apps and the token tool, ServiceDesk.Apps.slnf), not the tests and benchmarks. A checkout whose
 # sources did not change since the last build is not built again: MSBuild's own up-to-date check of every project takes
@@ -165,8 +185,12 @@ for app in "${apps[@]}"; do
   [[ $name != identity ]] || extra=("${identity_env[@]}")
   # The console calls the services and the identity service through the gateway, with the signed-in person's token.
   [[ $name != console ]] || extra=(Console__Gateway=http://127.0.0.1:5080/)
-  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" env -C "$(dirname "$dll")" "${extra[@]}" \
-    ConnectionStrings__Database="$SERVICEDESK_PG;Database=servicedesk_$name" Urls="http://127.0.0.1:$port" dotnet "$dll"
+  # The front door first (docs/adr/0050): when the machine is busy draining, the services behind the bus yield the CPU to
+  # the gateway and intake, so that a request is still accepted (stored, 202) in milliseconds.
+  priority=()
+  case $name in tickets | sla | billing | notify | console) priority=(nice -n "$backend_nice") ;; esac
+  sd_proc_start "$apps_run/$name.pid" "$logs/$name.log" "${priority[@]}" env -C "$(dirname "$dll")" "${extra[@]}" \
+    ConnectionStrings__Database="$SERVICEDESK_PG;Database=$db_prefix$name" Urls="http://127.0.0.1:$port" dotnet "$dll"
 done
 wait_ready gateway 5080
 

@@ -37,7 +37,7 @@ public static class Report
         Line($"");
         Line($"Cost per ticket at {costed.Accept.Load} ({costed.Done} tickets; from the first request to {LoadPlanNote}), and what each spends per second idle:");
         Line($"");
-        Line($"| Process | CPU-ms | Deliveries | Transactions | Idle CPU-ms/s | Idle transactions/s |");
+        Line($"| Process | CPU-ms | Inbox deliveries | Transactions | Idle CPU-ms/s | Idle transactions/s |");
         Line($"|---|---:|---:|---:|---:|---:|");
         var idle = result.IdlePerSecond;
         var cost = costed.Cost;
@@ -55,13 +55,13 @@ public static class Report
         Line($"| **total** | **{cost.CpuMs.Values.Sum() / tickets:0.0}** | **{totalDeliveries:0.0}** | **{totalTransactions:0.0}** | {idle.CpuMs.Values.Sum():0.0} | {idle.Transactions.Values.Sum():0.0} |");
         Line($"");
         var sustained = result.Phases.Max(p => p.EndToEndPerSecond(p.Started));
-        Line($"Timers stored by the scheduler: {cost.TimersStored / tickets:0.0} per ticket. At the best end-to-end rate ({sustained:0.0} tickets/s) the system uses {100 * sustained * totalDeliveries / result.BrokerConfirmedPerSecond:0.0}% of the raw broker rate (deliveries) and {100 * sustained * totalTransactions / result.DatabaseCommitsPerSecond:0.0}% of the raw commit rate.");
+        Line($"Timers stored by the scheduler: {cost.TimersStored / tickets:0.0} per ticket. At the best end-to-end rate ({sustained:0.0} tickets/s) the system uses {100 * sustained * totalDeliveries / result.BrokerConfirmedPerSecond:0.0}% of the raw broker rate (inbox deliveries; the batch consumers', docs/adr/0066, are not counted) and {100 * sustained * totalTransactions / result.DatabaseCommitsPerSecond:0.0}% of the raw commit rate.");
         return text.ToString();
     }
 
     private const string LoadPlanNote = "a few seconds after its last ticket was done";
 
-    private static int Order(string name) => Array.IndexOf(["gateway", "intake", "tickets", "sla", "billing", "notify", "rabbitmq", "postgres"], name) switch
+    private static int Order(string name) => Array.IndexOf(["gateway", "intake", "tickets", "sla", "billing", "notify", "console", "identity", "sms", "rabbitmq", "postgres"], name) switch
     {
         -1 => 99,
         var i => i,

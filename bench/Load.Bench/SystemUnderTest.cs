@@ -12,6 +12,9 @@ public sealed record SystemUnderTest
     /// <summary>The services whose work completes a ticket, by the names their databases and processes carry.</summary>
     public static readonly string[] Services = ["intake", "tickets", "sla", "billing", "notify"];
 
+    /// <summary>The other apps scripts/run.sh starts, whose CPU counts too: the console follows every ticket's events.</summary>
+    public static readonly string[] Companions = ["console", "identity", "sms"];
+
     public required Uri Gateway { get; init; }
 
     /// <summary>A client user's bearer token; every request is made as this contact.</summary>

@@ -200,10 +200,37 @@ public static class Extensions
         app.MapStaticAssets().AllowAnonymous();
         // The pages and the Blazor hub (the live connection) alike: staff only.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(StaffPolicy);
+        // The conversation's files as links: the browser holds no token, so the console fetches the file through the gateway
+        // with the person's own (intake decides whether they may have it) and passes it on as a download.
+        app.MapGet("/files/requests/{requestId:guid}/{attachmentId:guid}", (Guid requestId, Guid attachmentId, HttpContext context, IHttpClientFactory http) =>
+            DownloadAsync($"api/requests/{requestId}/attachments/{attachmentId}", context, http)).RequireAuthorization(StaffPolicy);
+        app.MapGet("/files/tickets/{ticketId:guid}/{attachmentId:guid}", (Guid ticketId, Guid attachmentId, HttpContext context, IHttpClientFactory http) =>
+            DownloadAsync($"api/tickets/{ticketId}/attachments/{attachmentId}", context, http)).RequireAuthorization(StaffPolicy);
         app.MapGet("/signin", () => Results.Challenge(new AuthenticationProperties { RedirectUri = PathBase + "/" },
             [OpenIdConnectDefaults.AuthenticationScheme])).AllowAnonymous();
         app.MapPost("/signout", () => Results.SignOut(new AuthenticationProperties { RedirectUri = PathBase + "/" },
             [CookieAuthenticationDefaults.AuthenticationScheme, OpenIdConnectDefaults.AuthenticationScheme])).AllowAnonymous().DisableAntiforgery();
         return app;
+    }
+
+    /// <param name="path">Intake's file of a client's request, or tickets' file of a staff reply or note.</param>
+    private static async Task DownloadAsync(string path, HttpContext context, IHttpClientFactory http)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header["Bearer ".Length..].Trim()
+            : await context.GetTokenAsync(CookieAuthenticationDefaults.AuthenticationScheme, "access_token");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.CreateClient(Gateway).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        // A refusal keeps its status (an expired session is 401: reloading the page signs in again); the body is not passed on.
+        context.Response.StatusCode = (int)response.StatusCode;
+        if (!response.IsSuccessStatusCode) return;
+        // Whatever a sender attached is a download, never a page of the console's (intake sends the same headers).
+        context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
+        context.Response.Headers.ContentDisposition = response.Content.Headers.ContentDisposition?.ToString() ?? "attachment";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.ContentSecurityPolicy = "sandbox";
+        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 }

@@ -1,3 +1,5 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using System.Text.Json;
 using ServiceDesk.Testing;
 using Tickets.Contracts;
@@ -91,6 +93,29 @@ public sealed class TimeEntryBillingTests(BillingFixture billing)
         Assert.Equal(40, record.GetProperty("billableMinutes").GetInt32());
         Assert.Equal((0, 0, 40), ByWorkType(record));
     }
+
+    /// <summary>
+    /// Billing records are opened a batch at a time (docs/adr/0066). A ticket announced again in a later batch is skipped:
+    /// were it inserted again, its batch would fail on the key, and the ticket opened beside it would never get a record.
+    /// </summary>
+    [Fact]
+    public async Task Tickets_opened_together_get_one_record_each_and_a_copy_changes_nothing()
+    {
+        var (first, second, third) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await billing.Bus.PublishBatch([BillingFixture.Opened(first), BillingFixture.Opened(second), BillingFixture.Opened(first)]);
+        await RecordOpenedAsync(first);
+        await RecordOpenedAsync(second);
+
+        await billing.Bus.PublishBatch([BillingFixture.Opened(second), BillingFixture.Opened(third)]);
+
+        await RecordOpenedAsync(third);
+        var record = await billing.RecordAsync(third);
+        Assert.Equal(1042, record.GetProperty("ticketNumber").GetInt64());
+        Assert.Equal(1, await billing.WithDbAsync(db => db.Records.CountAsync(r => r.TicketId == second)));
+    }
+
+    private Task RecordOpenedAsync(Guid ticket) =>
+        Eventually.TrueAsync(() => billing.WithDbAsync(db => db.Records.AnyAsync(r => r.TicketId == ticket)), $"billing record {ticket}", explain: billing.Explain);
 
     private static TimeEntryRecorded Entry(Guid id, Guid ticket, int revision, int minutes, string workType, string responder, string? note = null) =>
         new(id, ticket, BillingFixture.Client, responder, Start, Start.AddMinutes(minutes), minutes, workType, note, revision,

@@ -234,6 +234,12 @@ public sealed class ConsoleTests(ConsoleSystem system, Portal.Tests.Chromium chr
         // Nobody answers the primary's page within the team's 30 s: the backup is paged, and the board says so.
         await Expect(card.Locator(".escalated")).ToContainTextAsync("last to the backup, bert", new() { Timeout = 90_000 });
         await Expect(card.Locator(".paging-chain")).ToContainTextAsync("backup: paged bert");
+        // When bert's page escalates (his page plus the team's 30 s), to the minute: not his link's expiry a day later.
+        await Expect(card.Locator(".escalates")).ToHaveTextAsync(new Regex(@"^Unanswered, it escalates at (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2} UTC\.$"));
+        // The chain's numbers sit inside the card, right of its border, not in the page's margin.
+        var cardBox = (await card.BoundingBoxAsync())!;
+        var firstPage = (await card.Locator(".paging-chain li").First.BoundingBoxAsync())!;
+        Assert.True(firstPage.X - cardBox.X >= 36, $"the first page's line starts {firstPage.X - cardBox.X}px from the card's edge: no room for its number");
 
         await card.GetByLabel("Who").SelectOptionAsync(carl.ToString());
         await card.GetByLabel("Outcome").SelectOptionAsync("reached");

@@ -77,6 +77,39 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
             "the outbox to be empty");
     }
 
+    /// <summary>
+    /// A pooled context serves request after request. When a commit fails (here the server ends the session first, as a
+    /// restart does), the outbox that transaction wrote must not go out with the next transaction's commit on the same
+    /// context: its request was never stored (the fault suite saw tickets for requests intake did not have).
+    /// </summary>
+    [Fact]
+    public async Task A_message_whose_commit_failed_does_not_leave_with_the_next_commit_of_its_context()
+    {
+        var failed = new ProbeRecord(NewId.NextGuid());
+        var next = new ProbeRecord(NewId.NextGuid());
+        await probe.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<ProbeDbContext>();
+            var publish = services.GetRequiredService<IPublishEndpoint>();
+            await using (var transaction = await db.Database.BeginTransactionAsync())
+            {
+                await publish.Publish(failed);
+                await db.SaveChangesAsync();
+                var session = await db.Database.SqlQuery<int>($"SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
+                await probe.QueryAsync(other => other.Database.SqlQuery<bool>($"SELECT pg_terminate_backend({session}) AS \"Value\"").SingleAsync());
+                await Assert.ThrowsAnyAsync<Exception>(() => transaction.CommitAsync());
+            }
+            db.ChangeTracker.Clear();
+            await using var second = await db.Database.BeginTransactionAsync();
+            await publish.Publish(next);
+            await db.SaveChangesAsync();
+            await second.CommitAsync();
+        });
+
+        await Eventually.TrueAsync(async () => await probe.EffectsAsync(next.RecordId, "observed") == 1, "the next message's effects");
+        Assert.Equal(0, await probe.EffectsAsync(failed.RecordId, "recorded"));
+    }
+
     [Fact]
     public async Task A_message_whose_save_failed_never_leaves_though_its_transaction_commits()
     {

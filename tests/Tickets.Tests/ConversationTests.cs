@@ -82,6 +82,64 @@ public sealed class ConversationTests(TicketsFixture tickets)
     }
 
     [Fact]
+    public async Task Replies_and_notes_carry_files_staff_download_and_a_client_gets_only_the_replys()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client);
+        var log = Convert.ToBase64String("printer log"u8.ToArray());
+        var reply = await _tech.PostAsync($"/api/tickets/{ticket.Id}/replies", new
+        {
+            body = "The new driver is attached.", attachments = new[] { new { fileName = "driver-notes.txt", contentType = "text/plain", content = log } },
+        });
+        Assert.Equal(HttpStatusCode.Created, reply.StatusCode);
+        var note = await _tech.PostAsync($"/api/tickets/{ticket.Id}/notes", new
+        {
+            body = "Vendor's answer.", attachments = new[] { new { fileName = "vendor.eml", contentType = (string?)null, content = log } },
+        });
+        Assert.Equal(HttpStatusCode.Created, note.StatusCode);
+
+        var thread = await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>();
+        var replyFile = Assert.Single(thread.Single(m => m.Kind == MessageKind.PublicReply).Attachments!);
+        var noteFile = Assert.Single(thread.Single(m => m.Kind == MessageKind.InternalNote).Attachments!);
+        Assert.Equal(("driver-notes.txt", "text/plain", 11L), (replyFile.FileName, replyFile.ContentType, replyFile.Size));
+        Assert.Equal("application/octet-stream", noteFile.ContentType);
+
+        var download = await _tech.GetAsync($"/api/tickets/{ticket.Id}/attachments/{noteFile.Id}");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("printer log", await download.Content.ReadAsStringAsync());
+        Assert.Equal("vendor.eml", download.Content.Headers.ContentDisposition?.FileNameStar ?? download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal("sandbox", download.Headers.GetValues("Content-Security-Policy").Single());
+
+        // The client sees the reply's file and not the note's; another client neither; another ticket's path neither.
+        var client = tickets.As(Roles.ClientUser, Client, "dana");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/tickets/{ticket.Id}/attachments/{replyFile.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/tickets/{ticket.Id}/attachments/{noteFile.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await tickets.As(Roles.ClientUser, Guid.NewGuid(), "eve").GetAsync($"/api/tickets/{ticket.Id}/attachments/{replyFile.Id}")).StatusCode);
+        var other = await tickets.OpenTicketAsync(Client);
+        Assert.Equal(HttpStatusCode.NotFound, (await _tech.GetAsync($"/api/tickets/{other.Id}/attachments/{replyFile.Id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Too_many_too_large_or_nameless_files_are_400_naming_them_and_nothing_is_stored()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client);
+        var small = Convert.ToBase64String(new byte[10]);
+        object File(string? name, string content) => new { fileName = name, content };
+        foreach (var kind in new[] { "replies", "notes" })
+        {
+            await (await _tech.PostAsync($"/api/tickets/{ticket.Id}/{kind}", new { body = "Four files", attachments = new[] { File("a", small), File("b", small), File("c", small), File("d", small) } }))
+                .AssertInvalidAsync("attachments");
+            await (await _tech.PostAsync($"/api/tickets/{ticket.Id}/{kind}", new { body = "Too large", attachments = new[] { File("big.bin", Convert.ToBase64String(new byte[1024 * 1024 + 1])) } }))
+                .AssertInvalidAsync("attachments[0].content");
+            await (await _tech.PostAsync($"/api/tickets/{ticket.Id}/{kind}", new { body = "A path", attachments = new[] { File("ok.txt", small), File("../etc/passwd", small) } }))
+                .AssertInvalidAsync("attachments[1].fileName");
+        }
+        var thread = await (await _tech.GetAsync($"/api/tickets/{ticket.Id}/conversation")).ReadAsync<MessageView[]>();
+        Assert.Empty(thread);
+        Assert.Empty(await tickets.PublishedAsync("PublicReplyPosted", ticket.Id));
+    }
+
+    [Fact]
     public async Task A_message_at_the_size_limit_is_accepted()
     {
         var ticket = await tickets.OpenTicketAsync(Client);

@@ -29,7 +29,7 @@ public sealed class MergeTests(TicketsFixture tickets)
         duplicate = await tickets.GetTicketAsync(duplicate.Id);
 
         var response = await _tech.PostAsync($"/api/tickets/{duplicate.Id}/merge",
-            new { into = survivor.Id, version = duplicate.Version, reason = "Sent twice" });
+            new { intoNumber = survivor.Number, version = duplicate.Version, reason = "Sent twice" }); // by number, as people name it
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var merged = await response.ReadAsync<TicketView>();
@@ -112,6 +112,10 @@ public sealed class MergeTests(TicketsFixture tickets)
         await (await _tech.PostAsync(path, new { version = ticket.Version })).AssertInvalidAsync("into");
         await (await _tech.PostAsync(path, new { into = ticket.Id, version = ticket.Version })).AssertInvalidAsync("into");
         await (await _tech.PostAsync(path, new { into = Guid.NewGuid(), version = ticket.Version })).AssertInvalidAsync("into");
+        await (await _tech.PostAsync(path, new { intoNumber = ticket.Number, version = ticket.Version })).AssertInvalidAsync("intoNumber");
+        await (await _tech.PostAsync(path, new { intoNumber = 0, version = ticket.Version })).AssertInvalidAsync("intoNumber");
+        await (await _tech.PostAsync(path, new { intoNumber = long.MaxValue, version = ticket.Version })).AssertInvalidAsync("intoNumber");
+        await (await _tech.PostAsync(path, new { into = survivor.Id, intoNumber = survivor.Number, version = ticket.Version })).AssertInvalidAsync("into");
         await (await _tech.PostAsync(path, new { into = survivor.Id })).AssertInvalidAsync("version");
         await (await _tech.PostAsync(path, new { into = survivor.Id, version = ticket.Version, reason = new string('x', 501) })).AssertInvalidAsync("reason");
         Assert.Equal(HttpStatusCode.NotFound, (await _tech.PostAsync($"/api/tickets/{Guid.NewGuid()}/merge", new { into = survivor.Id, version = 1 })).StatusCode);
@@ -121,6 +125,7 @@ public sealed class MergeTests(TicketsFixture tickets)
         var stale = await _tech.PostAsync(path, new { into = survivor.Id, version = ticket.Version + 1 });
         Assert.Equal(ticket.Version, (await stale.ProblemAsync()).GetProperty("currentVersion").GetUInt32());
         await AssertConflictAsync(await _tech.PostAsync(path, new { into = theirs.Id, version = ticket.Version }), "The tickets belong to different clients.");
+        await AssertConflictAsync(await _tech.PostAsync(path, new { intoNumber = theirs.Number, version = ticket.Version }), "The tickets belong to different clients.");
         await AssertConflictAsync(await _tech.PostAsync(path, new { into = closed.Id, version = ticket.Version }), $"SD#{closed.Number} is closed.");
         await AssertConflictAsync(await _tech.PostAsync($"/api/tickets/{closed.Id}/merge", new { into = survivor.Id, version = closed.Version }),
             $"SD#{closed.Number} is closed.");

@@ -38,6 +38,10 @@ public sealed class PagingTests(TicketsFixture tickets)
         var pages = await tickets.EventuallyPublishedAsync("OnCallPaged", ticket.Id, 2);
         var second = pages[1];
         Assert.Equal(("bob", "backup"), (second.GetProperty("person").GetString(), second.GetProperty("layer").GetString()));
+        // The board's "escalates at": bob's page plus the team's wait (5 minutes by default), not his link's 24 hours.
+        var waiting = await PagingAsync(ticket.Id);
+        Assert.Equal(waiting.Pages[^1].At + TimeSpan.FromMinutes(5), waiting.EscalatesAt);
+        Assert.NotEqual(waiting.Pages[^1].AckExpiresAt, waiting.EscalatesAt);
 
         // One tap on bob's link: a GET shows the page (link previews must not acknowledge), the button's POST takes it.
         using var anonymous = tickets.App.CreateClient();
@@ -57,6 +61,7 @@ public sealed class PagingTests(TicketsFixture tickets)
         Assert.Equal(2, (await tickets.PublishedAsync("OnCallPaged", ticket.Id)).Length);
         var paging = await PagingAsync(ticket.Id);
         Assert.Equal(("Acknowledged", "bob", "link"), (paging.State, paging.AcknowledgedBy, paging.AcknowledgedHow));
+        Assert.Null(paging.EscalatesAt); // nothing escalates any more
         Assert.Equal(["primary", "backup"], paging.Pages.Select(p => p.Layer));
 
         var audit = (await tickets.AuditAsync(ticket.Id)).Select(a => a.Action).ToArray();

@@ -51,6 +51,23 @@ public sealed class SlaViewTests(TicketsFixture tickets)
         Assert.Contains(breached.Id, await ViewAsync("breached"));
     }
 
+    /// <summary>Targets met are applied a batch at a time (docs/adr/0066): every ticket of a batch, a copy and an unknown ticket among them.</summary>
+    [Fact]
+    public async Task Acknowledgement_targets_met_together_are_each_recorded_once()
+    {
+        var first = await tickets.OpenTicketAsync(Client);
+        var second = await tickets.OpenTicketAsync(Client);
+        var bus = tickets.App.Services.GetRequiredService<IBus>();
+        var metAt = tickets.Clock.Now.AddMinutes(-5);
+        SlaTargetMet Met(Guid id, DateTimeOffset at) => new(id, SlaTargets.Acknowledge, at, at.AddHours(1), true, true);
+
+        await bus.PublishBatch([Met(first.Id, metAt), Met(Guid.NewGuid(), metAt), Met(second.Id, metAt.AddMinutes(1)), Met(first.Id, metAt)]);
+
+        await Eventually.TrueAsync(async () => (await tickets.GetTicketAsync(second.Id)).Sla.AcknowledgedAt is not null, "the second ticket's acknowledgement");
+        Assert.Equal(metAt, (await tickets.GetTicketAsync(first.Id)).Sla.AcknowledgedAt!.Value, TimeSpan.FromMilliseconds(1));
+        Assert.Equal(metAt.AddMinutes(1), (await tickets.GetTicketAsync(second.Id)).Sla.AcknowledgedAt!.Value, TimeSpan.FromMilliseconds(1));
+    }
+
     [Fact]
     public async Task A_client_user_cannot_ask_for_the_staff_views()
     {

@@ -28,10 +28,16 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
 
     public Task<Result<ClientSummary[]>> ClientsAsync(CancellationToken ct = default) => GetAsync<ClientSummary[]>("api/clients", ct);
 
+    public Task<Result<ClientContacts[]>> ClientContactsAsync(CancellationToken ct = default) => GetAsync<ClientContacts[]>("api/clients", ct);
+
     public Task<Result<TicketView>> TicketAsync(Guid id, CancellationToken ct = default) => GetAsync<TicketView>($"api/tickets/{id}", ct);
 
     public Task<Result<MessageView[]>> ConversationAsync(Guid id, CancellationToken ct = default) =>
         GetAsync<MessageView[]>($"api/tickets/{id}/conversation", ct);
+
+    /// <summary>The files intake keeps with a request: a ticket's first message (the ticket's id) or a client's later one (the message's id).</summary>
+    public Task<Result<AttachmentView[]>> AttachmentsAsync(Guid requestId, CancellationToken ct = default) =>
+        GetAsync<AttachmentView[]>($"api/requests/{requestId}/attachments", ct);
 
     public Task<Result<TimeEntryView[]>> TimeEntriesAsync(Guid id, CancellationToken ct = default) =>
         GetAsync<TimeEntryView[]>($"api/tickets/{id}/time-entries", ct);
@@ -40,11 +46,14 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
 
     public Task<Result<SlaClockView>> SlaAsync(Guid id, CancellationToken ct = default) => GetAsync<SlaClockView>($"api/sla/tickets/{id}", ct);
 
-    public Task<Result<JsonElement>> ReplyAsync(Guid id, string body, CancellationToken ct = default) =>
-        SendAsync($"api/tickets/{id}/replies", new { body }, ct);
+    public Task<Result<JsonElement>> ReplyAsync(Guid id, string body, IReadOnlyList<UploadFile> files, CancellationToken ct = default) =>
+        SendAsync($"api/tickets/{id}/replies", new { body, attachments = Attachments(files) }, ct);
 
-    public Task<Result<JsonElement>> NoteAsync(Guid id, string body, CancellationToken ct = default) =>
-        SendAsync($"api/tickets/{id}/notes", new { body }, ct);
+    public Task<Result<JsonElement>> NoteAsync(Guid id, string body, IReadOnlyList<UploadFile> files, CancellationToken ct = default) =>
+        SendAsync($"api/tickets/{id}/notes", new { body, attachments = Attachments(files) }, ct);
+
+    private static object[]? Attachments(IReadOnlyList<UploadFile> files) =>
+        files.Count == 0 ? null : [.. files.Select(f => new { fileName = f.FileName, contentType = f.ContentType, content = f.Content })];
 
     public Task<Result<JsonElement>> ChangeStatusAsync(Guid id, string to, string? reason, uint version, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/status", new { to, reason = Blank(reason), version }, ct);
@@ -54,6 +63,17 @@ public sealed class DeskApi(IHttpClientFactory factory, UserSession session)
 
     public Task<Result<JsonElement>> AssignAsync(Guid id, Guid? teamId, string? assignee, string? reason, uint version, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/assignment", new { teamId, assignee = Blank(assignee), reason = Blank(reason), version }, ct);
+
+    /// <summary>Closes this ticket as a duplicate of the one with that number (tickets looks the number up).</summary>
+    public Task<Result<JsonElement>> MergeAsync(Guid id, long? intoNumber, string? reason, uint version, CancellationToken ct = default) =>
+        SendAsync($"api/tickets/{id}/merge", new { intoNumber, reason = Blank(reason), version }, ct);
+
+    /// <summary>Makes a triage item a request of the client (intake answers with the new request's id, which the ticket takes).</summary>
+    public Task<Result<JsonElement>> AssignTriageAsync(Guid id, Guid? clientId, string? contactEmail, string? contactName, CancellationToken ct = default) =>
+        SendAsync($"api/triage/{id}/assign", new { clientId, contactEmail = Blank(contactEmail), contactName = Blank(contactName) }, ct);
+
+    public Task<Result<JsonElement>> DiscardTriageAsync(Guid id, string? reason, CancellationToken ct = default) =>
+        SendAsync($"api/triage/{id}/discard", new { reason = Blank(reason) }, ct);
 
     public Task<Result<JsonElement>> LogTimeAsync(Guid id, DateTimeOffset startedAt, int minutes, string workType, string? note, CancellationToken ct = default) =>
         SendAsync($"api/tickets/{id}/time-entries", new { startedAt, minutes, workType, note = Blank(note) }, ct);

@@ -30,7 +30,11 @@ public sealed record TicketView(Guid Id, long Number, string Reference, Guid Cli
     Guid? MergedIntoId, string? EmergencyDeclared);
 
 /// <param name="Kind">PublicReply, InternalNote or ClientMessage.</param>
-public sealed record MessageView(Guid Id, string Kind, string Author, string Body, DateTimeOffset At, string? Channel);
+/// <param name="Attachments">The files staff sent with a reply or note (a client's are intake's: <see cref="AttachmentView"/>).</param>
+public sealed record MessageView(Guid Id, string Kind, string Author, string Body, DateTimeOffset At, string? Channel, AttachmentView[]? Attachments);
+
+/// <summary>A file chosen to go with a reply or note, its bytes in base64 (as the API takes it).</summary>
+public sealed record UploadFile(string FileName, string ContentType, string Content, long Size);
 
 public sealed record TimeEntryView(Guid Id, string Responder, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, int Minutes, string WorkType,
     string? Note, DateTimeOffset RecordedAt);
@@ -45,7 +49,15 @@ public sealed record TeamView(Guid Id, string Name, string[] Members);
 
 public sealed record ClientSummary(Guid Id, string Name);
 
+/// <summary>A client with its contacts (tickets' client directory), for choosing who a triaged request is from.</summary>
+public sealed record ClientContacts(Guid Id, string Name, ContactEntry[] Contacts);
+
+public sealed record ContactEntry(Guid Id, string Name, string[] Emails);
+
 public sealed record TriageItem(Guid Id, string Channel, string? SenderEmail, string? SenderPhone, string? SenderName, string? Subject, string? Reason, DateTimeOffset ReceivedAt);
+
+/// <summary>A file of a message: kept by intake with a client's request or message, or by tickets with a staff reply or note.</summary>
+public sealed record AttachmentView(Guid Id, string FileName, string ContentType, long Size);
 
 /// <summary>An API's refusal (RFC 9457): its title, the fields it names, and for a stale edit the ticket's current version.</summary>
 public sealed record Problem(int Status, string Title, string? Detail, IReadOnlyDictionary<string, string[]> Errors, uint? CurrentVersion)
@@ -74,8 +86,9 @@ public sealed record OnCallNext(Guid TeamId, DateTimeOffset At, string? Primary,
 public sealed record PageView(Guid Id, int Round, string Layer, string Person, DateTimeOffset At, DateTimeOffset AckExpiresAt);
 
 /// <param name="State">Paging, Acknowledged or Exhausted.</param>
+/// <param name="EscalatesAt">While paging: when the current page's wait runs out and the chain moves on.</param>
 public sealed record PagingView(Guid TicketId, Guid? TeamId, string State, DateTimeOffset StartedAt, DateTimeOffset? EndedAt,
-    string? AcknowledgedBy, string? AcknowledgedHow, PageView[] Pages);
+    string? AcknowledgedBy, string? AcknowledgedHow, PageView[] Pages, DateTimeOffset? EscalatesAt);
 
 public sealed record CallDownContactView(Guid ContactId, string Name, int Position, string[] Phones);
 

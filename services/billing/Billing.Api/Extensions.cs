@@ -3,6 +3,7 @@ using Billing.Api.Data;
 using Billing.Api.Endpoints;
 using ServiceDesk.Platform;
 using ServiceDesk.Platform.Calendars;
+using Tickets.Contracts;
 
 namespace Billing.Api;
 
@@ -18,7 +19,7 @@ public static class Extensions
         builder.AddServiceDatabase<BillingDbContext>();
         builder.AddServiceBus<BillingDbContext>(bus =>
         {
-            bus.AddConsumer<TicketOpenedConsumer>();
+            bus.AddBatchConsumer<TicketOpenedConsumer, TicketOpened>("billing-ticket-opened");
             bus.AddConsumer<TimeEntryRecordedConsumer>();
             bus.AddConsumer<ClientChangedConsumer>();
             bus.AddConsumer<CalendarRevisedConsumer>();

@@ -18,6 +18,23 @@ public static class LockingQueries
     public static Task<T> SingleForUpdateAsync<T>(this DbSet<T> set, Guid key, CancellationToken cancellationToken) where T : class =>
         set.FromSqlRaw(SelectForUpdate<T>(set.GetService<ICurrentDbContext>().Context), key).AsTracking().SingleAsync(cancellationToken);
 
+    /// <summary>
+    /// The rows of <typeparamref name="T"/> with these keys (those that exist), locked until the transaction ends. They are
+    /// locked in key order, so two callers locking overlapping sets take turns instead of deadlocking.
+    /// </summary>
+    public static Task<List<T>> ListForUpdateAsync<T>(this DbSet<T> set, Guid[] keys, CancellationToken cancellationToken) where T : class =>
+        set.FromSqlRaw(SelectManyForUpdate<T>(set.GetService<ICurrentDbContext>().Context), keys).AsTracking().ToListAsync(cancellationToken);
+
+    private static readonly ConcurrentDictionary<Type, string> ManyStatements = new();
+
+    private static string SelectManyForUpdate<T>(DbContext db) where T : class => ManyStatements.GetOrAdd(typeof(T), _ =>
+    {
+        var one = SelectForUpdate<T>(db); // "... WHERE key = {0} FOR UPDATE"
+        var where = one.LastIndexOf(" WHERE ", StringComparison.Ordinal);
+        var key = one[(where + 7)..one.IndexOf(" = {0}", where, StringComparison.Ordinal)];
+        return $"{one[..where]} WHERE {key} = ANY({{0}}) ORDER BY {key} FOR UPDATE";
+    });
+
     /// <summary>The statement that loads and locks one row of <typeparamref name="T"/> by its (single-column) key, built once from the model.</summary>
     public static string SelectForUpdate<T>(DbContext db) where T : class => Statements.GetOrAdd(typeof(T), _ =>
     {

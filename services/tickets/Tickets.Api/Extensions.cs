@@ -18,6 +18,7 @@ public static class Extensions
         {
             bus.AddConsumer<ServiceRequestReceivedConsumer>();
             bus.AddConsumer<SlaProgressConsumer>();
+            bus.AddBatchConsumer<SlaTargetsMetConsumer, Sla.Contracts.SlaTargetMet>("tickets-sla-targets-met");
             bus.AddConsumer<ReplyMailedConsumer>();
             bus.AddConsumer<TextMessageSentConsumer>();
             bus.AddConsumer<CalendarRevisedConsumer>();

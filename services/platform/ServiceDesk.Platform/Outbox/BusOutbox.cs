@@ -21,7 +21,10 @@ public sealed record CommittedOutbox(Guid OutboxId, IReadOnlyList<OutboxMessage>
 /// and the scheduler hand theirs over after their commit. For HTTP requests EF Core interceptors do it: an outbox
 /// counts once a SaveChanges wrote it, and goes out when the transaction that wrote it commits (SaveChanges' own
 /// transaction, or the caller's); one rolled back, or never written (a failed save whose rows were then dropped), never
-/// goes out.
+/// goes out. Each outbox goes out with the transaction that wrote it, named by EF Core's transaction id, and no other: a
+/// pooled context serves many requests, and an outbox written in a transaction whose end was never seen here (its commit
+/// failed as the server went away, or it was disposed unfinished) must not leave with the next request's commit. Whether
+/// such a one was stored is not known here; if it was, the delivery service finds it in the database as an orphan.
 /// </summary>
 public sealed class OutboxSignal : DbTransactionInterceptor, ISaveChangesInterceptor
 {
@@ -32,7 +35,9 @@ public sealed class OutboxSignal : DbTransactionInterceptor, ISaveChangesInterce
     {
         public OutboxState State { get; } = state;
         public CommittedOutbox Outbox { get; } = outbox;
-        public bool Written { get; set; }
+
+        /// <summary>The transaction a save wrote it in (<see cref="Guid.Empty"/>: SaveChanges' own); null until then.</summary>
+        public Guid? WrittenIn { get; set; }
     }
 
     /// <summary>Notes that <paramref name="db"/> holds the outbox <paramref name="state"/> (not yet saved).</summary>
@@ -82,40 +87,47 @@ public sealed class OutboxSignal : DbTransactionInterceptor, ISaveChangesInterce
         return ValueTask.FromResult(result);
     }
 
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData.Context, committed: true);
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
+        Ended(eventData.Context, eventData.TransactionId, committed: true);
 
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Ended(eventData.Context, committed: true);
+        Ended(eventData.Context, eventData.TransactionId, committed: true);
         return Task.CompletedTask;
     }
 
-    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData.Context, committed: false);
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
+        Ended(eventData.Context, eventData.TransactionId, committed: false);
 
     public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Ended(eventData.Context, committed: false);
+        Ended(eventData.Context, eventData.TransactionId, committed: false);
         return Task.CompletedTask;
     }
 
     private void Saved(DbContext? db)
     {
         if (db is null || !_pending.TryGetValue(db, out var pending)) return;
+        var transaction = db.Database.CurrentTransaction?.TransactionId ?? Guid.Empty;
         lock (pending)
             foreach (var entry in pending)
-                entry.Written |= db.Entry(entry.State).State == EntityState.Unchanged;
-        if (db.Database.CurrentTransaction is null) Ended(db, committed: true); // its own transaction has committed
+                if (entry.WrittenIn is null && db.Entry(entry.State).State == EntityState.Unchanged) entry.WrittenIn = transaction;
+        if (transaction == Guid.Empty) Ended(db, transaction, committed: true); // its own transaction has committed
     }
 
-    /// <summary>Written outboxes go out on a commit and are forgotten on a rollback; unwritten ones wait for a later save.</summary>
-    private void Ended(DbContext? db, bool committed)
+    /// <summary>
+    /// The outboxes written in <paramref name="transaction"/> go out on a commit and are forgotten on a rollback. Any
+    /// written in another transaction are forgotten too (its end went unseen: see the class); unwritten ones wait for a
+    /// later save while the context still tracks them.
+    /// </summary>
+    private void Ended(DbContext? db, Guid transaction, bool committed)
     {
         if (db is null || !_pending.TryGetValue(db, out var pending)) return;
         List<Pending> written;
         lock (pending)
         {
-            written = [.. pending.Where(p => p.Written)];
-            pending.RemoveAll(p => p.Written || db.Entry(p.State).State == EntityState.Detached);
+            written = [.. pending.Where(p => p.WrittenIn == transaction)];
+            pending.RemoveAll(p => p.WrittenIn is not null || db.Entry(p.State).State == EntityState.Detached);
         }
         if (!committed) return;
         foreach (var entry in written) Committed(entry.Outbox);

@@ -12,6 +12,7 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<TicketMessage> Messages => Set<TicketMessage>();
+    public DbSet<MessageAttachment> MessageAttachments => Set<MessageAttachment>();
     public DbSet<ThreadReference> ThreadReferences => Set<ThreadReference>();
     public DbSet<TextThread> TextThreads => Set<TextThread>();
     public DbSet<TimeEntry> TimeEntries => Set<TimeEntry>();
@@ -121,6 +122,16 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             message.HasIndex(m => new { m.TicketId, m.Position });
             message.HasOne<Ticket>().WithMany().HasForeignKey(m => m.TicketId);
             message.HasQueryFilter(m => ClientId == null || m.ClientId == ClientId);
+        });
+
+        modelBuilder.Entity<MessageAttachment>(file =>
+        {
+            file.ToTable("message_attachments");
+            file.Property(f => f.FileName).HasMaxLength(TicketLimits.FileName);
+            file.Property(f => f.ContentType).HasMaxLength(100);
+            file.HasIndex(f => f.MessageId);
+            file.HasOne<TicketMessage>().WithMany().HasForeignKey(f => f.MessageId);
+            file.HasQueryFilter(f => ClientId == null || f.ClientId == ClientId);
         });
 
         modelBuilder.Entity<TextThread>(thread =>
@@ -292,6 +303,11 @@ public static class TicketLimits
     public const int ClientMessageBody = 20_000;
 
     public const int MatchedBy = 1_100;
+
+    /// <summary>Files with a staff reply or note: as many and as large as with a client's web request (intake's UploadedFile).</summary>
+    public const int MaxFiles = 3;
+    public const int MaxFileBytes = 1024 * 1024;
+    public const int FileName = 200;
 
     /// <summary>RFC 5322 lines are at most 998 characters, so is any Message-ID.</summary>
     public const int MessageId = 998;

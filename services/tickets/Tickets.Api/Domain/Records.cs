@@ -56,6 +56,22 @@ public sealed class TicketMessage
 }
 
 /// <summary>
+/// A file a member of staff sent with a reply or note (a client's files stay in intake, with their request). A note's
+/// files are staff-only like the note.
+/// </summary>
+public sealed class MessageAttachment
+{
+    public Guid Id { get; init; }
+    public Guid MessageId { get; init; }
+    public Guid TicketId { get; init; }
+    public Guid ClientId { get; init; }
+    public required string FileName { get; init; }
+    public required string ContentType { get; init; }
+    public long Size { get; init; }
+    public required byte[] Content { get; init; }
+}
+
+/// <summary>
 /// A Message-ID that belongs to a ticket's conversation: the client's own mails and the acknowledgements we sent. A
 /// reply whose In-Reply-To or References names one is added to that ticket.
 /// </summary>

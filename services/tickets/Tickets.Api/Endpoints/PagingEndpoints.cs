@@ -12,8 +12,13 @@ namespace Tickets.Api.Endpoints;
 public sealed record PageView(Guid Id, int Round, string Layer, string Person, DateTimeOffset At, DateTimeOffset AckExpiresAt);
 
 /// <param name="State">Paging, Acknowledged or Exhausted.</param>
+/// <param name="EscalatesAt">
+/// While paging: when the current page's wait runs out and the chain moves on (the next layer or round, or the dispatcher
+/// queue after the last), by the team's page wait as it is now. Null once acknowledged or exhausted. Not the page's
+/// <see cref="PageView.AckExpiresAt"/>, which is how long its one-tap link works (a night).
+/// </param>
 public sealed record PagingView(Guid TicketId, Guid? TeamId, string State, DateTimeOffset StartedAt, DateTimeOffset? EndedAt,
-    string? AcknowledgedBy, string? AcknowledgedHow, PageView[] Pages);
+    string? AcknowledgedBy, string? AcknowledgedHow, PageView[] Pages, DateTimeOffset? EscalatesAt = null);
 
 /// <summary>
 /// A ticket's emergency paging (docs/adr/0041): staff read it and take it through the API; the person paged takes it
@@ -27,8 +32,14 @@ public static class PagingEndpoints
     {
         var paging = app.MapGroup("/api/tickets/{id:guid}/paging").WithTags("Paging").RequireAuthorization(Policies.Staff);
         paging.MapGet("", async (Guid id, TicketsDbContext db, CancellationToken ct) =>
-                await Paging.Current(db.Pagings.AsNoTracking().Include(p => p.Pages), id).FirstOrDefaultAsync(ct) is { } found
-                    ? TypedResults.Ok(View(found)) : Problems.NotFound("paging: this ticket was never paged"))
+            {
+                if (await Paging.Current(db.Pagings.AsNoTracking().Include(p => p.Pages), id).FirstOrDefaultAsync(ct) is not { } found)
+                    return Problems.NotFound("paging: this ticket was never paged");
+                var wait = found.TeamId is { } teamId
+                    ? await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => (TimeSpan?)t.PageWait).SingleOrDefaultAsync(ct)
+                    : null;
+                return TypedResults.Ok(View(found, wait));
+            })
             .Produces<PagingView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         paging.MapPost("/acknowledge", async (Guid id, ClaimsPrincipal user, TicketsDbContext db, Paging pagings, IPublishEndpoint bus,
@@ -88,8 +99,12 @@ public static class PagingEndpoints
     private static IResult AlreadyTaken(EmergencyPaging paging) =>
         Problems.Conflict("Someone took this emergency already.", $"{paging.AcknowledgedBy} acknowledged it at {paging.EndedAt:u} ({paging.AcknowledgedHow}).");
 
-    private static PagingView View(EmergencyPaging p) => new(p.TicketId, p.TeamId, p.State.ToString(), p.StartedAt, p.EndedAt, p.AcknowledgedBy,
-        p.AcknowledgedHow, p.Pages.OrderBy(x => x.At).Select(x => new PageView(x.Id, x.Round, x.Layer, x.Person, x.At, x.AckExpiresAt)).ToArray());
+    /// <param name="pageWait">The team's page wait, for <see cref="PagingView.EscalatesAt"/>; null when not read.</param>
+    private static PagingView View(EmergencyPaging p, TimeSpan? pageWait = null) => new(p.TicketId, p.TeamId, p.State.ToString(), p.StartedAt,
+        p.EndedAt, p.AcknowledgedBy, p.AcknowledgedHow,
+        p.Pages.OrderBy(x => x.At).Select(x => new PageView(x.Id, x.Round, x.Layer, x.Person, x.At, x.AckExpiresAt)).ToArray(),
+        p.State == PagingState.Paging && pageWait is { } wait && p.Pages.SingleOrDefault(x => x.Id == p.CurrentPageId) is { } current
+            ? current.At + wait : null);
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 

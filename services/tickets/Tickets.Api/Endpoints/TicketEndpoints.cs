@@ -62,7 +62,8 @@ public sealed record AssignRequest(Guid? TeamId, string? Assignee, string? Reaso
 
 /// <param name="Into">The ticket that survives; the one in the path is closed as its duplicate.</param>
 /// <param name="Version">The duplicate's version as last read.</param>
-public sealed record MergeRequest(Guid? Into, uint? Version, string? Reason);
+/// <param name="IntoNumber">Instead of <paramref name="Into"/>: the survivor's number ("SD#1234" is 1234), as people name tickets.</param>
+public sealed record MergeRequest(Guid? Into, uint? Version, string? Reason, long? IntoNumber = null);
 
 public sealed record AssignmentView(long Id, Guid? TeamId, string? Assignee, string? Reason, DateTimeOffset At, string By);
 
@@ -263,8 +264,17 @@ public static class TicketEndpoints
         IPublishEndpoint bus, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (body.Into is not { } into) errors["into"] = ["Required: the id of the ticket that survives."];
-        else if (into == id) errors["into"] = ["A ticket cannot be merged into itself."];
+        if (body.Into is not null && body.IntoNumber is not null) errors["into"] = ["Either into or intoNumber, not both."];
+        else if (body.IntoNumber is { } number)
+        {
+            // The number names the survivor as people do; it is looked up like any ticket (the caller's tenant filter applies).
+            if (number < 1) errors["intoNumber"] = ["A ticket number is 1 or more (\"SD#1234\" is 1234)."];
+            else if (await db.Tickets.Where(t => t.Number == number).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(cancellationToken) is { } found)
+                body = body with { Into = found };
+            else errors["intoNumber"] = [$"No ticket SD#{number}."];
+        }
+        else if (body.Into is null) errors["into"] = ["Required: the id of the ticket that survives (or intoNumber, its number)."];
+        if (body.Into == id) errors[body.IntoNumber is null ? "into" : "intoNumber"] = ["A ticket cannot be merged into itself."];
         Input.Version(errors, body.Version);
         Input.Text(errors, "reason", body.Reason, TicketLimits.Reason, required: false);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
