@@ -30,6 +30,13 @@ public sealed record ClientContactView(Guid Id, string Name, string[] Emails, st
 
 public sealed record ClientView(Guid Id, string Name, string Tier, string? CalendarId, bool Active, int Revision, ClientContactView[] Contacts, Guid[] CallDownList);
 
+public sealed record RateView(string WorkType, decimal BusinessHours, decimal? AfterHours);
+
+public sealed record AgreementView(Guid Id, Guid ClientId, int Version, DateOnly EffectiveFrom, DateOnly? EffectiveTo, DateOnly? NoticeDate,
+    string? Tier, string Currency, decimal MonthlyFee, RateView[] Rates, decimal AfterHoursMultiplier, decimal EmergencyMinimumCharge,
+    int RoundingIncrementMinutes, string RoundingScope, string[] NonBillableWorkTypes, bool AfterHoursApprovalRequired,
+    bool AfterHoursPreAuthorised, DateTimeOffset CreatedAt, string CreatedBy, decimal? AfterHoursPreAuthorisedHours);
+
 public sealed record TeamDetailView(Guid Id, string Name, string? Description, string[] Members, string? Lead, int PageWaitSeconds, int PageRounds);
 
 public sealed record RoutingRuleView(Guid Id, int Order, Guid? ClientId, string? Channel, Guid TeamId);
@@ -82,6 +89,18 @@ public static class AdminText
         var local = TimeZoneInfo.ConvertTime(at, tz);
         return local.ToString("ddd yyyy-MM-dd HH:mm '('zzz')'", CultureInfo.InvariantCulture);
     }
+    /// <summary>
+    /// An amount typed as decimal text ("120", "97.50"; a point, no thousands separators) as a JSON number; blank is left
+    /// out (null); anything else is sent as typed, so that the API refuses it by the field's name instead of the console
+    /// guessing ("1,5" is one and a half or fifteen?).
+    /// </summary>
+    public static object? Amount(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : decimal.TryParse(text.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            ? amount : text.Trim();
+
+    /// <summary>An amount as the admin typed it back into a form: invariant, its scale kept.</summary>
+    public static string Amount(decimal? amount) => amount?.ToString(CultureInfo.InvariantCulture) ?? "";
 
     public static string Minutes(int minutes) => minutes % 60 == 0 ? $"{minutes / 60} h" : minutes > 60 ? $"{minutes / 60} h {minutes % 60} min" : $"{minutes} min";
 }

@@ -40,8 +40,9 @@ public static class Names
         _ => state.State,
     };
 
-    private static string Money(decimal amount, string? currency) =>
-        $"{amount.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}{(currency is null ? "" : $" {currency}")}";
+    /// <summary>"97.50 USD": at least two decimals, and every one the amount has (a rate of 0.125 is not shown as 0.13).</summary>
+    public static string Money(decimal amount, string? currency) =>
+        $"{amount.ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture)}{(currency is null ? "" : $" {currency}")}";
 
     /// <summary>"1 ticket", "2 tickets"; <paramref name="many"/> where adding an s is wrong.</summary>
     public static string Count(int count, string one, string? many = null) => count == 1 ? $"1 {one}" : $"{count} {many ?? one + "s"}";
