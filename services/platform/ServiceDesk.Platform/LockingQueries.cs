@@ -13,6 +13,7 @@ namespace ServiceDesk.Platform;
 public static class LockingQueries
 {
     private static readonly ConcurrentDictionary<Type, string> Statements = new();
+    private static readonly ConcurrentDictionary<Type, string> ManyStatements = new();
 
     /// <summary>The row of <typeparamref name="T"/> with key <paramref name="key"/>, locked until the transaction ends.</summary>
     public static Task<T> SingleForUpdateAsync<T>(this DbSet<T> set, Guid key, CancellationToken cancellationToken) where T : class =>
@@ -23,20 +24,14 @@ public static class LockingQueries
     /// locked in key order, so two callers locking overlapping sets take turns instead of deadlocking.
     /// </summary>
     public static Task<List<T>> ListForUpdateAsync<T>(this DbSet<T> set, Guid[] keys, CancellationToken cancellationToken) where T : class =>
-        set.FromSqlRaw(SelectManyForUpdate<T>(set.GetService<ICurrentDbContext>().Context), keys).AsTracking().ToListAsync(cancellationToken);
-
-    private static readonly ConcurrentDictionary<Type, string> ManyStatements = new();
-
-    private static string SelectManyForUpdate<T>(DbContext db) where T : class => ManyStatements.GetOrAdd(typeof(T), _ =>
-    {
-        var one = SelectForUpdate<T>(db); // "... WHERE key = {0} FOR UPDATE"
-        var where = one.LastIndexOf(" WHERE ", StringComparison.Ordinal);
-        var key = one[(where + 7)..one.IndexOf(" = {0}", where, StringComparison.Ordinal)];
-        return $"{one[..where]} WHERE {key} = ANY({{0}}) ORDER BY {key} FOR UPDATE";
-    });
+        set.FromSqlRaw(ManyStatements.GetOrAdd(typeof(T), _ => Select<T>(set.GetService<ICurrentDbContext>().Context, "= ANY({0}) ORDER BY {key}")), keys)
+            .AsTracking().ToListAsync(cancellationToken);
 
     /// <summary>The statement that loads and locks one row of <typeparamref name="T"/> by its (single-column) key, built once from the model.</summary>
-    public static string SelectForUpdate<T>(DbContext db) where T : class => Statements.GetOrAdd(typeof(T), _ =>
+    public static string SelectForUpdate<T>(DbContext db) where T : class => Statements.GetOrAdd(typeof(T), _ => Select<T>(db, "= {0}"));
+
+    /// <summary>"SELECT every column FROM the table WHERE key <paramref name="condition"/> FOR UPDATE" ({key} names the key column).</summary>
+    private static string Select<T>(DbContext db, string condition) where T : class
     {
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
         var sql = db.GetService<ISqlGenerationHelper>();
@@ -44,6 +39,7 @@ public static class LockingQueries
             : throw new InvalidOperationException($"{typeof(T).Name} has no single-column key.");
         // xmin is a system column, so "*" leaves it out; a row version mapped on it must be selected by name.
         var xmin = entity.GetProperties().Any(p => p.GetColumnName() == "xmin") ? ", xmin" : "";
-        return $"SELECT *{xmin} FROM {sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema())} WHERE {sql.DelimitIdentifier(key)} = {{0}} FOR UPDATE";
-    });
+        var column = sql.DelimitIdentifier(key);
+        return $"SELECT *{xmin} FROM {sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema())} WHERE {column} {condition.Replace("{key}", column, StringComparison.Ordinal)} FOR UPDATE";
+    }
 }

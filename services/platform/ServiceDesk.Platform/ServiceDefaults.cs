@@ -27,6 +27,13 @@ public static class ServiceDefaults
     public static string ServiceName(this IHostEnvironment environment) =>
         environment.ApplicationName.Replace(".Api", "", StringComparison.Ordinal).ToLowerInvariant();
 
+    /// <summary>
+    /// For the routes that take files in base64 (intake's requests, tickets' replies and notes): the gateway's limit on
+    /// them, above the 1 MiB every service takes otherwise, so that too many or too large files reach the endpoint's
+    /// checks and get its problem naming them rather than the server's bare 413.
+    /// </summary>
+    public static readonly Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute BodyWithFiles = new(4_718_592);
+
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddTelemetry();

@@ -46,12 +46,6 @@ public sealed record UploadedFile(string? FileName, string? ContentType, string?
 
     /// <summary>Per file, decoded; the gateway bounds the whole body (4.5 MiB) so that three at once fit in base64.</summary>
     public const int MaxBytes = 1024 * 1024;
-
-    /// <summary>
-    /// The body a web request may have, as the gateway's route allows: above the services' 1 MiB default, so that the
-    /// largest files the checks allow reach the checks, and a file too many or too large gets its problem, not a 413.
-    /// </summary>
-    public static readonly Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute BodyLimit = new(4_718_592);
 }
 
 /// <summary>
@@ -85,7 +79,7 @@ public static class RequestEndpoints
     {
         app.MapPost("/api/requests", SubmitWeb)
             .RequireAuthorization(Policies.ClientsAndStaff)
-            .WithMetadata(UploadedFile.BodyLimit)
+            .WithMetadata(ServiceDefaults.BodyWithFiles)
             .Accepts<SubmitRequest>("application/json")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .Produces(StatusCodes.Status202Accepted)

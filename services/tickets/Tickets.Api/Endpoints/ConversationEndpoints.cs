@@ -27,12 +27,6 @@ public sealed record MessageView(Guid Id, MessageKind Kind, string Author, strin
 
 public static class ConversationEndpoints
 {
-    /// <summary>
-    /// Room for the files in base64 (the gateway's limit on these two routes, as on intake's requests), so that too many
-    /// or too large files get this API's problem naming them rather than the server's bare 413.
-    /// </summary>
-    private static readonly Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute FilesLimit = new(4_718_592);
-
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
     {
         var tickets = app.MapGroup("/api/tickets/{id:guid}").WithTags("Conversation");
@@ -46,7 +40,7 @@ public static class ConversationEndpoints
                 TimeProvider clock, CancellationToken cancellationToken) =>
                 PostAsync(id, MessageKind.PublicReply, body, user, db, bus, clock, cancellationToken))
             .RequireAuthorization(Policies.Staff)
-            .WithMetadata(FilesLimit)
+            .WithMetadata(ServiceDefaults.BodyWithFiles)
             .Produces<MessageView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -56,7 +50,7 @@ public static class ConversationEndpoints
                 TimeProvider clock, CancellationToken cancellationToken) =>
                 PostAsync(id, MessageKind.InternalNote, body, user, db, bus, clock, cancellationToken))
             .RequireAuthorization(Policies.Staff)
-            .WithMetadata(FilesLimit)
+            .WithMetadata(ServiceDefaults.BodyWithFiles)
             .Produces<MessageView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -250,7 +250,6 @@ public static class OnCallEndpoints
         CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        body = body with { From = Utc(body.From), To = Utc(body.To) };
         var errors = new Dictionary<string, string[]>();
         var layer = ParseLayer(errors, body.Layer, required: true);
         Input.Text(errors, "person", body.Person, TicketLimits.PersonSubject);
@@ -321,8 +320,9 @@ public static class OnCallEndpoints
     }
 
     /// <summary>
-    /// An instant as PostgreSQL's timestamptz takes it (Npgsql writes only offset 0): a caller may send any offset, such as
-    /// the local time of the rotation's zone, and means the same instant.
+    /// An instant in a query string as PostgreSQL's timestamptz takes it (Npgsql writes only offset 0): a caller may send
+    /// any offset, such as the local time of the rotation's zone, and means the same instant. Bodies need nothing: the
+    /// platform's JSON options read every instant in UTC.
     /// </summary>
     private static DateTimeOffset? Utc(DateTimeOffset? instant) => instant?.ToUniversalTime();
 
@@ -334,7 +334,7 @@ public static class OnCallEndpoints
     private static RotationVersion Version(Guid rotationId, RotationRequest body, DateTimeOffset now, string subject) => new()
     {
         RotationId = rotationId,
-        EffectiveFrom = Utc(body.EffectiveFrom) ?? now,
+        EffectiveFrom = body.EffectiveFrom ?? now,
         People = [.. body.People!.Select(p => p.Trim())],
         TurnDays = body.TurnDays!.Value,
         Handoff = TimeOnly.ParseExact(body.Handoff!.Trim(), HandoffFormats, CultureInfo.InvariantCulture),
