@@ -50,7 +50,10 @@ public sealed class LoadBenchSmokeTests(RunningSystem system)
         var cost = result.Costed.Cost;
         foreach (var service in RunningSystem.Services)
         {
-            Assert.True(cost.Transactions[service] > 0, $"no transactions counted for {service}");
+            // billing writes a smoke run's few tickets in one batch (docs/adr/0066), which may commit, or reach
+            // pg_stat_database, after the seconds-long phase: counted, but possibly none in it.
+            Assert.True(service == "billing" ? cost.Transactions.ContainsKey(service) : cost.Transactions[service] > 0,
+                $"no transactions counted for {service}");
             Assert.True(cost.CpuMs.ContainsKey(service));
         }
         // Every service but intake (it publishes from HTTP requests) and billing (its one message per ticket comes in
