@@ -90,7 +90,17 @@ public sealed class FaultSystem : RunningSystem
     /// Publishes straight onto the system's broker, as a service would (a poison message; or, with
     /// <paramref name="times"/> &gt; 1, the same message again and again, back to back, as a redelivery storm).
     /// </summary>
-    public async Task PublishAsync<T>(T message, int times = 1, Action<PublishContext<T>>? configure = null) where T : class
+    public Task PublishAsync<T>(T message, int times = 1, Action<PublishContext<T>>? configure = null) where T : class =>
+        WithBusAsync(async bus =>
+        {
+            for (var i = 0; i < times; i++) await bus.Publish(message, context => configure?.Invoke(context));
+        });
+
+    /// <summary>Sends straight to one service's queue: a message for that consumer alone, the others never see it.</summary>
+    public Task SendAsync<T>(string queue, T message) where T : class =>
+        WithBusAsync(async bus => await (await bus.GetSendEndpoint(new Uri($"queue:{queue}"))).Send(message));
+
+    private async Task WithBusAsync(Func<IBus, Task> use)
     {
         var rabbit = Infrastructure.RabbitMq;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, VirtualHost, h =>
@@ -101,7 +111,7 @@ public sealed class FaultSystem : RunningSystem
         await bus.StartAsync();
         try
         {
-            for (var i = 0; i < times; i++) await bus.Publish(message, context => configure?.Invoke(context));
+            await use(bus);
         }
         finally
         {
@@ -144,17 +154,32 @@ public sealed class FaultSystem : RunningSystem
     /// </summary>
     private async Task<long> WaitingAsync()
     {
-        long waiting = 0;
+        var waiting = (await QueueDepthsAsync())
+            .Where(q => !q.Name.EndsWith("_error", StringComparison.Ordinal) && !q.Name.EndsWith("_skipped", StringComparison.Ordinal))
+            .Sum(q => q.Ready + q.Unacknowledged);
+        foreach (var service in Services) waiting += await CountAsync(service, """SELECT count(*) FROM "OutboxMessage" """);
+        return waiting;
+    }
+
+    /// <summary>
+    /// The error queues that hold messages, one "queue=count" line each: what waits for someone to requeue it. A case
+    /// that loses nothing leaves this as it found it (a parked acknowledgement is one a client never gets).
+    /// </summary>
+    public async Task<string> ParkedAsync() => string.Join('\n', (await QueueDepthsAsync())
+        .Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal) && q.Ready + q.Unacknowledged > 0)
+        .Select(q => $"{q.Name}={q.Ready + q.Unacknowledged}").Order(StringComparer.Ordinal));
+
+    private async Task<List<(string Name, long Ready, long Unacknowledged)>> QueueDepthsAsync()
+    {
+        var queues = new List<(string, long, long)>();
         foreach (var line in (await Infrastructure.DescribeQueuesAsync(VirtualHost)).Split('\n'))
         {
             // rabbitmqctl's rows: name, messages_ready, messages_unacknowledged, consumers (tab-separated, after headers).
             var fields = line.Split('\t');
-            if (fields.Length == 4 && !fields[0].EndsWith("_error", StringComparison.Ordinal) && !fields[0].EndsWith("_skipped", StringComparison.Ordinal)
-                && long.TryParse(fields[1], out var ready) && long.TryParse(fields[2], out var unacknowledged))
-                waiting += ready + unacknowledged;
+            if (fields.Length == 4 && long.TryParse(fields[1], out var ready) && long.TryParse(fields[2], out var unacknowledged))
+                queues.Add((fields[0], ready, unacknowledged));
         }
-        foreach (var service in Services) waiting += await CountAsync(service, """SELECT count(*) FROM "OutboxMessage" """);
-        return waiting;
+        return queues;
     }
 
     /// <summary>The queues and their depths, for a failure's message (best effort: rabbitmqctl may fail on a loaded machine).</summary>

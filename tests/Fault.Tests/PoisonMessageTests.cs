@@ -5,15 +5,19 @@ using Npgsql;
 using RabbitMQ.Client;
 using ServiceDesk.Testing;
 using Sla.Contracts;
+using Tickets.Contracts;
 
 namespace Fault.Tests;
 
-/// <summary>A message no retry can fix is parked with its exception, and goes back with one command after the fix.</summary>
+/// <summary>
+/// A message no retry can fix is parked with its exception, and goes back with one command after the fix; a message that
+/// only waits for another (a peer's event behind it) waits, and is not parked with it.
+/// </summary>
 [Collection(FaultCollection.Name)]
 [Trait("Category", "Fault")]
 public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
 {
-    private const string Queue = "notify-sla-clock-started";
+    private const string Queue = "notify-ticket-opened";
 
     public Task InitializeAsync() => system.DrainedAsync(); // never on top of another case's backlog
 
@@ -22,25 +26,32 @@ public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
     [Fact]
     public async Task Poison_message_lands_in_the_error_queue_and_requeue_delivers_it_after_the_fix()
     {
-        // A clock for a ticket notify never heard of: it has no one to write to, retries, then gives up.
+        // A ticket whose subject is longer than notify's column (a publisher ahead of the schema): notify cannot store
+        // it however often it tries. Sent to notify's queue alone, so that no other service is poisoned with it.
         var ticketId = NewId.NextGuid();
         var contact = $"poison.{ticketId:N}@example.com";
         var now = DateTimeOffset.UtcNow;
+        await system.SendAsync(Queue, new TicketOpened(ticketId, 424242, RunningSystem.DemoClient, contact, null, "web",
+            $"Poisoned {new string('x', 300)}", "P3", now, TicketVersion: 1));
+        // The clock's start needs the ticket: notify waits for it (docs/adr/0067) rather than parking this too.
         await system.PublishAsync(new SlaClockStarted(ticketId, RunningSystem.DemoClient, "P3", now, now.AddHours(1), now.AddMinutes(15),
             now.AddHours(24), now.AddHours(8), "America/New_York"));
 
         var fault = await Eventually.GetAsync(() => FaultOfParkedMessageAsync(ticketId), "the message in the error queue");
-        Assert.Contains("is not known to notify yet", fault, StringComparison.Ordinal);
+        Assert.Contains("value too long", fault, StringComparison.Ordinal);
 
-        // The fix: notify learns the ticket, as TicketOpened would have told it.
+        // Past the quick retries (8.6 s), after which the clock's start went to _error before ADR 67.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+
+        // The fix, deployed as a deploy does it: the migration that widens the column (here by hand), then notify
+        // restarted on it (a running process's prepared statements would still expect the old column type).
         await using (var notify = new NpgsqlConnection(system.DatabaseOf("notify")))
         {
             await notify.OpenAsync();
-            await using var insert = new NpgsqlCommand("""
-                INSERT INTO ticket_contacts ("TicketId", "Number", "ClientId", "Email", "Subject") VALUES ($1, 424242, $2, $3, 'Poisoned')
-                """, notify) { Parameters = { new() { Value = ticketId }, new() { Value = RunningSystem.DemoClient }, new() { Value = contact } } };
-            await insert.ExecuteNonQueryAsync();
+            await using var widen = new NpgsqlCommand("""ALTER TABLE ticket_contacts ALTER COLUMN "Subject" TYPE character varying(400)""", notify);
+            await widen.ExecuteNonQueryAsync();
         }
+        await system.App("notify").RestartAsync();
 
         var rabbit = system.Infrastructure.RabbitMq;
         var output = await ProcessRunner.RunAsync("dotnet",
@@ -51,12 +62,13 @@ public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
                 ["RabbitMq__Username"] = rabbit.Username, ["RabbitMq__Password"] = rabbit.Password, ["RabbitMq__VirtualHost"] = system.VirtualHost,
             });
 
+        // One: notify parked nothing of the earlier cases' streams either.
         Assert.Contains($"1 message(s) moved from {Queue}_error to {Queue}.", output, StringComparison.Ordinal);
         await Eventually.TrueAsync(() => Task.FromResult(system.Mail.Messages().Any(m => m.To.Mailboxes.Any(t => t.Address == contact))),
-            "the acknowledgement, once the message is back");
+            "the acknowledgement: the clock's start waited for the ticket instead of being parked", explain: () => system.Output);
     }
 
-    /// <summary>The MT-Fault-Message of the parked message about the ticket, looked at and left in place.</summary>
+    /// <summary>The fault headers (exception type, message, stack trace) of the parked message about the ticket, looked at and left in place.</summary>
     private async Task<string?> FaultOfParkedMessageAsync(Guid ticketId)
     {
         var rabbit = system.Infrastructure.RabbitMq;
@@ -71,8 +83,10 @@ public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
             {
                 // Unacknowledged until the channel closes, which puts every message back.
                 if (Encoding.UTF8.GetString(parked.Body.Span).Contains(ticketId.ToString(), StringComparison.Ordinal)
-                    && parked.BasicProperties.Headers?.TryGetValue("MT-Fault-Message", out var fault) == true)
-                    return fault is byte[] bytes ? Encoding.UTF8.GetString(bytes) : fault?.ToString();
+                    && parked.BasicProperties.Headers is { } headers)
+                    // EF Core's own message says only "see the inner exception"; the stack trace header has the rest.
+                    return string.Join('\n', headers.Where(h => h.Key.StartsWith("MT-Fault-", StringComparison.Ordinal))
+                        .Select(h => $"{h.Key}: {(h.Value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : h.Value)}"));
             }
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)

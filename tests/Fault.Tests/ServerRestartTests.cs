@@ -16,6 +16,7 @@ public sealed class ServerRestartTests(FaultSystem system) : IAsyncLifetime
     [InlineData("rabbitmq")]
     public async Task Server_restarted_mid_stream_loses_and_doubles_no_accepted_request(string server)
     {
+        var parked = await system.ParkedAsync();
         var accepted = await system.StreamAsync(FaultSystem.StreamLength, parallel: 16, new Dictionary<double, Func<Task>>
         {
             // Down for longer than the quick retries last (about 9 s), so only the transient-fault retry saves the
@@ -28,5 +29,7 @@ public sealed class ServerRestartTests(FaultSystem system) : IAsyncLifetime
         if (server == "rabbitmq") Assert.Equal(FaultSystem.StreamLength, accepted.Count);
         else Assert.InRange(accepted.Count, FaultSystem.StreamLength / 2, FaultSystem.StreamLength);
         await system.ReconciledAsync(accepted);
+        await system.DrainedAsync(); // notify's work too, which the reconciliation does not read
+        Assert.Equal(parked, await system.ParkedAsync());
     }
 }

@@ -91,19 +91,23 @@ public static class Messaging
                     host.Username(options.Username);
                     host.Password(options.Password);
                 });
-                // Both outside the outbox, so that each attempt runs in a fresh transaction (docs/adr/0015).
-                // The database or broker being away (a restart, a fail-over) is no fault of the message: keep it here
-                // for up to about eight minutes rather than let it go to _error.
+                // Both outside the outbox, so that each attempt runs in a fresh transaction (docs/adr/0015), and each
+                // exception is the business of one of them only (an inner policy that gives up ends the delivery).
+                // The database or broker being away (a restart, a fail-over), or a peer's event still queued behind a
+                // backlog elsewhere (NotYetKnownException, docs/adr/0067), is no fault of the message: keep it here for
+                // up to about eight minutes rather than let it go to _error.
                 rabbit.UseMessageRetry(retry =>
                 {
-                    retry.Handle<Exception>(TransientFaults.IsTransient);
-                    retry.Exponential(12, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2));
+                    retry.Handle<Exception>(WaitedOut);
+                    // 0.1 s, then about 2, 6, 14, 30 s and a minute apart: the first retry catches a race of a few
+                    // hundred milliseconds (TicketOpened consumed a moment later) as the quick policy did.
+                    retry.Exponential(12, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2));
                 });
-                // Anything else (a saga's first events racing to create it, a peer's event not yet seen) usually
-                // clears within seconds, and a message that fails on its own goes to _error soon.
+                // Anything else a retry can fix (two copies of a message meeting on the inbox's key) clears within
+                // seconds, and a message that fails on its own goes to _error soon.
                 rabbit.UseMessageRetry(retry =>
                 {
-                    retry.Ignore<Exception>(TransientFaults.IsTransient);
+                    retry.Ignore<Exception>(WaitedOut);
                     retry.Intervals(100, 500, 1000, 2000, 5000);
                 });
                 rabbit.UsePublishMessageScheduler();
@@ -112,6 +116,8 @@ public static class Messaging
         });
         return builder;
     }
+
+    private static bool WaitedOut(Exception exception) => TransientFaults.IsTransient(exception) || exception is NotYetKnownException;
 
     /// <summary>
     /// Hosts the durable scheduler on <typeparamref name="TDbContext"/>'s database. Exactly one service per broker

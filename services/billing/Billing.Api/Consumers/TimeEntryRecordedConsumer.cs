@@ -22,10 +22,10 @@ public sealed class TimeEntryRecordedConsumer(BillingDbContext db, ILogger<TimeE
         Telemetry.TagTicket(recorded.TicketId, recorded.ClientId);
         var workType = Enum.Parse<WorkType>(recorded.WorkType); // tickets accepts only these names
 
-        // TicketOpened normally arrives long before; if not, the retry policy brings this message back shortly.
+        // TicketOpened normally arrives long before; if not, the retry policy brings this message back when it has.
         var record = await db.Records.FromSql($"SELECT * FROM billing_records WHERE \"TicketId\" = {recorded.TicketId} FOR UPDATE")
             .SingleOrDefaultAsync(cancellationToken)
-            ?? throw new InvalidOperationException($"Ticket {recorded.TicketId} has no billing record yet.");
+            ?? throw new NotYetKnownException($"Ticket {recorded.TicketId} has no billing record yet.");
 
         var entry = await db.TimeEntries.SingleOrDefaultAsync(e => e.TimeEntryId == recorded.TimeEntryId, cancellationToken);
         if (entry is not null && entry.Revision >= recorded.Revision)

@@ -25,7 +25,7 @@ public sealed class SlaClockStartedConsumer(NotifyDbContext db, Recipients recip
     public async Task Consume(ConsumeContext<SlaClockStarted> context)
     {
         var sla = context.Message;
-        // TicketOpened normally arrives first; if not, the retry policy brings this message back shortly.
+        // TicketOpened normally arrives first; if not, the retry policy brings this message back until it has.
         var contact = await recipients.LockTicketAsync(sla.TicketId, context.CancellationToken);
         Telemetry.TagTicket(contact.TicketId, contact.ClientId, sla.Priority);
 

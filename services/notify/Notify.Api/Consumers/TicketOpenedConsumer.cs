@@ -44,7 +44,7 @@ public sealed class TicketAssignedConsumer(NotifyDbContext db) : IConsumer<Ticke
             .ExecuteUpdateAsync(c => c.SetProperty(x => x.TeamId, assigned.TeamId).SetProperty(x => x.Assignee, assigned.Assignee)
                 .SetProperty(x => x.AssignedVersion, assigned.TicketVersion), context.CancellationToken);
         if (updated == 0 && !await db.Contacts.AnyAsync(c => c.TicketId == assigned.TicketId, context.CancellationToken))
-            throw new InvalidOperationException($"Ticket {assigned.TicketId} is not known to notify yet.");
+            throw new NotYetKnownException($"Ticket {assigned.TicketId} is not known to notify yet.");
     }
 }
 

@@ -4,6 +4,7 @@ using Notify.Api.Channels;
 using Notify.Api.Data;
 using Notify.Api.Sending;
 using Notify.Api.Templates;
+using ServiceDesk.Platform;
 using ServiceDesk.Platform.Calendars;
 
 namespace Notify.Api.Domain;
@@ -31,7 +32,7 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff,
     public async Task<TicketContact> LockTicketAsync(Guid ticketId, CancellationToken cancellationToken) =>
         await db.Contacts.FromSql($"SELECT * FROM ticket_contacts WHERE \"TicketId\" = {ticketId} FOR UPDATE")
             .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
-        ?? throw new InvalidOperationException($"Ticket {ticketId} is not known to notify yet.");
+        ?? throw new NotYetKnownException($"Ticket {ticketId} is not known to notify yet.");
 
     /// <summary>
     /// How to reach a ticket's contact with a client-facing message of <paramref name="kind"/> (acknowledgement, reply,

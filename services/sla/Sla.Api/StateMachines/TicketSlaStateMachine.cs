@@ -53,15 +53,17 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         InstanceState(x => x.CurrentState);
         Event(() => Opened, e => e.CorrelateById(m => m.Message.TicketId));
         // Anything but the opening needs the clock. Before it exists (a race with TicketOpened) the message faults and
-        // the bus's retries find it; a ticket that never got a clock ends in _error, where it is visible.
+        // the bus's retries wait for it (docs/adr/0067); a ticket that never got a clock ends in _error, where it is visible.
+        // The acknowledgement answers SlaClockStarted, which sla publishes once the clock exists: without one it can
+        // only be wrong, and goes to _error after the quick retries.
         Event(() => AcknowledgementSent, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
         // A failure is news only about a message sla counted, which needs a clock: none, nothing to undo.
         Event(() => CommunicationFailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => Merged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
+        Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
+        Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
+        Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
+        Event(() => Merged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
         // Sent only for clocks that exist (the consumer lists them), so a missing one cannot happen; nothing to do if it did.
         Event(() => TierChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
         Schedule(() => Escalation, x => x.EscalationToken, s => s.Received = e => e.CorrelateById(m => m.Message.TicketId));
@@ -174,6 +176,10 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
             saga.TicketVersion = next.Version;
         }
     }
+
+    /// <summary>An event about a ticket whose TicketOpened sla has not consumed yet: waited for, not parked.</summary>
+    private static void ClockNotYetStarted<T>(ConsumeContext<T> context) where T : class =>
+        throw new NotYetKnownException($"{typeof(T).Name} {context.MessageId} is about a ticket sla has no clock for yet.");
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -72,7 +72,7 @@ public sealed record ThreadMatch(Ticket? Ticket, string? Explanation)
             // Intake names a request it published earlier from the same conversation (a voicemail, then its
             // transcription); the two may be consumed out of order, and the retry policy brings this one back.
             if (!await db.Tickets.AnyAsync(t => t.Id == id, cancellationToken))
-                throw new InvalidOperationException($"Request {id}, which this one follows, is not a ticket yet.");
+                throw new NotYetKnownException($"Request {id}, which this one follows, is not a ticket yet.");
             candidates.Add((id, "the same conversation on its channel"));
         }
         if (hints.TicketNumber is { } number
