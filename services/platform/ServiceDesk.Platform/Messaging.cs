@@ -99,16 +99,14 @@ public static class Messaging
                 rabbit.UseMessageRetry(retry =>
                 {
                     retry.Handle<Exception>(WaitedOut);
-                    // 0.1 s, then about 2, 6, 14, 30 s and a minute apart: the first retry catches a race of a few
-                    // hundred milliseconds (TicketOpened consumed a moment later) as the quick policy did.
-                    retry.Exponential(12, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2));
+                    retry.Intervals(WaitOutIntervals);
                 });
                 // Anything else a retry can fix (two copies of a message meeting on the inbox's key) clears within
                 // seconds, and a message that fails on its own goes to _error soon.
                 rabbit.UseMessageRetry(retry =>
                 {
                     retry.Ignore<Exception>(WaitedOut);
-                    retry.Intervals(100, 500, 1000, 2000, 5000);
+                    retry.Intervals(QuickIntervals);
                 });
                 rabbit.UsePublishMessageScheduler();
                 rabbit.ConfigureEndpoints(context);
@@ -116,6 +114,16 @@ public static class Messaging
         });
         return builder;
     }
+
+    /// <summary>Five retries over about 9 s.</summary>
+    private static readonly TimeSpan[] QuickIntervals = [.. new[] { 100, 500, 1000, 2000, 5000 }.Select(ms => TimeSpan.FromMilliseconds(ms))];
+
+    /// <summary>
+    /// The quick retries first, so that a race of a few hundred milliseconds (a peer's event consumed a moment later)
+    /// clears as soon as before; then 10, 20, 30 s and a minute apart, about eight minutes in all.
+    /// </summary>
+    private static readonly TimeSpan[] WaitOutIntervals =
+        [.. QuickIntervals, .. new[] { 10, 20, 30, 60, 60, 60, 60, 60, 60, 60 }.Select(s => TimeSpan.FromSeconds(s))];
 
     private static bool WaitedOut(Exception exception) => TransientFaults.IsTransient(exception) || exception is NotYetKnownException;
 
