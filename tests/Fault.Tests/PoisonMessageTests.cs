@@ -17,7 +17,7 @@ namespace Fault.Tests;
 [Trait("Category", "Fault")]
 public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
 {
-    private const string Queue = "notify-ticket-opened";
+    private const string Queue = "notify-sla-clock-started";
 
     public Task InitializeAsync() => system.DrainedAsync(); // never on top of another case's backlog
 
@@ -26,31 +26,34 @@ public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
     [Fact]
     public async Task Poison_message_lands_in_the_error_queue_and_requeue_delivers_it_after_the_fix()
     {
-        // A ticket whose subject is longer than notify's column (a publisher ahead of the schema): notify cannot store
-        // it however often it tries. Sent to notify's queue alone, so that no other service is poisoned with it.
+        // A clock's start whose ticket has a subject longer than notify's column (a publisher ahead of the schema): notify
+        // cannot store the ticket however often it tries. Sent to notify's queues alone, so that no other service is
+        // poisoned with it.
         var ticketId = NewId.NextGuid();
         var contact = $"poison.{ticketId:N}@example.com";
         var now = DateTimeOffset.UtcNow;
-        await system.SendAsync(Queue, new TicketOpened(ticketId, 424242, RunningSystem.DemoClient, contact, null, "web",
-            $"Poisoned {new string('x', 300)}", "P3", now, TicketVersion: 1));
-        // The clock's start needs the ticket: notify waits for it (docs/adr/0067) rather than parking this too.
-        await system.PublishAsync(new SlaClockStarted(ticketId, RunningSystem.DemoClient, "P3", now, now.AddHours(1), now.AddMinutes(15),
-            now.AddHours(24), now.AddHours(8), "America/New_York"));
+        // The ticket's assignment needs what the clock's start stores: notify waits for it (docs/adr/0067) rather than
+        // parking this too.
+        await system.SendAsync("notify-ticket-assigned", new TicketAssigned(ticketId, RunningSystem.DemoClient, null, "tess", null, null, null,
+            now, "dispatch", "web", 2));
+        await system.SendAsync(Queue, new SlaClockStarted(ticketId, RunningSystem.DemoClient, "P3", now, now.AddHours(1), now.AddMinutes(15),
+            now.AddHours(24), now.AddHours(8), "America/New_York")
+        {
+            Ticket = new OpenedTicket(424242, contact, null, "web", $"Poisoned {new string('x', 300)}", null),
+        });
 
         var fault = await Eventually.GetAsync(() => FaultOfParkedMessageAsync(ticketId), "the message in the error queue");
         Assert.Contains("value too long", fault, StringComparison.Ordinal);
 
-        // Past the quick retries (8.6 s), after which the clock's start went to _error before ADR 67.
+        // Past the quick retries (8.6 s), after which the assignment went to _error before ADR 67.
         await Task.Delay(TimeSpan.FromSeconds(10));
 
         // The fix, deployed as a deploy does it: the migration that widens the column (here by hand), then notify
         // restarted on it (a running process's prepared statements would still expect the old column type).
-        await using (var notify = new NpgsqlConnection(system.DatabaseOf("notify")))
-        {
-            await notify.OpenAsync();
-            await using var widen = new NpgsqlCommand("""ALTER TABLE ticket_contacts ALTER COLUMN "Subject" TYPE character varying(400)""", notify);
+        await using var notify = new NpgsqlConnection(system.DatabaseOf("notify"));
+        await notify.OpenAsync();
+        await using (var widen = new NpgsqlCommand("""ALTER TABLE ticket_contacts ALTER COLUMN "Subject" TYPE character varying(400)""", notify))
             await widen.ExecuteNonQueryAsync();
-        }
         await system.App("notify").RestartAsync();
 
         var rabbit = system.Infrastructure.RabbitMq;
@@ -65,7 +68,13 @@ public sealed class PoisonMessageTests(FaultSystem system) : IAsyncLifetime
         // One: notify parked nothing of the earlier cases' streams either.
         Assert.Contains($"1 message(s) moved from {Queue}_error to {Queue}.", output, StringComparison.Ordinal);
         await Eventually.TrueAsync(() => Task.FromResult(system.Mail.Messages().Any(m => m.To.Mailboxes.Any(t => t.Address == contact))),
-            "the acknowledgement: the clock's start waited for the ticket instead of being parked", explain: () => system.Output);
+            "the acknowledgement", explain: () => system.Output);
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var assignee = new NpgsqlCommand("""SELECT "Assignee" FROM ticket_contacts WHERE "TicketId" = @id""", notify);
+            assignee.Parameters.AddWithValue("id", ticketId);
+            return await assignee.ExecuteScalarAsync() as string == "tess";
+        }, "the assignment: it waited for the ticket instead of being parked", explain: () => system.Output);
     }
 
     /// <summary>The fault headers (exception type, message, stack trace) of the parked message about the ticket, looked at and left in place.</summary>

@@ -41,11 +41,23 @@ public sealed class DeliveryTests(NotifyFixture notify)
     }
 
     [Fact]
+    public async Task A_clock_start_from_an_older_sla_without_the_ticket_is_acknowledged_from_the_row_notify_kept()
+    {
+        var ticket = await notify.OpenTicketAsync(3015); // as TicketOpened stored it before docs/adr/0068
+        await notify.PublishAsync(NotifyFixture.Started(ticket, timeZone: "Europe/Berlin") with { Ticket = null });
+
+        var sent = await notify.PublishedAsync("AcknowledgementSent", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId);
+        var mail = Assert.Single(notify.Mails(sent[0].GetProperty("messageId").GetString()!));
+        Assert.Equal($"[SD#3015] We received your request: {ticket.Subject}", mail.Subject);
+        Assert.Equal("Europe/Berlin", (await notify.WithDbAsync(db => db.Contacts.SingleAsync(c => c.TicketId == ticket.TicketId))).TimeZone);
+    }
+
+    [Fact]
     public async Task Duplicate_clock_starts_give_one_acknowledgement()
     {
         var ticket = await notify.OpenTicketAsync(3002);
         var messageId = await notify.AcknowledgeAsync(ticket);
-        var before = await notify.ConsumedAsync(await notify.PublishAsync(Started(ticket))); // sla republishes with a new MessageId
+        var before = await notify.ConsumedAsync(await notify.PublishAsync(NotifyFixture.Started(ticket))); // sla republishes with a new MessageId
 
         Assert.NotNull(before);
         Assert.Single(notify.Mails(messageId));
@@ -212,9 +224,8 @@ public sealed class DeliveryTests(NotifyFixture notify)
         await notify.ConsumedAsync(await notify.PublishAsync(new ClientChanged(clientId, 1, "Acme Dental", "standard", null, true,
             [new ContactSnapshot(Guid.NewGuid(), "Sam Ortiz", [email.ToUpperInvariant()], ["555-0100", phone], 1)], DateTimeOffset.UtcNow, "ada")));
         var ticket = new TicketOpened(Guid.NewGuid(), 3010, clientId, email, "Sam Ortiz", "sms", "Server down", "P2", DateTimeOffset.UtcNow);
-        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
 
-        await notify.PublishAsync(Started(ticket));
+        await notify.PublishAsync(NotifyFixture.Started(ticket)); // the ticket's first news to notify: its channel decides the SMS
 
         var sms = await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "sms", State: DeliveryState.Sent }, "the SMS acknowledgement");
         await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "email", State: DeliveryState.Sent }, "the email acknowledgement");
@@ -236,8 +247,7 @@ public sealed class DeliveryTests(NotifyFixture notify)
             [new ContactSnapshot(Guid.NewGuid(), "Lou Park", [email], [phone], null)], DateTimeOffset.UtcNow, "ada")));
         var ticket = new TicketOpened(Guid.NewGuid(), 3011, clientId, email, "Lou Park", "phone", "No dial tone", "P2", DateTimeOffset.UtcNow,
             NotifyFixture.NetworkTeam);
-        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
-        await notify.PublishAsync(Started(ticket));
+        await notify.PublishAsync(NotifyFixture.Started(ticket));
         var sms = await notify.DeliveryAsync(ticket.TicketId, d => d is { Channel: "sms", State: DeliveryState.Sent }, "the SMS acknowledgement");
 
         using var app = notify.App.CreateClient();
@@ -357,7 +367,6 @@ public sealed class DeliveryTests(NotifyFixture notify)
     {
         var ticket = new TicketOpened(Guid.NewGuid(), 3013, Guid.NewGuid(), "dana.3013@acme-dental.example", "Dana\r\nBcc: x@evil.example",
             "email", "Printer jam\r\nBcc: attacker@evil.example", "P2", DateTimeOffset.UtcNow);
-        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
 
         var mail = Assert.Single(notify.Mails(await notify.AcknowledgeAsync(ticket)));
 
@@ -385,13 +394,6 @@ public sealed class DeliveryTests(NotifyFixture notify)
         Assert.Contains("<p>", preview.GetProperty("html").GetString());
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.Forbidden), (unknown.StatusCode, forbidden.StatusCode));
         Assert.Contains("nonsense", await unknown.Content.ReadAsStringAsync());
-    }
-
-    private static SlaClockStarted Started(TicketOpened ticket)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new SlaClockStarted(ticket.TicketId, ticket.ClientId, ticket.Priority, now, now.AddHours(1), now.AddMinutes(30), now.AddHours(4),
-            now.AddHours(2), "Etc/UTC");
     }
 
     private async Task AssignAsync(TicketOpened ticket, string assignee)

@@ -91,10 +91,7 @@ public sealed class LanguageTests(NotifyFixture notify)
     private async Task<TicketOpened> OpenAndStartAsync(long number, Guid clientId, string email, string name, string subject, DateTimeOffset workBegins)
     {
         var ticket = new TicketOpened(Guid.NewGuid(), number, clientId, email, name, "email", subject, "P2", DateTimeOffset.UtcNow);
-        await notify.ConsumedAsync(await notify.PublishAsync(ticket));
-        var now = DateTimeOffset.UtcNow;
-        await notify.PublishAsync(new SlaClockStarted(ticket.TicketId, clientId, "P2", now, now.AddHours(1), now.AddMinutes(30), workBegins,
-            workBegins, "Europe/Berlin"));
+        await notify.PublishAsync(NotifyFixture.Started(ticket, workBegins, "Europe/Berlin"));
         await notify.PublishedAsync("AcknowledgementSent", m => m.GetProperty("ticketId").GetGuid() == ticket.TicketId);
         return ticket;
     }

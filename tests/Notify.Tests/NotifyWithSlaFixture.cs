@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using ServiceDesk.Testing;
 using Sla.Api.Data;
 
@@ -40,6 +41,13 @@ public sealed class NotifyWithSlaFixture : NotifyFixture
     protected override async ValueTask StopMoreAsync()
     {
         if (Sla is not null) await Sla.DisposeAsync();
+    }
+
+    /// <summary>Opens the ticket as tickets announces it: sla starts its clock, from which notify learns of it and acknowledges it.</summary>
+    public override async Task KnowAsync(Tickets.Contracts.TicketOpened ticket)
+    {
+        await PublishAsync(ticket);
+        await Eventually.TrueAsync(() => WithDbAsync(db => db.Contacts.AnyAsync(c => c.TicketId == ticket.TicketId)), $"notify to know {ticket.TicketId}");
     }
 
     /// <summary>The ticket's clock as staff see it (GET /api/sla/tickets/{id}).</summary>

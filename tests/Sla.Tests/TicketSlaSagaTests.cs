@@ -29,6 +29,10 @@ public sealed class TicketSlaSagaTests(SlaFixture sla) : IClassFixture<SlaFixtur
         Assert.Equal(openedAt + SlaFixture.Target(4), started.Message.GetProperty("workBeginsDueAt").GetDateTimeOffset());
         Assert.Equal(openedAt + SlaFixture.Target(2), started.Message.GetProperty("workBeginsInternalDueAt").GetDateTimeOffset());
         Assert.Equal("Etc/UTC", started.Message.GetProperty("timeZone").GetString());
+        var ticket = started.Message.GetProperty("ticket"); // what notify acknowledges with (docs/adr/0068)
+        Assert.Equal((1L, "dana@acme-dental.example", "Dana", "web", "Printer jam"), (ticket.GetProperty("number").GetInt64(),
+            ticket.GetProperty("contactEmail").GetString(), ticket.GetProperty("contactName").GetString(), ticket.GetProperty("channel").GetString(),
+            ticket.GetProperty("subject").GetString()));
 
         var saga = await sla.SagaAsync(id);
         Assert.NotNull(saga);

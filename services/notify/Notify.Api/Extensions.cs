@@ -58,7 +58,6 @@ public static class Extensions
         builder.AddServiceDatabase<NotifyDbContext>();
         builder.AddServiceBus<NotifyDbContext>(bus =>
         {
-            bus.AddConsumer<TicketOpenedConsumer>();
             bus.AddConsumer<TicketAssignedConsumer>();
             bus.AddConsumer<ClientChangedConsumer>();
             bus.AddConsumer<CalendarRevisedConsumer>();

@@ -41,7 +41,19 @@ public sealed record SlaClockStarted(
 
     /// <summary>The arrival is outside the hours the tier covers for this priority: the clock waits for <see cref="CountsFrom"/>.</summary>
     public bool OutsideCoverage => CountsFrom is { } from && from > StartedAt;
+
+    /// <summary>
+    /// The ticket as tickets opened it, so that the acknowledgement this start sets off needs no other message (notify
+    /// learns of a ticket here, docs/adr/0068). Null from an older publisher.
+    /// </summary>
+    public OpenedTicket? Ticket { get; init; }
 }
+
+/// <summary>What the client's acknowledgement and later messages are written with, copied from the ticket's TicketOpened.</summary>
+/// <param name="ContactEmail">Who asked; the acknowledgement goes to them.</param>
+/// <param name="Channel">The channel the request came in by ("email", "sms", "phone", ...): the acknowledgement answers on it too.</param>
+/// <param name="TeamId">The team routing chose; staff alerts go to it.</param>
+public sealed record OpenedTicket(long Number, string ContactEmail, string? ContactName, string Channel, string Subject, Guid? TeamId);
 
 /// <summary>
 /// A ticket's clock paused, resumed or was recalculated (priority or tier), so its due times changed; tickets keeps the

@@ -24,7 +24,7 @@ public sealed class PublicReplyPostedConsumer(NotifyDbContext db, Recipients rec
     {
         var reply = context.Message;
         Telemetry.TagTicket(reply.TicketId, reply.ClientId);
-        // TicketOpened comes long before a reply; if not, the retry policy brings this message back until it has.
+        // The clock's start comes long before a reply; if not, the retry policy brings this message back until it has.
         var contact = await recipients.LockTicketAsync(reply.TicketId, context.CancellationToken);
 
         // To the contact the reply names (tickets' current one) when it is a mail address, else whom notify knows.

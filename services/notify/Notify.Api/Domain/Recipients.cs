@@ -2,7 +2,7 @@ using Notify.Api.Channels;
 
 namespace Notify.Api.Domain;
 
-/// <summary>What notify knows of a ticket to write to its contact (from TicketOpened).</summary>
+/// <summary>What notify knows of a ticket to write to its contact (from SlaClockStarted's copy of the opened ticket).</summary>
 public sealed class TicketContact
 {
     public Guid TicketId { get; init; }
@@ -13,7 +13,7 @@ public sealed class TicketContact
     public required string Subject { get; init; }
     /// <summary>The channel the request came in by ("email", "sms", "phone", ...): the acknowledgement answers on it too.</summary>
     public string? Channel { get; init; }
-    /// <summary>The team and the person working the ticket (TicketOpened, TicketAssigned): whom staff alerts go to.</summary>
+    /// <summary>The team and the person working the ticket (as opened, then TicketAssigned): whom staff alerts go to.</summary>
     public Guid? TeamId { get; set; }
     public string? Assignee { get; set; }
     /// <summary>The ticket version of the assignment applied, so an older one arriving late changes nothing.</summary>

@@ -6,6 +6,7 @@ using Notify.Api.Sending;
 using Notify.Api.Templates;
 using ServiceDesk.Platform;
 using ServiceDesk.Platform.Calendars;
+using Sla.Contracts;
 
 namespace Notify.Api.Domain;
 
@@ -26,13 +27,44 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff,
     }
 
     /// <summary>
+    /// The ticket's contact row as its clock's start leaves it: stored from <see cref="SlaClockStarted.Ticket"/> the
+    /// first time, in the calendar's zone either way, and locked like <see cref="LockTicketAsync"/>. One statement: a
+    /// copy of the start, or one racing it, finds the row and waits for its lock. From an older sla, without the ticket,
+    /// the row TicketOpened stored before (docs/adr/0068).
+    /// </summary>
+    public async Task<TicketContact> StartTicketAsync(SlaClockStarted sla, CancellationToken cancellationToken)
+    {
+        if (sla.Ticket is not { } t)
+        {
+            var known = await LockTicketAsync(sla.TicketId, cancellationToken);
+            if (known.TimeZone != sla.TimeZone)
+                await db.Contacts.Where(c => c.TicketId == sla.TicketId)
+                    .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), cancellationToken);
+            known.TimeZone = sla.TimeZone;
+            return known;
+        }
+        // Not composed (INSERT … RETURNING cannot be a subquery): the list has the one row.
+        var rows = await db.Contacts.FromSql($"""
+            INSERT INTO ticket_contacts ("TicketId", "Number", "ClientId", "Email", "Name", "Subject", "Channel", "TeamId", "AssignedVersion", "TimeZone")
+            VALUES ({sla.TicketId}, {t.Number}, {sla.ClientId}, {t.ContactEmail}, {t.ContactName}, {t.Subject}, {t.Channel}, {t.TeamId}, 0, {sla.TimeZone})
+            ON CONFLICT ("TicketId") DO UPDATE SET "TimeZone" = excluded."TimeZone"
+            RETURNING *
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        return rows.Single();
+    }
+
+    /// <summary>
     /// The ticket's contact row, locked for the rest of the consume's transaction so that two events about one ticket
-    /// compose their messages one after the other. Throws (and the message is retried) while TicketOpened has not arrived.
+    /// compose their messages one after the other. Throws (and the message is retried) while the ticket's clock has not
+    /// started: notify learns of a ticket from <see cref="SlaClockStarted"/>.
     /// </summary>
     public async Task<TicketContact> LockTicketAsync(Guid ticketId, CancellationToken cancellationToken) =>
         await db.Contacts.FromSql($"SELECT * FROM ticket_contacts WHERE \"TicketId\" = {ticketId} FOR UPDATE")
             .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
-        ?? throw new NotYetKnownException($"Ticket {ticketId} is not known to notify yet.");
+        ?? throw NotYetKnown(ticketId);
+
+    /// <summary>A message about a ticket whose clock's start notify has not consumed yet: the bus retries it (docs/adr/0067).</summary>
+    public static NotYetKnownException NotYetKnown(Guid ticketId) => new($"Ticket {ticketId} is not known to notify yet: its SlaClockStarted has not been consumed.");
 
     /// <summary>
     /// How to reach a ticket's contact with a client-facing message of <paramref name="kind"/> (acknowledgement, reply,

@@ -136,6 +136,7 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         {
             CountsFrom = clock.StartedAt,
             PagesOnCall = clock.PagesOnCall,
+            Ticket = new OpenedTicket(ticket.Number, ticket.ContactEmail ?? "", ticket.ContactName, ticket.Channel, ticket.Subject, ticket.TeamId),
         });
     }
 

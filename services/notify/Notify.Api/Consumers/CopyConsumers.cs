@@ -9,27 +9,6 @@ using Tickets.Contracts;
 
 namespace Notify.Api.Consumers;
 
-/// <summary>Remembers whom to write to about a ticket. Idempotent: one row per ticket.</summary>
-public sealed class TicketOpenedConsumer(NotifyDbContext db) : IConsumer<TicketOpened>
-{
-    public async Task Consume(ConsumeContext<TicketOpened> context)
-    {
-        var ticket = context.Message;
-        Telemetry.TagTicket(ticket.TicketId, ticket.ClientId, ticket.Priority);
-        await db.InsertOnceAsync(c => c.TicketId == ticket.TicketId, () => new TicketContact
-        {
-            TicketId = ticket.TicketId,
-            Number = ticket.Number,
-            ClientId = ticket.ClientId,
-            Email = ticket.ContactEmail,
-            Name = ticket.ContactName,
-            Subject = ticket.Subject,
-            TeamId = ticket.TeamId,
-            Channel = ticket.Channel,
-        }, context.CancellationToken);
-    }
-}
-
 /// <summary>
 /// Follows who works a ticket, for staff alerts. The newest assignment by ticket version wins: an older one
 /// arriving late changes nothing (a ticket's events carry its version, docs/adr/0023).
@@ -39,12 +18,12 @@ public sealed class TicketAssignedConsumer(NotifyDbContext db) : IConsumer<Ticke
     public async Task Consume(ConsumeContext<TicketAssigned> context)
     {
         var assigned = context.Message;
-        // Before TicketOpened this throws and the retry brings it back.
+        // Before the ticket's clock started notify does not know it: the retry brings this back until it does.
         var updated = await db.Contacts.Where(c => c.TicketId == assigned.TicketId && (assigned.TicketVersion == 0 || c.AssignedVersion < assigned.TicketVersion))
             .ExecuteUpdateAsync(c => c.SetProperty(x => x.TeamId, assigned.TeamId).SetProperty(x => x.Assignee, assigned.Assignee)
                 .SetProperty(x => x.AssignedVersion, assigned.TicketVersion), context.CancellationToken);
         if (updated == 0 && !await db.Contacts.AnyAsync(c => c.TicketId == assigned.TicketId, context.CancellationToken))
-            throw new NotYetKnownException($"Ticket {assigned.TicketId} is not known to notify yet.");
+            throw Recipients.NotYetKnown(assigned.TicketId);
     }
 }
 
