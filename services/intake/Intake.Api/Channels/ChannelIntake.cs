@@ -27,10 +27,10 @@ public sealed record InboundRequest
     public Guid? ClientId { get; init; }
 
     /// <summary>
-    /// Set when the channel knows who is speaking (a signed-in contact, docs/adr/0025): that contact of
-    /// <see cref="ClientId"/>, never whoever else shares the address.
+    /// Set when the channel knows who is speaking (a signed-in contact, docs/adr/0025), as it found them in the
+    /// directory: that contact of <see cref="ClientId"/>, never whoever else shares the address.
     /// </summary>
-    public Guid? ContactId { get; init; }
+    public Contact? Speaker { get; init; }
 
     /// <summary>A channel that serves only some clients: the directory decides among these alone.</summary>
     public IReadOnlyCollection<Guid>? ServedClients { get; init; }
@@ -176,21 +176,23 @@ public sealed class ChannelIntake(IntakeDbContext db, IPublishEndpoint bus)
     /// <summary>The client and contact: given by the channel, or found by the sender's email, then phone.</summary>
     private async Task<(Guid? Client, Contact? Contact, string? Problem)> ResolveAsync(InboundRequest inbound, CancellationToken cancellationToken)
     {
+        // The signed-in contact, as the channel found it: a contact of the client, so the client is known too (contacts
+        // come only with their client, ClientChanged). No look-up again.
+        if (inbound.ClientId is { } given && inbound.Speaker is { } known && known.ClientId == given) return (given, known, null);
+
         var email = inbound.Sender.Email?.Trim().ToLowerInvariant();
         var phone = inbound.Sender.Phone;
         var contacts = email is null && phone is null
             ? []
             : await db.Contacts.IgnoreQueryFilters().AsNoTracking()
-                .Where(c => (email != null && c.Emails.Contains(email)) || (phone != null && c.Phones.Contains(phone)))
+                .Where(c => (inbound.ClientId == null || c.ClientId == inbound.ClientId)
+                    && ((email != null && c.Emails.Contains(email)) || (phone != null && c.Phones.Contains(phone))))
                 .ToListAsync(cancellationToken);
 
-        if (inbound.ClientId is { } given)
+        if (inbound.ClientId is { } client)
         {
-            if (!await db.Clients.IgnoreQueryFilters().AnyAsync(c => c.Id == given, cancellationToken)) return (null, null, "Unknown client.");
-            var speaker = inbound.ContactId is { } contactId
-                ? await db.Contacts.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(c => c.Id == contactId && c.ClientId == given, cancellationToken)
-                : contacts.FirstOrDefault(c => c.ClientId == given);
-            return (given, speaker, null);
+            if (!await db.Clients.IgnoreQueryFilters().AnyAsync(c => c.Id == client, cancellationToken)) return (null, null, "Unknown client.");
+            return (client, contacts.FirstOrDefault(), null);
         }
         var clients = contacts.Select(c => c.ClientId).Distinct().ToList();
         if (inbound.ServedClients is { } served && clients.Count > 0 && !clients.Any(served.Contains))

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Intake.Api.Channels;
 using Intake.Api.Data;
+using Intake.Api.Domain;
 using Intake.Api.Phone;
 using Intake.Contracts;
 using Microsoft.AspNetCore.Http.Json;
@@ -107,14 +108,15 @@ public static class RequestEndpoints
     private static async Task<IResult> SubmitWeb(SubmitRequest body, Tenant tenant, HttpContext http, ChannelIntake intake,
         IntakeDbContext db, Backlog backlog, TimeProvider clock, CancellationToken cancellationToken)
     {
+        Contact? speaker = null;
         if (tenant.IsClient)
         {
             if (body.ClientId is not null && body.ClientId != tenant.ClientId)
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                     title: "A client user can open requests only for their own client.");
-            var (asContact, refusal) = await AsSignedInContactAsync(body with { ClientId = tenant.ClientId }, tenant, db, cancellationToken);
+            var (asContact, contact, refusal) = await AsSignedInContactAsync(body with { ClientId = tenant.ClientId }, tenant, db, cancellationToken);
             if (refusal is not null) return refusal;
-            body = asContact!;
+            (body, speaker) = (asContact!, contact);
         }
 
         var validation = Validate(body);
@@ -141,7 +143,7 @@ public static class RequestEndpoints
 
         if (backlog.Overloaded && body.PriorityHint != "P1" && body.Emergency != true) return Overloaded(backlog, http);
         var outcome = await AcceptAsync(body, "web", externalId, fingerprint, enteredBy: null, intake, clock, cancellationToken,
-            ticketNumber: body.TicketNumber, contactId: tenant.ContactId, attachments: files);
+            ticketNumber: body.TicketNumber, speaker: speaker, attachments: files);
         if (outcome is not { Result: IntakeResult.Duplicate } duplicate) return Answer(outcome);
         if (duplicate.Fingerprint != fingerprint)
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
@@ -213,7 +215,7 @@ public static class RequestEndpoints
     /// <summary>Hands a validated JSON request to intake's one way in (<see cref="ChannelIntake"/>).</summary>
     private static async Task<IntakeOutcome> AcceptAsync(SubmitRequest body, string channel, string? externalId, string? fingerprint,
         string? enteredBy, ChannelIntake intake, TimeProvider clock, CancellationToken cancellationToken,
-        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null, Guid? contactId = null,
+        string? contactPhone = null, long? ticketNumber = null, IReadOnlyCollection<Guid>? servedClients = null, Contact? speaker = null,
         IReadOnlyList<InboundAttachment>? attachments = null)
     {
         return await intake.AcceptAsync(new InboundRequest
@@ -225,7 +227,7 @@ public static class RequestEndpoints
             Sender = new Sender(string.IsNullOrWhiteSpace(body.ContactEmail) ? null : body.ContactEmail.Trim(), contactPhone,
                 string.IsNullOrWhiteSpace(body.ContactName) ? null : body.ContactName.Trim()),
             ClientId = body.ClientId,
-            ContactId = contactId,
+            Speaker = speaker,
             ServedClients = servedClients,
             Subject = body.Subject!.Trim(),
             Text = body.Description!,
@@ -272,30 +274,29 @@ public static class RequestEndpoints
     /// contact's name and own address, so the acknowledgement cannot be sent anywhere else. A body naming another address
     /// is refused (400 naming contactEmail), not quietly corrected: the caller would otherwise believe the mail went there.
     /// </summary>
-    private static async Task<(SubmitRequest? Body, IResult? Refusal)> AsSignedInContactAsync(SubmitRequest body, Tenant tenant,
+    private static async Task<(SubmitRequest? Body, Contact? Contact, IResult? Refusal)> AsSignedInContactAsync(SubmitRequest body, Tenant tenant,
         IntakeDbContext db, CancellationToken cancellationToken)
     {
         if (tenant.ContactId is not { } contactId)
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+            return (null, null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: "This sign-in is not bound to a contact, so it cannot open requests.",
                 detail: "A client token opens requests as the contact its contact_id claim names."));
         // The tenant filter limits this to the caller's own client: another client's contact is not found.
-        var contact = await db.Contacts.AsNoTracking().Where(c => c.Id == contactId)
-            .Select(c => new { c.Name, c.Emails }).SingleOrDefaultAsync(cancellationToken);
+        var contact = await db.Contacts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
         if (contact is null)
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+            return (null, null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: "The signed-in contact is not a contact of this client.",
                 detail: "A contact removed from the client can no longer open requests; one just added reaches intake within seconds."));
 
         if (string.IsNullOrWhiteSpace(body.ContactEmail))
         {
             if (contact.Emails.FirstOrDefault() is not { } own)
-                return (null, ContactEmailProblem("Your contact record has no email address to acknowledge to: ask your service provider to add one."));
-            return (body with { ContactEmail = own, ContactName = contact.Name }, null);
+                return (null, null, ContactEmailProblem("Your contact record has no email address to acknowledge to: ask your service provider to add one."));
+            return (body with { ContactEmail = own, ContactName = contact.Name }, contact, null);
         }
         if (!contact.Emails.Contains(body.ContactEmail.Trim().ToLowerInvariant()))
-            return (null, ContactEmailProblem("Requests are made as the signed-in contact: leave contactEmail out, or give one of your own addresses."));
-        return (body with { ContactEmail = body.ContactEmail.Trim(), ContactName = contact.Name }, null);
+            return (null, null, ContactEmailProblem("Requests are made as the signed-in contact: leave contactEmail out, or give one of your own addresses."));
+        return (body with { ContactEmail = body.ContactEmail.Trim(), ContactName = contact.Name }, contact, null);
     }
 
     /// <summary>
