@@ -13,10 +13,11 @@ public sealed class OutboxOptions
 
     /// <summary>
     /// Committed outboxes reach the delivery service in memory at once; this is how often it looks in the database for
-    /// orphans (<see cref="OrphanAge"/>).
+    /// orphans (<see cref="OrphanAge"/>), so an orphan goes out between OrphanAge and OrphanAge plus this. Each look is
+    /// a transaction, in every service, busy or idle: at 1 s the looks were about a quarter of an idle service's CPU.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Outbox:DeliveryPollInterval must be between 50 ms and 1 minute.")]
-    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How old an outbox in the database must be before an orphan pass sends it: one this instance holds in memory is
