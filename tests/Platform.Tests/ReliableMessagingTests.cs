@@ -24,6 +24,8 @@ public sealed class ReliableMessagingTests(ProbeFixture probe) : IClassFixture<P
 
         Assert.Equal(1, await probe.EffectsAsync(record.RecordId, "recorded"));
         Assert.Equal(1, await probe.EffectsAsync(record.RecordId, "observed"));
+        // The copies came as first deliveries: each ran, met the inbox row on its key, and its retry counted it (docs/adr/0069).
+        Assert.Equal(3, await probe.QueryAsync(db => db.Set<InboxState>().Where(i => i.MessageId == messageId).SumAsync(i => i.ReceiveCount)));
     }
 
     [Fact]
