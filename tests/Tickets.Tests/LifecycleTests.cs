@@ -1,3 +1,4 @@
+using Intake.Contracts;
 using System.Net;
 using System.Text.Json;
 using MassTransit;
@@ -88,6 +89,19 @@ public sealed class LifecycleTests(TicketsFixture tickets)
         var after = await tickets.GetTicketAsync(ticket.Id);
         Assert.Equal((ticket.Status, ticket.Version), (after.Status, after.Version));
         Assert.Equal(auditBefore, await tickets.WithDbAsync(db => db.Audit.CountAsync(a => a.TicketId == ticket.Id)));
+    }
+
+    [Fact]
+    public async Task A_request_published_again_with_a_new_MessageId_opens_one_ticket_and_announces_it_again()
+    {
+        var ticket = await tickets.OpenTicketAsync(Client);
+        // intake's event once more, as a new message: a first delivery, which opens without looking (docs/adr/0069).
+        await tickets.PublishAsync(new ServiceRequestReceived(ticket.Id, "web", tickets.Clock.Now, Client, "dana@acme-dental.example",
+            "Dana Reyes", "Another subject", "Another description.", "P2"));
+
+        var opened = await tickets.EventuallyPublishedAsync("TicketOpened", ticket.Id, count: 2);
+        Assert.All(opened, o => Assert.Equal((ticket.Number, ticket.Subject), (o.GetProperty("number").GetInt64(), o.GetProperty("subject").GetString())));
+        Assert.Equal(1, await tickets.WithDbAsync(db => db.Tickets.CountAsync(t => t.Id == ticket.Id)));
     }
 
     [Fact]

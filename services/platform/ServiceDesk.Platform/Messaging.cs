@@ -125,6 +125,14 @@ public static class Messaging
     private static readonly TimeSpan[] WaitOutIntervals =
         [.. QuickIntervals, .. new[] { 10, 20, 30, 60, 60, 60, 60, 60, 60, 60 }.Select(s => TimeSpan.FromSeconds(s))];
 
+    /// <summary>
+    /// Whether this delivery may be a copy of one already consumed: the broker redelivers it, or it is a retry. A first
+    /// delivery is new, but for a message published twice with one MessageId; the inbox row's key catches that one at
+    /// the commit, and its retry is a copy (docs/adr/0069).
+    /// </summary>
+    public static bool MayBeCopy(this ConsumeContext context) =>
+        context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0 || context.GetRedeliveryCount() > 0;
+
     private static bool WaitedOut(Exception exception) => TransientFaults.IsTransient(exception) || exception is NotYetKnownException;
 
     /// <summary>

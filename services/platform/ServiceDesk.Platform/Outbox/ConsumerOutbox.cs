@@ -49,7 +49,7 @@ internal sealed class OutboxContextFactory<TDbContext>(TDbContext db, OutboxSign
         // but for a copy published again with the same MessageId (an outbox sent again after a crash); that copy meets
         // the first one's row on its key when this transaction commits its own, fails, and its retry asks here
         // (docs/adr/0069). It saves a round trip on nearly every delivery.
-        if (context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0 || context.GetRedeliveryCount() > 0)
+        if (context.MayBeCopy())
         {
             var seen = await db.Set<InboxState>()
                 .Where(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId)

@@ -30,7 +30,12 @@ public sealed class ServiceRequestReceivedConsumer(TicketsDbContext db)
         // Only a request with thread hints (or a text) can have become a reply; the others skip the lookup.
         if (ThreadMatch.MayAnswer(request) && await db.Messages.AnyAsync(m => m.Id == request.RequestId, cancellationToken)) return;
 
-        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.RequestId, cancellationToken);
+        // A first delivery of a request that cannot be a reply opens the ticket without looking: a copy (even one with a
+        // new MessageId) fails on the ticket's key when it saves, and its retry looks (docs/adr/0069). One that may be a
+        // reply looks first, so that a copy never becomes a reply to another ticket as well.
+        var ticket = ThreadMatch.MayAnswer(request) || context.MayBeCopy()
+            ? await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.RequestId, cancellationToken)
+            : null;
         if (ticket is null)
         {
             var thread = await ThreadMatch.FindAsync(db, request, cancellationToken);
