@@ -57,13 +57,13 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         // The acknowledgement answers SlaClockStarted, which sla publishes once the clock exists: without one it can
         // only be wrong, and goes to _error after the quick retries.
         Event(() => AcknowledgementSent, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
+        Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
         // A failure is news only about a message sla counted, which needs a clock: none, nothing to undo.
         Event(() => CommunicationFailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
-        Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
-        Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
-        Event(() => Merged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(ClockNotYetStarted)); });
+        Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
+        Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
+        Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
+        Event(() => Merged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
         // Sent only for clocks that exist (the consumer lists them), so a missing one cannot happen; nothing to do if it did.
         Event(() => TierChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
         Schedule(() => Escalation, x => x.EscalationToken, s => s.Received = e => e.CorrelateById(m => m.Message.TicketId));
@@ -179,8 +179,8 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
     }
 
     /// <summary>An event about a ticket whose TicketOpened sla has not consumed yet: waited for, not parked.</summary>
-    private static void ClockNotYetStarted<T>(ConsumeContext<T> context) where T : class =>
-        throw new NotYetKnownException($"{typeof(T).Name} {context.MessageId} is about a ticket sla has no clock for yet.");
+    private static NotYetKnownException ClockNotYetStarted<T>(Guid ticketId, ConsumeContext<T> context) where T : class =>
+        new($"{typeof(T).Name} {context.MessageId} is about ticket {ticketId}, which sla has no clock for yet: its TicketOpened has not been consumed.");
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
