@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The end-to-end benchmark (bench/Load.Bench, docs/BENCHMARKS.md "End to end"):
 #   bench/load.sh            # the full run: about 5 minutes, more while the system is slow (each drain stops on a 2-min stall)
-#   bench/load.sh --smoke    # seconds: every measure taken, no conclusions
+#   bench/load.sh --smoke    # under a minute: every measure taken, no conclusions
 # Starts the whole system with scripts/run.sh (its own log: .data/logs/load-run.log) with the gateway's rate limits
 # lifted, so that the benchmark finds the back end's limit and not the gateway's or intake's overload policy; mints a client user's token; runs the
 # benchmark; stops the system it started. Prints the report's markdown on stdout, progress on stderr.
