@@ -12,8 +12,8 @@ namespace Notify.Api.Consumers;
 
 /// <summary>
 /// Once a ticket's clock runs, notify knows the ticket (docs/adr/0068) and tells the contact that the request was
-/// received and when work will begin, and, once the mail server accepted it, announces <see cref="Notify.Contracts.AcknowledgementSent"/> (what meets the
-/// target). One message per ticket: the ledger's key is the ticket, and the ticket's contact row stays locked (in the
+/// received and when work will begin, and, once the mail server accepted it, announces
+/// <see cref="Notify.Contracts.AcknowledgementSent"/> (what meets the target). One message per ticket: the ledger's key is the ticket, and the ticket's contact row stays locked (in the
 /// consumer outbox's transaction) while it goes out, so two copies of the event wait for each other and the second
 /// finds the row. If the process dies after sending but before committing, the redelivery sends again (at-least-once)
 /// with the same Message-ID, so mail clients can fold the copies.

@@ -30,27 +30,21 @@ public sealed class Recipients(NotifyDbContext db, IOptions<StaffOptions> staff,
     /// The ticket's contact row as its clock's start leaves it: stored from <see cref="SlaClockStarted.Ticket"/> the
     /// first time, in the calendar's zone either way, and locked like <see cref="LockTicketAsync"/>. One statement: a
     /// copy of the start, or one racing it, finds the row and waits for its lock. From an older sla, without the ticket,
-    /// the row TicketOpened stored before (docs/adr/0068).
+    /// the row TicketOpened stored before, which throws like LockTicketAsync while missing (docs/adr/0068).
     /// </summary>
     public async Task<TicketContact> StartTicketAsync(SlaClockStarted sla, CancellationToken cancellationToken)
     {
-        if (sla.Ticket is not { } t)
-        {
-            var known = await LockTicketAsync(sla.TicketId, cancellationToken);
-            if (known.TimeZone != sla.TimeZone)
-                await db.Contacts.Where(c => c.TicketId == sla.TicketId)
-                    .ExecuteUpdateAsync(c => c.SetProperty(x => x.TimeZone, sla.TimeZone), cancellationToken);
-            known.TimeZone = sla.TimeZone;
-            return known;
-        }
-        // Not composed (INSERT … RETURNING cannot be a subquery): the list has the one row.
-        var rows = await db.Contacts.FromSql($"""
-            INSERT INTO ticket_contacts ("TicketId", "Number", "ClientId", "Email", "Name", "Subject", "Channel", "TeamId", "AssignedVersion", "TimeZone")
-            VALUES ({sla.TicketId}, {t.Number}, {sla.ClientId}, {t.ContactEmail}, {t.ContactName}, {t.Subject}, {t.Channel}, {t.TeamId}, 0, {sla.TimeZone})
-            ON CONFLICT ("TicketId") DO UPDATE SET "TimeZone" = excluded."TimeZone"
-            RETURNING *
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        return rows.Single();
+        // Not composed (INSERT or UPDATE … RETURNING cannot be a subquery): the list has the one row, or none.
+        var rows = await (sla.Ticket is { } t
+            ? db.Contacts.FromSql($"""
+                INSERT INTO ticket_contacts ("TicketId", "Number", "ClientId", "Email", "Name", "Subject", "Channel", "TeamId", "AssignedVersion", "TimeZone")
+                VALUES ({sla.TicketId}, {t.Number}, {sla.ClientId}, {t.ContactEmail}, {t.ContactName}, {t.Subject}, {t.Channel}, {t.TeamId}, 0, {sla.TimeZone})
+                ON CONFLICT ("TicketId") DO UPDATE SET "TimeZone" = excluded."TimeZone"
+                RETURNING *
+                """)
+            : db.Contacts.FromSql($"""UPDATE ticket_contacts SET "TimeZone" = {sla.TimeZone} WHERE "TicketId" = {sla.TicketId} RETURNING *""")
+        ).AsNoTracking().ToListAsync(cancellationToken);
+        return rows.SingleOrDefault() ?? throw NotYetKnown(sla.TicketId);
     }
 
     /// <summary>

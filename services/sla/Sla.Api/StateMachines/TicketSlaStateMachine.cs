@@ -57,13 +57,13 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         // The acknowledgement answers SlaClockStarted, which sla publishes once the clock exists: without one it can
         // only be wrong, and goes to _error after the quick retries.
         Event(() => AcknowledgementSent, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Fault()); });
-        Event(() => ReplyMailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
+        Event(() => ReplyMailed, e => WaitsForClock(e, m => m.TicketId));
         // A failure is news only about a message sla counted, which needs a clock: none, nothing to undo.
         Event(() => CommunicationFailed, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => StatusChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
-        Event(() => PriorityChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
-        Event(() => Assigned, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
-        Event(() => Merged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Execute(c => throw ClockNotYetStarted(c.Message.TicketId, c))); });
+        Event(() => StatusChanged, e => WaitsForClock(e, m => m.TicketId));
+        Event(() => PriorityChanged, e => WaitsForClock(e, m => m.TicketId));
+        Event(() => Assigned, e => WaitsForClock(e, m => m.TicketId));
+        Event(() => Merged, e => WaitsForClock(e, m => m.TicketId));
         // Sent only for clocks that exist (the consumer lists them), so a missing one cannot happen; nothing to do if it did.
         Event(() => TierChanged, e => { e.CorrelateById(m => m.Message.TicketId); e.OnMissingInstance(m => m.Discard()); });
         Schedule(() => Escalation, x => x.EscalationToken, s => s.Received = e => e.CorrelateById(m => m.Message.TicketId));
@@ -178,9 +178,16 @@ public sealed class TicketSlaStateMachine : MassTransitStateMachine<TicketSlaSta
         }
     }
 
-    /// <summary>An event about a ticket whose TicketOpened sla has not consumed yet: waited for, not parked.</summary>
-    private static NotYetKnownException ClockNotYetStarted<T>(Guid ticketId, ConsumeContext<T> context) where T : class =>
-        new($"{typeof(T).Name} {context.MessageId} is about ticket {ticketId}, which sla has no clock for yet: its TicketOpened has not been consumed.");
+    /// <summary>
+    /// Correlated by the ticket; before its clock exists (its TicketOpened not yet consumed) the event is waited for,
+    /// not parked: the exception sends it to the bus's long retries (docs/adr/0067).
+    /// </summary>
+    private static void WaitsForClock<T>(IEventCorrelationConfigurator<TicketSlaState, T> e, Func<T, Guid> ticketId) where T : class
+    {
+        e.CorrelateById(m => ticketId(m.Message));
+        e.OnMissingInstance(m => m.Execute(c => throw new NotYetKnownException(
+            $"{typeof(T).Name} {c.MessageId} is about ticket {ticketId(c.Message)}, which sla has no clock for yet: its TicketOpened has not been consumed.")));
+    }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
